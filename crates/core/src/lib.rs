@@ -1,1 +1,62 @@
-pub fn x(){}
+//! # coffer-core
+//!
+//! Coffer's vault: private notes kept as age-encrypted files that the standard `age` tool can
+//! read with the user's key. This crate does all storage, cryptography, search and rendering;
+//! the CLI (`coffer`) and the desktop app are thin clients of it. It knows nothing of any UI.
+//!
+//! ```no_run
+//! use coffer_core::{Vault, InitOptions, NewNote, NoteFilter};
+//! use age::secrecy::SecretString;
+//! # fn main() -> coffer_core::Result<()> {
+//! let pass = SecretString::from("correct horse battery staple".to_string());
+//! let mut vault = Vault::init("my-vault".as_ref(), &pass, &InitOptions::default())?;
+//! let id = vault.create(NewNote { title: "Hello".into(), body: "First note".into(), ..Default::default() })?;
+//! assert_eq!(vault.list(&NoteFilter::default()).len(), 1);
+//! let hits = vault.search("fir", 10);
+//! assert_eq!(hits[0].id, id);
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod attach;
+pub mod config;
+pub mod crypto;
+mod error;
+pub mod fsutil;
+mod id;
+pub mod keys;
+pub mod log;
+pub mod model;
+pub mod note;
+pub mod object;
+mod ops;
+pub mod render;
+mod rotate;
+pub mod search;
+mod snapshot;
+pub mod state;
+pub mod transfer;
+pub mod vault;
+pub mod verify;
+
+pub use age;
+pub use age::secrecy;
+pub use error::{Error, Result};
+pub use id::Id;
+pub use model::*;
+pub use vault::{InitOptions, LockedVault, Vault};
+
+/// A report of progress through a long operation.
+#[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Progress {
+    /// What is being done, e.g. "importing".
+    pub stage: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub done: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u64,
+}
+
+/// Receives progress reports; long operations call it now and then.
+pub type ProgressFn<'a> = &'a mut dyn FnMut(&Progress);

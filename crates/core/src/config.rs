@@ -1,0 +1,55 @@
+//! coffer.toml: the only plaintext file of a vault. It holds the format version and the random
+//! vault id; no titles, no names, no secrets.
+
+use crate::{Error, Id, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The vault format this Coffer writes, and the newest it reads.
+pub const VAULT_FORMAT: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Vault format version.
+    pub format: u32,
+    /// Random vault id, bound into every object.
+    pub vault: Id,
+}
+
+impl Config {
+    pub fn to_toml(&self) -> String {
+        format!(
+            "# A Coffer vault (https://example.invalid/coffer). This file holds no secrets.\n\
+             # Every other file is age-encrypted; see docs/FORMAT.md.\n\
+             format = {}\nvault = \"{}\"\n",
+            self.format, self.vault
+        )
+    }
+
+    /// Parses coffer.toml, refusing newer formats with a clear message.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        #[derive(Deserialize)]
+        struct Probe {
+            format: Option<i64>,
+        }
+        let foreign = |reason: String| Error::ForeignFolder {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let probe: Probe = toml::from_str(text)
+            .map_err(|e| foreign(format!("coffer.toml is unreadable: {}", e.message())))?;
+        match probe.format {
+            Some(f) if f > VAULT_FORMAT as i64 => {
+                return Err(Error::NewerFormat {
+                    found: f as u32,
+                    supported: VAULT_FORMAT,
+                });
+            }
+            Some(f) if f >= 1 => {}
+            _ => return Err(foreign("coffer.toml has no valid format version".into())),
+        }
+        toml::from_str(text)
+            .map_err(|e| foreign(format!("coffer.toml is invalid: {}", e.message())))
+    }
+}

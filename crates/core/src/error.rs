@@ -1,0 +1,109 @@
+//! The one error type of coffer-core. Each failure a user can act on has its own variant;
+//! `code()` gives the stable machine name the CLI's `--json` and the desktop UI match on.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the vault.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no Coffer vault at {0} (no coffer.toml); create one with `coffer init`")]
+    NoVault(PathBuf),
+    #[error("{0} already holds a Coffer vault")]
+    VaultExists(PathBuf),
+    #[error("{0} is not empty and is not a Coffer vault; choose an empty or new folder")]
+    FolderNotEmpty(PathBuf),
+    #[error("{path} is not a Coffer vault: {reason}")]
+    ForeignFolder { path: PathBuf, reason: String },
+    #[error(
+        "this vault has format version {found}; this Coffer reads up to version {supported}: update Coffer"
+    )]
+    NewerFormat { found: u32, supported: u32 },
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("the passphrase is empty")]
+    EmptyPassphrase,
+    #[error(
+        "identity.age asks for a scrypt work factor of 2^{required}, above the limit of 2^{limit}: refusing (a hostile or damaged file)"
+    )]
+    ExcessiveWorkFactor { required: u8, limit: u8 },
+    #[error("identity.age is damaged or not a Coffer identity: {0}")]
+    BadIdentity(String),
+    #[error("object {object} is damaged: {reason}")]
+    CorruptObject { object: String, reason: String },
+    #[error("no note matches {0}")]
+    NoSuchNote(String),
+    #[error("{query} matches several notes: {candidates}; give more characters")]
+    AmbiguousId { query: String, candidates: String },
+    #[error("note {note} has no revision {revision}")]
+    NoSuchRevision { note: String, revision: String },
+    #[error("note {note} has no attachment named {name:?}")]
+    NoSuchAttachment { note: String, name: String },
+    #[error("note {0} is not in the trash; move it to the trash first (`coffer rm`)")]
+    NotInTrash(String),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("the log of device {device} is damaged at entry {seq}: {reason}")]
+    BadLog {
+        device: String,
+        seq: u64,
+        reason: String,
+    },
+    #[error("the disk is full: nothing was changed ({0})")]
+    DiskFull(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Result with coffer-core's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A stable, machine-readable name for this error (used in `--json` output and by the UI).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoVault(_) => "no_vault",
+            Error::VaultExists(_) => "vault_exists",
+            Error::FolderNotEmpty(_) => "folder_not_empty",
+            Error::ForeignFolder { .. } => "foreign_folder",
+            Error::NewerFormat { .. } => "newer_format",
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::EmptyPassphrase => "empty_passphrase",
+            Error::ExcessiveWorkFactor { .. } => "excessive_work_factor",
+            Error::BadIdentity(_) => "bad_identity",
+            Error::CorruptObject { .. } => "corrupt_object",
+            Error::NoSuchNote(_) => "no_such_note",
+            Error::AmbiguousId { .. } => "ambiguous_id",
+            Error::NoSuchRevision { .. } => "no_such_revision",
+            Error::NoSuchAttachment { .. } => "no_such_attachment",
+            Error::NotInTrash(_) => "not_in_trash",
+            Error::Invalid(_) => "invalid_input",
+            Error::BadLog { .. } => "bad_log",
+            Error::DiskFull(_) => "disk_full",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+        let context = context.into();
+        move |source| {
+            if source.kind() == std::io::ErrorKind::StorageFull
+                || source.kind() == std::io::ErrorKind::QuotaExceeded
+            {
+                Error::DiskFull(context)
+            } else {
+                Error::Io { context, source }
+            }
+        }
+    }
+
+    pub(crate) fn corrupt(object: impl std::fmt::Display, reason: impl Into<String>) -> Error {
+        Error::CorruptObject {
+            object: object.to_string(),
+            reason: reason.into(),
+        }
+    }
+}

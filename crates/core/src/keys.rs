@@ -1,0 +1,181 @@
+//! The user's keys. They live only inside identity.age (passphrase-encrypted) and in memory
+//! while the vault is unlocked; they have no `Clone`, no `Serialize`, a redacted `Debug`, and
+//! are zeroed when dropped (age's and ed25519-dalek's key types zero themselves).
+
+use crate::{Error, Id, Result};
+use age::secrecy::{ExposeSecret, SecretString};
+use age::x25519;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use std::fmt;
+use std::str::FromStr;
+use zeroize::Zeroizing;
+
+/// Domain-separation prefixes: a signature made for one purpose is never valid for another.
+pub const LOG_SIGNATURE_CONTEXT: &[u8] = b"coffer log entry v1\0";
+
+/// The keys held in identity.age.
+pub struct Keys {
+    /// Encrypts everything in the vault. Its public half is never published.
+    pub(crate) vault: x25519::Identity,
+    /// Receives messages; its public half goes into the contact card.
+    pub(crate) messaging: x25519::Identity,
+    /// Signs log entries and messages; its public half goes into the contact card.
+    pub(crate) signing: SigningKey,
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Keys(<redacted>)")
+    }
+}
+
+impl Keys {
+    /// Fresh random keys.
+    pub fn generate() -> Keys {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        getrandom::fill(&mut seed[..]).expect("the operating system's random source failed");
+        Keys {
+            vault: x25519::Identity::generate(),
+            messaging: x25519::Identity::generate(),
+            signing: SigningKey::from_bytes(&seed),
+        }
+    }
+
+    /// The recipient everything in the vault is encrypted to.
+    pub fn vault_recipient(&self) -> x25519::Recipient {
+        self.vault.to_public()
+    }
+
+    pub fn vault_identity(&self) -> &x25519::Identity {
+        &self.vault
+    }
+
+    pub fn messaging_identity(&self) -> &x25519::Identity {
+        &self.messaging
+    }
+
+    /// The public signing key.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    /// Signs `message` under a domain-separation `context`.
+    pub fn sign(&self, context: &[u8], message: &[u8]) -> [u8; 64] {
+        let mut m = Vec::with_capacity(context.len() + message.len());
+        m.extend_from_slice(context);
+        m.extend_from_slice(message);
+        self.signing.sign(&m).to_bytes()
+    }
+
+    /// The plaintext of identity.age: an age identity file (comments and AGE-SECRET-KEY
+    /// lines) that `age -d -i` accepts directly. The signing key rides in a comment line.
+    pub fn to_identity_file(&self, vault_id: &Id) -> SecretString {
+        let mut s = String::new();
+        s.push_str("# Coffer identity file, format 1.\n");
+        s.push_str("# Decrypt any Coffer file with: age -d -i <this file> <file>.age\n");
+        s.push_str(&format!("# vault: {vault_id}\n"));
+        s.push_str("# coffer-key: vault\n");
+        s.push_str(self.vault.to_string().expose_secret());
+        s.push('\n');
+        s.push_str("# coffer-key: messaging\n");
+        s.push_str(self.messaging.to_string().expose_secret());
+        s.push('\n');
+        let seed = Zeroizing::new(self.signing.to_bytes());
+        s.push_str(&format!(
+            "# coffer-signing-key: {}\n",
+            B64.encode(&seed[..])
+        ));
+        SecretString::from(s)
+    }
+
+    /// Parses the plaintext of identity.age, checking it belongs to `vault_id`.
+    pub fn from_identity_file(text: &str, vault_id: &Id) -> Result<Keys> {
+        let bad = |m: &str| Error::BadIdentity(m.to_string());
+        let mut vault = None;
+        let mut messaging = None;
+        let mut signing = None;
+        let mut file_vault = None;
+        let mut next: Option<&str> = None;
+        for line in text.lines() {
+            let line = line.trim_end_matches('\r');
+            if let Some(v) = line.strip_prefix("# vault: ") {
+                file_vault = Some(v.trim().to_string());
+            } else if let Some(k) = line.strip_prefix("# coffer-key: ") {
+                next = Some(if k.trim() == "vault" {
+                    "vault"
+                } else {
+                    "messaging"
+                });
+            } else if let Some(k) = line.strip_prefix("# coffer-signing-key: ") {
+                let raw = Zeroizing::new(B64.decode(k.trim()).map_err(|_| bad("bad signing key"))?);
+                let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+                    raw.as_slice()
+                        .try_into()
+                        .map_err(|_| bad("bad signing key length"))?,
+                );
+                signing = Some(SigningKey::from_bytes(&seed));
+            } else if line.starts_with("AGE-SECRET-KEY-") {
+                let id = x25519::Identity::from_str(line).map_err(|_| bad("bad age secret key"))?;
+                match next.take() {
+                    Some("vault") => vault = Some(id),
+                    Some(_) => messaging = Some(id),
+                    None => return Err(bad("unlabelled key")),
+                }
+            }
+        }
+        if file_vault.as_deref() != Some(&vault_id.to_string()) {
+            return Err(bad("it belongs to another vault"));
+        }
+        Ok(Keys {
+            vault: vault.ok_or_else(|| bad("no vault key"))?,
+            messaging: messaging.ok_or_else(|| bad("no messaging key"))?,
+            signing: signing.ok_or_else(|| bad("no signing key"))?,
+        })
+    }
+}
+
+/// Checks a signature made by [`Keys::sign`].
+pub fn verify_signature(key: &VerifyingKey, context: &[u8], message: &[u8], sig: &[u8]) -> bool {
+    let Ok(sig) = ed25519_dalek::Signature::from_slice(sig) else {
+        return false;
+    };
+    let mut m = Vec::with_capacity(context.len() + message.len());
+    m.extend_from_slice(context);
+    m.extend_from_slice(message);
+    key.verify(&m, &sig).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_file_round_trips() {
+        let k = Keys::generate();
+        let vid = Id::random();
+        let text = k.to_identity_file(&vid);
+        let k2 = Keys::from_identity_file(text.expose_secret(), &vid).unwrap();
+        assert_eq!(
+            k.vault_recipient().to_string(),
+            k2.vault_recipient().to_string()
+        );
+        assert_eq!(k.verifying_key(), k2.verifying_key());
+        assert!(Keys::from_identity_file(text.expose_secret(), &Id::random()).is_err());
+        let sig = k.sign(LOG_SIGNATURE_CONTEXT, b"m");
+        assert!(verify_signature(
+            &k2.verifying_key(),
+            LOG_SIGNATURE_CONTEXT,
+            b"m",
+            &sig
+        ));
+        assert!(!verify_signature(
+            &k2.verifying_key(),
+            b"other\0",
+            b"m",
+            &sig
+        ));
+        assert_eq!(format!("{k:?}"), "Keys(<redacted>)");
+    }
+}

@@ -1,0 +1,168 @@
+//! One revision of a note: Markdown with a front-matter header, so `age -d` prints a readable
+//! note. Revisions are immutable objects; a note is the graph of its revisions.
+
+use crate::object::{self, Header, Kind};
+use crate::{Error, Id, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use zeroize::Zeroizing;
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type Millis = i64;
+
+pub fn now_millis() -> Millis {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub fn millis_to_rfc3339(ms: Millis) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+}
+
+pub fn rfc3339_to_millis(s: &str) -> Option<Millis> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// A file attached to a note, stored as its own object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Attachment {
+    pub name: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub object: Id,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: u64,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+}
+
+/// The plain content of one note revision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub note: Id,
+    /// The revision's id, which is also the id of the object holding it.
+    pub revision: Id,
+    pub parents: Vec<Id>,
+    pub title: String,
+    pub tags: Vec<String>,
+    pub notebook: Option<String>,
+    pub pinned: bool,
+    /// In the trash.
+    pub deleted: bool,
+    pub created: Millis,
+    pub updated: Millis,
+    pub attachments: Vec<Attachment>,
+    pub body: String,
+}
+
+impl Revision {
+    /// The object's plaintext: header, Markdown body, padding.
+    pub fn encode(&self, vault: &Id) -> Zeroizing<Vec<u8>> {
+        let mut h = Header::new(Kind::Note, vault, &self.revision);
+        h.set("note", json!(self.note.to_string()));
+        h.set(
+            "parents",
+            json!(self.parents.iter().map(Id::to_string).collect::<Vec<_>>()),
+        );
+        h.set("title", json!(self.title));
+        h.set("tags", json!(self.tags));
+        h.set("notebook", json!(self.notebook));
+        h.set("pinned", json!(self.pinned));
+        h.set("deleted", json!(self.deleted));
+        h.set("created", json!(millis_to_rfc3339(self.created)));
+        h.set("updated", json!(millis_to_rfc3339(self.updated)));
+        if !self.attachments.is_empty() {
+            h.set("attachments", json!(self.attachments));
+        }
+        object::frame(&h, self.body.as_bytes())
+    }
+
+    /// Reads a decrypted note object, checking that it is the object `object` of `vault`.
+    pub fn decode(data: &[u8], vault: &Id, object: &Id) -> Result<Revision> {
+        let (h, body) = object::unframe(data, Kind::Note, vault, object)?;
+        let bad = |m: &str| Error::corrupt(object, m.to_string());
+        let strings = |key: &str| -> Result<Vec<String>> {
+            match h.get(key) {
+                None => Ok(Vec::new()),
+                Some(v) => serde_json::from_value(v.clone()).map_err(|_| bad("bad list")),
+            }
+        };
+        let time = |key: &str| -> Result<Millis> {
+            h.get(key)
+                .and_then(Value::as_str)
+                .and_then(rfc3339_to_millis)
+                .ok_or_else(|| bad("bad time"))
+        };
+        Ok(Revision {
+            note: h.id("note").map_err(|_| bad("no note id"))?,
+            revision: *object,
+            parents: strings("parents")?
+                .iter()
+                .map(|s| s.parse())
+                .collect::<Result<_>>()
+                .map_err(|_| bad("bad parent id"))?,
+            title: h.str("title").map_err(|_| bad("no title"))?.to_string(),
+            tags: strings("tags")?,
+            notebook: match h.get("notebook") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => return Err(bad("bad notebook")),
+            },
+            pinned: h.get("pinned").and_then(Value::as_bool).unwrap_or(false),
+            deleted: h.get("deleted").and_then(Value::as_bool).unwrap_or(false),
+            created: time("created")?,
+            updated: time("updated")?,
+            attachments: match h.get("attachments") {
+                None => Vec::new(),
+                Some(v) => serde_json::from_value(v.clone()).map_err(|_| bad("bad attachments"))?,
+            },
+            body: String::from_utf8(body.to_vec()).map_err(|_| bad("the body is not UTF-8"))?,
+        })
+    }
+}
+
+/// Tidies a tag: trimmed, no leading '#', inner whitespace as '-'. Empty tags are dropped.
+pub fn clean_tag(tag: &str) -> Option<String> {
+    let t = tag.trim().trim_start_matches('#').trim();
+    if t.is_empty() {
+        return None;
+    }
+    Some(t.split_whitespace().collect::<Vec<_>>().join("-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Revision {
+        Revision {
+            note: Id::random(),
+            revision: Id::random(),
+            parents: vec![Id::random()],
+            title: "Groceries: \"milk\"".into(),
+            tags: vec!["home".into(), "todo".into()],
+            notebook: Some("Personal".into()),
+            pinned: true,
+            deleted: false,
+            created: 1_700_000_000_000,
+            updated: 1_700_000_100_000,
+            attachments: vec![],
+            body: "# Milk\n\n- eggs\n".into(),
+        }
+    }
+
+    #[test]
+    fn revision_round_trips() {
+        let r = sample();
+        let v = Id::random();
+        let data = r.encode(&v);
+        assert!(data.len().is_power_of_two() || data.len() > 0);
+        assert_eq!(Revision::decode(&data, &v, &r.revision).unwrap(), r);
+    }
+}

@@ -1,0 +1,448 @@
+//! What a user does with notes: create, edit, list, trash, restore, purge, history, revert,
+//! search, render.
+
+use crate::log::Purge;
+use crate::model::*;
+use crate::note::{Revision, clean_tag, now_millis};
+use crate::search::snippet;
+use crate::state::NoteState;
+use crate::vault::{Batch, Vault};
+use crate::{Error, Id, Result};
+use std::collections::{BTreeMap, HashSet};
+
+const EXCERPT_CHARS: usize = 160;
+
+fn clean_tags(tags: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    tags.iter()
+        .filter_map(|t| clean_tag(t))
+        .filter(|t| seen.insert(t.to_lowercase()))
+        .collect()
+}
+
+fn clean_notebook(n: Option<&str>) -> Option<String> {
+    n.map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+}
+
+fn clean_title(t: &str) -> String {
+    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.is_empty() { "Untitled".into() } else { t }
+}
+
+/// Plain text from the start of a Markdown body (markup characters dropped).
+pub(crate) fn excerpt(body: &str) -> String {
+    let mut out = String::new();
+    for line in body.lines() {
+        let line = line
+            .trim()
+            .trim_start_matches(['#', '>', '-', '*', '+', ' '])
+            .trim();
+        if line.is_empty() || line.starts_with("```") {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(line);
+        if out.chars().count() >= EXCERPT_CHARS {
+            break;
+        }
+    }
+    out.chars().take(EXCERPT_CHARS).collect()
+}
+
+fn summary(id: Id, n: &NoteState) -> NoteSummary {
+    let r = n.current();
+    NoteSummary {
+        id,
+        title: r.title.clone(),
+        excerpt: excerpt(&r.body),
+        tags: r.tags.clone(),
+        notebook: r.notebook.clone(),
+        pinned: r.pinned,
+        trashed: r.deleted,
+        created: r.created,
+        updated: r.updated,
+        conflict: n.heads.len() > 1,
+        attachments: r.attachments.len(),
+    }
+}
+
+impl Vault {
+    /// Finds a note by id or unique id prefix (as typed on a command line).
+    pub fn resolve(&self, query: &str) -> Result<Id> {
+        self.state.resolve(query)
+    }
+
+    /// Creates a note; returns its id.
+    pub fn create(&mut self, new: NewNote) -> Result<Id> {
+        let now = now_millis();
+        let rev = Revision {
+            note: Id::random(),
+            revision: Id::random(),
+            parents: vec![],
+            title: clean_title(&new.title),
+            tags: clean_tags(&new.tags),
+            notebook: clean_notebook(new.notebook.as_deref()),
+            pinned: new.pinned,
+            deleted: false,
+            created: now,
+            updated: now,
+            attachments: vec![],
+            body: new.body,
+        };
+        let id = rev.note;
+        self.write_revisions(vec![rev])?;
+        Ok(id)
+    }
+
+    /// Writes new revisions (already complete) in one batch.
+    pub(crate) fn write_revisions(&mut self, revs: Vec<Revision>) -> Result<()> {
+        self.transact(|v| {
+            let mut batch = Batch::default();
+            for rev in revs {
+                batch.objects.push(v.seal_revision(&rev)?);
+                batch.revisions.push(rev);
+            }
+            Ok(((), batch))
+        })
+    }
+
+    /// Makes a new revision of a note from its current one. `f` edits the copy; returns the
+    /// new revision id. With a `base` that is no longer current, the edit becomes a second
+    /// head beside the other (nothing is overwritten).
+    pub(crate) fn revise(
+        &mut self,
+        id: &Id,
+        base: Option<Id>,
+        f: impl FnOnce(&mut Revision) -> Result<()>,
+    ) -> Result<Id> {
+        self.revise_with(id, base, Vec::new(), f)
+    }
+
+    /// Like `revise`, committing extra objects (attachments) in the same batch.
+    pub(crate) fn revise_with(
+        &mut self,
+        id: &Id,
+        base: Option<Id>,
+        extra: Vec<crate::vault::NewObject>,
+        f: impl FnOnce(&mut Revision) -> Result<()>,
+    ) -> Result<Id> {
+        self.transact(|v| {
+            let note = v.state.note(id)?;
+            let (mut rev, parents) = match base {
+                Some(b) if note.heads.iter().any(|h| h.revision == b) => {
+                    let r = note.heads.iter().find(|h| h.revision == b).cloned();
+                    (r.expect("found above"), vec![b])
+                }
+                Some(b) if note.revisions.contains_key(&b) => {
+                    (v.read_revision_checked(&b, None)?, vec![b])
+                }
+                Some(b) => {
+                    return Err(Error::NoSuchRevision {
+                        note: id.to_string(),
+                        revision: b.to_string(),
+                    });
+                }
+                // No base: this edit supersedes every current head.
+                None => (
+                    note.current().clone(),
+                    note.heads.iter().map(|h| h.revision).collect(),
+                ),
+            };
+            f(&mut rev)?;
+            rev.revision = Id::random();
+            rev.parents = parents;
+            rev.updated = now_millis().max(rev.updated + 1);
+            let new_id = rev.revision;
+            let mut batch = Batch {
+                objects: extra,
+                ..Batch::default()
+            };
+            batch.objects.push(v.seal_revision(&rev)?);
+            batch.revisions.push(rev);
+            Ok((new_id, batch))
+        })
+    }
+
+    /// Applies a change to a note; returns the new revision id.
+    pub fn update(&mut self, id: &Id, change: NoteChange) -> Result<Id> {
+        self.revise(id, change.base, |r| {
+            if let Some(t) = change.title {
+                r.title = clean_title(&t);
+            }
+            if let Some(b) = change.body {
+                r.body = b;
+            }
+            if let Some(t) = change.tags {
+                r.tags = clean_tags(&t);
+            }
+            if let Some(n) = change.notebook {
+                r.notebook = clean_notebook(n.as_deref());
+            }
+            if let Some(p) = change.pinned {
+                r.pinned = p;
+            }
+            Ok(())
+        })
+    }
+
+    /// Moves a note to the trash.
+    pub fn trash(&mut self, id: &Id) -> Result<()> {
+        self.revise(id, None, |r| {
+            r.deleted = true;
+            Ok(())
+        })
+        .map(|_| ())
+    }
+
+    /// Takes a note out of the trash.
+    pub fn restore(&mut self, id: &Id) -> Result<()> {
+        self.revise(id, None, |r| {
+            r.deleted = false;
+            Ok(())
+        })
+        .map(|_| ())
+    }
+
+    /// Destroys a note that is in the trash: every revision and attachment.
+    pub fn purge(&mut self, id: &Id) -> Result<()> {
+        self.transact(|v| {
+            let note = v.state.note(id)?;
+            if !note.current().deleted {
+                return Err(Error::NotInTrash(id.to_string()));
+            }
+            let mut objects: Vec<Id> = note.revisions.keys().copied().collect();
+            for m in note.revisions.values() {
+                objects.extend(m.attachments.iter().copied());
+            }
+            objects.sort();
+            objects.dedup();
+            let batch = Batch {
+                purged: vec![Purge { note: *id, objects }],
+                ..Batch::default()
+            };
+            Ok(((), batch))
+        })
+    }
+
+    /// The whole note as it is now.
+    pub fn note(&self, id: &Id) -> Result<Note> {
+        let n = self.state.note(id)?;
+        let r = n.current();
+        Ok(self.to_note(*id, r, n.other_heads()))
+    }
+
+    fn to_note(&self, id: Id, r: &Revision, conflicts: Vec<Id>) -> Note {
+        Note {
+            id,
+            revision: r.revision,
+            title: r.title.clone(),
+            body: r.body.clone(),
+            tags: r.tags.clone(),
+            notebook: r.notebook.clone(),
+            pinned: r.pinned,
+            trashed: r.deleted,
+            created: r.created,
+            updated: r.updated,
+            attachments: r.attachments.clone(),
+            backlinks: self.backlinks(&id, &r.title),
+            conflicts,
+        }
+    }
+
+    fn backlinks(&self, id: &Id, title: &str) -> Vec<NoteRef> {
+        let t = title.trim().to_lowercase();
+        if self.state.find_by_title(title) != Some(*id) {
+            return Vec::new();
+        }
+        let mut out: Vec<NoteRef> = self
+            .state
+            .notes
+            .iter()
+            .filter(|(other, n)| *other != id && !n.current().deleted && n.links.contains(&t))
+            .map(|(other, n)| NoteRef {
+                id: *other,
+                title: n.current().title.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.title.cmp(&b.title));
+        out
+    }
+
+    /// A note as it was at one revision.
+    pub fn note_at(&self, id: &Id, revision: &Id) -> Result<Note> {
+        let n = self.state.note(id)?;
+        if !n.revisions.contains_key(revision) {
+            return Err(Error::NoSuchRevision {
+                note: id.to_string(),
+                revision: revision.to_string(),
+            });
+        }
+        let r = match n.heads.iter().find(|h| &h.revision == revision) {
+            Some(r) => r.clone(),
+            None => self.read_revision_checked(revision, None)?,
+        };
+        Ok(self.to_note(*id, &r, Vec::new()))
+    }
+
+    /// Finds a revision of a note by id or unique prefix.
+    pub fn resolve_revision(&self, id: &Id, query: &str) -> Result<Id> {
+        let n = self.state.note(id)?;
+        let q = query.trim().to_ascii_lowercase();
+        let found: Vec<&Id> = n
+            .revisions
+            .keys()
+            .filter(|r| r.to_string().starts_with(&q))
+            .collect();
+        match (q.len() >= 4, found.as_slice()) {
+            (true, [one]) => Ok(**one),
+            (true, [_, _, ..]) => Err(Error::AmbiguousId {
+                query: query.into(),
+                candidates: found
+                    .iter()
+                    .take(5)
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+            _ => Err(Error::NoSuchRevision {
+                note: id.to_string(),
+                revision: query.into(),
+            }),
+        }
+    }
+
+    /// Every revision of a note, newest first.
+    pub fn history(&self, id: &Id) -> Result<Vec<RevisionInfo>> {
+        let n = self.state.note(id)?;
+        let heads: HashSet<Id> = n.heads.iter().map(|h| h.revision).collect();
+        let mut out: Vec<RevisionInfo> = n
+            .revisions
+            .iter()
+            .map(|(rid, m)| RevisionInfo {
+                revision: *rid,
+                parents: m.parents.clone(),
+                title: m.title.clone(),
+                updated: m.updated,
+                trashed: m.deleted,
+                bytes: m.body_bytes,
+                current: heads.contains(rid),
+            })
+            .collect();
+        out.sort_by(|a, b| b.updated.cmp(&a.updated).then(b.revision.cmp(&a.revision)));
+        Ok(out)
+    }
+
+    /// Makes an older revision's content current again (as a new revision; history is kept).
+    pub fn revert(&mut self, id: &Id, revision: &Id) -> Result<Id> {
+        let old = self.note_at(id, revision)?;
+        self.revise(id, None, |r| {
+            r.title = old.title;
+            r.body = old.body;
+            r.tags = old.tags;
+            r.notebook = old.notebook;
+            r.attachments = old.attachments;
+            r.deleted = false;
+            Ok(())
+        })
+    }
+
+    /// Notes matching the filter, most recently changed first.
+    pub fn list(&self, filter: &NoteFilter) -> Vec<NoteSummary> {
+        let tag = filter
+            .tag
+            .as_deref()
+            .and_then(clean_tag)
+            .map(|t| t.to_lowercase());
+        let mut out: Vec<NoteSummary> = self
+            .state
+            .notes
+            .iter()
+            .filter(|(_, n)| {
+                let r = n.current();
+                r.deleted == filter.trash
+                    && (!filter.pinned || r.pinned)
+                    && filter
+                        .notebook
+                        .as_ref()
+                        .is_none_or(|nb| r.notebook.as_deref() == Some(nb.as_str()))
+                    && tag
+                        .as_ref()
+                        .is_none_or(|t| r.tags.iter().any(|x| x.to_lowercase() == *t))
+            })
+            .map(|(id, n)| summary(*id, n))
+            .collect();
+        out.sort_by(|a, b| b.updated.cmp(&a.updated).then(a.id.cmp(&b.id)));
+        out
+    }
+
+    /// Notebooks of live notes, with counts.
+    pub fn notebooks(&self) -> Vec<NameCount> {
+        self.count_names(|r| r.notebook.iter().cloned().collect())
+    }
+
+    /// Tags of live notes, with counts.
+    pub fn tags(&self) -> Vec<NameCount> {
+        self.count_names(|r| r.tags.clone())
+    }
+
+    fn count_names(&self, f: impl Fn(&Revision) -> Vec<String>) -> Vec<NameCount> {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for n in self.state.notes.values() {
+            let r = n.current();
+            if !r.deleted {
+                for name in f(r) {
+                    *counts.entry(name).or_default() += 1;
+                }
+            }
+        }
+        counts
+            .into_iter()
+            .map(|(name, count)| NameCount { name, count })
+            .collect()
+    }
+
+    /// Ranked full-text search over live notes.
+    pub fn search(&mut self, query: &str, limit: usize) -> Vec<SearchHit> {
+        let hits = self.state.index().search(query, limit);
+        hits.into_iter()
+            .filter_map(|(id, score)| {
+                let r = self.state.notes.get(&id)?.current();
+                Some(SearchHit {
+                    id,
+                    title: snippet(&r.title, query, 200),
+                    snippet: snippet(&r.body, query, EXCERPT_CHARS),
+                    tags: r.tags.clone(),
+                    notebook: r.notebook.clone(),
+                    updated: r.updated,
+                    score,
+                })
+            })
+            .collect()
+    }
+
+    /// The note rendered as sanitized HTML: exactly what the app shows.
+    pub fn render(&self, id: &Id) -> Result<String> {
+        let n = self.state.note(id)?;
+        Ok(self.render_markdown(&n.current().body))
+    }
+
+    /// Renders any Markdown (e.g. an unsaved draft) with this vault's notes as link targets.
+    pub fn render_markdown(&self, markdown: &str) -> String {
+        crate::render::render_markdown(markdown, &|title| {
+            self.state.find_by_title(title).map(|id| id.to_string())
+        })
+    }
+
+    /// The live note a `[[title]]` link points to.
+    pub fn find_by_title(&self, title: &str) -> Option<Id> {
+        self.state.find_by_title(title)
+    }
+
+    /// Number of notes (live and trashed).
+    pub fn note_count(&self) -> usize {
+        self.state.notes.len()
+    }
+}

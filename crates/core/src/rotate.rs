@@ -1,0 +1,201 @@
+//! `rotate-keys`: new keys, and every object re-encrypted to them.
+//!
+//! Crash-safe in place: the new keys are first saved (passphrase-encrypted) in
+//! `local/rotation.age`; objects are then re-encrypted one by one (each write atomic, and a
+//! rerun skips objects already done); a fresh log signed by the new key is written under a new
+//! device id; identity.age is replaced (the commit point); the old logs are removed last.
+//! An interrupted rotation is finished at the next unlock.
+
+use crate::keys::Keys;
+use crate::log::{LOG_FORMAT, LogEntry, ObjectKind, ObjectRef};
+use crate::note::now_millis;
+use crate::vault::Vault;
+use crate::{Error, Id, Progress, ProgressFn, Result, crypto, fsutil};
+use age::secrecy::{ExposeSecret, SecretString};
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Write};
+
+const ROTATION_DEVICE: &str = "# rotation-device: ";
+
+impl Vault {
+    fn rotation_path(&self) -> std::path::PathBuf {
+        self.layout.local().join("rotation.age")
+    }
+
+    /// Makes new keys and re-encrypts everything to them. Other devices must be set up again
+    /// from this vault afterwards (they hold the old keys).
+    pub fn rotate_keys(
+        &mut self,
+        passphrase: &SecretString,
+        progress: ProgressFn<'_>,
+    ) -> Result<()> {
+        let new_keys = Keys::generate();
+        let device = Id::random();
+        let mut text = new_keys
+            .to_identity_file(&self.config.vault)
+            .expose_secret()
+            .to_string();
+        text.push_str(&format!("{ROTATION_DEVICE}{device}\n"));
+        let ct = crypto::encrypt_with_passphrase(
+            passphrase,
+            crypto::scrypt_work_factor(
+                &fs::read(self.layout.identity()).map_err(Error::io("reading identity.age"))?,
+            )
+            .unwrap_or(crypto::DEFAULT_WORK_FACTOR),
+            text.as_bytes(),
+        )?;
+        zeroize::Zeroize::zeroize(&mut text);
+        fsutil::write_atomic(&self.rotation_path(), &ct)?;
+        self.finish_rotation(passphrase, new_keys, device, progress)
+    }
+
+    /// Finishes a rotation left half-done by a crash, if there is one. Called on unlock.
+    pub(crate) fn resume_rotation(&mut self, passphrase: &SecretString) -> Result<()> {
+        let ct = match fs::read(self.rotation_path()) {
+            Ok(ct) => ct,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io("reading local/rotation.age")(e)),
+        };
+        let plain = crypto::decrypt_with_passphrase(passphrase, &ct)?;
+        let text =
+            std::str::from_utf8(&plain).map_err(|_| Error::BadIdentity("rotation file".into()))?;
+        let device = text
+            .lines()
+            .find_map(|l| l.strip_prefix(ROTATION_DEVICE))
+            .ok_or_else(|| Error::BadIdentity("rotation file without device".into()))?
+            .parse()?;
+        let new_keys = Keys::from_identity_file(text, &self.config.vault)?;
+        self.finish_rotation(passphrase, new_keys, device, &mut |_| {})
+    }
+
+    fn finish_rotation(
+        &mut self,
+        passphrase: &SecretString,
+        new_keys: Keys,
+        device: Id,
+        progress: ProgressFn<'_>,
+    ) -> Result<()> {
+        let lock = self.lock_file()?;
+        let committed =
+            new_keys.vault_recipient().to_string() == self.keys.vault_recipient().to_string();
+        if !committed {
+            self.refresh()?;
+            // Every live object: notes in the state, their attachments.
+            let mut objects: Vec<(Id, ObjectKind)> = Vec::new();
+            for n in self.state.notes.values() {
+                for (rid, m) in &n.revisions {
+                    objects.push((*rid, ObjectKind::Note));
+                    objects.extend(m.attachments.iter().map(|a| (*a, ObjectKind::Attachment)));
+                }
+            }
+            objects.sort_by_key(|o| o.0);
+            objects.dedup_by_key(|o| o.0);
+            let total = objects.len() as u64;
+            let mut refs = Vec::with_capacity(objects.len());
+            for (i, (id, kind)) in objects.iter().enumerate() {
+                let sha = self.reencrypt(id, &new_keys)?;
+                refs.push(ObjectRef {
+                    id: *id,
+                    kind: *kind,
+                    sha256: sha,
+                });
+                progress(&Progress {
+                    stage: "re-encrypting".into(),
+                    done: i as u64 + 1,
+                    total,
+                });
+            }
+            let entry = LogEntry {
+                format: LOG_FORMAT,
+                vault: self.config.vault,
+                device,
+                seq: 1,
+                prev: None,
+                time: now_millis(),
+                objects: refs,
+                purged: vec![],
+            };
+            let (plain, _) = entry.seal(&new_keys);
+            let ct = crypto::encrypt(&[&new_keys.vault_recipient()], &plain)?;
+            let _ = fs::remove_dir_all(self.layout.log_dir(&device));
+            fsutil::write_atomic(&self.layout.log_entry(&device, 1), &ct)?;
+            // The commit point: identity.age now holds the new keys.
+            let identity = new_keys.to_identity_file(&self.config.vault);
+            let old =
+                fs::read(self.layout.identity()).map_err(Error::io("reading identity.age"))?;
+            let wf = crypto::scrypt_work_factor(&old).unwrap_or(crypto::DEFAULT_WORK_FACTOR);
+            let ct = crypto::encrypt_with_passphrase(
+                passphrase,
+                wf,
+                identity.expose_secret().as_bytes(),
+            )?;
+            fsutil::write_atomic(&self.layout.identity(), &ct)?;
+        }
+        // Clean up: only the new log remains.
+        for e in fs::read_dir(self.layout.logs())
+            .map_err(Error::io("listing the log"))?
+            .flatten()
+        {
+            if e.file_name().to_string_lossy() != device.to_string() {
+                fs::remove_dir_all(e.path()).map_err(Error::io("removing an old log"))?;
+            }
+        }
+        fsutil::write_atomic(&self.layout.device(), format!("{device}\n").as_bytes())?;
+        let _ = fs::remove_file(self.layout.snapshot());
+        fs::remove_file(self.rotation_path()).map_err(Error::io("removing local/rotation.age"))?;
+        drop(lock);
+        self.keys = new_keys;
+        self.device = device;
+        self.state = Default::default();
+        self.refresh()?;
+        self.save_snapshot()
+    }
+
+    /// Re-encrypts one object in place to the new keys (skipping it if already done); returns
+    /// the new ciphertext's hash.
+    fn reencrypt(&self, id: &Id, new_keys: &Keys) -> Result<String> {
+        let path = self.layout.object(id);
+        let ids: [&dyn age::Identity; 2] = [self.keys.vault_identity(), new_keys.vault_identity()];
+        let open = || -> Result<age::stream::StreamReader<BufReader<File>>> {
+            let f = File::open(&path).map_err(Error::io(format!("reading {}", path.display())))?;
+            let dec = age::Decryptor::new_buffered(BufReader::new(f))
+                .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))?;
+            dec.decrypt(ids.iter().copied())
+                .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))
+        };
+        // Already done by an earlier, interrupted run?
+        let ct = fs::read(&path).map_err(Error::io(format!("reading {}", path.display())))?;
+        if crypto::decrypt(&[new_keys.vault_identity()], &ct[..ct.len().min(4096)]).is_ok()
+            || age::Decryptor::new_buffered(&ct[..])
+                .and_then(|d| {
+                    d.decrypt(std::iter::once(
+                        new_keys.vault_identity() as &dyn age::Identity
+                    ))
+                })
+                .is_ok()
+        {
+            return Ok(crypto::sha256_hex(&ct));
+        }
+        drop(ct);
+        let mut reader = open()?;
+        let dir = path.parent().expect("objects have a folder");
+        let tmp = fsutil::temp_path(dir);
+        let result = (|| {
+            let out = File::create(&tmp).map_err(Error::io("creating a temp file"))?;
+            let mut out = BufWriter::new(out);
+            let mut w = crypto::encrypt_stream(&[&new_keys.vault_recipient()], &mut out)?;
+            std::io::copy(&mut reader, &mut w)
+                .map_err(|e| Error::corrupt(id, format!("damaged or truncated: {e}")))?;
+            w.finish().map_err(Error::io("writing"))?;
+            out.flush().map_err(Error::io("writing"))?;
+            drop(out);
+            fsutil::commit_temp(&tmp, &path)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result?;
+        let ct = fs::read(&path).map_err(Error::io(format!("reading {}", path.display())))?;
+        Ok(crypto::sha256_hex(&ct))
+    }
+}

@@ -1,0 +1,1 @@
+//! Import of Markdown folders and age files, export to a Markdown folder.

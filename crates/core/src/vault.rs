@@ -1,0 +1,545 @@
+//! A vault on disk: creating, unlocking, loading its state, and committing changes durably.
+//!
+//! Layout (docs/FORMAT.md is the full specification):
+//! ```text
+//! coffer.toml              plaintext: format version, vault id
+//! identity.age             the keys, encrypted with the passphrase (age scrypt)
+//! objects/xx/<id>.age      immutable objects: note revisions, attachments
+//! log/<device>/<seq>.age   per-device signed, hash-chained change log
+//! local/                   this device only: device id, lock, encrypted snapshot cache
+//! ```
+//! Every change is a batch: its objects are written first, then one log entry naming them.
+//! The log entry is the commit point. Writers hold an exclusive lock on `local/lock`, and
+//! re-read the logs under it, so the app and the CLI can write the same vault at once.
+
+use crate::config::{Config, VAULT_FORMAT};
+use crate::crypto;
+use crate::fsutil::{self, write_atomic};
+use crate::keys::Keys;
+use crate::log::{LogEntry, ObjectKind, ObjectRef, Purge, entry_file_name};
+use crate::note::{Revision, now_millis};
+use crate::state::State;
+use crate::{Error, Id, Result};
+use age::secrecy::{ExposeSecret, SecretString};
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{self, File};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+/// After this many log entries replayed past the snapshot, the snapshot is rewritten.
+const SNAPSHOT_STALE_AFTER: usize = 32;
+
+/// Options for creating a vault.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// scrypt work factor (log2 N) for identity.age.
+    pub work_factor: u8,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        InitOptions {
+            work_factor: crypto::DEFAULT_WORK_FACTOR,
+        }
+    }
+}
+
+/// A new object ready to be committed: its ciphertext in memory or in a finished temp file.
+pub(crate) enum Sealed {
+    Bytes(Vec<u8>),
+    TempFile(PathBuf),
+}
+
+pub(crate) struct NewObject {
+    pub id: Id,
+    pub kind: ObjectKind,
+    pub sealed: Sealed,
+    pub sha256: String,
+}
+
+/// A batch of changes: objects to add, notes to purge, revisions to apply to the state.
+#[derive(Default)]
+pub(crate) struct Batch {
+    pub objects: Vec<NewObject>,
+    pub revisions: Vec<Revision>,
+    pub purged: Vec<Purge>,
+}
+
+/// Paths inside a vault folder.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub root: PathBuf,
+}
+
+impl Layout {
+    pub fn config(&self) -> PathBuf {
+        self.root.join("coffer.toml")
+    }
+    pub fn identity(&self) -> PathBuf {
+        self.root.join("identity.age")
+    }
+    pub fn objects(&self) -> PathBuf {
+        self.root.join("objects")
+    }
+    pub fn object(&self, id: &Id) -> PathBuf {
+        self.objects().join(id.shard()).join(format!("{id}.age"))
+    }
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("log")
+    }
+    pub fn log_dir(&self, device: &Id) -> PathBuf {
+        self.logs().join(device.to_string())
+    }
+    pub fn log_entry(&self, device: &Id, seq: u64) -> PathBuf {
+        self.log_dir(device).join(entry_file_name(seq))
+    }
+    pub fn local(&self) -> PathBuf {
+        self.root.join("local")
+    }
+    pub fn device(&self) -> PathBuf {
+        self.local().join("device")
+    }
+    pub fn lock(&self) -> PathBuf {
+        self.local().join("lock")
+    }
+    pub fn snapshot(&self) -> PathBuf {
+        self.local().join("snapshot.age")
+    }
+}
+
+/// A vault folder that has been found but not unlocked.
+#[derive(Debug)]
+pub struct LockedVault {
+    layout: Layout,
+    config: Config,
+}
+
+impl LockedVault {
+    /// Opens the vault folder at `dir` (reads coffer.toml only).
+    pub fn open(dir: &Path) -> Result<LockedVault> {
+        let layout = Layout {
+            root: dir.to_path_buf(),
+        };
+        let text = match fs::read_to_string(layout.config()) {
+            Ok(t) => t,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(Error::NoVault(dir.to_path_buf()));
+            }
+            Err(e) => {
+                return Err(Error::io(format!("reading {}", layout.config().display()))(
+                    e,
+                ));
+            }
+        };
+        let config = Config::parse(&text, dir)?;
+        Ok(LockedVault { layout, config })
+    }
+
+    pub fn vault_id(&self) -> Id {
+        self.config.vault
+    }
+
+    /// Unlocks with the passphrase and loads the notes.
+    pub fn unlock(self, passphrase: &SecretString) -> Result<Vault> {
+        let ct = fs::read(self.layout.identity()).map_err(Error::io(format!(
+            "reading {}",
+            self.layout.identity().display()
+        )))?;
+        let plain = crypto::decrypt_with_passphrase(passphrase, &ct)?;
+        let text = std::str::from_utf8(&plain)
+            .map_err(|_| Error::BadIdentity("identity.age does not hold text".into()))?;
+        let keys = Keys::from_identity_file(text, &self.config.vault)?;
+        let mut vault = Vault::load(self.layout, self.config, keys)?;
+        vault.resume_rotation(passphrase)?;
+        Ok(vault)
+    }
+}
+
+/// An unlocked vault: keys in memory and the decrypted state of every note.
+pub struct Vault {
+    pub(crate) layout: Layout,
+    pub(crate) config: Config,
+    pub(crate) keys: Keys,
+    pub(crate) device: Id,
+    pub(crate) state: State,
+    /// Log entries applied since the snapshot was written.
+    pub(crate) unsnapshotted: usize,
+    /// Problems found while loading (damaged objects or logs); the rest stays usable.
+    pub(crate) load_problems: Vec<String>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("root", &self.layout.root)
+            .field("vault", &self.config.vault)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// Creates a new vault in `dir` (which must be absent or empty).
+    pub fn init(dir: &Path, passphrase: &SecretString, opts: &InitOptions) -> Result<Vault> {
+        if passphrase.expose_secret().is_empty() {
+            return Err(Error::EmptyPassphrase);
+        }
+        if !(1..=crypto::MAX_WORK_FACTOR).contains(&opts.work_factor) {
+            return Err(Error::Invalid(format!(
+                "work factor must be between 1 and {}",
+                crypto::MAX_WORK_FACTOR
+            )));
+        }
+        let layout = Layout {
+            root: dir.to_path_buf(),
+        };
+        if layout.config().exists() {
+            return Err(Error::VaultExists(dir.to_path_buf()));
+        }
+        if let Ok(mut entries) = fs::read_dir(dir)
+            && entries.next().is_some()
+        {
+            return Err(Error::FolderNotEmpty(dir.to_path_buf()));
+        }
+        fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+        let config = Config {
+            format: VAULT_FORMAT,
+            vault: Id::random(),
+        };
+        let keys = Keys::generate();
+        let identity = keys.to_identity_file(&config.vault);
+        let ct = crypto::encrypt_with_passphrase(
+            passphrase,
+            opts.work_factor,
+            identity.expose_secret().as_bytes(),
+        )?;
+        for d in [layout.objects(), layout.logs(), layout.local()] {
+            fs::create_dir_all(&d).map_err(Error::io(format!("creating {}", d.display())))?;
+        }
+        write_atomic(&layout.identity(), &ct)?;
+        // coffer.toml last: a folder without it is not (yet) a vault.
+        write_atomic(&layout.config(), config.to_toml().as_bytes())?;
+        Vault::load(layout, config, keys)
+    }
+
+    fn load(layout: Layout, config: Config, keys: Keys) -> Result<Vault> {
+        let device = load_or_create_device(&layout)?;
+        let mut vault = Vault {
+            layout,
+            config,
+            keys,
+            device,
+            state: State::default(),
+            unsnapshotted: 0,
+            load_problems: Vec::new(),
+        };
+        match crate::snapshot::read(&vault) {
+            Ok(Some(state)) => vault.state = state,
+            Ok(None) => {}
+            Err(e) => vault.load_problems.push(format!("snapshot ignored: {e}")),
+        }
+        vault.refresh()?;
+        if vault.unsnapshotted >= SNAPSHOT_STALE_AFTER {
+            vault.save_snapshot()?;
+        }
+        Ok(vault)
+    }
+
+    /// The vault folder.
+    pub fn root(&self) -> &Path {
+        &self.layout.root
+    }
+
+    pub fn vault_id(&self) -> Id {
+        self.config.vault
+    }
+
+    /// This device's id.
+    pub fn device_id(&self) -> Id {
+        self.device
+    }
+
+    /// The keys (for the messaging and sync layers).
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// Problems met while loading: damaged objects or log entries that were skipped.
+    pub fn load_problems(&self) -> &[String] {
+        &self.load_problems
+    }
+
+    /// Reads log entries written since this state was loaded (by another process on this
+    /// machine, or brought in by sync) and applies them.
+    pub fn refresh(&mut self) -> Result<()> {
+        let devices = match fs::read_dir(self.layout.logs()) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<Id>().ok()))
+                .collect::<Vec<_>>(),
+            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io("listing the log")(e)),
+        };
+        for device in devices {
+            loop {
+                let (seq, prev) = self
+                    .state
+                    .heads
+                    .get(&device)
+                    .map(|(s, h)| (*s, Some(h.clone())))
+                    .unwrap_or((0, None));
+                let path = self.layout.log_entry(&device, seq + 1);
+                let ct = match fs::read(&path) {
+                    Ok(ct) => ct,
+                    Err(e) if e.kind() == ErrorKind::NotFound => break,
+                    Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+                };
+                match self.open_entry(&device, seq + 1, &ct, prev.as_deref()) {
+                    Ok((entry, hash)) => {
+                        self.apply_entry(&entry);
+                        self.state.heads.insert(device, (seq + 1, hash));
+                        self.unsnapshotted += 1;
+                    }
+                    Err(e) => {
+                        self.load_problems.push(e.to_string());
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Decrypts and checks one log entry (signature, place, chain).
+    pub(crate) fn open_entry(
+        &self,
+        device: &Id,
+        seq: u64,
+        ct: &[u8],
+        prev: Option<&str>,
+    ) -> Result<(LogEntry, String)> {
+        let bad = |m: String| Error::BadLog {
+            device: device.to_string(),
+            seq,
+            reason: m,
+        };
+        let plain = crypto::decrypt(&[self.keys.vault_identity()], ct)
+            .map_err(|e| bad(format!("cannot decrypt: {e}")))?;
+        let (entry, hash) = LogEntry::open(
+            &plain,
+            &self.keys.verifying_key(),
+            &self.config.vault,
+            device,
+            seq,
+        )?;
+        if entry.prev.as_deref() != prev {
+            return Err(bad(
+                "it does not follow the previous entry (the chain is broken)".into(),
+            ));
+        }
+        Ok((entry, hash))
+    }
+
+    fn apply_entry(&mut self, entry: &LogEntry) {
+        for obj in &entry.objects {
+            if obj.kind != ObjectKind::Note {
+                continue;
+            }
+            match self.read_revision_checked(&obj.id, Some(&obj.sha256)) {
+                Ok(rev) => self.state.apply_revision(rev),
+                Err(e) => self.load_problems.push(e.to_string()),
+            }
+        }
+        for p in &entry.purged {
+            self.state.apply_purge(p);
+        }
+    }
+
+    /// Reads and decrypts one note revision object, checking its ciphertext hash if known.
+    pub(crate) fn read_revision_checked(&self, id: &Id, sha256: Option<&str>) -> Result<Revision> {
+        let path = self.layout.object(id);
+        let ct = fs::read(&path).map_err(|e| {
+            if e.kind() == ErrorKind::NotFound {
+                Error::corrupt(id, "the file is missing")
+            } else {
+                Error::io(format!("reading {}", path.display()))(e)
+            }
+        })?;
+        if let Some(h) = sha256
+            && crypto::sha256_hex(&ct) != h
+        {
+            return Err(Error::corrupt(
+                id,
+                "its ciphertext differs from the one the log names (swapped or altered)",
+            ));
+        }
+        let plain = crypto::decrypt(&[self.keys.vault_identity()], &ct)
+            .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))?;
+        Revision::decode(&plain, &self.config.vault, id)
+    }
+
+    /// Seals a note revision into a new object.
+    pub(crate) fn seal_revision(&self, rev: &Revision) -> Result<NewObject> {
+        let plain = rev.encode(&self.config.vault);
+        let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
+        Ok(NewObject {
+            id: rev.revision,
+            kind: ObjectKind::Note,
+            sha256: crypto::sha256_hex(&ct),
+            sealed: Sealed::Bytes(ct),
+        })
+    }
+
+    /// Runs `f` under the vault's write lock, after catching up with other writers, then
+    /// commits the batch it returns: objects first, then the log entry (the commit point).
+    pub(crate) fn transact<T>(
+        &mut self,
+        f: impl FnOnce(&mut Vault) -> Result<(T, Batch)>,
+    ) -> Result<T> {
+        let lock = self.lock()?;
+        self.refresh()?;
+        let (out, batch) = f(self)?;
+        let result = self.commit(batch);
+        drop(lock);
+        result?;
+        Ok(out)
+    }
+
+    pub(crate) fn lock_file(&self) -> Result<File> {
+        self.lock()
+    }
+
+    fn lock(&self) -> Result<File> {
+        let path = self.layout.lock();
+        fs::create_dir_all(self.layout.local()).map_err(Error::io("creating local/"))?;
+        let f = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io(format!("opening {}", path.display())))?;
+        f.lock().map_err(Error::io("locking the vault"))?;
+        Ok(f)
+    }
+
+    fn commit(&mut self, batch: Batch) -> Result<()> {
+        if batch.objects.is_empty() && batch.purged.is_empty() {
+            return Ok(());
+        }
+        let mut refs = Vec::with_capacity(batch.objects.len());
+        let mut dirs = HashSet::new();
+        for obj in batch.objects {
+            let path = self.layout.object(&obj.id);
+            match obj.sealed {
+                Sealed::Bytes(ct) => write_atomic(&path, &ct)?,
+                Sealed::TempFile(tmp) => fsutil::commit_temp(&tmp, &path)?,
+            }
+            dirs.insert(path.parent().map(Path::to_path_buf));
+            refs.push(ObjectRef {
+                id: obj.id,
+                kind: obj.kind,
+                sha256: obj.sha256,
+            });
+        }
+        for p in &batch.purged {
+            for id in &p.objects {
+                match fs::remove_file(self.layout.object(id)) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(format!("removing object {id}"))(e)),
+                }
+            }
+        }
+        let (seq, prev) = self
+            .state
+            .heads
+            .get(&self.device)
+            .map(|(s, h)| (*s, Some(h.clone())))
+            .unwrap_or((0, None));
+        let entry = LogEntry {
+            format: crate::log::LOG_FORMAT,
+            vault: self.config.vault,
+            device: self.device,
+            seq: seq + 1,
+            prev,
+            time: now_millis(),
+            objects: refs,
+            purged: batch.purged.clone(),
+        };
+        let (plain, hash) = entry.seal(&self.keys);
+        let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
+        write_atomic(&self.layout.log_entry(&self.device, seq + 1), &ct)?;
+        self.state.heads.insert(self.device, (seq + 1, hash));
+        for rev in batch.revisions {
+            self.state.apply_revision(rev);
+        }
+        for p in &batch.purged {
+            self.state.apply_purge(p);
+        }
+        self.unsnapshotted += 1;
+        Ok(())
+    }
+
+    /// Writes the encrypted snapshot cache now.
+    pub fn save_snapshot(&mut self) -> Result<()> {
+        crate::snapshot::write(self)?;
+        self.unsnapshotted = 0;
+        Ok(())
+    }
+
+    /// Writes the snapshot if enough has changed since the last one. Call before exiting.
+    pub fn save_snapshot_if_stale(&mut self) -> Result<()> {
+        if self.unsnapshotted > 0 {
+            self.save_snapshot()?;
+        }
+        Ok(())
+    }
+
+    /// Changes the passphrase: re-encrypts identity.age only.
+    pub fn change_passphrase(&mut self, new: &SecretString, work_factor: u8) -> Result<()> {
+        if new.expose_secret().is_empty() {
+            return Err(Error::EmptyPassphrase);
+        }
+        let identity = self.keys.to_identity_file(&self.config.vault);
+        let ct =
+            crypto::encrypt_with_passphrase(new, work_factor, identity.expose_secret().as_bytes())?;
+        let _lock = self.lock()?;
+        write_atomic(&self.layout.identity(), &ct)
+    }
+
+    /// Writes the plaintext age identity (readable by `age -d -i`) to a new file, mode 0600.
+    pub fn export_identity(&self, path: &Path) -> Result<()> {
+        use std::io::Write;
+        let identity = self.keys.to_identity_file(&self.config.vault);
+        let mut f = fsutil::create_private(path)?;
+        f.write_all(identity.expose_secret().as_bytes())
+            .and_then(|_| f.sync_all())
+            .map_err(Error::io(format!("writing {}", path.display())))
+    }
+
+    /// The public recipient of the vault key, for `age -r` (kept private: anyone holding it
+    /// could encrypt files to this vault, which import would then accept).
+    pub fn vault_recipient(&self) -> String {
+        self.keys.vault_recipient().to_string()
+    }
+
+    /// All devices that have written to this vault, with their latest log sequence number.
+    pub fn devices(&self) -> BTreeMap<Id, u64> {
+        self.state
+            .heads
+            .iter()
+            .map(|(d, (s, _))| (*d, *s))
+            .collect()
+    }
+}
+
+fn load_or_create_device(layout: &Layout) -> Result<Id> {
+    match fs::read_to_string(layout.device()) {
+        Ok(s) => s.trim().parse(),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let id = Id::random();
+            write_atomic(&layout.device(), format!("{id}\n").as_bytes())?;
+            Ok(id)
+        }
+        Err(e) => Err(Error::io("reading local/device")(e)),
+    }
+}

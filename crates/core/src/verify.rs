@@ -1,0 +1,236 @@
+//! `verify`: walks every log entry and every object, and names each problem with the object it
+//! concerns. Nothing is changed or deleted.
+
+use crate::crypto;
+use crate::log::ObjectKind;
+use crate::note::Revision;
+use crate::vault::Vault;
+use crate::{Error, Id, Progress, ProgressFn, Result};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::ErrorKind;
+
+/// One problem found by `verify`.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Problem {
+    /// The object or log entry concerned (a path inside the vault).
+    pub path: String,
+    pub message: String,
+}
+
+/// What `verify` found.
+#[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VerifyReport {
+    pub log_entries: usize,
+    pub objects: usize,
+    /// Damage: the vault is not whole.
+    pub problems: Vec<Problem>,
+    /// Harmless findings, such as objects left by an interrupted save.
+    pub warnings: Vec<Problem>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl Vault {
+    /// Checks the whole vault.
+    pub fn verify(&self, progress: ProgressFn<'_>) -> Result<VerifyReport> {
+        let mut report = VerifyReport::default();
+        let rel = |p: &std::path::Path| {
+            p.strip_prefix(&self.layout.root)
+                .unwrap_or(p)
+                .display()
+                .to_string()
+        };
+        // 1. Every device's log, entry by entry, from the start.
+        let mut named: HashMap<Id, (ObjectKind, String)> = HashMap::new();
+        let mut purged: HashSet<Id> = HashSet::new();
+        let devices: Vec<Id> = match fs::read_dir(self.layout.logs()) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    match name.parse::<Id>() {
+                        Ok(id) => Some(id),
+                        Err(_) => {
+                            report.warnings.push(Problem {
+                                path: rel(&e.path()),
+                                message: "not a device log folder; ignored".into(),
+                            });
+                            None
+                        }
+                    }
+                })
+                .collect(),
+            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io("listing the log")(e)),
+        };
+        for device in &devices {
+            let dir = self.layout.log_dir(device);
+            let mut files: Vec<String> = fs::read_dir(&dir)
+                .map_err(Error::io(format!("listing {}", dir.display())))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            let mut prev: Option<String> = None;
+            let mut seq = 0u64;
+            let mut expected: HashSet<String> = HashSet::new();
+            loop {
+                let path = self.layout.log_entry(device, seq + 1);
+                let ct = match fs::read(&path) {
+                    Ok(ct) => ct,
+                    Err(e) if e.kind() == ErrorKind::NotFound => break,
+                    Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+                };
+                expected.insert(crate::log::entry_file_name(seq + 1));
+                match self.open_entry(device, seq + 1, &ct, prev.as_deref()) {
+                    Ok((entry, hash)) => {
+                        report.log_entries += 1;
+                        for o in entry.objects {
+                            named.insert(o.id, (o.kind, o.sha256));
+                        }
+                        for p in entry.purged {
+                            purged.extend(p.objects);
+                        }
+                        prev = Some(hash);
+                        seq += 1;
+                    }
+                    Err(e) => {
+                        report.problems.push(Problem {
+                            path: rel(&path),
+                            message: e.to_string(),
+                        });
+                        break;
+                    }
+                }
+            }
+            for f in files.iter().filter(|f| !expected.contains(*f)) {
+                let p = dir.join(f);
+                let msg = if f.starts_with(crate::fsutil::TEMP_PREFIX) {
+                    "a temp file left by an interrupted save; harmless"
+                } else {
+                    "not part of the device's log chain (after a gap or damaged entry); ignored"
+                };
+                let list = if f.starts_with(crate::fsutil::TEMP_PREFIX) {
+                    &mut report.warnings
+                } else {
+                    &mut report.problems
+                };
+                list.push(Problem {
+                    path: rel(&p),
+                    message: msg.into(),
+                });
+            }
+        }
+        // 2. Every object the log names: present, unaltered, decryptable, bound to its name.
+        let total = named.len() as u64;
+        let mut done = 0u64;
+        let mut notes: HashMap<Id, Revision> = HashMap::new();
+        for (id, (kind, sha)) in &named {
+            done += 1;
+            if done % 64 == 0 || done == total {
+                progress(&Progress {
+                    stage: "verifying".into(),
+                    done,
+                    total,
+                });
+            }
+            if purged.contains(id) {
+                continue;
+            }
+            let path = self.layout.object(id);
+            report.objects += 1;
+            let problem = |m: String| Problem {
+                path: rel(&path),
+                message: m,
+            };
+            let ct = match fs::read(&path) {
+                Ok(ct) => ct,
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    report.problems.push(problem(
+                        "missing (named by the log, but not on disk)".into(),
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+            };
+            if &crypto::sha256_hex(&ct) != sha {
+                report.problems.push(problem(
+                    "its ciphertext differs from the one the log names (swapped or altered)".into(),
+                ));
+                continue;
+            }
+            if *kind == ObjectKind::Note {
+                match crypto::decrypt(&[self.keys.vault_identity()], &ct)
+                    .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))
+                    .and_then(|p| Revision::decode(&p, &self.config.vault, id))
+                {
+                    Ok(rev) => {
+                        notes.insert(*id, rev);
+                    }
+                    Err(e) => report.problems.push(problem(e.to_string())),
+                }
+            }
+        }
+        // 3. Attachments: decrypt through, compare with what their note recorded.
+        let mut attachments = HashMap::new();
+        for rev in notes.values() {
+            for a in &rev.attachments {
+                attachments.insert(a.object, (rev.note, a.clone()));
+            }
+        }
+        for (id, (kind, _)) in &named {
+            if *kind != ObjectKind::Attachment || purged.contains(id) {
+                continue;
+            }
+            let path = rel(&self.layout.object(id));
+            match attachments.get(id) {
+                None => report.warnings.push(Problem {
+                    path,
+                    message: "an attachment no revision refers to".into(),
+                }),
+                Some((note, a)) => {
+                    if let Err(e) = self.decrypt_attachment(note, a, &mut std::io::sink()) {
+                        report.problems.push(Problem {
+                            path,
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        // 4. Files in objects/ that no log entry names.
+        if let Ok(shards) = fs::read_dir(self.layout.objects()) {
+            for shard in shards.filter_map(|e| e.ok()) {
+                let Ok(files) = fs::read_dir(shard.path()) else {
+                    continue;
+                };
+                for f in files.filter_map(|e| e.ok()) {
+                    let name = f.file_name().to_string_lossy().into_owned();
+                    let id = name.strip_suffix(".age").and_then(|s| s.parse::<Id>().ok());
+                    if id.is_some_and(|id| named.contains_key(&id)) {
+                        continue;
+                    }
+                    report.warnings.push(Problem {
+                        path: rel(&f.path()),
+                        message: if name.starts_with(crate::fsutil::TEMP_PREFIX) {
+                            "a temp file left by an interrupted save; harmless".into()
+                        } else {
+                            "no log entry names this object: left by an interrupted save, or put here by someone else; ignored".into()
+                        },
+                    });
+                }
+            }
+        }
+        report.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(report)
+    }
+}

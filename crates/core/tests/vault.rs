@@ -1,0 +1,226 @@
+//! Integration tests of the vault through its public API, on real files in temp folders.
+
+use coffer_core::secrecy::SecretString;
+use coffer_core::{Error, InitOptions, LockedVault, NewNote, NoteChange, NoteFilter, Vault};
+
+fn pass(s: &str) -> SecretString {
+    SecretString::from(s.to_string())
+}
+
+fn fast() -> InitOptions {
+    InitOptions { work_factor: 10 }
+}
+
+fn new_vault() -> (tempfile::TempDir, Vault) {
+    let dir = tempfile::tempdir().unwrap();
+    let v = Vault::init(&dir.path().join("v"), &pass("pw"), &fast()).unwrap();
+    (dir, v)
+}
+
+fn note(title: &str, body: &str) -> NewNote {
+    NewNote {
+        title: title.into(),
+        body: body.into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn notes_survive_reopen() {
+    let (dir, mut v) = new_vault();
+    let a = v.create(note("Alpha", "first body")).unwrap();
+    let b = v
+        .create(NewNote {
+            title: "Beta".into(),
+            body: "second".into(),
+            tags: vec!["#work".into(), "Work".into(), "x y".into()],
+            notebook: Some("Job".into()),
+            pinned: true,
+        })
+        .unwrap();
+    v.update(
+        &a,
+        NoteChange {
+            body: Some("edited body".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    drop(v);
+    let v = LockedVault::open(&dir.path().join("v"))
+        .unwrap()
+        .unlock(&pass("pw"))
+        .unwrap();
+    assert!(v.load_problems().is_empty(), "{:?}", v.load_problems());
+    assert_eq!(v.note(&a).unwrap().body, "edited body");
+    let nb = v.note(&b).unwrap();
+    assert_eq!(nb.tags, vec!["work", "x-y"]);
+    assert_eq!(nb.notebook.as_deref(), Some("Job"));
+    assert_eq!(v.history(&a).unwrap().len(), 2);
+    assert_eq!(
+        v.list(&NoteFilter {
+            pinned: true,
+            ..Default::default()
+        })
+        .len(),
+        1
+    );
+    assert_eq!(
+        v.list(&NoteFilter {
+            tag: Some("WORK".into()),
+            ..Default::default()
+        })
+        .len(),
+        1
+    );
+}
+
+#[test]
+fn wrong_passphrase_is_refused() {
+    let (dir, _v) = new_vault();
+    let err = LockedVault::open(&dir.path().join("v"))
+        .unwrap()
+        .unlock(&pass("nope"))
+        .unwrap_err();
+    assert!(matches!(err, Error::WrongPassphrase), "{err}");
+}
+
+#[test]
+fn trash_restore_purge_revert() {
+    let (_dir, mut v) = new_vault();
+    let a = v.create(note("A", "one")).unwrap();
+    let r1 = v.note(&a).unwrap().revision;
+    v.update(
+        &a,
+        NoteChange {
+            body: Some("two".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(matches!(v.purge(&a), Err(Error::NotInTrash(_))));
+    v.trash(&a).unwrap();
+    assert_eq!(v.list(&NoteFilter::default()).len(), 0);
+    assert_eq!(
+        v.list(&NoteFilter {
+            trash: true,
+            ..Default::default()
+        })
+        .len(),
+        1
+    );
+    v.restore(&a).unwrap();
+    v.revert(&a, &r1).unwrap();
+    assert_eq!(v.note(&a).unwrap().body, "one");
+    assert_eq!(v.history(&a).unwrap().len(), 5);
+    v.trash(&a).unwrap();
+    v.purge(&a).unwrap();
+    assert!(v.note(&a).is_err());
+    let report = v.verify(&mut |_| {}).unwrap();
+    assert!(report.ok(), "{report:?}");
+}
+
+#[test]
+fn search_and_backlinks() {
+    let (_dir, mut v) = new_vault();
+    let a = v.create(note("Passport", "renew before june")).unwrap();
+    let b = v.create(note("Trip", "see [[passport]] first")).unwrap();
+    let hits = v.search("pass", 10);
+    assert_eq!(hits[0].id, a);
+    assert_eq!(hits.len(), 2);
+    assert_eq!(v.note(&a).unwrap().backlinks[0].id, b);
+    let html = v.render(&b).unwrap();
+    assert!(html.contains(&format!("coffer:note/{a}")), "{html}");
+    // The index follows edits.
+    v.update(
+        &a,
+        NoteChange {
+            body: Some("gone".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(v.search("june", 10).len(), 0);
+}
+
+#[test]
+fn two_writers_lose_nothing() {
+    let (dir, mut v1) = new_vault();
+    let mut v2 = LockedVault::open(&dir.path().join("v"))
+        .unwrap()
+        .unlock(&pass("pw"))
+        .unwrap();
+    let a = v1.create(note("Shared", "base")).unwrap();
+    v2.refresh().unwrap();
+    let base = v2.note(&a).unwrap().revision;
+    v1.update(
+        &a,
+        NoteChange {
+            body: Some("from one".into()),
+            base: Some(base),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    v2.update(
+        &a,
+        NoteChange {
+            body: Some("from two".into()),
+            base: Some(base),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let b = v2.create(note("Other", "x")).unwrap();
+    v1.refresh().unwrap();
+    let n = v1.note(&a).unwrap();
+    assert_eq!(n.conflicts.len(), 1, "both edits are kept");
+    assert!(v1.note(&b).is_ok());
+    // Editing without a base resolves the conflict.
+    v1.update(
+        &a,
+        NoteChange {
+            body: Some("merged".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(v1.note(&a).unwrap().conflicts.is_empty());
+    assert!(v1.verify(&mut |_| {}).unwrap().ok());
+}
+
+#[test]
+fn attachments_round_trip() {
+    let (dir, mut v) = new_vault();
+    let a = v.create(note("With file", "")).unwrap();
+    let src = dir.path().join("photo.bin");
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7) as u8).collect();
+    std::fs::write(&src, &data).unwrap();
+    let att = v.attach(&a, &src, None).unwrap();
+    assert_eq!(att.size, data.len() as u64);
+    let out = dir.path().join("out.bin");
+    v.extract(&a, "photo.bin", &out).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), data);
+    assert!(
+        v.extract(&a, "photo.bin", &out).is_err(),
+        "never overwrites"
+    );
+    assert!(v.verify(&mut |_| {}).unwrap().ok());
+}
+
+#[test]
+fn rotate_keys_and_passwd() {
+    let (dir, mut v) = new_vault();
+    let a = v.create(note("Keep", "me")).unwrap();
+    let old = v.vault_recipient();
+    v.rotate_keys(&pass("pw"), &mut |_| {}).unwrap();
+    assert_ne!(v.vault_recipient(), old);
+    v.change_passphrase(&pass("new"), 10).unwrap();
+    drop(v);
+    let v = LockedVault::open(&dir.path().join("v"))
+        .unwrap()
+        .unlock(&pass("new"))
+        .unwrap();
+    assert_eq!(v.note(&a).unwrap().body, "me");
+    assert!(v.verify(&mut |_| {}).unwrap().ok());
+}
