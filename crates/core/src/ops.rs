@@ -97,6 +97,31 @@ impl Vault {
         Ok(id)
     }
 
+    /// Creates many notes in one batch (one log entry): for imports and generated vaults.
+    pub fn create_many(&mut self, notes: Vec<NewNote>) -> Result<Vec<Id>> {
+        let now = now_millis();
+        let revs: Vec<Revision> = notes
+            .into_iter()
+            .map(|new| Revision {
+                note: Id::random(),
+                revision: Id::random(),
+                parents: vec![],
+                title: clean_title(&new.title),
+                tags: clean_tags(&new.tags),
+                notebook: clean_notebook(new.notebook.as_deref()),
+                pinned: new.pinned,
+                deleted: false,
+                created: now,
+                updated: now,
+                attachments: vec![],
+                body: new.body,
+            })
+            .collect();
+        let ids = revs.iter().map(|r| r.note).collect();
+        self.write_revisions(revs)?;
+        Ok(ids)
+    }
+
     /// Writes new revisions (already complete) in one batch.
     pub(crate) fn write_revisions(&mut self, revs: Vec<Revision>) -> Result<()> {
         self.transact(|v| {
