@@ -60,3 +60,19 @@ pub struct Progress {
 
 /// Receives progress reports; long operations call it now and then.
 pub type ProgressFn<'a> = &'a mut dyn FnMut(&Progress);
+
+/// Where the vault lives when none is named: `$COFFER_VAULT`, else
+/// `$XDG_DATA_HOME/coffer/vault`, else `~/.local/share/coffer/vault`.
+/// The CLI and the desktop app both use this, so they open the same vault.
+pub fn default_vault_dir() -> std::path::PathBuf {
+    use std::path::PathBuf;
+    if let Some(v) = std::env::var_os("COFFER_VAULT").filter(|v| !v.is_empty()) {
+        return PathBuf::from(v);
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("coffer").join("vault")
+}
