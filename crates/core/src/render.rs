@@ -72,9 +72,6 @@ pub fn render_markdown(markdown: &str, resolve: &dyn Fn(&str) -> Option<String>)
                 ))));
                 let _ = (title, id);
             }
-            Event::End(TagEnd::Link) if matches!(events.last(), Some(_)) => {
-                events.push(Event::End(TagEnd::Link));
-            }
             Event::Start(Tag::Image { dest_url, .. }) if !dest_url.starts_with("coffer:") => {
                 // No remote loads: show the image's address as a link instead.
                 in_image = true;

@@ -135,7 +135,7 @@ impl Vault {
         let mut notes: HashMap<Id, Revision> = HashMap::new();
         for (id, (kind, sha)) in &named {
             done += 1;
-            if done % 64 == 0 || done == total {
+            if done.is_multiple_of(64) || done == total {
                 progress(&Progress {
                     stage: "verifying".into(),
                     done,
