@@ -1,0 +1,192 @@
+//! The command line, declared once with clap's derive API. Names and flags here are a
+//! contract: scripts and the acceptance checks rely on them.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit code of `coffer verify` when it finds problems (the vault could be read, but something
+/// in it is damaged, missing or forged). Other errors exit with 1, usage errors with 2.
+pub const EXIT_VERIFY_PROBLEMS: u8 = 3;
+
+const AFTER_HELP: &str = "\
+Passphrase: asked on the terminal; for scripts set $COFFER_PASSPHRASE or use --passphrase-file.
+Vault: --vault DIR, else $COFFER_VAULT, else the default vault folder.
+Exit codes: 0 ok, 1 error, 2 usage error, 3 `verify` found problems.
+Run `coffer` alone on a terminal for a guided start.";
+
+/// Private notes, age-encrypted on disk.
+#[derive(Debug, Parser)]
+#[command(name = "coffer", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The vault folder [default: $COFFER_VAULT, else the default vault folder]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+
+    /// Print exactly one JSON document on stdout (errors too, as {"error":{"code","message"}})
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Read the passphrase from the first line of FILE instead of asking
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new vault (asks for the passphrase twice)
+    #[command(after_long_help = "\
+For tests only: --work-factor N sets the scrypt work factor (log2 N, default 18).
+Lower values make the passphrase far cheaper to guess.")]
+    Init {
+        /// scrypt work factor (log2 N) protecting the keys; lower only for tests
+        #[arg(long, value_name = "N", default_value_t = 18, hide = true)]
+        work_factor: u8,
+    },
+    /// Add a note; prints its id. The body comes from --file, else from stdin
+    Add(AddArgs),
+    /// Change a note. Without --file and with stdin not a terminal, the body is read from
+    /// stdin (empty input leaves the body as it is)
+    Edit(EditArgs),
+    /// Print a note as Markdown with a small header
+    Show {
+        /// Note id or unique prefix
+        id: String,
+        /// Show this revision (id or unique prefix, see `coffer history`)
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
+    },
+    /// List notes, most recently changed first
+    List {
+        /// Only notes with this tag
+        #[arg(long, value_name = "X")]
+        tag: Option<String>,
+        /// Only notes in this notebook
+        #[arg(long, value_name = "N")]
+        notebook: Option<String>,
+        /// The trash instead of the live notes
+        #[arg(long)]
+        trash: bool,
+        /// Only pinned notes
+        #[arg(long)]
+        pinned: bool,
+    },
+    /// Full-text search over live notes
+    Search {
+        query: String,
+        /// At most this many results
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Move a note to the trash
+    Rm { id: String },
+    /// Take a note out of the trash
+    Restore { id: String },
+    /// Destroy a note that is in the trash, with all its revisions and attachments
+    Purge { id: String },
+    /// List a note's revisions, newest first
+    History { id: String },
+    /// Make an older revision current again (as a new revision)
+    Revert { id: String, rev: String },
+    /// Pin a note
+    Pin { id: String },
+    /// Unpin a note
+    Unpin { id: String },
+    /// Attach a file to a note (encrypted like the note)
+    Attach {
+        id: String,
+        file: PathBuf,
+        /// Store it under this name instead of the file's name
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Write a note's attachment to a new file
+    Extract {
+        id: String,
+        name: String,
+        /// The file to create (never overwritten)
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Write every note as a plain (NOT encrypted) Markdown file into DIR
+    Export { dir: PathBuf },
+    /// Import Markdown files (and their attachments) from DIR
+    Import { dir: PathBuf },
+    /// Change the passphrase (asks for the new one twice)
+    Passwd(PasswdArgs),
+    /// Make new keys and re-encrypt everything to them
+    RotateKeys,
+    /// Check every log entry and object; exits with 3 and names each damaged path if any
+    #[command(after_help = "Exit codes: 0 no problems, 1 could not verify, 3 problems found.")]
+    Verify,
+    /// Export the vault's secret age identity (for `age -d -i FILE`)
+    Identity {
+        /// Write the plaintext identity to FILE (mode 0600; never overwritten)
+        #[arg(long, value_name = "FILE", required = true)]
+        export_age: PathBuf,
+    },
+    /// Print a note rendered as sanitized HTML
+    Render { id: String },
+    /// List notebooks with their number of notes
+    Notebooks,
+    /// List tags with their number of notes
+    Tags,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[arg(long, value_name = "T")]
+    pub title: String,
+    /// A tag (repeatable)
+    #[arg(long = "tag", value_name = "X")]
+    pub tags: Vec<String>,
+    #[arg(long, value_name = "N")]
+    pub notebook: Option<String>,
+    /// Read the body from FILE (`-` for stdin)
+    #[arg(long, value_name = "F")]
+    pub file: Option<PathBuf>,
+    /// Pin the new note
+    #[arg(long)]
+    pub pin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub id: String,
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+    /// Read the new body from FILE (`-` for stdin)
+    #[arg(long, value_name = "F")]
+    pub file: Option<PathBuf>,
+    /// Replace the tags with these (repeatable)
+    #[arg(long = "tag", value_name = "X", conflicts_with = "clear_tags")]
+    pub tags: Vec<String>,
+    /// Remove every tag
+    #[arg(long)]
+    pub clear_tags: bool,
+    /// Move the note to this notebook
+    #[arg(long, value_name = "N", conflicts_with = "no_notebook")]
+    pub notebook: Option<String>,
+    /// Take the note out of its notebook
+    #[arg(long)]
+    pub no_notebook: bool,
+    #[arg(long, conflicts_with = "unpin")]
+    pub pin: bool,
+    #[arg(long)]
+    pub unpin: bool,
+    /// The revision this edit was made on; if the note changed since, both versions are kept
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// Read the new passphrase from the first line of FILE instead of asking
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<PathBuf>,
+    /// scrypt work factor for the new passphrase [default: the current one]
+    #[arg(long, value_name = "N", hide = true)]
+    pub work_factor: Option<u8>,
+}

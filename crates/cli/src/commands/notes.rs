@@ -1,0 +1,404 @@
+//! Commands on notes: add, edit, show, list, search, trash, history, attachments, rendering.
+
+use super::{Ctx, changed, list_lines};
+use crate::cli::{AddArgs, EditArgs};
+use crate::error::{CliError, Result};
+use crate::output::{date, datetime, hashtags, info, short};
+use coffer_core::search::Segment;
+use coffer_core::{NewNote, Note, NoteChange, NoteFilter};
+use serde_json::json;
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+/// Reads a body from a file, or from stdin for `-`.
+fn read_body_file(path: &Path) -> Result<String> {
+    if path == Path::new("-") {
+        return read_stdin();
+    }
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|_| CliError::NotText(path.display().to_string()))
+}
+
+fn read_stdin() -> Result<String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(CliError::Stdin)?;
+    String::from_utf8(bytes).map_err(|_| CliError::NotText("stdin".into()))
+}
+
+pub fn add(ctx: &Ctx, args: AddArgs) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let body = match &args.file {
+        Some(f) => read_body_file(f)?,
+        None => {
+            if std::io::stdin().is_terminal() {
+                info("Type the note's body, then press Ctrl-D on a line of its own:");
+            }
+            read_stdin()?
+        }
+    };
+    let id = vault.create(NewNote {
+        title: args.title,
+        body,
+        tags: args.tags,
+        notebook: args.notebook,
+        pinned: args.pin,
+    })?;
+    changed(&mut vault);
+    ctx.out.emit(&json!({ "id": id }), || id.to_string())
+}
+
+pub fn edit(ctx: &Ctx, args: EditArgs) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let id = vault.resolve(&args.id)?;
+    let base = match &args.base {
+        Some(b) => Some(vault.resolve_revision(&id, b)?),
+        None => None,
+    };
+    let body = match &args.file {
+        Some(f) => Some(read_body_file(f)?),
+        None if !std::io::stdin().is_terminal() => Some(read_stdin()?).filter(|b| !b.is_empty()),
+        None => None,
+    };
+    let change = NoteChange {
+        base,
+        title: args.title,
+        body,
+        tags: if args.clear_tags {
+            Some(Vec::new())
+        } else if args.tags.is_empty() {
+            None
+        } else {
+            Some(args.tags)
+        },
+        notebook: if args.no_notebook {
+            Some(None)
+        } else {
+            args.notebook.map(Some)
+        },
+        pinned: match (args.pin, args.unpin) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+    };
+    if change.title.is_none()
+        && change.body.is_none()
+        && change.tags.is_none()
+        && change.notebook.is_none()
+        && change.pinned.is_none()
+    {
+        return Err(CliError::NothingToChange);
+    }
+    let revision = vault.update(&id, change)?;
+    changed(&mut vault);
+    let conflict = !vault.note(&id)?.conflicts.is_empty();
+    if let (true, Some(base)) = (conflict, &args.base) {
+        crate::output::warn(&format!(
+            "note {} changed since revision {base}; both versions are kept (see `coffer show {}`)",
+            short(&id),
+            short(&id)
+        ));
+    }
+    ctx.out.emit(
+        &json!({ "id": id, "revision": revision, "conflict": conflict }),
+        || format!("updated {} (revision {})", short(&id), short(&revision)),
+    )
+}
+
+/// The note as Markdown: a front-matter header, then the body.
+fn show_text(note: &Note) -> String {
+    let mut s = String::from("---\n");
+    let mut line = |k: &str, v: &str| s.push_str(&format!("{k}: {v}\n"));
+    line("title", &note.title);
+    line("id", &note.id.to_string());
+    line("revision", &note.revision.to_string());
+    if !note.tags.is_empty() {
+        line("tags", &note.tags.join(", "));
+    }
+    if let Some(nb) = &note.notebook {
+        line("notebook", nb);
+    }
+    if note.pinned {
+        line("pinned", "yes");
+    }
+    if note.trashed {
+        line(
+            "trashed",
+            "yes (in the trash; `coffer restore` takes it out)",
+        );
+    }
+    line("created", &datetime(note.created));
+    line("updated", &datetime(note.updated));
+    if !note.attachments.is_empty() {
+        let list = note
+            .attachments
+            .iter()
+            .map(|a| format!("{} ({} bytes)", a.name, a.size))
+            .collect::<Vec<_>>()
+            .join(", ");
+        line("attachments", &list);
+    }
+    if !note.backlinks.is_empty() {
+        let list = note
+            .backlinks
+            .iter()
+            .map(|b| format!("{} ({})", b.title, short(&b.id)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        line("linked from", &list);
+    }
+    if !note.conflicts.is_empty() {
+        let list = note
+            .conflicts
+            .iter()
+            .map(short)
+            .collect::<Vec<_>>()
+            .join(", ");
+        line(
+            "conflict",
+            &format!(
+                "concurrent edits left other versions: {list} (see `coffer show {} --rev REV`)",
+                short(&note.id)
+            ),
+        );
+    }
+    s.push_str("---\n\n");
+    s.push_str(&note.body);
+    s
+}
+
+pub fn show(ctx: &Ctx, id: &str, rev: Option<&str>) -> Result<()> {
+    let vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    let note = match rev {
+        Some(r) => {
+            let r = vault.resolve_revision(&id, r)?;
+            vault.note_at(&id, &r)?
+        }
+        None => vault.note(&id)?,
+    };
+    ctx.out.emit(&note, || show_text(&note))
+}
+
+pub fn list(ctx: &Ctx, filter: NoteFilter) -> Result<()> {
+    let vault = ctx.open()?;
+    let notes = vault.list(&filter);
+    if notes.is_empty() && !ctx.out.json() {
+        info(if filter.trash {
+            "the trash is empty"
+        } else {
+            "no notes"
+        });
+    }
+    ctx.out.emit(&notes, || list_lines(&notes))
+}
+
+fn segments(segs: &[Segment], emphasis: bool) -> String {
+    segs.iter()
+        .map(|s| {
+            if s.hit && emphasis {
+                format!("\x1b[1m{}\x1b[0m", s.text)
+            } else {
+                s.text.clone()
+            }
+        })
+        .collect()
+}
+
+pub fn search(ctx: &Ctx, query: &str, limit: usize) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let hits = vault.search(query, limit);
+    if hits.is_empty() && !ctx.out.json() {
+        info(&format!("no notes match {query:?}"));
+    }
+    let bold = std::io::stdout().is_terminal();
+    ctx.out.emit(&hits, || {
+        let mut s = String::new();
+        for h in &hits {
+            s.push_str(&format!(
+                "{}  {}  {}",
+                short(&h.id),
+                date(h.updated),
+                segments(&h.title, bold)
+            ));
+            if !h.tags.is_empty() {
+                s.push_str("  ");
+                s.push_str(&hashtags(&h.tags));
+            }
+            s.push('\n');
+            let snippet = segments(&h.snippet, bold);
+            if !snippet.trim().is_empty() {
+                s.push_str(&format!("    {}\n", snippet.replace('\n', " ")));
+            }
+        }
+        s
+    })
+}
+
+pub fn trash(ctx: &Ctx, id: &str) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    vault.trash(&id)?;
+    changed(&mut vault);
+    let title = vault.note(&id)?.title;
+    ctx.out.emit(&json!({ "id": id, "trashed": true }), || {
+        format!("moved {} {title:?} to the trash", short(&id))
+    })
+}
+
+pub fn restore(ctx: &Ctx, id: &str) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    vault.restore(&id)?;
+    changed(&mut vault);
+    let title = vault.note(&id)?.title;
+    ctx.out.emit(&json!({ "id": id, "trashed": false }), || {
+        format!("restored {} {title:?} from the trash", short(&id))
+    })
+}
+
+pub fn purge(ctx: &Ctx, id: &str) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    let title = vault.note(&id)?.title;
+    vault.purge(&id)?;
+    changed(&mut vault);
+    ctx.out.emit(&json!({ "id": id, "purged": true }), || {
+        format!(
+            "purged {} {title:?}: every revision and attachment is gone",
+            short(&id)
+        )
+    })
+}
+
+pub fn history(ctx: &Ctx, id: &str) -> Result<()> {
+    let vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    let revs = vault.history(&id)?;
+    ctx.out.emit(&revs, || {
+        let mut s = String::new();
+        for r in &revs {
+            s.push_str(&format!(
+                "{}  {}  {:>8} bytes  {}",
+                short(&r.revision),
+                datetime(r.updated),
+                r.bytes,
+                r.title
+            ));
+            if r.current {
+                s.push_str("  [current]");
+            }
+            if r.trashed {
+                s.push_str("  [in trash]");
+            }
+            s.push('\n');
+        }
+        s
+    })
+}
+
+pub fn revert(ctx: &Ctx, id: &str, rev: &str) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    let from = vault.resolve_revision(&id, rev)?;
+    let revision = vault.revert(&id, &from)?;
+    changed(&mut vault);
+    ctx.out.emit(
+        &json!({ "id": id, "revision": revision, "reverted_to": from }),
+        || {
+            format!(
+                "reverted {} to revision {} (new revision {})",
+                short(&id),
+                short(&from),
+                short(&revision)
+            )
+        },
+    )
+}
+
+pub fn pin(ctx: &Ctx, id: &str, pinned: bool) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    let revision = vault.update(
+        &id,
+        NoteChange {
+            pinned: Some(pinned),
+            ..Default::default()
+        },
+    )?;
+    changed(&mut vault);
+    ctx.out.emit(
+        &json!({ "id": id, "revision": revision, "pinned": pinned }),
+        || {
+            format!(
+                "{} {}",
+                if pinned { "pinned" } else { "unpinned" },
+                short(&id)
+            )
+        },
+    )
+}
+
+pub fn attach(ctx: &Ctx, id: &str, file: &Path, name: Option<&str>) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    let attachment = vault.attach(&id, file, name)?;
+    changed(&mut vault);
+    ctx.out.emit(&attachment, || {
+        format!(
+            "attached {} ({} bytes) to {}",
+            attachment.name,
+            attachment.size,
+            short(&id)
+        )
+    })
+}
+
+pub fn extract(ctx: &Ctx, id: &str, name: &str, to: &Path) -> Result<()> {
+    let vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    if to.symlink_metadata().is_ok() {
+        return Err(CliError::Exists(to.to_path_buf()));
+    }
+    vault.extract(&id, name, to)?;
+    let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
+    ctx.out.emit(
+        &json!({ "id": id, "name": name, "to": to, "bytes": bytes }),
+        || format!("wrote {name} ({bytes} bytes) to {}", to.display()),
+    )
+}
+
+pub fn render(ctx: &Ctx, id: &str) -> Result<()> {
+    let vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    let html = vault.render(&id)?;
+    ctx.out
+        .emit(&json!({ "id": id, "html": html }), || html.clone())
+}
+
+fn name_counts(items: &[coffer_core::NameCount], what: &str) -> String {
+    if items.is_empty() {
+        info(&format!("no {what}"));
+    }
+    items
+        .iter()
+        .map(|n| format!("{:>5}  {}\n", n.count, n.name))
+        .collect()
+}
+
+pub fn notebooks(ctx: &Ctx) -> Result<()> {
+    let vault = ctx.open()?;
+    let items = vault.notebooks();
+    ctx.out.emit(&items, || name_counts(&items, "notebooks"))
+}
+
+pub fn tags(ctx: &Ctx) -> Result<()> {
+    let vault = ctx.open()?;
+    let items = vault.tags();
+    ctx.out.emit(&items, || name_counts(&items, "tags"))
+}

@@ -1,0 +1,186 @@
+//! Commands on the whole vault: init, passwd, rotate-keys, verify, identity, import, export.
+
+use super::{Ctx, changed};
+use crate::cli::PasswdArgs;
+use crate::error::{CliError, Result};
+use crate::output::{Bar, info, warn};
+use crate::pass;
+use coffer_core::{Error, InitOptions, Vault};
+use serde_json::json;
+use std::path::Path;
+
+/// What to do after creating a vault.
+pub const NEXT_STEPS: &str = "\
+Next steps:
+  echo 'My first note' | coffer add --title 'Hello'   add a note (body from stdin or --file)
+  coffer list                                        list notes
+  coffer show ID                                     print a note (ID: the first characters)
+  coffer search WORDS                                full-text search
+  coffer --help                                      every command";
+
+pub fn init(ctx: &Ctx, work_factor: u8) -> Result<()> {
+    let dir = &ctx.vault_dir;
+    if dir.join("coffer.toml").exists() {
+        return Err(Error::VaultExists(dir.clone()).into());
+    }
+    if let Ok(mut entries) = std::fs::read_dir(dir)
+        && entries.next().is_some()
+    {
+        return Err(Error::FolderNotEmpty(dir.clone()).into());
+    }
+    let passphrases = ctx.passphrases();
+    if passphrases.file.is_none()
+        && std::env::var_os(pass::PASSPHRASE_ENV).is_none()
+        && pass::on_terminal()
+    {
+        info(&format!(
+            "Creating a vault at {}.\nChoose a passphrase. It cannot be recovered: if you lose it, your notes are lost.",
+            dir.display()
+        ));
+    }
+    let passphrase = passphrases.for_new_vault()?;
+    let vault = Vault::init(dir, &passphrase, &InitOptions { work_factor })?;
+    ctx.out.emit(
+        &json!({ "vault": vault.root(), "vault_id": vault.vault_id() }),
+        || {
+            format!(
+                "created a vault at {}\n\n{NEXT_STEPS}",
+                vault.root().display()
+            )
+        },
+    )
+}
+
+pub fn passwd(ctx: &Ctx, args: PasswdArgs) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let work_factor = match args.work_factor {
+        Some(n) => n,
+        None => std::fs::read(vault.root().join("identity.age"))
+            .ok()
+            .and_then(|ct| coffer_core::crypto::scrypt_work_factor(&ct))
+            .unwrap_or(coffer_core::crypto::DEFAULT_WORK_FACTOR),
+    };
+    let new = pass::new_passphrase(args.new_passphrase_file.as_deref())?;
+    vault.change_passphrase(&new, work_factor)?;
+    ctx.out.emit(&json!({ "passphrase_changed": true }), || {
+        "passphrase changed (only identity.age was re-encrypted)".into()
+    })
+}
+
+pub fn rotate_keys(ctx: &Ctx) -> Result<()> {
+    let (mut vault, passphrase) = ctx.unlock()?;
+    let bar = Bar::new();
+    let result = vault.rotate_keys(&passphrase, &mut |p| bar.update(p));
+    bar.finish();
+    result?;
+    changed(&mut vault);
+    ctx.out.emit(
+        &json!({ "rotated": true, "device": vault.device_id() }),
+        || {
+            "new keys made and every object re-encrypted to them.\n\
+         Other devices and exported identity files hold the old keys: set them up again."
+                .into()
+        },
+    )
+}
+
+pub fn verify(ctx: &Ctx) -> Result<()> {
+    let vault = ctx.open()?;
+    let bar = Bar::new();
+    let result = vault.verify(&mut |p| bar.update(p));
+    bar.finish();
+    let report = result?;
+    for w in &report.warnings {
+        warn(&format!("{}: {}", w.path, w.message));
+    }
+    ctx.out.emit(&report, || {
+        let mut s = String::new();
+        for p in &report.problems {
+            s.push_str(&format!("{}: {}\n", p.path, p.message));
+        }
+        s.push_str(&format!(
+            "checked {} log entries and {} objects: {}",
+            report.log_entries,
+            report.objects,
+            match report.problems.len() {
+                0 => "no problems".to_string(),
+                n => format!("{n} problem(s)"),
+            }
+        ));
+        s
+    })?;
+    if report.ok() {
+        Ok(())
+    } else {
+        Err(CliError::VerifyFailed(report.problems.len()))
+    }
+}
+
+pub fn identity(ctx: &Ctx, path: &Path) -> Result<()> {
+    let vault = ctx.open()?;
+    if path.symlink_metadata().is_ok() {
+        return Err(CliError::Exists(path.to_path_buf()));
+    }
+    vault.export_identity(path)?;
+    warn(&format!(
+        "{} holds the vault's secret key in plaintext: anyone with it can read every note. Keep it safe and delete it when done.",
+        path.display()
+    ));
+    ctx.out.emit(&json!({ "path": path }), || {
+        format!(
+            "wrote the secret age identity to {} (mode 0600); decrypt any vault file with: age -d -i {} FILE",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+pub fn export(ctx: &Ctx, dir: &Path) -> Result<()> {
+    let vault = ctx.open()?;
+    warn(&format!(
+        "the exported files in {} are NOT encrypted: anyone who can read them can read your notes. Delete them when done.",
+        dir.display()
+    ));
+    let bar = Bar::new();
+    let result = vault.export_dir(dir, &mut |p| bar.update(p));
+    bar.finish();
+    let report = result?;
+    for s in &report.skipped {
+        warn(&format!("not exported: {s}"));
+    }
+    ctx.out.emit(&report, || {
+        format!(
+            "exported {} notes and {} attachments to {} (plaintext)",
+            report.notes,
+            report.attachments,
+            dir.display()
+        )
+    })
+}
+
+pub fn import(ctx: &Ctx, dir: &Path) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let bar = Bar::new();
+    let result = vault.import_dir(dir, &mut |p| bar.update(p));
+    bar.finish();
+    let report = result?;
+    changed(&mut vault);
+    for s in &report.skipped {
+        warn(&format!("skipped {s}"));
+    }
+    for w in &report.warnings {
+        warn(w);
+    }
+    ctx.out.emit(&report, || {
+        format!(
+            "imported {} notes and {} attachments from {}{}",
+            report.notes,
+            report.attachments,
+            dir.display(),
+            match report.skipped.len() {
+                0 => String::new(),
+                n => format!(" ({n} skipped)"),
+            }
+        )
+    })
+}

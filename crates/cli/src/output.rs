@@ -1,0 +1,133 @@
+//! Printing: one JSON document or human text on stdout, warnings on stderr, progress bars only
+//! when stderr is a terminal.
+
+use crate::error::{CliError, Result};
+use coffer_core::note::{Millis, millis_to_rfc3339};
+use coffer_core::{Id, Progress};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::cell::Cell;
+use std::io::{IsTerminal, Write};
+
+/// Where a command's result goes.
+pub struct Out {
+    json: bool,
+    emitted: Cell<bool>,
+}
+
+impl Out {
+    pub fn new(json: bool) -> Out {
+        Out {
+            json,
+            emitted: Cell::new(false),
+        }
+    }
+
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Whether a result has already been printed (so an error must not add a second JSON
+    /// document).
+    pub fn emitted(&self) -> bool {
+        self.emitted.get()
+    }
+
+    /// Prints the command's result: `value` as JSON with `--json`, else `text()`.
+    pub fn emit<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        text: impl FnOnce() -> String,
+    ) -> Result<()> {
+        self.emitted.set(true);
+        let mut s = if self.json {
+            serde_json::to_string_pretty(value).expect("API types serialize")
+        } else {
+            text()
+        };
+        if s.is_empty() {
+            return Ok(());
+        }
+        if !s.ends_with('\n') {
+            s.push('\n');
+        }
+        write_stdout(&s)
+    }
+}
+
+/// Writes to stdout, reporting failures (a closed pipe among them) as errors.
+pub fn write_stdout(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(CliError::Output)
+}
+
+/// A warning on stderr.
+pub fn warn(msg: &str) {
+    eprintln!("coffer: warning: {msg}");
+}
+
+/// A note on stderr for the person at the terminal (not part of the result).
+pub fn info(msg: &str) {
+    eprintln!("{msg}");
+}
+
+/// The first 8 characters of an id, as `list` shows it.
+pub fn short(id: &Id) -> String {
+    id.to_string().chars().take(8).collect()
+}
+
+/// `YYYY-MM-DD` (UTC).
+pub fn date(ms: Millis) -> String {
+    millis_to_rfc3339(ms).chars().take(10).collect()
+}
+
+/// `YYYY-MM-DD HH:MM UTC`.
+pub fn datetime(ms: Millis) -> String {
+    let s = millis_to_rfc3339(ms);
+    format!(
+        "{} {} UTC",
+        s.get(..10).unwrap_or(&s),
+        s.get(11..16).unwrap_or("")
+    )
+}
+
+/// Tags as `#a #b`.
+pub fn hashtags(tags: &[String]) -> String {
+    tags.iter()
+        .map(|t| format!("#{t}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+pub struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    pub fn new() -> Bar {
+        if !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = ProgressBar::new(0);
+        if let Ok(style) = ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Bar(Some(bar))
+    }
+
+    /// Reports one step of progress.
+    pub fn update(&self, p: &Progress) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(p.stage.clone());
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
