@@ -125,6 +125,12 @@ impl LockedVault {
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 return Err(Error::NoVault(dir.to_path_buf()));
             }
+            Err(e) if e.kind() == ErrorKind::InvalidData => {
+                return Err(Error::ForeignFolder {
+                    path: dir.to_path_buf(),
+                    reason: "coffer.toml is not a text file".into(),
+                });
+            }
             Err(e) => {
                 return Err(Error::io(format!("reading {}", layout.config().display()))(
                     e,
@@ -290,7 +296,10 @@ impl Vault {
                 let path = self.layout.log_entry(&device, seq + 1);
                 let ct = match fs::read(&path) {
                     Ok(ct) => ct,
-                    Err(e) if e.kind() == ErrorKind::NotFound => break,
+                    Err(e) if e.kind() == ErrorKind::NotFound => {
+                        self.report_gap(&device, seq + 1);
+                        break;
+                    }
                     Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
                 };
                 match self.open_entry(&device, seq + 1, &ct, prev.as_deref()) {
@@ -307,6 +316,35 @@ impl Vault {
             }
         }
         Ok(())
+    }
+
+    /// Entry `missing` of `device` is absent: if later entries exist, they cannot be chained
+    /// and are ignored, which must not happen silently (a dropped entry would hide them).
+    fn report_gap(&mut self, device: &Id, missing: u64) {
+        let Ok(rd) = fs::read_dir(self.layout.log_dir(device)) else {
+            return;
+        };
+        let later = rd
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name();
+                name.to_str()?.strip_suffix(".age")?.parse::<u64>().ok()
+            })
+            .filter(|s| *s > missing)
+            .min();
+        if let Some(later) = later {
+            let problem = Error::BadLog {
+                device: device.to_string(),
+                seq: missing,
+                reason: format!(
+                    "it is missing while entry {later} exists (a gap): the entries after it are ignored"
+                ),
+            }
+            .to_string();
+            if !self.load_problems.contains(&problem) {
+                self.load_problems.push(problem);
+            }
+        }
     }
 
     /// Decrypts and checks one log entry (signature, place, chain).

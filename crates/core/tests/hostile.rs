@@ -1,0 +1,658 @@
+//! Hostile and damaged files: each gives a clear, specific error (its `code()` and message are
+//! checked), and nothing else in the vault is harmed.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+use coffer_core::note::Revision;
+use coffer_core::object::{Header, MAX_HEADER};
+use coffer_core::secrecy::SecretString;
+use coffer_core::{
+    Error, Id, InitOptions, LockedVault, NewNote, NoteChange, NoteFilter, Vault, age, crypto,
+};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const PASS: &str = "hostile test passphrase";
+
+fn pass() -> SecretString {
+    SecretString::from(PASS.to_string())
+}
+
+fn new_vault(dir: &Path) -> Vault {
+    Vault::init(dir, &pass(), &InitOptions { work_factor: 10 }).expect("init")
+}
+
+fn reopen(dir: &Path) -> Vault {
+    LockedVault::open(dir)
+        .and_then(|l| l.unlock(&pass()))
+        .expect("the vault still opens")
+}
+
+fn note(title: &str, body: &str) -> NewNote {
+    NewNote {
+        title: title.into(),
+        body: body.into(),
+        ..Default::default()
+    }
+}
+
+fn edit(v: &mut Vault, id: &Id, body: &str) -> Id {
+    v.update(
+        id,
+        NoteChange {
+            body: Some(body.into()),
+            ..Default::default()
+        },
+    )
+    .expect("update")
+}
+
+/// The object file's path relative to the vault, as `verify` names it.
+fn obj_rel(id: &Id) -> String {
+    let s = id.to_string();
+    format!("objects/{}/{s}.age", &s[..2])
+}
+
+fn obj_path(root: &Path, id: &Id) -> PathBuf {
+    root.join(obj_rel(id))
+}
+
+fn log_rel(device: &Id, seq: u64) -> String {
+    format!("log/{device}/{seq:012}.age")
+}
+
+fn flip_bit(path: &Path, offset: usize) {
+    let mut b = fs::read(path).expect("reading a file to damage");
+    b[offset] ^= 0x10;
+    fs::write(path, b).expect("writing the damaged file");
+}
+
+fn err_of<T: std::fmt::Debug>(r: coffer_core::Result<T>) -> Error {
+    r.expect_err("this must be refused")
+}
+
+/// A vault with note A (revisions a1, a2) and note B (revision b1), and a snapshot, so that
+/// unlocking does not read the objects and old revisions are read only on demand.
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    a: Id,
+    a1: Id,
+    a2: Id,
+    b: Id,
+    b1: Id,
+}
+
+fn fixture(snapshot: bool) -> Fixture {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut v = new_vault(&dir);
+    let a = v.create(note("Alpha", "alpha one")).expect("create");
+    let a1 = v.note(&a).expect("a").revision;
+    let a2 = edit(&mut v, &a, "alpha two");
+    let b = v.create(note("Beta", "beta body")).expect("create");
+    let b1 = v.note(&b).expect("b").revision;
+    if snapshot {
+        v.save_snapshot().expect("snapshot");
+    }
+    Fixture {
+        _tmp: tmp,
+        dir,
+        a,
+        a1,
+        a2,
+        b,
+        b1,
+    }
+}
+
+/// The rest of the fixture vault is whole: B and A's current revision read as written.
+fn rest_is_readable(v: &Vault, f: &Fixture) {
+    assert_eq!(v.note(&f.b).expect("B").body, "beta body");
+    assert_eq!(v.note(&f.a).expect("A").body, "alpha two");
+    assert_eq!(v.note(&f.a).expect("A").revision, f.a2);
+}
+
+/// Verify reports exactly one problem, on `path`, whose message contains `needle`.
+fn verify_names(v: &Vault, path: &str, needle: &str) {
+    let report = v.verify(&mut |_| {}).expect("verify runs");
+    assert_eq!(
+        report.problems.len(),
+        1,
+        "expected one problem on {path}: {:?}",
+        report.problems
+    );
+    assert_eq!(report.problems[0].path, path);
+    assert!(
+        report.problems[0].message.contains(needle),
+        "{:?} does not say {needle:?}",
+        report.problems[0].message
+    );
+}
+
+fn assert_corrupt(e: &Error, object: &Id, needle: &str) {
+    assert_eq!(e.code(), "corrupt_object", "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&object.to_string()),
+        "{msg} does not name {object}"
+    );
+    assert!(msg.contains(needle), "{msg:?} does not say {needle:?}");
+}
+
+#[test]
+fn damaged_old_revision_is_named_and_the_rest_stays_readable() {
+    type Damage = fn(&Path);
+    let cases: [(&str, Damage, &str); 4] = [
+        (
+            "truncated",
+            |p| {
+                let b = fs::read(p).expect("read");
+                fs::write(p, &b[..b.len() / 2]).expect("truncate");
+            },
+            "cannot decrypt",
+        ),
+        (
+            "extended",
+            |p| {
+                let mut b = fs::read(p).expect("read");
+                b.extend_from_slice(b"trailing bytes");
+                fs::write(p, b).expect("extend");
+            },
+            "cannot decrypt",
+        ),
+        (
+            "bit flipped in the payload",
+            |p| {
+                let len = fs::metadata(p).expect("meta").len() as usize;
+                flip_bit(p, len - 20);
+            },
+            "cannot decrypt",
+        ),
+        (
+            "bit flipped in the header",
+            |p| flip_bit(p, 30),
+            "cannot decrypt",
+        ),
+    ];
+    for (what, damage, needle) in cases {
+        let f = fixture(true);
+        damage(&obj_path(&f.dir, &f.a1));
+        let v = reopen(&f.dir);
+        assert!(
+            v.load_problems().is_empty(),
+            "{what}: {:?}",
+            v.load_problems()
+        );
+        rest_is_readable(&v, &f);
+        let e = err_of(v.note_at(&f.a, &f.a1));
+        assert_corrupt(&e, &f.a1, needle);
+        verify_names(&v, &obj_rel(&f.a1), "differs from the one the log names");
+        // Without the snapshot the log's ciphertext hash catches it while loading; the
+        // damaged revision is left out, named, and nothing else.
+        fs::remove_file(f.dir.join("local/snapshot.age")).expect("rm snapshot");
+        let v = reopen(&f.dir);
+        assert_eq!(
+            v.load_problems().len(),
+            1,
+            "{what}: {:?}",
+            v.load_problems()
+        );
+        let p = &v.load_problems()[0];
+        assert!(
+            p.contains(&f.a1.to_string()) && p.contains("swapped or altered"),
+            "{what}: {p}"
+        );
+        rest_is_readable(&v, &f);
+    }
+}
+
+#[test]
+fn damaged_only_revision_loses_that_note_only() {
+    let f = fixture(false);
+    flip_bit(&obj_path(&f.dir, &f.b1), 100);
+    let v = reopen(&f.dir);
+    assert_eq!(v.load_problems().len(), 1, "{:?}", v.load_problems());
+    assert!(v.load_problems()[0].contains(&f.b1.to_string()));
+    assert_eq!(err_of(v.note(&f.b)).code(), "no_such_note");
+    assert_eq!(v.note(&f.a).expect("A").body, "alpha two");
+    assert_eq!(v.note_at(&f.a, &f.a1).expect("a1").body, "alpha one");
+    verify_names(&v, &obj_rel(&f.b1), "swapped or altered");
+}
+
+#[test]
+fn object_copied_under_another_name_is_caught() {
+    let f = fixture(true);
+    // B's revision, a valid object of this very vault, put in place of A's old revision.
+    fs::copy(obj_path(&f.dir, &f.b1), obj_path(&f.dir, &f.a1)).expect("copy");
+    let v = reopen(&f.dir);
+    rest_is_readable(&v, &f);
+    let e = err_of(v.note_at(&f.a, &f.a1));
+    assert_corrupt(&e, &f.a1, "copied or renamed from another object");
+    verify_names(&v, &obj_rel(&f.a1), "swapped or altered");
+}
+
+#[test]
+fn object_from_another_vault_is_caught() {
+    let f = fixture(true);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let other_dir = tmp.path().join("other");
+    let mut other = new_vault(&other_dir);
+    let o = other.create(note("Other", "not yours")).expect("create");
+    let o1 = other.note(&o).expect("o").revision;
+
+    // Under a name of this vault: another vault's key, so it does not even decrypt.
+    fs::copy(obj_path(&other_dir, &o1), obj_path(&f.dir, &f.a1)).expect("copy");
+    let v = reopen(&f.dir);
+    rest_is_readable(&v, &f);
+    assert_corrupt(&err_of(v.note_at(&f.a, &f.a1)), &f.a1, "cannot decrypt");
+    verify_names(&v, &obj_rel(&f.a1), "swapped or altered");
+
+    // Under its own name: no log entry names it, so it is ignored and reported.
+    let dest = obj_path(&f.dir, &o1);
+    fs::create_dir_all(dest.parent().expect("shard")).expect("mkdir");
+    fs::copy(obj_path(&other_dir, &o1), &dest).expect("copy");
+    let v = reopen(&f.dir);
+    assert_eq!(err_of(v.note(&o)).code(), "no_such_note");
+    let report = v.verify(&mut |_| {}).expect("verify");
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.path == obj_rel(&o1) && w.message.contains("no log entry names")),
+        "{:?}",
+        report.warnings
+    );
+}
+
+#[test]
+fn object_bound_to_another_vault_id_is_caught() {
+    // Whoever holds the vault's recipient can encrypt to it; the vault id inside the
+    // plaintext still tells the object does not belong here.
+    let f = fixture(true);
+    let v = reopen(&f.dir);
+    let recipient: age::x25519::Recipient = v.vault_recipient().parse().expect("recipient");
+    let mut rev = Revision {
+        note: f.a,
+        revision: f.a1,
+        parents: vec![],
+        title: "Alpha".into(),
+        tags: vec![],
+        notebook: None,
+        pinned: false,
+        deleted: false,
+        created: 0,
+        updated: 0,
+        attachments: vec![],
+        body: "forged".into(),
+    };
+    let foreign = crypto::encrypt(&[&recipient], &rev.encode(&Id::random())).expect("encrypt");
+    fs::write(obj_path(&f.dir, &f.a1), foreign).expect("write");
+    assert_corrupt(
+        &err_of(v.note_at(&f.a, &f.a1)),
+        &f.a1,
+        "belongs to another vault",
+    );
+    // And an object of the right vault claiming another id.
+    rev.revision = Id::random();
+    let renamed = crypto::encrypt(&[&recipient], &rev.encode(&v.vault_id())).expect("encrypt");
+    fs::write(obj_path(&f.dir, &f.a1), renamed).expect("write");
+    assert_corrupt(
+        &err_of(v.note_at(&f.a, &f.a1)),
+        &f.a1,
+        "copied or renamed from another object",
+    );
+    rest_is_readable(&v, &f);
+}
+
+#[test]
+fn oversized_object_header_is_refused() {
+    let f = fixture(true);
+    let v = reopen(&f.dir);
+    let recipient: age::x25519::Recipient = v.vault_recipient().parse().expect("recipient");
+    let mut plain = String::from("---\n");
+    let mut i = 0;
+    while plain.len() <= MAX_HEADER + 4096 {
+        plain.push_str(&format!("k{i}: \"{}\"\n", "x".repeat(100)));
+        i += 1;
+    }
+    plain.push_str("body-bytes: 0\n---\n");
+    let ct = crypto::encrypt(&[&recipient], plain.as_bytes()).expect("encrypt");
+    fs::write(obj_path(&f.dir, &f.a1), ct).expect("write");
+    let e = err_of(v.note_at(&f.a, &f.a1));
+    assert_corrupt(&e, &f.a1, "object header: unterminated");
+    rest_is_readable(&v, &f);
+    // The parser itself stops at MAX_HEADER.
+    let e = Header::decode(plain.as_bytes()).expect_err("oversized header");
+    assert_eq!(e.code(), "invalid_input");
+    assert!(e.to_string().contains("unterminated"), "{e}");
+}
+
+/// A vault with three log entries of this device: notes N1, N2, N3 created one per entry.
+fn three_entries() -> (tempfile::TempDir, PathBuf, Id, [Id; 3]) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut v = new_vault(&dir);
+    let ids = [
+        v.create(note("N1", "one")).expect("create"),
+        v.create(note("N2", "two")).expect("create"),
+        v.create(note("N3", "three")).expect("create"),
+    ];
+    let device = v.device_id();
+    (tmp, dir, device, ids)
+}
+
+#[test]
+fn bit_flipped_log_entry_is_named() {
+    let (_tmp, dir, device, [n1, n2, n3]) = three_entries();
+    let entry = dir.join(log_rel(&device, 2));
+    let len = fs::metadata(&entry).expect("meta").len() as usize;
+    flip_bit(&entry, len - 30);
+    let v = reopen(&dir);
+    assert_eq!(v.load_problems().len(), 1, "{:?}", v.load_problems());
+    let p = &v.load_problems()[0];
+    assert!(
+        p.contains(&format!("the log of device {device} is damaged at entry 2"))
+            && p.contains("cannot decrypt"),
+        "{p}"
+    );
+    assert_eq!(v.note(&n1).expect("N1").body, "one");
+    // Entries after the damage are not trusted: the chain through them is broken.
+    assert_eq!(err_of(v.note(&n2)).code(), "no_such_note");
+    assert_eq!(err_of(v.note(&n3)).code(), "no_such_note");
+    let report = v.verify(&mut |_| {}).expect("verify");
+    let paths: Vec<&str> = report.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, [log_rel(&device, 2), log_rel(&device, 3)]);
+    assert!(report.problems[0].message.contains("damaged at entry 2"));
+    assert!(
+        report.problems[1]
+            .message
+            .contains("not part of the device's log chain")
+    );
+}
+
+#[test]
+fn deleted_log_entry_leaves_a_gap_that_is_reported() {
+    let (_tmp, dir, device, [n1, _n2, n3]) = three_entries();
+    fs::remove_file(dir.join(log_rel(&device, 2))).expect("rm entry 2");
+    let v = reopen(&dir);
+    assert_eq!(v.note(&n1).expect("N1").body, "one");
+    assert_eq!(err_of(v.note(&n3)).code(), "no_such_note");
+    let report = v.verify(&mut |_| {}).expect("verify");
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].path, log_rel(&device, 3));
+    assert!(
+        report.problems[0]
+            .message
+            .contains("after a gap or damaged entry")
+    );
+    // Unlocking says so too: entry 3 is ignored because entry 2 is gone.
+    assert_eq!(v.load_problems().len(), 1, "{:?}", v.load_problems());
+    let p = &v.load_problems()[0];
+    assert!(
+        p.contains(&format!("the log of device {device} is damaged at entry 2"))
+            && p.contains("missing while entry 3 exists"),
+        "{p}"
+    );
+}
+
+#[test]
+fn replayed_log_entry_is_named() {
+    let (_tmp, dir, device, [n1, n2, n3]) = three_entries();
+    // Entry 1 again, as entry 4.
+    fs::copy(dir.join(log_rel(&device, 1)), dir.join(log_rel(&device, 4))).expect("copy");
+    let v = reopen(&dir);
+    assert_eq!(v.load_problems().len(), 1, "{:?}", v.load_problems());
+    let p = &v.load_problems()[0];
+    assert!(
+        p.contains("damaged at entry 4")
+            && p.contains("entry 1 of device")
+            && p.contains("replayed"),
+        "{p}"
+    );
+    for (id, body) in [(n1, "one"), (n2, "two"), (n3, "three")] {
+        assert_eq!(v.note(&id).expect("note").body, body);
+    }
+    let report = v.verify(&mut |_| {}).expect("verify");
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].path, log_rel(&device, 4));
+    assert!(report.problems[0].message.contains("replayed or moved"));
+}
+
+/// An age scrypt file header by hand: the work factor is whatever the attacker likes.
+fn hostile_scrypt_file(work_factor: u32) -> Vec<u8> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("random");
+    let mut out = format!(
+        "age-encryption.org/v1\n-> scrypt {} {work_factor}\n{}\n--- {}\n",
+        B64.encode(salt),
+        B64.encode([7u8; 32]),
+        B64.encode([9u8; 32]),
+    )
+    .into_bytes();
+    out.extend_from_slice(&[0u8; 12]);
+    out.extend_from_slice(&[1u8; 64]);
+    out
+}
+
+#[test]
+fn identity_with_absurd_work_factor_is_refused_at_once() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut v = new_vault(&dir);
+    let id = v.create(note("Kept", "still here")).expect("create");
+    drop(v);
+    let identity = dir.join("identity.age");
+    let good = fs::read(&identity).expect("read identity");
+    for wf in [40u32, 23] {
+        fs::write(&identity, hostile_scrypt_file(wf)).expect("write");
+        // 2^40 would take days and a terabyte: this returns only if it is refused up front.
+        let e = err_of(LockedVault::open(&dir).and_then(|l| l.unlock(&pass())));
+        assert_eq!(e.code(), "excessive_work_factor", "{e}");
+        assert!(e.to_string().contains(&format!("2^{wf}")), "{e}");
+    }
+    fs::write(&identity, good).expect("restore");
+    assert_eq!(reopen(&dir).note(&id).expect("note").body, "still here");
+}
+
+#[test]
+fn truncated_identity_is_damage_not_a_wrong_passphrase() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut v = new_vault(&dir);
+    let id = v.create(note("Kept", "still here")).expect("create");
+    drop(v);
+    let identity = dir.join("identity.age");
+    let good = fs::read(&identity).expect("read identity");
+    let header_end = good
+        .windows(4)
+        .position(|w| w == b"--- ")
+        .expect("header MAC line")
+        + 48;
+    for len in [0, 10, 40, header_end, header_end + 10, good.len() - 1] {
+        fs::write(&identity, &good[..len]).expect("truncate");
+        let e = err_of(LockedVault::open(&dir).and_then(|l| l.unlock(&pass())));
+        assert_eq!(e.code(), "bad_identity", "truncated to {len} bytes: {e}");
+        assert!(e.to_string().starts_with("identity.age is damaged"), "{e}");
+    }
+    fs::remove_file(&identity).expect("rm");
+    let e = err_of(LockedVault::open(&dir).and_then(|l| l.unlock(&pass())));
+    assert_eq!(e.code(), "io", "{e}");
+    assert!(e.to_string().contains("identity.age"), "{e}");
+    fs::write(&identity, good).expect("restore");
+    assert_eq!(reopen(&dir).note(&id).expect("note").body, "still here");
+}
+
+#[test]
+fn folders_that_are_not_vaults() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+
+    let missing = tmp.path().join("missing");
+    let e = err_of(LockedVault::open(&missing));
+    assert_eq!(e.code(), "no_vault");
+    assert!(e.to_string().contains("missing"), "{e}");
+
+    // Somebody else's folder: no coffer.toml. Open says so; init refuses to mix in.
+    let foreign = tmp.path().join("photos");
+    fs::create_dir_all(foreign.join("2024")).expect("mkdir");
+    fs::write(foreign.join("2024/beach.jpg"), b"\xff\xd8\xff").expect("write");
+    assert_eq!(err_of(LockedVault::open(&foreign)).code(), "no_vault");
+    let e = err_of(Vault::init(
+        &foreign,
+        &pass(),
+        &InitOptions { work_factor: 10 },
+    ));
+    assert_eq!(e.code(), "folder_not_empty");
+    assert!(foreign.join("2024/beach.jpg").exists());
+    assert!(!foreign.join("coffer.toml").exists());
+
+    // Another program's coffer.toml (valid TOML, not ours).
+    fs::write(
+        foreign.join("coffer.toml"),
+        "[package]\nname = \"coffee\"\n",
+    )
+    .expect("write");
+    let e = err_of(LockedVault::open(&foreign));
+    assert_eq!(e.code(), "foreign_folder", "{e}");
+    assert!(e.to_string().contains("no valid format version"), "{e}");
+}
+
+#[test]
+fn bad_coffer_toml() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut v = new_vault(&dir);
+    let id = v.create(note("Kept", "still here")).expect("create");
+    drop(v);
+    let config = dir.join("coffer.toml");
+    let good = fs::read_to_string(&config).expect("read");
+
+    let newer = good.replace("format = 1", "format = 2");
+    assert_ne!(newer, good);
+    fs::write(&config, &newer).expect("write");
+    let e = err_of(LockedVault::open(&dir));
+    assert_eq!(e.code(), "newer_format");
+    assert!(e.to_string().contains("format version 2"), "{e}");
+    assert!(e.to_string().contains("update Coffer"), "{e}");
+
+    fs::write(&config, "format = = 1\n[[[ not toml").expect("write");
+    let e = err_of(LockedVault::open(&dir));
+    assert_eq!(e.code(), "foreign_folder", "{e}");
+    assert!(e.to_string().contains("coffer.toml is unreadable"), "{e}");
+
+    fs::write(&config, good.replace("vault = \"", "vault = \"zz")).expect("write");
+    let e = err_of(LockedVault::open(&dir));
+    assert_eq!(e.code(), "foreign_folder", "{e}");
+    assert!(e.to_string().contains("coffer.toml is invalid"), "{e}");
+
+    fs::write(&config, b"\x00\xff\xfe binary garbage \x80").expect("write");
+    let e = err_of(LockedVault::open(&dir));
+    assert_eq!(e.code(), "foreign_folder", "binary coffer.toml: {e}");
+
+    fs::write(&config, good).expect("restore");
+    assert_eq!(reopen(&dir).note(&id).expect("note").body, "still here");
+}
+
+/// A tmpfs mounted for the test and unmounted when dropped.
+struct TmpfsMount(PathBuf);
+
+impl TmpfsMount {
+    fn new(at: &Path, size: &str) -> Result<TmpfsMount, String> {
+        fs::create_dir_all(at).map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if out.status.success() {
+            Ok(TmpfsMount(at.to_path_buf()))
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+}
+
+impl Drop for TmpfsMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system holding `dir` until it refuses another byte.
+fn fill_disk(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = fs::File::create(&path).expect("filler");
+    let block = vec![0u8; 4096];
+    loop {
+        match f.write(&block) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::StorageFull => break,
+            Err(e) => panic!("filling the disk: {e}"),
+        }
+    }
+    // Single bytes too, so not even a small write fits.
+    while let Ok(1) = f.write(&[0]) {}
+    path
+}
+
+#[test]
+fn full_disk_changes_nothing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mount = match TmpfsMount::new(&tmp.path().join("small"), "4m") {
+        Ok(m) => m,
+        Err(why) => {
+            let msg = format!(
+                "full_disk_changes_nothing NOT RUN: cannot mount a tmpfs here ({why}); it needs \
+                 root. Set COFFER_ALLOW_NO_TMPFS=1 to accept running without this test."
+            );
+            assert!(std::env::var_os("COFFER_ALLOW_NO_TMPFS").is_some(), "{msg}");
+            eprintln!("{msg}");
+            return;
+        }
+    };
+    let dir = mount.0.join("v");
+    let mut v = new_vault(&dir);
+    let a = v
+        .create(note("Alpha", "before the disk filled"))
+        .expect("create");
+    let rev = v.note(&a).expect("a").revision;
+    let filler = fill_disk(&mount.0);
+
+    let big = "a body that does not fit. ".repeat(2000);
+    let e = err_of(v.update(
+        &a,
+        NoteChange {
+            body: Some(big.clone()),
+            ..Default::default()
+        },
+    ));
+    assert_eq!(e.code(), "disk_full", "{e}");
+    assert!(
+        e.to_string()
+            .contains("the disk is full: nothing was changed"),
+        "{e}"
+    );
+    let e = err_of(v.create(note("New", &big)));
+    assert_eq!(e.code(), "disk_full", "{e}");
+    // The open vault still shows the old state.
+    assert_eq!(v.note(&a).expect("a").body, "before the disk filled");
+    assert_eq!(v.list(&NoteFilter::default()).len(), 1);
+
+    // And so does the vault on disk, even while the disk is still full.
+    drop(v);
+    let v = reopen(&dir);
+    assert!(v.load_problems().is_empty(), "{:?}", v.load_problems());
+    assert_eq!(v.note(&a).expect("a").revision, rev);
+    assert_eq!(v.note(&a).expect("a").body, "before the disk filled");
+    let report = v.verify(&mut |_| {}).expect("verify");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+    // With space again, saving works.
+    drop(v);
+    fs::remove_file(filler).expect("rm filler");
+    let mut v = reopen(&dir);
+    edit(&mut v, &a, &big);
+    assert_eq!(reopen(&dir).note(&a).expect("a").body, big);
+}
