@@ -10,15 +10,16 @@ pub const EXIT_VERIFY_PROBLEMS: u8 = 3;
 
 const AFTER_HELP: &str = "\
 Passphrase: asked on the terminal; for scripts set $COFFER_PASSPHRASE or use --passphrase-file.
-Vault: --vault DIR, else $COFFER_VAULT, else the default vault folder.
+Vault: --vault DIR, else $COFFER_VAULT, else $XDG_DATA_HOME/coffer/vault (~/.local/share/...).
 Exit codes: 0 ok, 1 error, 2 usage error, 3 `verify` found problems.
 Run `coffer` alone on a terminal for a guided start.";
 
 /// Private notes, age-encrypted on disk.
 #[derive(Debug, Parser)]
-#[command(name = "coffer", version, about, after_help = AFTER_HELP)]
+#[command(name = "coffer", version, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// The vault folder [default: $COFFER_VAULT, else the default vault folder]
+    /// The vault folder [default: $COFFER_VAULT, else $XDG_DATA_HOME/coffer/vault, else
+    /// ~/.local/share/coffer/vault]
     #[arg(long, global = true, value_name = "DIR")]
     pub vault: Option<PathBuf>,
 
