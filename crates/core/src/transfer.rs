@@ -724,7 +724,7 @@ impl Vault {
                 pending_objects = 0;
             }
             let done = i as u64 + 1;
-            if done % 100 == 0 && done < total {
+            if done.is_multiple_of(100) && done < total {
                 progress(&Progress {
                     stage: "importing".into(),
                     done,
@@ -1188,7 +1188,7 @@ impl Vault {
             })?;
             report.notes += 1;
             let done = i as u64 + 1;
-            if done % 100 == 0 && done < total {
+            if done.is_multiple_of(100) && done < total {
                 progress(&Progress {
                     stage: "exporting".into(),
                     done,
