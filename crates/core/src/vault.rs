@@ -285,6 +285,9 @@ impl Vault {
             Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(Error::io("listing the log")(e)),
         };
+        // Objects that could not be read, reported at the end unless a later entry purged them
+        // (a purge deletes the objects that earlier entries name).
+        let mut unreadable: Vec<(Id, String)> = Vec::new();
         for device in devices {
             loop {
                 let (seq, prev) = self
@@ -304,7 +307,7 @@ impl Vault {
                 };
                 match self.open_entry(&device, seq + 1, &ct, prev.as_deref()) {
                     Ok((entry, hash)) => {
-                        self.apply_entry(&entry);
+                        self.apply_entry(&entry, &mut unreadable);
                         self.state.heads.insert(device, (seq + 1, hash));
                         self.unsnapshotted += 1;
                     }
@@ -313,6 +316,11 @@ impl Vault {
                         break;
                     }
                 }
+            }
+        }
+        for (id, problem) in unreadable {
+            if !self.state.purged_objects.contains(&id) {
+                self.load_problems.push(problem);
             }
         }
         Ok(())
@@ -377,14 +385,14 @@ impl Vault {
         Ok((entry, hash))
     }
 
-    fn apply_entry(&mut self, entry: &LogEntry) {
+    fn apply_entry(&mut self, entry: &LogEntry, unreadable: &mut Vec<(Id, String)>) {
         for obj in &entry.objects {
-            if obj.kind != ObjectKind::Note {
+            if obj.kind != ObjectKind::Note || self.state.purged_objects.contains(&obj.id) {
                 continue;
             }
             match self.read_revision_checked(&obj.id, Some(&obj.sha256)) {
                 Ok(rev) => self.state.apply_revision(rev),
-                Err(e) => self.load_problems.push(e.to_string()),
+                Err(e) => unreadable.push((obj.id, e.to_string())),
             }
         }
         for p in &entry.purged {
