@@ -1200,3 +1200,130 @@ fn every_object_and_log_entry_decrypts_with_age() {
         assert!(v["sig"].is_string());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// On a terminal: `script` (util-linux) gives the process a pseudo-terminal; the typed input is
+// queued on it before the process starts reading, so nothing waits on timing.
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `coffer ARGS` on a pseudo-terminal with `input` typed; stdout and stderr arrive
+/// merged, with `\r\n` turned into `\n`.
+fn on_terminal(mut c: Command, args: &str, input: &str) -> Run {
+    let script = Path::new("/usr/bin/script");
+    assert!(script.is_file(), "util-linux `script` is missing");
+    let mut t = Command::new(script);
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => t.env(k, v),
+            None => t.env_remove(k),
+        };
+    }
+    t.arg("-qec")
+        .arg(format!("{} {args}", env!("CARGO_BIN_EXE_coffer")))
+        .arg("/dev/null");
+    let mut r = run_with_stdin(t, input.as_bytes());
+    r.stdout = r.stdout.replace("\r\n", "\n");
+    r
+}
+
+#[test]
+fn guided_start_creates_the_default_vault() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let r = on_terminal(
+        coffer(tmp.path()),
+        "",
+        "y\nlong passphrase\nlong passphrase\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let dir = tmp.path().join("data/coffer/vault");
+    assert!(
+        r.stdout.contains(&format!(
+            "There is no vault at {} yet. A vault is a folder of encrypted files that\n",
+            dir.display()
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("it cannot be recovered"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("New passphrase: \nRepeat it: \n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("\nNext steps:\n"), "{}", r.stdout);
+    assert!(dir.join("coffer.toml").is_file());
+    let r: Run = coffer(tmp.path())
+        .arg("list")
+        .env("COFFER_PASSPHRASE", "long passphrase")
+        .output()
+        .expect("runs")
+        .into();
+    assert_eq!((r.code, r.stderr.as_str()), (0, "no notes\n"));
+}
+
+#[test]
+fn guided_start_declined_creates_nothing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let r = on_terminal(coffer(tmp.path()), "", "n\n");
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("Nothing was created. To put the vault elsewhere: coffer --vault DIR init\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(!tmp.path().join("data/coffer").exists());
+}
+
+#[test]
+fn guided_start_unlocks_and_lists_an_existing_vault() {
+    let env = Env::new();
+    let id = env.add("Listed", "x", &["--tag", "t"]);
+    let mut c = coffer(env.tmp.path());
+    c.env("COFFER_VAULT", &env.vault);
+    let r = on_terminal(c, "", &format!("{PASS}\n"));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(&format!("Passphrase for {}: \n", env.vault.display())),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(&format!("{}  ", &id[..8])) && r.stdout.contains("  Listed  #t\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn init_and_passwd_on_a_terminal_refuse_a_mismatch() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut c = coffer(tmp.path());
+    c.env("COFFER_VAULT", &dir);
+    let r = on_terminal(c, "init --work-factor 10", "one\ntwo\n");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .ends_with("coffer: error: the passphrases do not match; nothing was changed\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(!dir.join("coffer.toml").exists());
+
+    let env = Env::new();
+    let before = env.files();
+    let mut c = coffer(env.tmp.path());
+    c.env("COFFER_VAULT", &env.vault);
+    let r = on_terminal(c, "passwd", &format!("{PASS}\nnew one\nnew two\n"));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .ends_with("coffer: error: the passphrases do not match; nothing was changed\n"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(env.files(), before);
+    env.ok(&["list"]);
+}
