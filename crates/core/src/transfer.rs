@@ -16,7 +16,8 @@
 //!   outside the imported folder is ever read.
 //! - `.age` files are decrypted with the vault key. A Coffer note object (e.g. a file copied
 //!   from a vault's `objects/`) becomes a new note keeping its title, tags, notebook, pin and
-//!   times; any other plaintext is read as a Markdown file named by the stem
+//!   times (a note from the trash comes back live, without attachments, which are other
+//!   objects); any other plaintext is read as a Markdown file named by the stem
 //!   (`plan.md.age` is the note "plan").
 //! - hidden files and folders (`.obsidian`, `.trash`, `.git`) and symbolic links are skipped,
 //!   as are files no note refers to; each is listed in [`ImportReport::skipped`] with the
@@ -30,7 +31,8 @@
 //! empty or new folder, with a front matter (`title`, `tags`, `notebook`, `created`,
 //! `updated`, `pinned`, `attachments`) whose strings are JSON strings (valid YAML), then the
 //! body unchanged. Attachments go to `<notebook>/_attachments/<title>/<name>` and are listed in
-//! the front matter, so importing an export brings everything back.
+//! the front matter, so importing an export brings everything back. The files are plaintext:
+//! on Unix they are created readable by their owner only (0600, folders 0700).
 
 use crate::note::{Attachment, Millis, Revision, clean_tag, millis_to_rfc3339, rfc3339_to_millis};
 use crate::object::{Header, Kind};
@@ -945,13 +947,9 @@ fn clean_title(title: &str, fallback: &str) -> String {
     if f.is_empty() { "Untitled".into() } else { f }
 }
 
+/// As `create` cleans a notebook name: inner whitespace collapsed, empty means none.
 fn clean_notebook(n: &str) -> Option<String> {
-    let parts: Vec<String> = n
-        .split('/')
-        .map(clean_spaces)
-        .filter(|p| !p.is_empty())
-        .collect();
-    (!parts.is_empty()).then(|| parts.join("/"))
+    Some(clean_spaces(n)).filter(|s| !s.is_empty())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1025,9 +1023,14 @@ fn write_new(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> R
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let tmp = fsutil::temp_path(dir);
     let result = (|| {
-        let f = File::options()
-            .write(true)
-            .create_new(true)
+        let mut opts = File::options();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let f = opts
             .open(&tmp)
             .map_err(Error::io(format!("creating a file in {}", dir.display())))?;
         let mut w = io::BufWriter::new(f);
@@ -1040,6 +1043,20 @@ fn write_new(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> R
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Creates a folder and its missing parents, readable by the owner only (exports are
+/// plaintext).
+fn create_private_dirs(dir: &Path) -> Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .map_err(Error::io(format!("creating {}", dir.display())))
 }
 
 fn json_str(s: &str) -> String {
@@ -1109,10 +1126,7 @@ impl Vault {
                     dir.display()
                 )));
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(dir)
-                    .map_err(Error::io(format!("creating {}", dir.display())))?;
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => create_private_dirs(dir)?,
             Err(e) => return Err(Error::io(format!("reading {}", dir.display()))(e)),
         }
         let mut notes: Vec<(&Id, &Revision)> = self
@@ -1141,7 +1155,12 @@ impl Vault {
         });
         for (i, (id, rev)) in notes.into_iter().enumerate() {
             let mut folder = dir.to_path_buf();
-            for part in rev.notebook.iter().flat_map(|nb| nb.split('/')) {
+            for part in rev
+                .notebook
+                .iter()
+                .flat_map(|nb| nb.split('/'))
+                .filter(|p| !p.trim().is_empty())
+            {
                 let mut p = safe_file_name(part);
                 if p.eq_ignore_ascii_case(ATTACHMENTS_DIR) {
                     p.push('_');
@@ -1149,8 +1168,7 @@ impl Vault {
                 folder.push(p);
             }
             if made_dirs.insert(folder.clone()) {
-                fs::create_dir_all(&folder)
-                    .map_err(Error::io(format!("creating {}", folder.display())))?;
+                create_private_dirs(&folder)?;
             }
             let (file_name, path) =
                 unique_path(&mut used, &folder, &safe_file_name(&rev.title), ".md");
@@ -1158,8 +1176,7 @@ impl Vault {
             let mut listed = Vec::new();
             if !rev.attachments.is_empty() {
                 let adir = folder.join(ATTACHMENTS_DIR).join(stem);
-                fs::create_dir_all(&adir)
-                    .map_err(Error::io(format!("creating {}", adir.display())))?;
+                create_private_dirs(&adir)?;
                 for a in &rev.attachments {
                     let safe = safe_file_name(&a.name);
                     let (s, e) = split_ext(&safe);

@@ -536,6 +536,14 @@ fn export_then_import_round_trips() {
             .starts_with("---\ntitle: \"Note 0: \\\"quoted\\\" #0\"\n")
     );
 
+    // Plaintext: readable by the owner only.
+    #[cfg(unix)]
+    for f in tree(&out) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(out.join(&f)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{f}: {mode:o}");
+    }
+
     let mut w = new_vault(tmp.path(), "w");
     let (report, _) = import(&mut w, &out);
     assert_eq!((report.notes, report.attachments), (6, 4), "{report:?}");
