@@ -1208,7 +1208,7 @@ fn every_object_and_log_entry_decrypts_with_age() {
 
 /// Runs `coffer ARGS` on a pseudo-terminal with `input` typed; stdout and stderr arrive
 /// merged, with `\r\n` turned into `\n`.
-fn on_terminal(mut c: Command, args: &str, input: &str) -> Run {
+fn on_terminal(c: Command, args: &str, input: &str) -> Run {
     let script = Path::new("/usr/bin/script");
     assert!(script.is_file(), "util-linux `script` is missing");
     let mut t = Command::new(script);
