@@ -1,6 +1,6 @@
 //! The on-disk format, pinned.
 //!
-//! - A tiny vault committed under `tests/data/golden/` (made once with a fixed passphrase) must
+//! - A tiny vault committed under `tests/data/golden/v1/` (made once with a fixed passphrase) must
 //!   keep opening and reading identically forever: `expected.json` is what it read as when it
 //!   was made. If a change breaks this test, the change broke every existing vault.
 //! - The decrypted plaintext of each note revision is committed too (`plain/`), pinning the
@@ -9,8 +9,9 @@
 //!   object header parser never panics on arbitrary bytes.
 //!
 //! The golden files were made by `regenerate_golden_vault` below (ignored; it refuses to run
-//! unless COFFER_REGENERATE_GOLDEN=1). Regenerating is for adding a new golden version beside
-//! the old one, never for making a failing test pass.
+//! unless COFFER_REGENERATE_GOLDEN=1). A new format version gets its own folder (`v2/`) and
+//! generator beside this one; regenerating v1 to make a failing test pass would hide exactly
+//! the breakage this test exists to catch.
 
 use coffer_core::note::{Attachment, Revision};
 use coffer_core::object::Header;
@@ -27,7 +28,7 @@ use std::path::{Path, PathBuf};
 const GOLDEN_PASSPHRASE: &str = "golden passphrase: format version 1";
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/golden")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/golden/v1")
 }
 
 fn pass() -> SecretString {
@@ -117,7 +118,7 @@ fn project(v: &Vault) -> Value {
 
 fn expected() -> Value {
     let text = fs::read_to_string(golden_dir().join("expected.json"))
-        .expect("tests/data/golden/expected.json");
+        .expect("tests/data/golden/v1/expected.json");
     serde_json::from_str(&text).expect("expected.json is JSON")
 }
 
@@ -358,7 +359,7 @@ fn check_decode(data: &[u8]) {
 // ---- Making the golden files (once) ----
 
 #[test]
-#[ignore = "writes tests/data/golden; run only to add a new golden version"]
+#[ignore = "overwrites tests/data/golden/v1; see the module comment"]
 fn regenerate_golden_vault() {
     assert_eq!(
         std::env::var("COFFER_REGENERATE_GOLDEN").as_deref(),
