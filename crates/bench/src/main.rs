@@ -56,6 +56,9 @@ struct Cli {
     /// Rounds over the search queries per size.
     #[arg(long, default_value_t = 25)]
     search_rounds: usize,
+    /// Only redo the table, chart and goals from an earlier results file (no measuring).
+    #[arg(long)]
+    from_json: Option<PathBuf>,
     /// Seed of the generated notes.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -132,6 +135,13 @@ fn to_json<T: Serialize>(v: &T) -> Result<String> {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Some(p) = &cli.from_json {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        let mut report: Report = serde_json::from_str(&text)?;
+        report.evaluate_goals();
+        return write_outputs(&report, &cli, true);
+    }
     if cli.sizes.is_empty() || cli.sizes.contains(&0) {
         bail!("--sizes needs positive numbers of notes, e.g. --sizes 1000,10000,100000");
     }
@@ -195,26 +205,40 @@ fn run(cli: Cli) -> Result<()> {
             ranking,
             save,
         });
-        if !cli.keep {
-            std::fs::remove_dir_all(&paths.root)?;
-        }
+        report.total_s = started.elapsed().as_secs_f64();
+        report.evaluate_goals();
+        // After every size, so that a long run that fails later still leaves its results.
+        write_outputs(&report, &cli, false)?;
     }
-    report.total_s = started.elapsed().as_secs_f64();
-    report.evaluate_goals();
+    write_outputs(&report, &cli, true)?;
+    if cli.keep {
+        let kept = work.keep();
+        eprintln!("vaults kept in {}", kept.display());
+    } else {
+        // Removing 100k files can take minutes on a file system mounted with `discard`.
+        eprintln!("removing the generated vaults…");
+        drop(work);
+    }
+    eprintln!(
+        "coffer-bench: done in {:.0} s (measurements: {:.0} s)",
+        started.elapsed().as_secs_f64(),
+        report.total_s
+    );
+    Ok(())
+}
+
+fn write_outputs(report: &Report, cli: &Cli, last: bool) -> Result<()> {
     let md = report.markdown();
-    println!("{md}");
-    write_file(&cli.json, &serde_json::to_string_pretty(&report)?)?;
+    if last {
+        println!("{md}");
+    }
+    write_file(&cli.json, &serde_json::to_string_pretty(report)?)?;
     if let Some(p) = &cli.markdown {
         write_file(p, &md)?;
     }
     if let Some(p) = &cli.chart {
         write_file(p, &report.svg())?;
     }
-    if cli.keep {
-        let kept = work.keep();
-        eprintln!("vaults kept in {}", kept.display());
-    }
-    eprintln!("coffer-bench: done in {:.0} s", report.total_s);
     Ok(())
 }
 

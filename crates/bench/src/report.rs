@@ -332,6 +332,7 @@ impl Report {
         let open = Panel {
             title: "Open, KDF excluded (ms, log)",
             log: true,
+            millis: true,
             series: vec![
                 Series::new(
                     "baseline: age per object",
@@ -354,6 +355,7 @@ impl Report {
         let search = Panel {
             title: "Search latency (ms, log)",
             log: true,
+            millis: true,
             series: vec![
                 Series::new(
                     "p50",
@@ -376,6 +378,7 @@ impl Report {
         let save = Panel {
             title: "Durable save p50, whisker p99 (ms)",
             log: false,
+            millis: true,
             series: vec![
                 Series::new(
                     "bare write+fsync+rename",
@@ -401,6 +404,7 @@ impl Report {
         let memory = Panel {
             title: "Peak RSS (MiB)",
             log: false,
+            millis: false,
             series: vec![
                 Series::new(
                     "generate",
@@ -466,6 +470,8 @@ impl Series {
 struct Panel {
     title: &'static str,
     log: bool,
+    /// Values are milliseconds (else plain numbers).
+    millis: bool,
     series: Vec<Series>,
     goal: Option<(f64, &'static str)>,
 }
@@ -576,7 +582,11 @@ impl Panel {
                     "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\" fill=\"#333\">{}</text>",
                     bx + (bw - 2.0) / 2.0,
                     by.min(whisker.map_or(by, y)) - 3.0,
-                    short(v)
+                    if self.millis {
+                        short(v)
+                    } else {
+                        format!("{v:.0}")
+                    }
                 );
             }
             let _ = writeln!(
@@ -591,9 +601,9 @@ impl Panel {
             let _ = writeln!(
                 out,
                 "<line x1=\"{left}\" x2=\"{right}\" y1=\"{gy:.1}\" y2=\"{gy:.1}\" stroke=\"#c53030\" \
-                 stroke-dasharray=\"5,4\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" \
+                 stroke-dasharray=\"5,4\"/><text x=\"{:.1}\" y=\"{:.1}\" \
                  fill=\"#c53030\">{name}</text>",
-                right,
+                left + 4.0,
                 gy - 4.0
             );
         }
