@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 
 const EXCERPT_CHARS: usize = 160;
 
-fn clean_tags(tags: &[String]) -> Vec<String> {
+pub(crate) fn clean_tags(tags: &[String]) -> Vec<String> {
     let mut seen = HashSet::new();
     tags.iter()
         .filter_map(|t| clean_tag(t))
@@ -20,12 +20,12 @@ fn clean_tags(tags: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn clean_notebook(n: Option<&str>) -> Option<String> {
+pub(crate) fn clean_notebook(n: Option<&str>) -> Option<String> {
     n.map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|s| !s.is_empty())
 }
 
-fn clean_title(t: &str) -> String {
+pub(crate) fn clean_title(t: &str) -> String {
     let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
     if t.is_empty() { "Untitled".into() } else { t }
 }

@@ -34,8 +34,9 @@
 //! the front matter, so importing an export brings everything back. The files are plaintext:
 //! on Unix they are created readable by their owner only (0600, folders 0700).
 
-use crate::note::{Attachment, Millis, Revision, clean_tag, millis_to_rfc3339, rfc3339_to_millis};
+use crate::note::{Attachment, Millis, Revision, millis_to_rfc3339, rfc3339_to_millis};
 use crate::object::{Header, Kind};
+use crate::ops::clean_tags;
 use crate::vault::{Batch, NewObject, Sealed};
 use crate::{Error, Id, Progress, ProgressFn, Result, Vault, crypto, fsutil};
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
@@ -595,14 +596,6 @@ fn parse_markdown(text: &str) -> Parsed {
     p
 }
 
-fn clean_tags(tags: &[String]) -> Vec<String> {
-    let mut seen = HashSet::new();
-    tags.iter()
-        .filter_map(|t| clean_tag(t))
-        .filter(|t| seen.insert(t.to_lowercase()))
-        .collect()
-}
-
 fn clean_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -938,18 +931,19 @@ impl Vault {
     }
 }
 
+/// The title, else the fallback (a file name), else "Untitled"; cleaned as `create` does.
 fn clean_title(title: &str, fallback: &str) -> String {
-    let t = clean_spaces(title);
-    if !t.is_empty() {
-        return t;
-    }
-    let f = clean_spaces(fallback);
-    if f.is_empty() { "Untitled".into() } else { f }
+    let t = if title.trim().is_empty() {
+        fallback
+    } else {
+        title
+    };
+    crate::ops::clean_title(t)
 }
 
 /// As `create` cleans a notebook name: inner whitespace collapsed, empty means none.
 fn clean_notebook(n: &str) -> Option<String> {
-    Some(clean_spaces(n)).filter(|s| !s.is_empty())
+    crate::ops::clean_notebook(Some(n))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 //! Integration tests of the vault through its public API, on real files in temp folders.
+#![allow(clippy::unwrap_used)]
 
 use coffer_core::secrecy::SecretString;
 use coffer_core::{Error, InitOptions, LockedVault, NewNote, NoteChange, NoteFilter, Vault};
