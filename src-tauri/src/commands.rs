@@ -1,0 +1,183 @@
+//! The commands the UI calls. Each one delegates to coffer-core through the session; none holds
+//! logic of its own. Async, so that slow ones (unlock runs scrypt) never block the window.
+
+use crate::api::{LockedEvent, Settings, VaultStatus};
+use crate::error::ApiResult;
+use crate::session::Session;
+use coffer_core::note::Attachment;
+use coffer_core::verify::VerifyReport;
+use coffer_core::{
+    Id, NameCount, NewNote, Note, NoteChange, NoteFilter, NoteSummary, Progress, RevisionInfo,
+    SearchHit,
+};
+use std::path::PathBuf;
+use tauri::{AppHandle, Emitter, State};
+
+type S<'a> = State<'a, Session>;
+
+/// Reports progress of a long operation to the UI as `progress` events.
+fn progress(app: &AppHandle) -> impl FnMut(&Progress) + '_ {
+    move |p| {
+        let _ = app.emit("progress", p);
+    }
+}
+
+#[tauri::command]
+pub async fn vault_status(s: S<'_>) -> ApiResult<VaultStatus> {
+    let exists = coffer_core::LockedVault::open(&s.dir).is_ok();
+    let (unlocked, path) = (s.is_unlocked(), s.dir.display().to_string());
+    Ok(VaultStatus {
+        exists,
+        unlocked,
+        path,
+    })
+}
+
+#[tauri::command]
+pub async fn create_vault(s: S<'_>, passphrase: String) -> ApiResult<()> {
+    s.create(passphrase)
+}
+
+#[tauri::command]
+pub async fn unlock(s: S<'_>, passphrase: String) -> ApiResult<()> {
+    s.unlock(passphrase)
+}
+
+#[tauri::command]
+pub async fn lock(app: AppHandle, s: S<'_>) -> ApiResult<()> {
+    s.lock();
+    Ok(app.emit(
+        "locked",
+        LockedEvent {
+            reason: "manual".into(),
+        },
+    )?)
+}
+
+/// User activity in the window (typing, clicking): postpones auto-lock.
+#[tauri::command]
+pub async fn touch(s: S<'_>) -> ApiResult<()> {
+    s.touch();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn list(s: S<'_>, filter: NoteFilter) -> ApiResult<Vec<NoteSummary>> {
+    s.with(|v| Ok(v.list(&filter)))
+}
+
+#[tauri::command]
+pub async fn note(s: S<'_>, id: Id) -> ApiResult<Note> {
+    s.with(|v| v.note(&id))
+}
+
+#[tauri::command]
+pub async fn create(s: S<'_>, note: NewNote) -> ApiResult<Id> {
+    s.with(|v| v.create(note))
+}
+
+/// Returns the new revision id.
+#[tauri::command]
+pub async fn update(s: S<'_>, id: Id, change: NoteChange) -> ApiResult<Id> {
+    s.with(|v| v.update(&id, change))
+}
+
+#[tauri::command]
+pub async fn trash(s: S<'_>, id: Id) -> ApiResult<()> {
+    s.with(|v| v.trash(&id))
+}
+
+#[tauri::command]
+pub async fn restore(s: S<'_>, id: Id) -> ApiResult<()> {
+    s.with(|v| v.restore(&id))
+}
+
+#[tauri::command]
+pub async fn purge(s: S<'_>, id: Id) -> ApiResult<()> {
+    s.with(|v| v.purge(&id))
+}
+
+#[tauri::command]
+pub async fn history(s: S<'_>, id: Id) -> ApiResult<Vec<RevisionInfo>> {
+    s.with(|v| v.history(&id))
+}
+
+#[tauri::command]
+pub async fn note_at(s: S<'_>, id: Id, revision: Id) -> ApiResult<Note> {
+    s.with(|v| v.note_at(&id, &revision))
+}
+
+#[tauri::command]
+pub async fn revert(s: S<'_>, id: Id, revision: Id) -> ApiResult<Id> {
+    s.with(|v| v.revert(&id, &revision))
+}
+
+#[tauri::command]
+pub async fn search(s: S<'_>, query: String) -> ApiResult<Vec<SearchHit>> {
+    s.with(|v| Ok(v.search(&query, 50)))
+}
+
+/// Sanitized HTML of a draft (the live preview).
+#[tauri::command]
+pub async fn render_markdown(s: S<'_>, text: String) -> ApiResult<String> {
+    s.with(|v| Ok(v.render_markdown(&text)))
+}
+
+#[tauri::command]
+pub async fn notebooks(s: S<'_>) -> ApiResult<Vec<NameCount>> {
+    s.with(|v| Ok(v.notebooks()))
+}
+
+#[tauri::command]
+pub async fn tags(s: S<'_>) -> ApiResult<Vec<NameCount>> {
+    s.with(|v| Ok(v.tags()))
+}
+
+#[tauri::command]
+pub async fn attach(s: S<'_>, id: Id, path: PathBuf) -> ApiResult<Attachment> {
+    s.with(|v| v.attach(&id, &path, None))
+}
+
+#[tauri::command]
+pub async fn extract(s: S<'_>, id: Id, name: String, to: PathBuf) -> ApiResult<()> {
+    s.with(|v| v.extract(&id, &name, &to))
+}
+
+/// Copies a note's text; the clipboard is cleared after 30 s if it still holds it.
+#[tauri::command]
+pub async fn copy_note(app: AppHandle, s: S<'_>, id: Id) -> ApiResult<()> {
+    let body = s.with(|v| v.note(&id).map(|n| n.body))?;
+    crate::clipboard::copy_then_clear(&app, body)
+}
+
+/// Opens an https link (the user has confirmed its host) in the system browser.
+#[tauri::command]
+pub async fn open_link(app: AppHandle, url: String) -> ApiResult<()> {
+    crate::links::open_https(&app, &url)
+}
+
+#[tauri::command]
+pub async fn change_passphrase(s: S<'_>, current: String, new: String) -> ApiResult<()> {
+    s.change_passphrase(current, new)
+}
+
+#[tauri::command]
+pub async fn rotate_keys(app: AppHandle, s: S<'_>, passphrase: String) -> ApiResult<()> {
+    let pass = crate::session::secret(passphrase);
+    s.with(|v| v.rotate_keys(&pass, &mut progress(&app)))
+}
+
+#[tauri::command]
+pub async fn verify(app: AppHandle, s: S<'_>) -> ApiResult<VerifyReport> {
+    s.with(|v| v.verify(&mut progress(&app)))
+}
+
+#[tauri::command]
+pub async fn get_settings(s: S<'_>) -> ApiResult<Settings> {
+    Ok(crate::settings::load(&s.dir))
+}
+
+#[tauri::command]
+pub async fn set_settings(s: S<'_>, settings: Settings) -> ApiResult<()> {
+    crate::settings::save(&s.dir, &settings)
+}

@@ -1,0 +1,187 @@
+//! # coffer-app
+//!
+//! The desktop shell of Coffer: a window showing the UI in `ui/`, and commands that delegate to
+//! coffer-core. Everything the app knows about notes, keys and files is in coffer-core; this
+//! crate holds the session (the unlocked vault or nothing), auto-lock, the clipboard rule,
+//! settings, and the window's security rules.
+//!
+//! Usage: `coffer-app [--vault DIR]` (default: `$COFFER_VAULT`, else the data folder).
+#![forbid(unsafe_code)]
+
+pub mod api;
+mod clipboard;
+mod commands;
+pub mod error;
+mod links;
+mod session;
+mod settings;
+
+use session::Session;
+use std::path::PathBuf;
+use std::time::Duration;
+use tauri::{Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
+
+/// Command-line options.
+#[derive(Debug, Default, PartialEq)]
+pub struct Options {
+    pub vault: Option<PathBuf>,
+    /// Auto-lock after this many seconds idle, instead of the setting (for tests).
+    pub autolock_seconds: Option<u64>,
+}
+
+/// Parses `--vault DIR`, `--vault=DIR` and `--autolock-seconds N`; unknown arguments are an
+/// error.
+pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        let (key, inline) = match a.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (a.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{key} needs a value"))
+        };
+        match key.as_str() {
+            "--vault" => o.vault = Some(PathBuf::from(value()?)),
+            "--autolock-seconds" => {
+                let v = value()?;
+                o.autolock_seconds = Some(
+                    v.parse()
+                        .map_err(|_| format!("--autolock-seconds: {v:?} is not a number"))?,
+                );
+            }
+            _ => {
+                return Err(format!(
+                    "unknown argument {a:?}; usage: coffer-app [--vault DIR]"
+                ));
+            }
+        }
+    }
+    Ok(o)
+}
+
+/// Whether the main window may navigate to `url`: only the app itself and the preview frame.
+pub fn navigation_allowed(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        "about" => matches!(url.path(), "blank" | "srcdoc"),
+        _ => false,
+    }
+}
+
+pub fn run() {
+    let opts = match parse_args(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("coffer-app: {e}");
+            std::process::exit(2);
+        }
+    };
+    let dir = opts.vault.unwrap_or_else(coffer_core::default_vault_dir);
+    let autolock = opts
+        .autolock_seconds
+        .or_else(|| {
+            std::env::var("COFFER_AUTOLOCK_SECONDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+        })
+        .map(Duration::from_secs);
+
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(Session::new(dir, autolock))
+        .setup(|app| {
+            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                .title("Coffer")
+                .inner_size(1200.0, 780.0)
+                .min_inner_size(760.0, 520.0)
+                .on_navigation(navigation_allowed)
+                .build()?;
+            let handle = app.handle().clone();
+            std::thread::spawn(move || Session::autolock_loop(handle));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::vault_status,
+            commands::create_vault,
+            commands::unlock,
+            commands::lock,
+            commands::touch,
+            commands::list,
+            commands::note,
+            commands::create,
+            commands::update,
+            commands::trash,
+            commands::restore,
+            commands::purge,
+            commands::history,
+            commands::note_at,
+            commands::revert,
+            commands::search,
+            commands::render_markdown,
+            commands::notebooks,
+            commands::tags,
+            commands::attach,
+            commands::extract,
+            commands::copy_note,
+            commands::open_link,
+            commands::change_passphrase,
+            commands::rotate_keys,
+            commands::verify,
+            commands::get_settings,
+            commands::set_settings,
+        ])
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("coffer-app: cannot start: {e}");
+            std::process::exit(1);
+        });
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            handle.state::<Session>().lock();
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Result<Options, String> {
+        parse_args(a.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn parses_arguments() {
+        assert_eq!(args(&[]).unwrap_or_default(), Options::default());
+        let o = args(&["--vault", "/tmp/v", "--autolock-seconds=3"]).expect("valid");
+        assert_eq!(o.vault, Some(PathBuf::from("/tmp/v")));
+        assert_eq!(o.autolock_seconds, Some(3));
+        assert_eq!(
+            args(&["--vault=/x"]).expect("valid").vault,
+            Some(PathBuf::from("/x"))
+        );
+        assert!(args(&["--vault"]).is_err_and(|e| e.contains("needs a value")));
+        assert!(args(&["--autolock-seconds", "soon"]).is_err_and(|e| e.contains("not a number")));
+        assert!(args(&["--bogus"]).is_err_and(|e| e.contains("unknown argument")));
+    }
+
+    #[test]
+    fn navigation_stays_inside_the_app() {
+        let ok = |s: &str| navigation_allowed(&s.parse().expect("url"));
+        assert!(ok("tauri://localhost/index.html"));
+        assert!(ok("about:srcdoc"));
+        assert!(!ok("https://example.com/"));
+        assert!(!ok("http://127.0.0.1:8080/"));
+        assert!(!ok("file:///etc/passwd"));
+        assert!(!ok("javascript:alert(1)"));
+        assert!(!ok("tauri://evil.example/"));
+    }
+}

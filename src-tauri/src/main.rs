@@ -1,0 +1,7 @@
+//! `coffer-app`: the desktop app. Everything is in the library (`coffer_app`).
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+#![forbid(unsafe_code)]
+
+fn main() {
+    coffer_app::run();
+}

@@ -1,0 +1,155 @@
+// The E2E harness: starts tauri-driver on a free port (waiting until it accepts connections),
+// opens the real app with its own temporary vault per test, and offers small helpers.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { remote } from "webdriverio";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const APP = process.env.COFFER_APP ?? path.join(ROOT, "target/debug/coffer-app");
+export const SHOTS = path.join(ROOT, "target/e2e-screenshots");
+export const PASS = "correct horse battery staple";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on the port (no fixed sleeps). */
+export async function waitForPort(port, child, timeoutMs = 30000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
+    const ok = await new Promise((resolve) => {
+      const sock = net.connect(port, "127.0.0.1");
+      sock.once("connect", () => { sock.destroy(); resolve(true); });
+      sock.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startDriver() {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const child = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  await waitForPort(port, child);
+  return {
+    port,
+    stop: () => child.kill("SIGTERM"),
+    stderr: () => stderr,
+  };
+}
+
+export function tempVault() {
+  return path.join(mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-")), "vault");
+}
+
+/** Opens the app on `vault`; extra command-line arguments may follow. */
+export async function openApp(driver, vault, extraArgs = []) {
+  mkdirSync(SHOTS, { recursive: true });
+  const b = await remote({
+    hostname: "127.0.0.1",
+    port: driver.port,
+    logLevel: "error",
+    connectionRetryCount: 0,
+    waitforTimeout: 15000,
+    capabilities: {
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: APP, args: ["--vault", vault, ...extraArgs] },
+    },
+  });
+  return b;
+}
+
+export async function shot(b, name) {
+  await b.saveScreenshot(path.join(SHOTS, `${name}.png`));
+}
+
+/** Fills the first-run form and waits for the main screen. */
+export async function createVault(b, pass = PASS) {
+  await (await b.$("#new-passphrase")).waitForDisplayed();
+  await (await b.$("#new-passphrase")).setValue(pass);
+  await (await b.$("#repeat-passphrase")).setValue(pass);
+  await (await b.$("#understood")).click();
+  await (await b.$("#create-vault")).click();
+  await (await b.$("#new-note")).waitForDisplayed({ timeout: 30000 });
+}
+
+export async function unlock(b, pass = PASS) {
+  const input = await b.$("#passphrase");
+  await input.waitForDisplayed();
+  await input.setValue(pass);
+  await (await b.$("#unlock")).click();
+}
+
+/** Text of the whole page as a person would read it. */
+export async function pageText(b) {
+  return b.execute(() => document.body.innerText);
+}
+
+export async function waitSaved(b) {
+  await b.waitUntil(async () => (await (await b.$("#save-state")).getText()) === "Saved", {
+    timeoutMsg: "the note was never saved",
+  });
+}
+
+/** Makes a new note with a title and body, and waits until it is saved. */
+export async function newNote(b, title, body) {
+  await (await b.$("#new-note")).click();
+  const t = await b.$("#note-title");
+  await t.waitForDisplayed();
+  await b.waitUntil(async () => (await t.getValue()) === "Untitled");
+  await t.clearValue();
+  await t.setValue(title);
+  if (body) {
+    const cm = await b.$(".cm-content");
+    await cm.click();
+    await cm.addValue(body);
+  }
+  await waitSaved(b);
+  await b.waitUntil(async () => (await listTitles(b)).includes(title), { timeoutMsg: `${title} not listed` });
+}
+
+export async function listTitles(b) {
+  return b.execute(() => [...document.querySelectorAll(".items .item .title .name")].map((e) => e.textContent.trim()));
+}
+
+/** Calls a Rust command from the page, as the UI does (for native dialogs and drops, which
+ * WebDriver cannot drive). */
+export async function invoke(b, cmd, args) {
+  return b.executeAsync(
+    (cmd, args, done) => {
+      window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+        (v) => done({ ok: v }),
+        (e) => done({ err: e }),
+      );
+    },
+    cmd,
+    args,
+  );
+}
+
+/** Clicks the note with this title in the notes list. */
+export async function clickNote(b, title) {
+  const el = await b.$(
+    `//section[@aria-label="Notes"]//button[contains(@class,"item")][.//span[@class="name" and normalize-space()="${title}"]]`,
+  );
+  await el.waitForClickable();
+  await el.click();
+}

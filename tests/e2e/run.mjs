@@ -1,0 +1,318 @@
+// End-to-end tests of the real Coffer app (target/debug/coffer-app) through tauri-driver and
+// WebKitWebDriver. Run under Xvfb by scripts/e2e. Each test has its own temporary vault.
+// Prints "N passed, M failed" last and exits non-zero if any test failed.
+import { createServer } from "node:http";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  startDriver, openApp, tempVault, createVault, unlock, newNote, waitSaved, listTitles,
+  pageText, shot, invoke, clickNote, PASS,
+} from "./harness.mjs";
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+test("create a vault on first run", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await (await b.$("#new-passphrase")).waitForDisplayed();
+    assert((await pageText(b)).includes("no way to recover a lost passphrase"), "no warning about lost passphrases");
+    await (await b.$("#new-passphrase")).setValue("abc");
+    await b.waitUntil(async () => (await (await b.$("#strength-label")).getText()) === "Weak");
+    await (await b.$("#repeat-passphrase")).setValue("abd");
+    assert((await pageText(b)).includes("The two passphrases differ"), "mismatch not shown");
+    assert(!(await (await b.$("#create-vault")).isEnabled()), "create enabled with a mismatch");
+    await shot(b, "first-run");
+    await (await b.$("#new-passphrase")).setValue(PASS);
+    await (await b.$("#repeat-passphrase")).setValue(PASS);
+    await (await b.$("#understood")).click();
+    await (await b.$("#create-vault")).click();
+    await (await b.$("#new-note")).waitForDisplayed({ timeout: 30000 });
+    assert((await pageText(b)).includes("No notes here yet"), "empty vault not shown");
+  } finally {
+    await b.deleteSession();
+  }
+});
+
+test("lock, wrong passphrase, unlock", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Bank codes", "PIN 4711");
+    await (await b.$("#lock")).click();
+    await (await b.$("#passphrase")).waitForDisplayed();
+    assert(!(await pageText(b)).includes("Bank codes"), "plaintext visible after lock");
+    await unlock(b, "not the passphrase");
+    const err = await b.$("#unlock-error");
+    await err.waitForDisplayed({ timeout: 30000 });
+    assert((await err.getText()).includes("passphrase is not right"), "unclear wrong-passphrase message");
+    await shot(b, "wrong-passphrase");
+    await unlock(b);
+    await b.waitUntil(async () => (await listTitles(b)).includes("Bank codes"), { timeout: 30000 });
+  } finally {
+    await b.deleteSession();
+  }
+});
+
+test("create, edit, tag, pin, search", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Garden plan", "Plant **tomatoes** in May.\n\nSee [[Seeds]].");
+    await newNote(b, "Seeds", "Buy basil and tomato seeds.");
+    // Back to the first note: tag and pin it.
+    await clickNote(b, "Garden plan");
+    await b.waitUntil(async () => (await (await b.$("#note-title")).getValue()) === "Garden plan");
+    await (await b.$("#tag-input")).setValue("outdoors");
+    await b.keys("Enter");
+    await (await b.$('.sidebar .tag[data-tag="outdoors"]')).waitForDisplayed();
+    await (await b.$("#pin-note")).click();
+    await b.waitUntil(async () => (await (await b.$("#pin-note")).getAttribute("aria-pressed")) === "true", {
+      timeoutMsg: "pin not shown",
+    });
+    await (await b.$("#view-pinned")).click();
+    await b.waitUntil(async () => JSON.stringify(await listTitles(b)) === JSON.stringify(["Garden plan"]), {
+      timeoutMsg: "pinned view",
+    });
+    await (await b.$('.sidebar .tag[data-tag="outdoors"]')).click();
+    await b.waitUntil(async () => JSON.stringify(await listTitles(b)) === JSON.stringify(["Garden plan"]), {
+      timeoutMsg: "tag view",
+    });
+    await (await b.$("#view-all")).click();
+    // The Seeds note has a backlink from Garden plan.
+    await clickNote(b, "Seeds");
+    await (await b.$("#backlinks")).waitForDisplayed();
+    assert((await (await b.$("#backlinks")).getText()).includes("Garden plan"), "backlink missing");
+    // Search as you type, with highlighted matches.
+    await (await b.$("#search")).setValue("tomat");
+    await b.waitUntil(async () => (await b.$$(".items .item.hit")).length === 2, { timeoutMsg: "search hits" });
+    const marks = await b.execute(() => [...document.querySelectorAll(".items mark")].map((m) => m.textContent));
+    assert(marks.some((m) => m.toLowerCase().startsWith("tomat")), `no highlighted match: ${marks}`);
+    await shot(b, "search");
+    await (await b.$("#search")).setValue("zzzqqq");
+    await b.waitUntil(async () => (await pageText(b)).includes("No note matches"));
+  } finally {
+    await b.deleteSession();
+  }
+});
+
+test("delete to trash and restore", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Old receipts", "Scanned.");
+    await (await b.$("#trash-note")).click();
+    await b.waitUntil(async () => !(await listTitles(b)).includes("Old receipts"));
+    await (await b.$("#view-trash")).click();
+    await b.waitUntil(async () => (await listTitles(b)).includes("Old receipts"));
+    await clickNote(b, "Old receipts");
+    await (await b.$("#restore-note")).click();
+    await (await b.$("#view-all")).click();
+    await b.waitUntil(async () => (await listTitles(b)).includes("Old receipts"));
+  } finally {
+    await b.deleteSession();
+  }
+});
+
+test("restore an older revision from history", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Draft", "first version");
+    const cm = await b.$(".cm-content");
+    await cm.click();
+    await b.keys(["Control", "a"]);
+    await b.keys("second version");
+    await b.waitUntil(async () => (await cm.getText()).includes("second version"));
+    await waitSaved(b);
+    await (await b.$("#history-note")).click();
+    const diff = await b.$("#history-diff");
+    await diff.waitForDisplayed();
+    await b.waitUntil(async () => (await diff.getText()).includes("first version"));
+    await shot(b, "history");
+    await (await b.$("#restore-revision")).click();
+    await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("first version"), {
+      timeoutMsg: "the old text did not come back",
+    });
+  } finally {
+    await b.deleteSession();
+  }
+});
+
+test("attach a file and get it back", async (driver) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-files-"));
+  const src = path.join(dir, "scan.txt");
+  writeFileSync(src, "attachment bytes \u00e9\n");
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "With file", "See the scan.");
+    const id = await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id"));
+    assert(id, "no current note id");
+    // The same call the UI makes after the file picker or a drop (WebDriver cannot drive those).
+    const r = await invoke(b, "attach", { id, path: src });
+    assert(r.ok, `attach failed: ${JSON.stringify(r.err)}`);
+    await clickNote(b, "With file");
+    await (await b.$('.file[data-name="scan.txt"]')).waitForDisplayed();
+    const out = path.join(dir, "back.txt");
+    const e = await invoke(b, "extract", { id, name: "scan.txt", to: out });
+    assert(!e.err, `extract failed: ${JSON.stringify(e.err)}`);
+    assert(readFileSync(out, "utf8") === "attachment bytes \u00e9\n", "extracted bytes differ");
+    const bad = await invoke(b, "extract", { id, name: "nope.txt", to: path.join(dir, "x") });
+    assert(bad.err?.code === "no_such_attachment", `bad error: ${JSON.stringify(bad)}`);
+  } finally {
+    await b.deleteSession();
+  }
+});
+
+test("a note survives closing and reopening the app", async (driver) => {
+  const vault = tempVault();
+  let b = await openApp(driver, vault);
+  try {
+    await createVault(b);
+    await newNote(b, "Persistent", "Still here after a restart.");
+  } finally {
+    await b.deleteSession();
+  }
+  b = await openApp(driver, vault);
+  try {
+    await unlock(b);
+    await b.waitUntil(async () => (await listTitles(b)).includes("Persistent"), { timeout: 30000 });
+    await clickNote(b, "Persistent");
+    await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("Still here after a restart."));
+    await shot(b, "main");
+  } finally {
+    await b.deleteSession();
+  }
+});
+
+test("auto-lock fires and leaves no plaintext in the page", async (driver) => {
+  const b = await openApp(driver, tempVault(), ["--autolock-seconds", "3"]);
+  try {
+    await createVault(b);
+    await newNote(b, "AUTOLOCK-TITLE", "AUTOLOCK-BODY secret words");
+    await (await b.$("#passphrase")).waitForDisplayed({ timeout: 30000, timeoutMsg: "auto-lock never fired" });
+    const html = await b.execute(() => document.documentElement.outerHTML + document.title);
+    const text = await pageText(b);
+    for (const s of ["AUTOLOCK-TITLE", "AUTOLOCK-BODY", "secret words"]) {
+      assert(!html.includes(s) && !text.includes(s), `"${s}" still in the page after auto-lock`);
+    }
+    assert((await (await b.$("#lock-reason")).getText()).includes("Locked automatically"), "no reason shown");
+    await shot(b, "auto-locked");
+    // Rust dropped the keys: commands are refused until unlocked.
+    const r = await invoke(b, "list", { filter: {} });
+    assert(r.err?.code === "locked", `list after auto-lock: ${JSON.stringify(r)}`);
+  } finally {
+    await b.deleteSession();
+  }
+});
+
+test("hostile note content renders inert", async (driver) => {
+  const hits = [];
+  const server = createServer((req, res) => {
+    hits.push(req.url);
+    res.end("hit");
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const payload = [
+    "# Hostile",
+    `<script>document.title='pwned';window.parent.__pwned=1;fetch('${base}/script')</script>`,
+    `<img src="x" onerror="document.title='pwned';window.parent.__pwned=2;fetch('${base}/onerror')">`,
+    `![remote](${base}/remote-image.png)`,
+    `<img src="${base}/img-tag.png">`,
+    `[click me](javascript:window.parent.__pwned=3)`,
+    `<a href="javascript:window.parent.__pwned=4" id="jslink">js link</a>`,
+    `<svg onload="window.parent.__pwned=5"><script>window.parent.__pwned=6</script><image href="${base}/svg-image"/></svg>`,
+    `<iframe src="${base}/iframe"></iframe>`,
+    `<iframe srcdoc="<script>parent.parent.__pwned=7</script>"></iframe>`,
+    `<object data="${base}/object"></object><embed src="${base}/embed">`,
+    `<style>@import url(${base}/css); body{background:url(${base}/bg)}</style>`,
+    `<link rel="stylesheet" href="${base}/link-css">`,
+    `<meta http-equiv="refresh" content="0;url=${base}/meta">`,
+    `<form action="${base}/form"><button id="submit">go</button></form>`,
+    `<details open ontoggle="window.parent.__pwned=8">x</details>`,
+    `<video src="x" onerror="window.parent.__pwned=9"></video>`,
+    `[loopback](${base}/link)`,
+    "The end.",
+  ].join("\n\n");
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Hostile", "");
+    // Paste the whole payload at once (typing it would trigger the editor's auto-closing).
+    const id = await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id"));
+    const r = await invoke(b, "update", { id, change: { body: payload } });
+    assert(r.ok, `update failed: ${JSON.stringify(r.err)}`);
+    await clickNote(b, "Hostile");
+    await (await b.$("#mode-split")).click();
+    // Wait until the preview shows the note and has finished loading everything it would load.
+    await b.waitUntil(
+      () =>
+        b.execute(() => {
+          const d = document.querySelector("iframe")?.contentDocument;
+          return !!d && d.readyState === "complete" && (d.body?.innerText ?? "").includes("The end.");
+        }),
+      { timeoutMsg: "the preview never rendered" },
+    );
+    // Click every link in the preview: none may navigate or run anything.
+    await b.execute(() => {
+      const d = document.querySelector("iframe").contentDocument;
+      d.querySelectorAll("a, button").forEach((a) => a.click());
+    });
+    await shot(b, "hostile");
+    const state = await b.execute(() => {
+      const d = document.querySelector("iframe").contentDocument;
+      return {
+        title: document.title,
+        pwned: window.__pwned ?? null,
+        frameTitle: d.title,
+        // The head is the app's own (charset and style); the note is the body.
+        active: [...d.body.querySelectorAll("script, iframe, object, embed, svg, style, link, meta, form, video")].map((e) => e.tagName),
+        handlers: [...d.body.querySelectorAll("*")].flatMap((e) => [...e.attributes].map((a) => a.name)).filter((n) => n.startsWith("on")),
+        jsHrefs: [...d.querySelectorAll("a")].map((a) => a.getAttribute("href") ?? "").filter((h) => /^javascript:/i.test(h)),
+        url: location.href,
+      };
+    });
+    assert(state.title === "Coffer", `title changed to ${state.title}`);
+    assert(state.pwned === null, `window.__pwned was set to ${state.pwned}`);
+    assert(state.active.length === 0, `active elements survived: ${state.active}`);
+    assert(state.handlers.length === 0, `event handlers survived: ${state.handlers}`);
+    assert(state.jsHrefs.length === 0, `javascript: links survived: ${state.jsHrefs}`);
+    assert(state.url.startsWith("tauri://localhost"), `the app navigated to ${state.url}`);
+    assert(hits.length === 0, `the loopback server was hit: ${hits.join(", ")}`);
+    // The editor shows the payload as text.
+    assert((await (await b.$(".cm-content")).getText()).includes("<script>"), "payload not shown as text");
+  } finally {
+    await b.deleteSession();
+    server.close();
+  }
+});
+
+const only = process.env.E2E_ONLY;
+const driver = await startDriver();
+let passed = 0;
+let failed = 0;
+try {
+  for (const t of tests) {
+    if (only && !t.name.includes(only)) continue;
+    const started = Date.now();
+    try {
+      await t.fn(driver);
+      passed++;
+      console.log(`ok   ${t.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${t.name}\n     ${String(e?.stack ?? e).split("\n").slice(0, 6).join("\n     ")}`);
+    }
+  }
+} finally {
+  driver.stop();
+}
+if (failed) console.log(`tauri-driver said:\n${driver.stderr().slice(-3000)}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

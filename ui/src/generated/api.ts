@@ -1,0 +1,113 @@
+// Generated from the Rust types by src-tauri (api::typescript_definitions).
+// Do not edit: run `scripts/build-app --update-types`.
+
+export type NewNote = { title: string, body: string, tags: Array<string>, notebook: string | null, pinned: boolean, };
+
+export type NoteChange = { 
+/**
+ * The revision the change was made on. If the note has moved on since (another device or
+ * process edited it), both versions are kept. `None`: the current revision.
+ */
+base: string | null, title: string | null, body: string | null, tags: Array<string> | null, 
+/**
+ * `Some(None)` takes the note out of its notebook.
+ */
+notebook: string | null | undefined, pinned: boolean | null, };
+
+export type NoteFilter = { tag: string | null, notebook: string | null, 
+/**
+ * Only pinned notes.
+ */
+pinned: boolean, 
+/**
+ * The trash instead of the live notes.
+ */
+trash: boolean, };
+
+export type NoteSummary = { id: string, title: string, 
+/**
+ * The start of the body, as plain text.
+ */
+excerpt: string, tags: Array<string>, notebook: string | null, pinned: boolean, trashed: boolean, created: number, updated: number, 
+/**
+ * Concurrent edits are waiting to be reconciled.
+ */
+conflict: boolean, attachments: number, };
+
+export type NoteRef = { id: string, title: string, };
+
+export type Note = { id: string, 
+/**
+ * The revision shown.
+ */
+revision: string, title: string, body: string, tags: Array<string>, notebook: string | null, pinned: boolean, trashed: boolean, created: number, updated: number, attachments: Array<Attachment>, 
+/**
+ * Notes whose `[[links]]` point here.
+ */
+backlinks: Array<NoteRef>, 
+/**
+ * Other current revisions from concurrent edits (empty normally).
+ */
+conflicts: string[], };
+
+export type RevisionInfo = { revision: string, parents: string[], title: string, updated: number, trashed: boolean, bytes: number, 
+/**
+ * This revision is (one of) the note's current ones.
+ */
+current: boolean, };
+
+export type SearchHit = { id: string, title: Array<Segment>, snippet: Array<Segment>, tags: Array<string>, notebook: string | null, updated: number, score: number, };
+
+export type NameCount = { name: string, count: number, };
+
+export type Segment = { text: string, hit: boolean, };
+
+export type Attachment = { name: string, object: string, size: number, 
+/**
+ * SHA-256 of the file's bytes, hex.
+ */
+sha256: string, };
+
+export type Progress = { 
+/**
+ * What is being done, e.g. "importing".
+ */
+stage: string, done: number, total: number, };
+
+export type Problem = { 
+/**
+ * The object or log entry concerned (a path inside the vault).
+ */
+path: string, message: string, };
+
+export type VerifyReport = { log_entries: number, objects: number, 
+/**
+ * Damage: the vault is not whole.
+ */
+problems: Array<Problem>, 
+/**
+ * Harmless findings, such as objects left by an interrupted save.
+ */
+warnings: Array<Problem>, };
+
+export type ApiError = { code: string, message: string, };
+
+export type VaultStatus = { exists: boolean, unlocked: boolean, 
+/**
+ * The vault folder.
+ */
+path: string, };
+
+export type Theme = "system" | "light" | "dark";
+
+export type Settings = { 
+/**
+ * Lock after this many minutes without activity (1 to 240).
+ */
+auto_lock_minutes: number, theme: Theme, };
+
+export type LockedEvent = { 
+/**
+ * `idle` (auto-lock) or `manual`.
+ */
+reason: string, };

@@ -1,0 +1,96 @@
+// Typed calls to the Rust commands (src-tauri/src/commands.rs). Every request and response type
+// comes from ../generated/api.ts, which is generated from the Rust types.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  ApiError,
+  Attachment,
+  LockedEvent,
+  NameCount,
+  NewNote,
+  Note,
+  NoteChange,
+  NoteFilter,
+  NoteSummary,
+  Progress,
+  RevisionInfo,
+  SearchHit,
+  Settings,
+  VaultStatus,
+  VerifyReport,
+} from "../generated/api";
+
+/** An error from Rust: `code` is stable (e.g. "wrong_passphrase"), `message` is for people. */
+export class CofferError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function isApiError(e: unknown): e is ApiError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    if (isApiError(e)) throw new CofferError(e.code, e.message);
+    throw new CofferError("app", String(e));
+  }
+}
+
+export const api = {
+  vaultStatus: () => call<VaultStatus>("vault_status"),
+  createVault: (passphrase: string) => call<void>("create_vault", { passphrase }),
+  unlock: (passphrase: string) => call<void>("unlock", { passphrase }),
+  lock: () => call<void>("lock"),
+  touch: () => call<void>("touch"),
+  list: (filter: NoteFilter) => call<NoteSummary[]>("list", { filter }),
+  note: (id: string) => call<Note>("note", { id }),
+  create: (note: NewNote) => call<string>("create", { note }),
+  update: (id: string, change: NoteChange) => call<string>("update", { id, change }),
+  trash: (id: string) => call<void>("trash", { id }),
+  restore: (id: string) => call<void>("restore", { id }),
+  purge: (id: string) => call<void>("purge", { id }),
+  history: (id: string) => call<RevisionInfo[]>("history", { id }),
+  noteAt: (id: string, revision: string) => call<Note>("note_at", { id, revision }),
+  revert: (id: string, revision: string) => call<string>("revert", { id, revision }),
+  search: (query: string) => call<SearchHit[]>("search", { query }),
+  renderMarkdown: (text: string) => call<string>("render_markdown", { text }),
+  notebooks: () => call<NameCount[]>("notebooks"),
+  tags: () => call<NameCount[]>("tags"),
+  attach: (id: string, path: string) => call<Attachment>("attach", { id, path }),
+  extract: (id: string, name: string, to: string) => call<void>("extract", { id, name, to }),
+  copyNote: (id: string) => call<void>("copy_note", { id }),
+  openLink: (url: string) => call<void>("open_link", { url }),
+  changePassphrase: (current: string, next: string) =>
+    call<void>("change_passphrase", { current, new: next }),
+  rotateKeys: (passphrase: string) => call<void>("rotate_keys", { passphrase }),
+  verify: () => call<VerifyReport>("verify"),
+  getSettings: () => call<Settings>("get_settings"),
+  setSettings: (settings: Settings) => call<void>("set_settings", { settings }),
+};
+
+export function onLocked(f: (e: LockedEvent) => void): Promise<UnlistenFn> {
+  return listen<LockedEvent>("locked", (ev) => f(ev.payload));
+}
+
+export function onProgress(f: (p: Progress) => void): Promise<UnlistenFn> {
+  return listen<Progress>("progress", (ev) => f(ev.payload));
+}
+
+/** A change that sets only the given fields. */
+export function change(fields: Partial<NoteChange>): NoteChange {
+  return {
+    base: null,
+    title: null,
+    body: null,
+    tags: null,
+    notebook: undefined,
+    pinned: null,
+    ...fields,
+  };
+}

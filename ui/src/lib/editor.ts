@@ -1,0 +1,97 @@
+// CodeMirror 6 set up for Markdown: highlighting, history, `[[` completion of note titles,
+// and colours taken from the app's CSS variables (so both themes apply).
+import { EditorState, type Extension } from "@codemirror/state";
+import { EditorView, keymap, drawSelection, highlightActiveLine, placeholder } from "@codemirror/view";
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { markdown, markdownLanguage } from "@codemirror/lang-markdown";
+import { HighlightStyle, syntaxHighlighting, indentOnInput, bracketMatching } from "@codemirror/language";
+import { autocompletion, completionKeymap, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
+import { tags as t } from "@lezer/highlight";
+
+const highlight = HighlightStyle.define([
+  { tag: t.heading1, fontSize: "1.45em", fontWeight: "700" },
+  { tag: t.heading2, fontSize: "1.25em", fontWeight: "700" },
+  { tag: t.heading3, fontSize: "1.1em", fontWeight: "700" },
+  { tag: [t.heading4, t.heading5, t.heading6], fontWeight: "700" },
+  { tag: t.strong, fontWeight: "700" },
+  { tag: t.emphasis, fontStyle: "italic" },
+  { tag: t.strikethrough, textDecoration: "line-through" },
+  { tag: t.link, color: "var(--accent)" },
+  { tag: t.url, color: "var(--text-faint)" },
+  { tag: t.monospace, fontFamily: "var(--font-mono)", color: "var(--danger)" },
+  { tag: t.quote, color: "var(--text-soft)", fontStyle: "italic" },
+  { tag: [t.processingInstruction, t.meta, t.contentSeparator], color: "var(--text-faint)" },
+  { tag: t.list, color: "var(--accent)" },
+]);
+
+const theme = EditorView.theme({
+  "&": { height: "100%", fontSize: "15px", backgroundColor: "transparent", color: "var(--text)" },
+  "&.cm-focused": { outline: "none" },
+  ".cm-scroller": { fontFamily: "var(--font-ui)", lineHeight: "1.65", overflow: "auto" },
+  ".cm-content": { padding: "18px 28px 40vh", maxWidth: "760px", caretColor: "var(--accent)" },
+  ".cm-line": { padding: "0" },
+  ".cm-activeLine": { backgroundColor: "transparent" },
+  ".cm-cursor": { borderLeftColor: "var(--accent)", borderLeftWidth: "2px" },
+  "&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection": {
+    backgroundColor: "var(--accent-soft) !important",
+  },
+  ".cm-placeholder": { color: "var(--text-faint)" },
+  ".cm-tooltip": {
+    backgroundColor: "var(--bg-raised)",
+    border: "1px solid var(--border)",
+    borderRadius: "6px",
+    boxShadow: "var(--shadow)",
+  },
+  ".cm-tooltip-autocomplete > ul > li[aria-selected]": {
+    backgroundColor: "var(--accent)",
+    color: "var(--accent-text)",
+  },
+});
+
+/** Completes `[[partial title` with the titles `titles(partial)` returns. */
+export function wikiLinkCompletion(titles: (prefix: string) => string[]) {
+  return (ctx: CompletionContext): CompletionResult | null => {
+    const m = ctx.matchBefore(/\[\[[^\]\n|]*$/);
+    if (!m) return null;
+    const typed = m.text.slice(2);
+    const after = ctx.state.sliceDoc(ctx.pos, ctx.pos + 2);
+    return {
+      from: m.from + 2,
+      filter: false,
+      options: titles(typed)
+        .slice(0, 30)
+        .map((title) => ({ label: title, apply: after === "]]" ? title : `${title}]]`, type: "text" })),
+    };
+  };
+}
+
+export interface EditorOptions {
+  doc: string;
+  readOnly: boolean;
+  onChange: (text: string) => void;
+  titles: (prefix: string) => string[];
+}
+
+export function createEditor(parent: HTMLElement, o: EditorOptions): EditorView {
+  const extensions: Extension[] = [
+    history(),
+    drawSelection(),
+    highlightActiveLine(),
+    indentOnInput(),
+    bracketMatching(),
+    EditorView.lineWrapping,
+    markdown({ base: markdownLanguage }),
+    syntaxHighlighting(highlight),
+    autocompletion({ override: [wikiLinkCompletion(o.titles)], icons: false }),
+    keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
+    placeholder("Start writing… Markdown works, and [[ links to another note."),
+    theme,
+    EditorState.readOnly.of(o.readOnly),
+    EditorView.editable.of(!o.readOnly),
+    EditorView.contentAttributes.of({ "aria-label": "Note text", spellcheck: "true" }),
+    EditorView.updateListener.of((u) => {
+      if (u.docChanged) o.onChange(u.state.doc.toString());
+    }),
+  ];
+  return new EditorView({ parent, state: EditorState.create({ doc: o.doc, extensions }) });
+}

@@ -1,0 +1,227 @@
+// Everything the UI knows while the vault is unlocked. One Workspace exists per unlock; locking
+// drops it whole (App sets it to null), so no note text outlives the keys in Rust.
+import { api, change, CofferError } from "./api";
+import type { NameCount, Note, NoteSummary, SearchHit } from "../generated/api";
+
+export type View =
+  | { kind: "all" }
+  | { kind: "pinned" }
+  | { kind: "trash" }
+  | { kind: "tag"; name: string }
+  | { kind: "notebook"; name: string };
+
+export type SaveState = "saved" | "dirty" | "saving" | "error";
+export type Mode = "edit" | "split" | "preview";
+
+const SAVE_DELAY_MS = 600;
+
+export function errorText(e: unknown): string {
+  return e instanceof CofferError ? e.message : String(e);
+}
+
+export class Workspace {
+  view = $state<View>({ kind: "all" });
+  notes = $state<NoteSummary[]>([]);
+  /** Every live note, for `[[` completion and the command palette. */
+  all = $state<NoteSummary[]>([]);
+  trashCount = $state(0);
+  tags = $state<NameCount[]>([]);
+  notebooks = $state<NameCount[]>([]);
+  query = $state("");
+  hits = $state<SearchHit[] | null>(null);
+  current = $state<Note | null>(null);
+  draftTitle = $state("");
+  draftBody = $state("");
+  save = $state<SaveState>("saved");
+  saveError = $state("");
+  mode = $state<Mode>("split");
+  /** Changes when the editor must be rebuilt because the text was replaced from outside. */
+  editorKey = $state(0);
+  notice = $state("");
+
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private saving: Promise<void> | null = null;
+  private searchSeq = 0;
+
+  async refresh(): Promise<void> {
+    const v = this.view;
+    const filter = {
+      tag: v.kind === "tag" ? v.name : null,
+      notebook: v.kind === "notebook" ? v.name : null,
+      pinned: v.kind === "pinned",
+      trash: v.kind === "trash",
+    };
+    const [notes, all, trash, tags, notebooks] = await Promise.all([
+      api.list(filter),
+      api.list({ tag: null, notebook: null, pinned: false, trash: false }),
+      api.list({ tag: null, notebook: null, pinned: false, trash: true }),
+      api.tags(),
+      api.notebooks(),
+    ]);
+    this.notes = notes;
+    this.all = all;
+    this.trashCount = trash.length;
+    this.tags = tags;
+    this.notebooks = notebooks;
+    if (this.query.trim()) await this.runSearch();
+  }
+
+  async setView(v: View): Promise<void> {
+    this.view = v;
+    this.query = "";
+    this.hits = null;
+    await this.refresh();
+  }
+
+  async setQuery(q: string): Promise<void> {
+    this.query = q;
+    await this.runSearch();
+  }
+
+  private async runSearch(): Promise<void> {
+    const q = this.query;
+    const seq = ++this.searchSeq;
+    if (!q.trim()) {
+      this.hits = null;
+      return;
+    }
+    const hits = await api.search(q);
+    if (seq === this.searchSeq) this.hits = hits;
+  }
+
+  async open(id: string): Promise<void> {
+    await this.flush();
+    const note = await api.note(id);
+    this.current = note;
+    this.draftTitle = note.title;
+    this.draftBody = note.body;
+    this.editorKey++;
+    this.save = "saved";
+    this.saveError = "";
+  }
+
+  close(): void {
+    this.current = null;
+    this.draftTitle = "";
+    this.draftBody = "";
+  }
+
+  async newNote(title = ""): Promise<string> {
+    await this.flush();
+    const v = this.view;
+    const id = await api.create({
+      title,
+      body: "",
+      tags: v.kind === "tag" ? [v.name] : [],
+      notebook: v.kind === "notebook" ? v.name : null,
+      pinned: v.kind === "pinned",
+    });
+    if (v.kind === "trash") this.view = { kind: "all" };
+    this.query = "";
+    this.hits = null;
+    await this.refresh();
+    await this.open(id);
+    return id;
+  }
+
+  setTitle(t: string): void {
+    this.draftTitle = t;
+    this.markDirty();
+  }
+
+  setBody(b: string): void {
+    this.draftBody = b;
+    this.markDirty();
+  }
+
+  private markDirty(): void {
+    this.save = "dirty";
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), SAVE_DELAY_MS);
+  }
+
+  /** Saves pending edits now (and waits for a save already under way). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    while (this.saving) await this.saving;
+    const n = this.current;
+    if (this.save !== "dirty" || !n) return;
+    const title = this.draftTitle;
+    const body = this.draftBody;
+    this.save = "saving";
+    this.saving = (async () => {
+      try {
+        const revision = await api.update(n.id, change({ base: n.revision, title, body }));
+        if (this.current?.id === n.id) {
+          this.current.revision = revision;
+          this.current.body = body;
+          this.current.title = title.trim() || "Untitled";
+          this.current.updated = Date.now();
+        }
+        if (this.save === "saving") this.save = "saved";
+        await this.refresh();
+      } catch (e) {
+        this.save = "error";
+        this.saveError = errorText(e);
+      }
+    })();
+    try {
+      await this.saving;
+    } finally {
+      this.saving = null;
+    }
+  }
+
+  /** Applies a change to the open note's metadata (tags, notebook, pin) at once. */
+  async applyMeta(fields: Parameters<typeof change>[0]): Promise<void> {
+    const n = this.current;
+    if (!n) return;
+    await this.flush();
+    await api.update(n.id, change(fields));
+    await this.reopen();
+  }
+
+  async reopen(): Promise<void> {
+    const n = this.current;
+    await this.refresh();
+    if (n) {
+      const fresh = await api.note(n.id);
+      if (fresh.body !== this.draftBody) this.editorKey++;
+      this.current = fresh;
+      this.draftTitle = fresh.title;
+      this.draftBody = fresh.body;
+      this.save = "saved";
+    }
+  }
+
+  async trashCurrent(): Promise<void> {
+    const n = this.current;
+    if (!n) return;
+    await this.flush();
+    await api.trash(n.id);
+    this.close();
+    await this.refresh();
+    this.notice = `“${n.title}” moved to the trash.`;
+  }
+
+  async restore(id: string): Promise<void> {
+    await api.restore(id);
+    await this.refresh();
+    if (this.current?.id === id) await this.open(id);
+  }
+
+  async purge(id: string): Promise<void> {
+    await api.purge(id);
+    if (this.current?.id === id) this.close();
+    await this.refresh();
+  }
+
+  /** Notes whose title starts with or contains `prefix`, for `[[` completion. */
+  titlesMatching(prefix: string): string[] {
+    const p = prefix.toLowerCase();
+    return this.all
+      .map((n) => n.title)
+      .filter((t) => t.toLowerCase().includes(p))
+      .sort((a, b) => Number(!a.toLowerCase().startsWith(p)) - Number(!b.toLowerCase().startsWith(p)));
+  }
+}
