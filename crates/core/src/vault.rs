@@ -243,7 +243,7 @@ impl Vault {
             Ok(None) => {}
             Err(e) => vault.load_problems.push(format!("snapshot ignored: {e}")),
         }
-        vault.refresh()?;
+        vault.replay_logs(true)?;
         if vault.unsnapshotted >= SNAPSHOT_STALE_AFTER {
             vault.save_snapshot()?;
         }
@@ -277,6 +277,13 @@ impl Vault {
     /// Reads log entries written since this state was loaded (by another process on this
     /// machine, or brought in by sync) and applies them.
     pub fn refresh(&mut self) -> Result<()> {
+        self.replay_logs(false)
+    }
+
+    /// Applies new log entries. With `check_gaps` (at unlock), a missing entry followed by
+    /// later ones is reported; that costs a listing of the device's log folder, so the
+    /// frequent refreshes between commands skip it (`verify` always checks).
+    fn replay_logs(&mut self, check_gaps: bool) -> Result<()> {
         let devices = match fs::read_dir(self.layout.logs()) {
             Ok(rd) => rd
                 .filter_map(|e| e.ok())
@@ -300,7 +307,9 @@ impl Vault {
                 let ct = match fs::read(&path) {
                     Ok(ct) => ct,
                     Err(e) if e.kind() == ErrorKind::NotFound => {
-                        self.report_gap(&device, seq + 1);
+                        if check_gaps {
+                            self.report_gap(&device, seq + 1);
+                        }
                         break;
                     }
                     Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
