@@ -4,8 +4,11 @@
 
 use crate::Id;
 use crate::note::Revision;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -31,12 +34,15 @@ struct Doc {
     len: u32,
 }
 
-/// The in-memory inverted index.
+/// The in-memory inverted index. Words are looked up by hash when indexing; an ordered map of
+/// the vocabulary (which grows only by new words) serves prefix queries.
 #[derive(Default, Debug)]
 pub struct SearchIndex {
     docs: Vec<Doc>,
     by_note: HashMap<Id, u32>,
-    terms: BTreeMap<Box<str>, Vec<Posting>>,
+    term_ids: FxHashMap<Box<str>, u32>,
+    sorted_terms: BTreeMap<Box<str>, u32>,
+    postings: Vec<Vec<Posting>>,
     live: usize,
     total_len: u64,
 }
@@ -49,11 +55,35 @@ pub struct Segment {
     pub hit: bool,
 }
 
+/// The words of a text (as written; see [`fold`]).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| {
+        !w.is_empty() && w.len() <= 4 * MAX_TOKEN_CHARS && w.chars().count() <= MAX_TOKEN_CHARS
+    })
+}
+
+/// A word in the index's form: lowercase (allocating only when it is not already).
+fn fold(word: &str) -> Cow<'_, str> {
+    if word.chars().any(char::is_uppercase) {
+        Cow::Owned(word.to_lowercase())
+    } else {
+        Cow::Borrowed(word)
+    }
+}
+
 /// Splits text into lowercase words.
 pub fn tokenize(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && w.chars().count() <= MAX_TOKEN_CHARS)
-        .map(str::to_lowercase)
+    words(text).map(|w| fold(w).into_owned())
+}
+
+/// How many indexed words a query word of `len` characters may expand to: short prefixes
+/// match huge parts of the vocabulary, and the rarest of those add nothing to the ranking.
+fn max_expansions(len: usize) -> usize {
+    match len {
+        1 => 8,
+        2 => 24,
+        _ => MAX_EXPANSIONS,
+    }
 }
 
 impl SearchIndex {
@@ -64,30 +94,41 @@ impl SearchIndex {
             return;
         }
         let doc = self.docs.len() as u32;
-        let mut words: HashMap<String, Posting> = HashMap::new();
         let blank = Posting {
             doc,
             body_tf: 0,
             in_title: false,
             in_tag: false,
         };
+        let mut seen: FxHashMap<Cow<'_, str>, Posting> = FxHashMap::default();
         let mut len = 0u32;
-        for w in tokenize(&rev.body) {
+        for w in words(&rev.body) {
             len += 1;
-            let p = words.entry(w).or_insert(blank);
+            let p = seen.entry(fold(w)).or_insert(blank);
             p.body_tf = p.body_tf.saturating_add(1);
         }
-        for w in tokenize(&rev.title) {
+        for w in words(&rev.title) {
             len += 1;
-            words.entry(w).or_insert(blank).in_title = true;
+            seen.entry(fold(w)).or_insert(blank).in_title = true;
         }
         for tag in &rev.tags {
-            for w in tokenize(tag) {
-                words.entry(w).or_insert(blank).in_tag = true;
+            for w in words(tag) {
+                seen.entry(fold(w)).or_insert(blank).in_tag = true;
             }
         }
-        for (w, p) in words {
-            self.terms.entry(w.into_boxed_str()).or_default().push(p);
+        for (w, p) in seen {
+            let id = match self.term_ids.get(&*w) {
+                Some(id) => *id,
+                None => {
+                    let id = self.postings.len() as u32;
+                    let key: Box<str> = w.into_owned().into_boxed_str();
+                    self.term_ids.insert(key.clone(), id);
+                    self.sorted_terms.insert(key, id);
+                    self.postings.push(Vec::new());
+                    id
+                }
+            };
+            self.postings[id as usize].push(p);
         }
         self.docs.push(Doc {
             note: rev.note,
@@ -122,13 +163,12 @@ impl SearchIndex {
                 docs.push(d.clone());
             }
         }
-        self.terms.retain(|_, postings| {
+        for postings in &mut self.postings {
             postings.retain_mut(|p| {
                 p.doc = remap[p.doc as usize];
                 p.doc != u32::MAX
             });
-            !postings.is_empty()
-        });
+        }
         self.by_note = docs
             .iter()
             .enumerate()
@@ -161,17 +201,16 @@ impl SearchIndex {
         let mut touched: Vec<u32> = Vec::new();
         for (wi, word) in words.iter().enumerate() {
             let mut expansions: Vec<(&str, &Vec<Posting>)> = self
-                .terms
-                .range::<str, _>((
-                    std::ops::Bound::Included(word.as_str()),
-                    std::ops::Bound::Unbounded,
-                ))
+                .sorted_terms
+                .range::<str, _>((Bound::Included(word.as_str()), Bound::Unbounded))
                 .take_while(|(t, _)| t.starts_with(word.as_str()))
-                .map(|(t, p)| (&**t, p))
+                .map(|(t, id)| (&**t, &self.postings[*id as usize]))
+                .filter(|(_, p)| !p.is_empty())
                 .collect();
-            if expansions.len() > MAX_EXPANSIONS {
+            let cap = max_expansions(word.chars().count());
+            if expansions.len() > cap {
                 expansions.sort_by_key(|(t, p)| (*t != word.as_str(), std::cmp::Reverse(p.len())));
-                expansions.truncate(MAX_EXPANSIONS);
+                expansions.truncate(cap);
             }
             touched.clear();
             for (term, postings) in expansions {
@@ -228,6 +267,25 @@ impl SearchIndex {
     }
 }
 
+/// Whether `word` starts with `prefix` (already lowercase), ignoring case; the length in
+/// bytes of the matching part of `word`.
+fn prefix_len_ci(word: &str, prefix: &str) -> Option<usize> {
+    let mut want = prefix.chars();
+    let mut pending = want.next();
+    for (i, c) in word.char_indices() {
+        let Some(_) = pending else {
+            return Some(i);
+        };
+        for lc in c.to_lowercase() {
+            if Some(lc) != pending {
+                return None;
+            }
+            pending = want.next();
+        }
+    }
+    pending.is_none().then_some(word.len())
+}
+
 /// A short excerpt of `text` around the first match of the query words, split into plain
 /// and matching pieces (the UI shows them as text, never as HTML).
 pub fn snippet(text: &str, query: &str, max_chars: usize) -> Vec<Segment> {
@@ -235,6 +293,7 @@ pub fn snippet(text: &str, query: &str, max_chars: usize) -> Vec<Segment> {
     // Word spans (byte ranges) of the text that start with a query word.
     let mut spans = Vec::new();
     let mut start = None;
+    let mut window_end = usize::MAX;
     for (i, c) in text
         .char_indices()
         .chain(std::iter::once((text.len(), ' ')))
@@ -242,18 +301,21 @@ pub fn snippet(text: &str, query: &str, max_chars: usize) -> Vec<Segment> {
         match (c.is_alphanumeric(), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                let w = text[s..i].to_lowercase();
-                if let Some(q) = words.iter().find(|q| w.starts_with(q.as_str())) {
-                    // Highlight the matching prefix only (in bytes of the original).
-                    let n = q.chars().count();
-                    let end = text[s..i]
-                        .char_indices()
-                        .nth(n)
-                        .map(|(b, _)| s + b)
-                        .unwrap_or(i);
-                    spans.push((s, end));
+                if let Some(n) = words.iter().find_map(|q| prefix_len_ci(&text[s..i], q)) {
+                    // Highlight the matching prefix only.
+                    spans.push((s, s + n));
+                    if spans.len() == 1 {
+                        // The window ends at most max_chars after the first match.
+                        window_end = text[s..]
+                            .char_indices()
+                            .nth(max_chars)
+                            .map_or(text.len(), |(b, _)| s + b);
+                    }
                 }
                 start = None;
+                if i > window_end {
+                    break;
+                }
             }
             _ => {}
         }
@@ -358,5 +420,20 @@ mod tests {
         assert!(s.iter().any(|x| x.hit && x.text == "Pass"));
         let text: String = s.iter().map(|x| x.text.as_str()).collect();
         assert_eq!(text, "Remember the Passport and tickets");
+    }
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::*;
+
+    #[test]
+    fn case_insensitive_prefixes() {
+        assert_eq!(prefix_len_ci("Passport", "pass"), Some(4));
+        assert_eq!(prefix_len_ci("Pa", "pass"), None);
+        assert_eq!(prefix_len_ci("ÉTÉ", "ét"), Some(3));
+        assert_eq!(prefix_len_ci("x", "y"), None);
+        let s = snippet("Über die ÜBERSICHT", "über", 80);
+        assert_eq!(s.iter().filter(|x| x.hit).count(), 2);
     }
 }

@@ -96,9 +96,8 @@ impl State {
         note.heads.retain(|h| !rev.parents.contains(&h.revision));
         note.heads.push(rev);
         note.links = crate::render::wiki_links(&note.current().body);
-        let current = note.current().clone();
         if let Some(index) = &mut self.index {
-            index.upsert(&current);
+            index.upsert(note.current());
         }
     }
 
