@@ -48,6 +48,16 @@ pub enum Error {
         seq: u64,
         reason: String,
     },
+    #[error("bad remote URL {url}: {reason}")]
+    BadRemoteUrl { url: String, reason: String },
+    #[error("no remote named {0:?}; add one with `coffer remote add NAME URL`")]
+    NoSuchRemote(String),
+    #[error("a remote named {0:?} already exists; remove it first (`coffer remote rm`)")]
+    RemoteExists(String),
+    #[error("the remote {remote} failed: {reason}")]
+    Remote { remote: String, reason: String },
+    #[error("the remote {remote} does not hold this vault: {reason}")]
+    RemoteMismatch { remote: String, reason: String },
     #[error("the disk is full: nothing was changed ({0})")]
     DiskFull(String),
     #[error("{context}: {source}")]
@@ -82,6 +92,11 @@ impl Error {
             Error::NotInTrash(_) => "not_in_trash",
             Error::Invalid(_) => "invalid_input",
             Error::BadLog { .. } => "bad_log",
+            Error::BadRemoteUrl { .. } => "bad_remote_url",
+            Error::NoSuchRemote(_) => "no_such_remote",
+            Error::RemoteExists(_) => "remote_exists",
+            Error::Remote { .. } => "remote_failed",
+            Error::RemoteMismatch { .. } => "remote_mismatch",
             Error::DiskFull(_) => "disk_full",
             Error::Io { .. } => "io",
         }

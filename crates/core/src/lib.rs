@@ -34,6 +34,7 @@ pub mod render;
 mod rotate;
 pub mod search;
 mod snapshot;
+pub mod sync;
 pub mod state;
 pub mod transfer;
 pub mod vault;

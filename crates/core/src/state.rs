@@ -90,11 +90,19 @@ impl State {
             .values()
             .any(|m| m.parents.contains(&rev.revision));
         note.revisions.insert(rev.revision, meta);
+        // Its parents are no longer heads, even when it is itself superseded already (sync
+        // can bring a merge before the revisions it merged, e.g. device A's log, naming a
+        // merge made by B, replayed before B's log).
+        let stale = |h: &Revision| rev.parents.contains(&h.revision);
         if superseded {
-            return;
+            if !note.heads.iter().any(stale) || note.heads.iter().all(stale) {
+                return;
+            }
+            note.heads.retain(|h| !stale(h));
+        } else {
+            note.heads.retain(|h| !stale(h));
+            note.heads.push(rev);
         }
-        note.heads.retain(|h| !rev.parents.contains(&h.revision));
-        note.heads.push(rev);
         note.links = crate::render::wiki_links(&note.current().body);
         if let Some(index) = &mut self.index {
             index.upsert(note.current());

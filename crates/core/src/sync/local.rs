@@ -1,0 +1,120 @@
+//! What sync keeps on this device, in `local/` (never synced), encrypted to the vault key
+//! because it names remotes, devices and credentials:
+//! - `local/remotes.age`: the remotes (name, URL, S3 credentials);
+//! - `local/sync.age`: per remote, what was pushed and seen (high-water marks), the last sync
+//!   time, and the alarms raised so far.
+
+use crate::crypto;
+use crate::fsutil::write_atomic;
+use crate::note::Millis;
+use crate::sync::Alarm;
+use crate::vault::Vault;
+use crate::{Error, Id, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::ErrorKind;
+use std::path::PathBuf;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+const LOCAL_FORMAT: u32 = 1;
+/// Alarms kept at most (the oldest are dropped first).
+const MAX_ALARMS: usize = 1000;
+
+/// One configured remote, as stored (the secret is zeroed when dropped).
+#[derive(Clone, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct StoredRemote {
+    pub name: String,
+    pub url: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+pub(crate) struct RemotesFile {
+    pub format: u32,
+    pub remotes: Vec<StoredRemote>,
+}
+
+/// The sync marks of one remote.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Marks {
+    /// The URL these marks were made with: marks of another URL do not apply.
+    pub url: String,
+    /// The highest entry of this device's log uploaded and read back.
+    pub pushed: u64,
+    /// Per other device: the highest entry taken from this remote and its hash.
+    pub seen: BTreeMap<Id, (u64, String)>,
+    pub last_sync: Option<Millis>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+pub(crate) struct SyncFile {
+    pub format: u32,
+    pub remotes: BTreeMap<String, Marks>,
+    pub alarms: Vec<Alarm>,
+}
+
+impl SyncFile {
+    /// Adds alarms, replacing an older one about the same thing (kind, remote, key).
+    pub fn add_alarms(&mut self, new: &[Alarm]) {
+        for a in new {
+            self.alarms
+                .retain(|o| !(o.kind == a.kind && o.remote == a.remote && o.key == a.key));
+            self.alarms.push(a.clone());
+        }
+        if self.alarms.len() > MAX_ALARMS {
+            let extra = self.alarms.len() - MAX_ALARMS;
+            self.alarms.drain(..extra);
+        }
+    }
+}
+
+fn remotes_path(v: &Vault) -> PathBuf {
+    v.layout.local().join("remotes.age")
+}
+
+fn sync_path(v: &Vault) -> PathBuf {
+    v.layout.local().join("sync.age")
+}
+
+fn read_encrypted<T: for<'de> Deserialize<'de> + Default>(v: &Vault, path: &PathBuf) -> Result<T> {
+    let ct = match std::fs::read(path) {
+        Ok(ct) => ct,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(T::default()),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+    };
+    let plain = crypto::decrypt(&[v.keys.vault_identity()], &ct)
+        .map_err(|e| Error::Invalid(format!("{} cannot be decrypted: {e}", path.display())))?;
+    serde_json::from_slice(&plain)
+        .map_err(|e| Error::Invalid(format!("{} is damaged: {e}", path.display())))
+}
+
+fn write_encrypted<T: Serialize>(v: &Vault, path: &PathBuf, value: &T) -> Result<()> {
+    let plain = Zeroizing::new(serde_json::to_vec(value).expect("local sync files serialize"));
+    let ct = crypto::encrypt(&[&v.keys.vault_recipient()], &plain)?;
+    write_atomic(path, &ct)
+}
+
+pub(crate) fn read_remotes(v: &Vault) -> Result<RemotesFile> {
+    read_encrypted(v, &remotes_path(v))
+}
+
+pub(crate) fn write_remotes(v: &Vault, f: &RemotesFile) -> Result<()> {
+    write_encrypted(
+        v,
+        &remotes_path(v),
+        &RemotesFile {
+            format: LOCAL_FORMAT,
+            remotes: f.remotes.clone(),
+        },
+    )
+}
+
+pub(crate) fn read_sync(v: &Vault) -> Result<SyncFile> {
+    read_encrypted(v, &sync_path(v))
+}
+
+pub(crate) fn write_sync(v: &Vault, f: &mut SyncFile) -> Result<()> {
+    f.format = LOCAL_FORMAT;
+    write_encrypted(v, &sync_path(v), f)
+}

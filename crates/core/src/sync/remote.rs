@@ -1,0 +1,428 @@
+//! Remotes: where a vault's files are copied for sync. One small blocking trait, [`Remote`],
+//! and one implementation of it, [`StoreRemote`], that speaks to a folder, an S3-compatible
+//! object store or a WebDAV server through the `object_store` crate. Nothing outside this file
+//! knows which client library is used (docs/ARCHITECTURE.md says why it is object_store).
+//!
+//! Keys are `/`-separated paths relative to the remote's root (`log/<device>/<seq>.age`).
+
+use crate::{Error, Result};
+use age::secrecy::{ExposeSecret, SecretString};
+use futures::TryStreamExt;
+use object_store::path::Path as StorePath;
+use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// A place that holds a copy of a vault's files. Every method is one request to the remote
+/// (a listing may be paged by the server; it is still counted once).
+pub trait Remote {
+    /// The bytes at `key`, or `None` if there is nothing there.
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Writes `data` at `key` (replacing what was there).
+    fn put(&self, key: &str, data: &[u8]) -> Result<()>;
+    /// Removes `key`; absent keys are no error.
+    fn delete(&self, key: &str) -> Result<()>;
+    /// Every key under `prefix` (recursively).
+    fn list(&self, prefix: &str) -> Result<Vec<String>>;
+    /// The names of the folders directly under `prefix` (one level, one request).
+    fn list_dirs(&self, prefix: &str) -> Result<Vec<String>>;
+    /// Requests made so far.
+    fn requests(&self) -> u64;
+    /// The remote for messages: its URL without credentials.
+    fn describe(&self) -> String;
+}
+
+/// Credentials for an S3 remote. Never printed; stored only inside `local/remotes.age`.
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Clone for Credentials {
+    fn clone(&self) -> Self {
+        Credentials {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: SecretString::from(
+                self.secret_access_key.expose_secret().to_string(),
+            ),
+        }
+    }
+}
+
+impl Credentials {
+    /// From `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, if both are set.
+    pub fn from_env() -> Option<Credentials> {
+        let id = std::env::var("AWS_ACCESS_KEY_ID")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        Some(Credentials {
+            access_key_id: id,
+            secret_access_key: SecretString::from(secret),
+        })
+    }
+}
+
+/// What kind of remote a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum RemoteKind {
+    Folder,
+    S3,
+    Webdav,
+}
+
+/// A parsed remote URL.
+#[derive(Clone, Debug)]
+pub enum RemoteUrl {
+    /// A folder (a plain path or `file:///path`).
+    Folder(PathBuf),
+    /// `s3://bucket/prefix?endpoint=http://host:port&region=...`
+    S3 {
+        bucket: String,
+        prefix: String,
+        endpoint: Option<String>,
+        region: String,
+    },
+    /// `webdav+http://host:port/path` or `webdav+https://...`: the HTTP URL of the folder.
+    Webdav { url: url::Url },
+}
+
+impl RemoteUrl {
+    /// Parses a remote URL; errors name what is wrong.
+    pub fn parse(text: &str) -> Result<RemoteUrl> {
+        let bad = |reason: &str| Error::BadRemoteUrl {
+            url: redact(text),
+            reason: reason.to_string(),
+        };
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if let Some(rest) = t.strip_prefix("file://") {
+            if !rest.starts_with('/') {
+                return Err(bad("a file URL needs an absolute path: file:///path"));
+            }
+            return Ok(RemoteUrl::Folder(PathBuf::from(rest)));
+        }
+        if !t.contains("://") {
+            return Ok(RemoteUrl::Folder(PathBuf::from(t)));
+        }
+        let u = url::Url::parse(t).map_err(|e| bad(&e.to_string()))?;
+        match u.scheme() {
+            "s3" => {
+                let bucket = u.host_str().unwrap_or("").to_string();
+                if bucket.is_empty() {
+                    return Err(bad("no bucket: s3://BUCKET/prefix"));
+                }
+                let prefix = u.path().trim_matches('/').to_string();
+                let mut endpoint = None;
+                let mut region = "us-east-1".to_string();
+                for (k, v) in u.query_pairs() {
+                    match &*k {
+                        "endpoint" => {
+                            let e = url::Url::parse(&v)
+                                .map_err(|e| bad(&format!("bad endpoint: {e}")))?;
+                            if !matches!(e.scheme(), "http" | "https") {
+                                return Err(bad("the endpoint must be an http(s) URL"));
+                            }
+                            endpoint = Some(v.trim_end_matches('/').to_string());
+                        }
+                        "region" => region = v.to_string(),
+                        other => return Err(bad(&format!("unknown parameter {other:?}"))),
+                    }
+                }
+                Ok(RemoteUrl::S3 {
+                    bucket,
+                    prefix,
+                    endpoint,
+                    region,
+                })
+            }
+            "webdav+http" | "webdav+https" => {
+                let http = &t["webdav+".len()..];
+                let mut url = url::Url::parse(http).map_err(|e| bad(&e.to_string()))?;
+                if url.host_str().is_none() {
+                    return Err(bad("no host"));
+                }
+                if !url.path().ends_with('/') {
+                    let p = format!("{}/", url.path());
+                    url.set_path(&p);
+                }
+                Ok(RemoteUrl::Webdav { url })
+            }
+            other => Err(bad(&format!(
+                "unknown scheme {other:?}: use a folder path, file:///path, s3://bucket/prefix?endpoint=...&region=..., or webdav+http(s)://host/path"
+            ))),
+        }
+    }
+
+    pub fn kind(&self) -> RemoteKind {
+        match self {
+            RemoteUrl::Folder(_) => RemoteKind::Folder,
+            RemoteUrl::S3 { .. } => RemoteKind::S3,
+            RemoteUrl::Webdav { .. } => RemoteKind::Webdav,
+        }
+    }
+}
+
+/// The URL with any password replaced, for messages and listings.
+pub fn redact(text: &str) -> String {
+    match url::Url::parse(text.trim()) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => text.trim().to_string(),
+    }
+}
+
+/// A remote spoken to through `object_store`, with a request counter.
+pub struct StoreRemote {
+    store: Arc<dyn ObjectStore>,
+    rt: tokio::runtime::Runtime,
+    requests: AtomicU64,
+    display: String,
+}
+
+impl StoreRemote {
+    /// Opens the remote a URL names. For S3, `credentials` (else the environment's
+    /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`) sign the requests. A folder remote is
+    /// created if absent. No request is made yet.
+    pub fn open(url: &str, credentials: Option<&Credentials>) -> Result<StoreRemote> {
+        let parsed = RemoteUrl::parse(url)?;
+        let display = redact(url);
+        let bad = |reason: String| Error::BadRemoteUrl {
+            url: display.clone(),
+            reason,
+        };
+        let retry = RetryConfig {
+            max_retries: 2,
+            retry_timeout: Duration::from_secs(20),
+            ..RetryConfig::default()
+        };
+        let store: Arc<dyn ObjectStore> = match &parsed {
+            RemoteUrl::Folder(path) => {
+                std::fs::create_dir_all(path).map_err(Error::io(format!(
+                    "creating the remote folder {}",
+                    path.display()
+                )))?;
+                let fs = object_store::local::LocalFileSystem::new_with_prefix(path)
+                    .map_err(|e| bad(e.to_string()))?;
+                Arc::new(fs)
+            }
+            RemoteUrl::S3 {
+                bucket,
+                prefix,
+                endpoint,
+                region,
+            } => {
+                let creds = credentials.cloned().or_else(Credentials::from_env).ok_or_else(|| {
+                    bad("no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (they are then stored encrypted in the vault)".into())
+                })?;
+                let mut b = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_access_key_id(&creds.access_key_id)
+                    .with_secret_access_key(creds.secret_access_key.expose_secret())
+                    .with_retry(retry)
+                    .with_client_options(client_options());
+                if let Some(e) = endpoint {
+                    b = b
+                        .with_endpoint(e)
+                        .with_allow_http(e.starts_with("http://"))
+                        .with_virtual_hosted_style_request(false);
+                }
+                let s3: Arc<dyn ObjectStore> = Arc::new(b.build().map_err(|e| bad(e.to_string()))?);
+                if prefix.is_empty() {
+                    s3
+                } else {
+                    Arc::new(object_store::prefix::PrefixStore::new(s3, prefix.as_str()))
+                }
+            }
+            RemoteUrl::Webdav { url } => {
+                let http = object_store::http::HttpBuilder::new()
+                    .with_url(url.as_str())
+                    .with_retry(retry)
+                    .with_client_options(client_options().with_allow_http(url.scheme() == "http"))
+                    .build()
+                    .map_err(|e| bad(e.to_string()))?;
+                Arc::new(http)
+            }
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Error::io("starting the network runtime"))?;
+        Ok(StoreRemote {
+            store,
+            rt,
+            requests: AtomicU64::new(0),
+            display,
+        })
+    }
+
+    fn count(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn fail(&self, what: &str, key: &str, e: object_store::Error) -> Error {
+        Error::Remote {
+            remote: self.display.clone(),
+            reason: format!("{what} {key}: {}", short_error(&e)),
+        }
+    }
+}
+
+fn client_options() -> ClientOptions {
+    ClientOptions::new()
+        .with_timeout(Duration::from_secs(60))
+        .with_connect_timeout(Duration::from_secs(10))
+}
+
+/// The error's message without the request URL's query (signatures) and at a sane length.
+fn short_error(e: &object_store::Error) -> String {
+    let s = e.to_string();
+    let s: String = s.chars().take(400).collect();
+    s
+}
+
+fn path(key: &str) -> StorePath {
+    StorePath::from(key)
+}
+
+impl Remote for StoreRemote {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.count();
+        let p = path(key);
+        self.rt.block_on(async {
+            match self.store.get(&p).await {
+                Ok(r) => match r.bytes().await {
+                    Ok(b) => Ok(Some(b.to_vec())),
+                    Err(e) => Err(self.fail("reading", key, e)),
+                },
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(self.fail("reading", key, e)),
+            }
+        })
+    }
+
+    fn put(&self, key: &str, data: &[u8]) -> Result<()> {
+        self.count();
+        let p = path(key);
+        let payload = PutPayload::from(data.to_vec());
+        self.rt
+            .block_on(self.store.put(&p, payload))
+            .map(|_| ())
+            .map_err(|e| self.fail("writing", key, e))
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        self.count();
+        let p = path(key);
+        match self.rt.block_on(self.store.delete(&p)) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.fail("deleting", key, e)),
+        }
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        self.count();
+        let p = path(prefix);
+        let found: Vec<object_store::ObjectMeta> = match self
+            .rt
+            .block_on(self.store.list(Some(&p)).try_collect::<Vec<_>>())
+        {
+            Ok(v) => v,
+            Err(object_store::Error::NotFound { .. }) => Vec::new(),
+            Err(e) => return Err(self.fail("listing", prefix, e)),
+        };
+        Ok(found.into_iter().map(|m| m.location.to_string()).collect())
+    }
+
+    fn list_dirs(&self, prefix: &str) -> Result<Vec<String>> {
+        self.count();
+        let p = path(prefix);
+        let r = match self.rt.block_on(self.store.list_with_delimiter(Some(&p))) {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(self.fail("listing", prefix, e)),
+        };
+        Ok(r.common_prefixes
+            .into_iter()
+            .filter_map(|d| d.filename().map(str::to_string))
+            .collect())
+    }
+
+    fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    fn describe(&self) -> String {
+        self.display.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_or_say_why_not() {
+        assert!(matches!(
+            RemoteUrl::parse("/tmp/x").unwrap(),
+            RemoteUrl::Folder(_)
+        ));
+        assert!(matches!(
+            RemoteUrl::parse("file:///tmp/x").unwrap(),
+            RemoteUrl::Folder(_)
+        ));
+        match RemoteUrl::parse("s3://b/p/q?endpoint=http://127.0.0.1:9000&region=eu").unwrap() {
+            RemoteUrl::S3 {
+                bucket,
+                prefix,
+                endpoint,
+                region,
+            } => {
+                assert_eq!(
+                    (bucket.as_str(), prefix.as_str(), region.as_str()),
+                    ("b", "p/q", "eu")
+                );
+                assert_eq!(endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match RemoteUrl::parse("webdav+http://127.0.0.1:8080/dav").unwrap() {
+            RemoteUrl::Webdav { url } => assert_eq!(url.as_str(), "http://127.0.0.1:8080/dav/"),
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            "",
+            "ftp://x/y",
+            "s3:///p",
+            "s3://b/?colour=red",
+            "file://rel",
+        ] {
+            let e = RemoteUrl::parse(bad).unwrap_err();
+            assert_eq!(e.code(), "bad_remote_url", "{bad}");
+        }
+        assert_eq!(
+            redact("webdav+http://me:secret@h/x"),
+            "webdav+http://me:***@h/x"
+        );
+    }
+}
