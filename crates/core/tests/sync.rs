@@ -595,21 +595,35 @@ fn copy_dir(from: &Path, to: &Path) {
 
 // ---------- faults ----------
 
-/// A TCP proxy in front of a server that cuts every connection once `budget` bytes have gone
-/// from client to server, while the budget is non-negative (-1: pass everything).
+/// A TCP proxy in front of a server (healthy while its budget is `i64::MAX`). Armed with a budget, it lets that many bytes go from
+/// clients to the server, then cuts every connection and refuses new ones (the network is
+/// down, retries included) until healed.
 struct CuttingProxy {
     port: u16,
     budget: Arc<AtomicI64>,
 }
 
+impl CuttingProxy {
+    fn cut_after(&self, bytes: i64) {
+        self.budget.store(bytes, Ordering::SeqCst);
+    }
+    fn heal(&self) {
+        self.budget.store(i64::MAX, Ordering::SeqCst);
+    }
+}
+
 fn cutting_proxy(upstream: String) -> CuttingProxy {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let budget = Arc::new(AtomicI64::new(-1));
+    let budget = Arc::new(AtomicI64::new(i64::MAX));
     let b = budget.clone();
     std::thread::spawn(move || {
         for client in listener.incoming() {
             let Ok(client) = client else { continue };
+            if b.load(Ordering::SeqCst) < 0 {
+                // Down: the connection is accepted and closed at once.
+                continue;
+            }
             let Ok(server) = TcpStream::connect(&upstream) else {
                 continue;
             };
@@ -630,14 +644,11 @@ fn pump(mut from: TcpStream, mut to: TcpStream, budget: Option<Arc<AtomicI64>>) 
             Ok(n) => n,
         };
         if let Some(b) = &budget {
-            let left = b.load(Ordering::SeqCst);
-            if left >= 0 {
-                let after = b.fetch_sub(n as i64, Ordering::SeqCst) - n as i64;
-                if after < 0 {
-                    // Cut: the request is left half-sent.
-                    let _ = to.write_all(&buf[..n / 2]);
-                    break;
-                }
+            let healthy = b.load(Ordering::SeqCst) == i64::MAX;
+            if !healthy && b.fetch_sub(n as i64, Ordering::SeqCst) - (n as i64) < 0 {
+                // Cut: the request is left half-sent.
+                let _ = to.write_all(&buf[..n / 2]);
+                break;
             }
         }
         if to.write_all(&buf[..n]).is_err() {
@@ -669,12 +680,12 @@ fn a_cut_connection_mid_sync_resumes_and_converges() {
         ids.push(a.create(&format!("note {i}"), &"words ".repeat(200)));
     }
     // Cut after ~60 KB: part of the objects are uploaded, no entry is complete.
-    proxy.budget.store(60_000, Ordering::SeqCst);
+    proxy.cut_after(60_000);
     let err =
         a.v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
             .unwrap_err();
     assert_eq!(err.code(), "remote_failed", "{err}");
-    proxy.budget.store(-1, Ordering::SeqCst);
+    proxy.heal();
     let r = a.sync();
     assert!(r.alarms.is_empty(), "{r:?}");
     assert!(r.pushed_entries > 0 && r.pushed_entries <= 40, "{r:?}");
@@ -686,10 +697,10 @@ fn a_cut_connection_mid_sync_resumes_and_converges() {
         a.create(&format!("later {i}"), &"more ".repeat(300));
     }
     a.sync();
-    proxy.budget.store(3_000, Ordering::SeqCst);
+    proxy.cut_after(3_000);
     let _ =
         c.v.sync(Some("origin"), &SyncOptions::default(), &mut |_| {});
-    proxy.budget.store(-1, Ordering::SeqCst);
+    proxy.heal();
     let r = c.sync();
     assert!(r.alarms.is_empty(), "{r:?}");
     assert_eq!(c.view(), a.view());
@@ -717,12 +728,12 @@ fn a_webdav_cut_resumes_too() {
     for i in 0..30 {
         a.create(&format!("note {i}"), &"text ".repeat(100));
     }
-    proxy.budget.store(20_000, Ordering::SeqCst);
+    proxy.cut_after(20_000);
     assert!(
         a.v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
             .is_err()
     );
-    proxy.budget.store(-1, Ordering::SeqCst);
+    proxy.heal();
     a.sync();
     let b = clone_device(&remote);
     assert_eq!(b.view(), a.view());
@@ -765,7 +776,7 @@ mod prop {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
         #[test]
         fn three_devices_converge_and_lose_no_edit(ops in proptest::collection::vec(op(), 1..30)) {
             let remote = fresh_remote(Backend::Folder);

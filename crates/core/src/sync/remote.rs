@@ -159,10 +159,9 @@ impl RemoteUrl {
                 if url.host_str().is_none() {
                     return Err(bad("no host"));
                 }
-                if !url.path().ends_with('/') {
-                    let p = format!("{}/", url.path());
-                    url.set_path(&p);
-                }
+                // object_store joins keys to the base with a '/' of its own.
+                let p = url.path().trim_end_matches('/').to_string();
+                url.set_path(&p);
                 Ok(RemoteUrl::Webdav { url })
             }
             other => Err(bad(&format!(
@@ -255,13 +254,33 @@ impl StoreRemote {
                 }
             }
             RemoteUrl::Webdav { url } => {
+                // The store is rooted one level above the remote's folder, so that the folder
+                // itself is created (MKCOL) with the first upload if it is missing.
+                let mut parent = url.clone();
+                let last = url
+                    .path_segments()
+                    .and_then(|mut s| s.next_back())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string);
+                if last.is_some()
+                    && let Ok(mut segs) = parent.path_segments_mut()
+                {
+                    segs.pop();
+                }
                 let http = object_store::http::HttpBuilder::new()
-                    .with_url(url.as_str())
+                    .with_url(parent.as_str().trim_end_matches('/'))
                     .with_retry(retry)
                     .with_client_options(client_options().with_allow_http(url.scheme() == "http"))
                     .build()
                     .map_err(|e| bad(e.to_string()))?;
-                Arc::new(http)
+                let http: Arc<dyn ObjectStore> = Arc::new(http);
+                match last {
+                    Some(folder) => Arc::new(object_store::prefix::PrefixStore::new(
+                        http,
+                        folder.as_str(),
+                    )),
+                    None => http,
+                }
             }
         };
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -407,7 +426,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match RemoteUrl::parse("webdav+http://127.0.0.1:8080/dav").unwrap() {
-            RemoteUrl::Webdav { url } => assert_eq!(url.as_str(), "http://127.0.0.1:8080/dav/"),
+            RemoteUrl::Webdav { url } => assert_eq!(url.as_str(), "http://127.0.0.1:8080/dav"),
             other => panic!("{other:?}"),
         }
         for bad in [
