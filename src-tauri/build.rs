@@ -32,6 +32,8 @@ const COMMANDS: &[&str] = &[
     "change_passphrase",
     "rotate_keys",
     "verify",
+    "import_dir",
+    "export_dir",
     "get_settings",
     "set_settings",
 ];

@@ -69,6 +69,8 @@ pub fn typescript_definitions() -> String {
         c::Progress::decl(&cfg),
         c::verify::Problem::decl(&cfg),
         c::verify::VerifyReport::decl(&cfg),
+        c::transfer::ImportReport::decl(&cfg),
+        c::transfer::ExportReport::decl(&cfg),
         crate::error::ApiError::decl(&cfg),
         VaultStatus::decl(&cfg),
         Theme::decl(&cfg),

@@ -5,6 +5,7 @@ use crate::api::{LockedEvent, Settings, VaultStatus};
 use crate::error::ApiResult;
 use crate::session::Session;
 use coffer_core::note::Attachment;
+use coffer_core::transfer::{ExportReport, ImportReport};
 use coffer_core::verify::VerifyReport;
 use coffer_core::{
     Id, NameCount, NewNote, Note, NoteChange, NoteFilter, NoteSummary, Progress, RevisionInfo,
@@ -170,6 +171,18 @@ pub async fn rotate_keys(app: AppHandle, s: S<'_>, passphrase: String) -> ApiRes
 #[tauri::command]
 pub async fn verify(app: AppHandle, s: S<'_>) -> ApiResult<VerifyReport> {
     s.with(|v| v.verify(&mut progress(&app)))
+}
+
+/// Imports a folder of Markdown (Obsidian, Joplin, a Coffer export) and `.age` files.
+#[tauri::command]
+pub async fn import_dir(app: AppHandle, s: S<'_>, path: PathBuf) -> ApiResult<ImportReport> {
+    s.with(|v| v.import_dir(&path, &mut progress(&app)))
+}
+
+/// Writes every live note as Markdown into `path` (which must be empty or absent).
+#[tauri::command]
+pub async fn export_dir(app: AppHandle, s: S<'_>, path: PathBuf) -> ApiResult<ExportReport> {
+    s.with(|v| v.export_dir(&path, &mut progress(&app)))
 }
 
 #[tauri::command]

@@ -135,6 +135,8 @@ pub fn run() {
             commands::change_passphrase,
             commands::rotate_keys,
             commands::verify,
+            commands::import_dir,
+            commands::export_dir,
             commands::get_settings,
             commands::set_settings,
         ])

@@ -77,7 +77,17 @@ export async function openApp(driver, vault, extraArgs = []) {
   return b;
 }
 
+let sessions = 0;
+
+/** Closes the app, keeping a picture of how it ended (the first place to look on a failure). */
+export async function closeApp(b) {
+  await b.saveScreenshot(path.join(SHOTS, `end-${++sessions}.png`)).catch(() => {});
+  await b.deleteSession();
+}
+
 export async function shot(b, name) {
+  // Let the page paint what it has (two animation frames) before the picture is taken.
+  await b.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
   await b.saveScreenshot(path.join(SHOTS, `${name}.png`));
 }
 
@@ -120,7 +130,13 @@ export async function newNote(b, title, body) {
   if (body) {
     const cm = await b.$(".cm-content");
     await cm.click();
-    await cm.addValue(body);
+    // Line by line: a "\n" inside sent text is not an Enter key press for the editor. (Text
+    // goes through element send-keys: WebKit's action chains drop repeated letters, "ll".)
+    const lines = body.split("\n");
+    for (const [i, line] of lines.entries()) {
+      if (line) await cm.addValue(line);
+      if (i < lines.length - 1) await b.keys("Enter");
+    }
   }
   await waitSaved(b);
   await b.waitUntil(async () => (await listTitles(b)).includes(title), { timeoutMsg: `${title} not listed` });
@@ -152,4 +168,17 @@ export async function clickNote(b, title) {
   );
   await el.waitForClickable();
   await el.click();
+}
+
+/** Replaces the body of the open note through the app's `update` command (for long Markdown
+ * that typing would mangle: the editor continues lists and completes `[[`), then reopens it. */
+export async function setBody(b, title, body) {
+  const id = await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id"));
+  const r = await invoke(b, "update", { id, change: { body } });
+  if (!r.ok) throw new Error(`update failed: ${JSON.stringify(r.err)}`);
+  await clickNote(b, title);
+  await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes(body.split("\n")[0]), {
+    timeoutMsg: "the new body is not shown",
+  });
+  return id;
 }

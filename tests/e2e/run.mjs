@@ -2,12 +2,12 @@
 // WebKitWebDriver. Run under Xvfb by scripts/e2e. Each test has its own temporary vault.
 // Prints "N passed, M failed" last and exits non-zero if any test failed.
 import { createServer } from "node:http";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
   startDriver, openApp, tempVault, createVault, unlock, newNote, waitSaved, listTitles,
-  pageText, shot, invoke, clickNote, PASS,
+  pageText, shot, invoke, clickNote, setBody, closeApp, PASS,
 } from "./harness.mjs";
 
 const tests = [];
@@ -34,7 +34,7 @@ test("create a vault on first run", async (driver) => {
     await (await b.$("#new-note")).waitForDisplayed({ timeout: 30000 });
     assert((await pageText(b)).includes("No notes here yet"), "empty vault not shown");
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
   }
 });
 
@@ -54,7 +54,7 @@ test("lock, wrong passphrase, unlock", async (driver) => {
     await unlock(b);
     await b.waitUntil(async () => (await listTitles(b)).includes("Bank codes"), { timeout: 30000 });
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
   }
 });
 
@@ -96,7 +96,7 @@ test("create, edit, tag, pin, search", async (driver) => {
     await (await b.$("#search")).setValue("zzzqqq");
     await b.waitUntil(async () => (await pageText(b)).includes("No note matches"));
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
   }
 });
 
@@ -114,7 +114,7 @@ test("delete to trash and restore", async (driver) => {
     await (await b.$("#view-all")).click();
     await b.waitUntil(async () => (await listTitles(b)).includes("Old receipts"));
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
   }
 });
 
@@ -139,7 +139,7 @@ test("restore an older revision from history", async (driver) => {
       timeoutMsg: "the old text did not come back",
     });
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
   }
 });
 
@@ -165,7 +165,110 @@ test("attach a file and get it back", async (driver) => {
     const bad = await invoke(b, "extract", { id, name: "nope.txt", to: path.join(dir, "x") });
     assert(bad.err?.code === "no_such_attachment", `bad error: ${JSON.stringify(bad)}`);
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
+  }
+});
+
+test("settings: dark theme and auto-lock delay are kept", async (driver) => {
+  const vault = tempVault();
+  const b = await openApp(driver, vault);
+  try {
+    await createVault(b);
+    await newNote(b, "Travel log", "Lisbon, May 2026. Back on the 14th.");
+    await newNote(b, "Recovery codes", "");
+    await setBody(b, "Recovery codes", "Keep these **offline**.\n\n```\n4F2K-99QX-PL3M\n7HHP-2MZA-QW8E\n```\n");
+    await newNote(b, "Trip to Lisbon", "");
+    await setBody(
+      b,
+      "Trip to Lisbon",
+      [
+        "## Packing",
+        "",
+        "- [x] passport",
+        "- [x] charger",
+        "- [ ] plug adapter",
+        "",
+        "Flights and hotel are in [[Travel log]]. The hotel is on *Rua das Flores*, near the river.",
+        "",
+        "> Remember: the museum is closed on Mondays.",
+        "",
+        "| Day | Plan |",
+        "| --- | --- |",
+        "| Fri | Alfama, tram 28 |",
+        "| Sat | Belém |",
+      ].join("\n"),
+    );
+    await (await b.$("#tag-input")).setValue("travel");
+    await b.keys("Enter");
+    await (await b.$('.sidebar .tag[data-tag="travel"]')).waitForDisplayed();
+    await (await b.$("#note-notebook")).setValue("Personal");
+    await b.keys("Tab");
+    await (await b.$("//nav//button[.//span[normalize-space()='Personal']]")).waitForDisplayed();
+    await (await b.$("#pin-note")).click();
+    await b.waitUntil(async () => (await (await b.$("#pin-note")).getAttribute("aria-pressed")) === "true", {
+      timeoutMsg: "pin not shown",
+    });
+    await clickNote(b, "Trip to Lisbon");
+    await b.waitUntil(
+      () => b.execute(() => (document.querySelector("iframe")?.contentDocument?.body?.innerText ?? "").includes("Packing")),
+      { timeoutMsg: "preview never rendered" },
+    );
+    await shot(b, "light");
+    await (await b.$("#open-settings")).click();
+    await (await b.$("#autolock-minutes")).setValue("12");
+    await (await b.$('input[name="theme"][value="dark"]')).click();
+    await (await b.$("#save-settings")).click();
+    await (await b.$("#settings-msg")).waitForDisplayed();
+    assert((await (await b.$("#settings-msg")).getText()) === "Saved.", "settings not saved");
+    await (await b.$("#close-settings")).click();
+    await b.waitUntil(() => b.execute(() => document.documentElement.dataset.theme === "dark"), {
+      timeoutMsg: "dark theme not applied",
+    });
+    await b.waitUntil(
+      () => b.execute(() => (document.querySelector("iframe")?.contentDocument?.body?.innerText ?? "").includes("Packing")),
+      { timeoutMsg: "preview never rendered" },
+    );
+    await shot(b, "dark");
+    const s = await invoke(b, "get_settings", {});
+    assert(s.ok?.auto_lock_minutes === 12 && s.ok?.theme === "dark", `settings: ${JSON.stringify(s)}`);
+    const bad = await invoke(b, "set_settings", { settings: { auto_lock_minutes: 0, theme: "dark" } });
+    assert(bad.err?.code === "invalid_input", `0 minutes accepted: ${JSON.stringify(bad)}`);
+    // Ctrl+K palette jumps to a note.
+    await b.keys(["Control", "k"]);
+    await (await b.$("#palette-input")).setValue("Recovery");
+    await shot(b, "palette");
+    await b.keys("Enter");
+    await b.waitUntil(async () => (await (await b.$("#note-title")).getValue()) === "Recovery codes", {
+      timeoutMsg: "palette did not open the note",
+    });
+  } finally {
+    await closeApp(b);
+  }
+});
+
+test("import a Markdown folder, export it again", async (driver) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-import-"));
+  mkdirSync(path.join(dir, "in", "Work"), { recursive: true });
+  writeFileSync(path.join(dir, "in", "Groceries.md"), "---\ntags: [home]\n---\nMilk, eggs, *bread*.\n");
+  writeFileSync(path.join(dir, "in", "Work", "Standup.md"), "# Standup\n\nShip the importer.\n");
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    // The calls the Settings buttons make after their folder dialogs.
+    const r = await invoke(b, "import_dir", { path: path.join(dir, "in") });
+    assert(r.ok?.notes === 2, `import: ${JSON.stringify(r)}`);
+    await (await b.$("#view-pinned")).click();
+    await (await b.$("#view-all")).click();
+    await b.waitUntil(async () => (await listTitles(b)).length === 2, { timeoutMsg: "imported notes not listed" });
+    await clickNote(b, "Groceries");
+    await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("Milk, eggs"));
+    const out = path.join(dir, "out");
+    const e = await invoke(b, "export_dir", { path: out });
+    assert(e.ok?.notes === 2, `export: ${JSON.stringify(e)}`);
+    const again = await invoke(b, "export_dir", { path: out });
+    assert(again.err?.code, `export into a non-empty folder was accepted: ${JSON.stringify(again)}`);
+  } finally {
+    await closeApp(b);
   }
 });
 
@@ -176,7 +279,7 @@ test("a note survives closing and reopening the app", async (driver) => {
     await createVault(b);
     await newNote(b, "Persistent", "Still here after a restart.");
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
   }
   b = await openApp(driver, vault);
   try {
@@ -186,7 +289,7 @@ test("a note survives closing and reopening the app", async (driver) => {
     await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("Still here after a restart."));
     await shot(b, "main");
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
   }
 });
 
@@ -207,7 +310,7 @@ test("auto-lock fires and leaves no plaintext in the page", async (driver) => {
     const r = await invoke(b, "list", { filter: {} });
     assert(r.err?.code === "locked", `list after auto-lock: ${JSON.stringify(r)}`);
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
   }
 });
 
@@ -244,11 +347,7 @@ test("hostile note content renders inert", async (driver) => {
   try {
     await createVault(b);
     await newNote(b, "Hostile", "");
-    // Paste the whole payload at once (typing it would trigger the editor's auto-closing).
-    const id = await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id"));
-    const r = await invoke(b, "update", { id, change: { body: payload } });
-    assert(r.ok, `update failed: ${JSON.stringify(r.err)}`);
-    await clickNote(b, "Hostile");
+    await setBody(b, "Hostile", payload);
     await (await b.$("#mode-split")).click();
     // Wait until the preview shows the note and has finished loading everything it would load.
     await b.waitUntil(
@@ -288,7 +387,7 @@ test("hostile note content renders inert", async (driver) => {
     // The editor shows the payload as text.
     assert((await (await b.$(".cm-content")).getText()).includes("<script>"), "payload not shown as text");
   } finally {
-    await b.deleteSession();
+    await closeApp(b);
     server.close();
   }
 });

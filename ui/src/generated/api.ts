@@ -90,6 +90,39 @@ problems: Array<Problem>,
  */
 warnings: Array<Problem>, };
 
+export type ImportReport = { 
+/**
+ * Notes created.
+ */
+notes: number, 
+/**
+ * Attachments stored.
+ */
+attachments: number, 
+/**
+ * Files and folders not imported, each with the reason.
+ */
+skipped: Array<string>, 
+/**
+ * Files imported with a caveat (e.g. a front matter that did not parse and was kept in
+ * the body).
+ */
+warnings: Array<string>, };
+
+export type ExportReport = { 
+/**
+ * Note files written.
+ */
+notes: number, 
+/**
+ * Attachment files written.
+ */
+attachments: number, 
+/**
+ * Attachments that could not be written (damaged objects), each with the reason.
+ */
+skipped: Array<string>, };
+
 export type ApiError = { code: string, message: string, };
 
 export type VaultStatus = { exists: boolean, unlocked: boolean, 

@@ -5,6 +5,8 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   ApiError,
   Attachment,
+  ExportReport,
+  ImportReport,
   LockedEvent,
   NameCount,
   NewNote,
@@ -70,6 +72,8 @@ export const api = {
     call<void>("change_passphrase", { current, new: next }),
   rotateKeys: (passphrase: string) => call<void>("rotate_keys", { passphrase }),
   verify: () => call<VerifyReport>("verify"),
+  importDir: (path: string) => call<ImportReport>("import_dir", { path }),
+  exportDir: (path: string) => call<ExportReport>("export_dir", { path }),
   getSettings: () => call<Settings>("get_settings"),
   setSettings: (settings: Settings) => call<void>("set_settings", { settings }),
 };

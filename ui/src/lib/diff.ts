@@ -41,12 +41,13 @@ export function diffLines(a: string, b: string): DiffLine[] {
         out.push({ kind: "same", text: xs[i] });
         i++;
         j++;
-      } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-        out.push({ kind: "add", text: ys[j] });
-        j++;
-      } else {
+      } else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+        // Removed lines first, then what replaced them.
         out.push({ kind: "del", text: xs[i] });
         i++;
+      } else {
+        out.push({ kind: "add", text: ys[j] });
+        j++;
       }
     }
   }
