@@ -64,6 +64,16 @@ test("create, edit, tag, pin, search", async (driver) => {
     await createVault(b);
     await newNote(b, "Garden plan", "Plant **tomatoes** in May.\n\nSee [[Seeds]].");
     await newNote(b, "Seeds", "Buy basil and tomato seeds.");
+    // `[[` completes note titles.
+    await (await b.$(".cm-content")).addValue(" Plan: [[Gar");
+    const option = await b.$(".cm-tooltip-autocomplete li");
+    await option.waitForDisplayed({ timeoutMsg: "no [[ completion" });
+    assert((await option.getText()).includes("Garden plan"), `completion offers ${await option.getText()}`);
+    await b.keys("Enter");
+    await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("Plan: [[Garden plan]]"), {
+      timeoutMsg: "completion not applied",
+    });
+    await waitSaved(b);
     // Back to the first note: tag and pin it.
     await clickNote(b, "Garden plan");
     await b.waitUntil(async () => (await (await b.$("#note-title")).getValue()) === "Garden plan");
@@ -95,6 +105,13 @@ test("create, edit, tag, pin, search", async (driver) => {
     await shot(b, "search");
     await (await b.$("#search")).setValue("zzzqqq");
     await b.waitUntil(async () => (await pageText(b)).includes("No note matches"));
+    // Ctrl+N makes a new note and puts the cursor in its title.
+    await (await b.$("#search")).clearValue();
+    await b.keys(["Control", "n"]);
+    await b.waitUntil(
+      () => b.execute(() => document.activeElement?.id === "note-title" && document.activeElement.value === "Untitled"),
+      { timeoutMsg: "Ctrl+N did not open a new note" },
+    );
   } finally {
     await closeApp(b);
   }
@@ -288,6 +305,11 @@ test("a note survives closing and reopening the app", async (driver) => {
     await clickNote(b, "Persistent");
     await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("Still here after a restart."));
     await shot(b, "main");
+    // Copying works (the clipboard is cleared after 30 s by Rust; not waited for here).
+    await (await b.$("#copy-note")).click();
+    await b.waitUntil(async () => (await (await b.$("#toast")).getText()).includes("Copied"), {
+      timeoutMsg: "copy failed",
+    });
   } finally {
     await closeApp(b);
   }
@@ -383,6 +405,22 @@ test("hostile note content renders inert", async (driver) => {
     assert(state.handlers.length === 0, `event handlers survived: ${state.handlers}`);
     assert(state.jsHrefs.length === 0, `javascript: links survived: ${state.jsHrefs}`);
     assert(state.url.startsWith("tauri://localhost"), `the app navigated to ${state.url}`);
+    assert(hits.length === 0, `the loopback server was hit: ${hits.join(", ")}`);
+    // The window's CSP is in force: no eval, no inline scripts, no loads from elsewhere.
+    const csp = await b.executeAsync((base, done) => {
+      const out = {};
+      try {
+        out.eval = String((0, eval)("1+1"));
+      } catch {
+        out.eval = "blocked";
+      }
+      const s = document.createElement("script");
+      s.textContent = "window.__inline = 1";
+      document.head.appendChild(s);
+      out.inline = window.__inline ? "ran" : "blocked";
+      fetch(`${base}/csp-fetch`).then(() => done({ ...out, fetch: "sent" }), () => done({ ...out, fetch: "blocked" }));
+    }, base);
+    assert(csp.eval === "blocked" && csp.inline === "blocked" && csp.fetch === "blocked", `CSP: ${JSON.stringify(csp)}`);
     assert(hits.length === 0, `the loopback server was hit: ${hits.join(", ")}`);
     // The editor shows the payload as text.
     assert((await (await b.$(".cm-content")).getText()).includes("<script>"), "payload not shown as text");
