@@ -134,6 +134,42 @@ Lower values make the passphrase far cheaper to guess.")]
     Notebooks,
     /// List tags with their number of notes
     Tags,
+    /// Manage the remotes this vault syncs with (a folder, S3 or WebDAV)
+    #[command(subcommand)]
+    Remote(RemoteCommand),
+    /// Sync with a remote (the only one, or NAME): pull, merge, push, check
+    #[command(after_help = "\
+Anything the remote does wrong (a forged or altered log entry, a rollback, a fork, a dropped or
+swapped object) is reported as an ALARM and kept for `coffer verify`; it never changes or
+deletes anything local. --audit also lists every object on the remote (slower).")]
+    Sync {
+        name: Option<String>,
+        /// Also report objects on the remote that no signed log entry names
+        #[arg(long)]
+        audit: bool,
+    },
+    /// Make a new device's vault in DIR from a remote (asks for the vault's passphrase)
+    #[command(after_help = "\
+URL: a folder path, file:///path, s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from
+$AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY), or webdav+http(s)://HOST/PATH.
+An interrupted clone is finished by `coffer --vault DIR sync`.")]
+    Clone { url: String, dir: PathBuf },
+    /// List the devices that wrote to this vault, with their last change and sync
+    Devices,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemoteCommand {
+    /// Add a remote. S3 credentials come from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY
+    /// and are stored encrypted in the vault
+    #[command(after_help = "\
+URL: a folder path, file:///path, s3://BUCKET/PREFIX?endpoint=URL&region=R, or
+webdav+http(s)://HOST/PATH.")]
+    Add { name: String, url: String },
+    /// List the remotes
+    List,
+    /// Forget a remote (nothing on the remote is touched)
+    Rm { name: String },
 }
 
 #[derive(Debug, Args)]

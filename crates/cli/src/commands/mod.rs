@@ -1,9 +1,10 @@
 //! The commands: each opens the vault, calls one or two core functions, and prints the result.
 
 mod notes;
+pub mod sync;
 pub mod vault;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RemoteCommand};
 use crate::error::{CliError, Result};
 use crate::output::{Out, warn};
 use crate::pass::Passphrases;
@@ -110,6 +111,12 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::RotateKeys => vault::rotate_keys(ctx),
         C::Verify => vault::verify(ctx),
         C::Identity { export_age } => vault::identity(ctx, &export_age),
+        C::Remote(RemoteCommand::Add { name, url }) => sync::remote_add(ctx, &name, &url),
+        C::Remote(RemoteCommand::List) => sync::remote_list(ctx),
+        C::Remote(RemoteCommand::Rm { name }) => sync::remote_rm(ctx, &name),
+        C::Sync { name, audit } => sync::sync(ctx, name.as_deref(), audit),
+        C::Clone { url, dir } => sync::clone(ctx, &url, &dir),
+        C::Devices => sync::devices(ctx),
     }
 }
 

@@ -93,6 +93,16 @@ pub fn verify(ctx: &Ctx) -> Result<()> {
     for w in &report.warnings {
         warn(&format!("{}: {}", w.path, w.message));
     }
+    // What remotes did wrong during syncs (kept in local/sync.age): not damage to this vault,
+    // but the user must see it.
+    match vault.sync_alarms() {
+        Ok(alarms) => {
+            for line in super::sync::alarm_lines(&alarms).lines() {
+                warn(line);
+            }
+        }
+        Err(e) => warn(&format!("the sync alarms cannot be read: {e}")),
+    }
     ctx.out.emit(&report, || {
         let mut s = String::new();
         for p in &report.problems {

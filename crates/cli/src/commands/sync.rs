@@ -1,0 +1,154 @@
+//! Sync commands: remote add/list/rm, sync, clone, devices.
+
+use super::{Ctx, changed};
+use crate::error::Result;
+use crate::output::{Bar, datetime, short, warn};
+use coffer_core::Vault;
+use coffer_core::sync::{Alarm, SyncOptions};
+use serde_json::json;
+use std::path::Path;
+
+/// One line per alarm, for the terminal.
+pub fn alarm_lines(alarms: &[Alarm]) -> String {
+    alarms
+        .iter()
+        .map(|a| {
+            format!(
+                "ALARM ({}) remote {} {}: {}\n",
+                serde_json::to_value(a.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                a.remote,
+                a.key,
+                a.message
+            )
+        })
+        .collect()
+}
+
+pub fn remote_add(ctx: &Ctx, name: &str, url: &str) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let info = vault.add_remote(name, url, None)?;
+    ctx.out.emit(&info, || {
+        format!(
+            "added remote {} ({}){}",
+            info.name,
+            info.url,
+            if info.has_credentials {
+                "; its S3 credentials are stored encrypted in the vault"
+            } else {
+                ""
+            }
+        )
+    })
+}
+
+pub fn remote_list(ctx: &Ctx) -> Result<()> {
+    let vault = ctx.open()?;
+    let remotes = vault.remotes()?;
+    ctx.out.emit(&remotes, || {
+        remotes
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}  {}  last sync: {}\n",
+                    r.name,
+                    r.url,
+                    r.last_sync.map(datetime).unwrap_or_else(|| "never".into())
+                )
+            })
+            .collect()
+    })
+}
+
+pub fn remote_rm(ctx: &Ctx, name: &str) -> Result<()> {
+    let mut vault = ctx.open()?;
+    vault.remove_remote(name)?;
+    ctx.out.emit(&json!({ "removed": name }), || {
+        format!("removed remote {name} (nothing on the remote was touched)")
+    })
+}
+
+pub fn sync(ctx: &Ctx, name: Option<&str>, audit: bool) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let bar = Bar::new();
+    let result = vault.sync(name, &SyncOptions { audit }, &mut |p| bar.update(p));
+    bar.finish();
+    let report = result?;
+    changed(&mut vault);
+    ctx.out.emit(&report, || {
+        let mut s = alarm_lines(&report.alarms);
+        s.push_str(&format!(
+            "synced with {}: {} change(s) in, {} out, {} merged, {} conflict(s), {} request(s)",
+            report.remote,
+            report.pulled_entries,
+            report.pushed_entries,
+            report.merged,
+            report.conflicts,
+            report.requests
+        ));
+        if !report.alarms.is_empty() {
+            s.push_str(&format!(
+                "\n{} alarm(s): the remote did something wrong; nothing local was changed by it",
+                report.alarms.len()
+            ));
+        }
+        s
+    })
+}
+
+pub fn clone(ctx: &Ctx, url: &str, dir: &Path) -> Result<()> {
+    let pass = ctx.passphrases().current(dir)?;
+    let bar = Bar::new();
+    let result = Vault::clone_from(url, dir, &pass, None, &mut |p| bar.update(p));
+    bar.finish();
+    let (vault, report) = result?;
+    for a in &report.alarms {
+        warn(alarm_lines(std::slice::from_ref(a)).trim_end());
+    }
+    ctx.out.emit(
+        &json!({
+            "vault": vault.root(),
+            "device": vault.device_id(),
+            "notes": vault.note_count(),
+            "report": report,
+        }),
+        || {
+            format!(
+                "cloned {} notes into {} (this device: {}); the remote is called \"origin\"",
+                vault.note_count(),
+                vault.root().display(),
+                short(&vault.device_id())
+            )
+        },
+    )
+}
+
+pub fn devices(ctx: &Ctx) -> Result<()> {
+    let vault = ctx.open()?;
+    let list = vault.device_list()?;
+    ctx.out.emit(&list, || {
+        list.iter()
+            .map(|d| {
+                format!(
+                    "{}{}  {} change(s), last {}{}\n",
+                    short(&d.id),
+                    if d.this_device { " (this device)" } else { "" },
+                    d.entries,
+                    d.last_change
+                        .map(datetime)
+                        .unwrap_or_else(|| "never".into()),
+                    if d.this_device {
+                        format!(
+                            ", last sync {}",
+                            d.last_sync.map(datetime).unwrap_or_else(|| "never".into())
+                        )
+                    } else {
+                        String::new()
+                    }
+                )
+            })
+            .collect()
+    })
+}
