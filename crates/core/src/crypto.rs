@@ -41,7 +41,7 @@ pub fn decrypt(
 ) -> std::result::Result<Zeroizing<Vec<u8>>, age::DecryptError> {
     let dec = age::Decryptor::new_buffered(ciphertext)?;
     let mut r = dec.decrypt(identities.iter().map(|i| *i as &dyn age::Identity))?;
-    read_all(&mut r)
+    read_all(&mut r, ciphertext.len())
 }
 
 /// Decrypts a whole age file with any set of (non-plugin) identities. Used by the interop
@@ -52,11 +52,16 @@ pub fn decrypt_with(
 ) -> std::result::Result<Zeroizing<Vec<u8>>, age::DecryptError> {
     let dec = age::Decryptor::new_buffered(ciphertext)?;
     let mut r = dec.decrypt(identities.iter().copied())?;
-    read_all(&mut r)
+    read_all(&mut r, ciphertext.len())
 }
 
-fn read_all(r: &mut impl Read) -> std::result::Result<Zeroizing<Vec<u8>>, age::DecryptError> {
-    let mut out = Zeroizing::new(Vec::new());
+/// Reads the whole plaintext into a buffer sized from the ciphertext (the plaintext is never
+/// longer), so it never reallocates: a reallocation would free a copy without zeroing it.
+fn read_all(
+    r: &mut impl Read,
+    ciphertext_len: usize,
+) -> std::result::Result<Zeroizing<Vec<u8>>, age::DecryptError> {
+    let mut out = Zeroizing::new(Vec::with_capacity(ciphertext_len));
     r.read_to_end(&mut out).map_err(age::DecryptError::Io)?;
     Ok(out)
 }
