@@ -1327,3 +1327,98 @@ fn init_and_passwd_on_a_terminal_refuse_a_mismatch() {
     assert_eq!(env.files(), before);
     env.ok(&["list"]);
 }
+
+/// Sync commands on a folder remote: remote add/list/rm, sync, clone, devices, alarms shown by
+/// sync and verify. (S3 and WebDAV are covered by coffer-core's tests/sync.rs.)
+#[test]
+fn sync_through_a_folder_remote() {
+    let a = Env::new();
+    let remote = a.path("remote");
+    let remote_s = remote.to_str().expect("UTF-8 temp path");
+    let id = a.add("Shared", "from a", &[]);
+    let added = a.json(&["remote", "add", "home", remote_s]);
+    assert_eq!(added["name"], "home");
+    assert_eq!(added["kind"], "folder");
+    let r = a.run(&["remote", "add", "home", remote_s]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("a remote named \"home\" already exists"),
+        "{}",
+        r.stderr
+    );
+    let bad = json_error(&a.run(&["--json", "remote", "add", "x", "ftp://host/x"]));
+    assert_eq!(bad["error"]["code"], "bad_remote_url");
+    let report = a.json(&["sync"]);
+    assert_eq!(report["pushed_entries"], 1);
+    assert_eq!(report["alarms"], serde_json::json!([]));
+    let list = a.json(&["remote", "list"]);
+    assert!(list[0]["last_sync"].is_number(), "{list}");
+    // No remote credentials or URLs in plaintext in the vault.
+    for (path, bytes) in a.files() {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(remote_s),
+            "{} names the remote",
+            path.display()
+        );
+    }
+
+    // A second device.
+    let b_dir = a.path("b");
+    let mut c = coffer(a.tmp.path());
+    c.args(["--json", "clone", remote_s])
+        .arg(&b_dir)
+        .env("COFFER_PASSPHRASE", PASS);
+    let r: Run = c.output().expect("coffer runs").into();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cloned: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(cloned["notes"], 1);
+    let b = Env {
+        tmp: tempfile::tempdir().expect("temp dir"),
+        vault: b_dir,
+    };
+    assert!(b.ok(&["show", &id]).contains("from a"));
+    b.add("From b", "hello", &[]);
+    b.ok(&["sync", "origin"]);
+    let out = a.ok(&["sync", "home"]);
+    assert!(
+        out.starts_with("synced with home: 1 change(s) in, 0 out"),
+        "{out}"
+    );
+    let devices = a.json(&["devices"]);
+    assert_eq!(devices.as_array().map(Vec::len), Some(2), "{devices}");
+    assert_eq!(devices[0]["this_device"], true);
+
+    // The remote rolls back: an alarm, shown by sync and kept for verify; nothing local changes.
+    for e in std::fs::read_dir(remote.join("log")).expect("log folder") {
+        std::fs::remove_file(e.expect("entry").path().join("000000000001.age")).expect("rm");
+    }
+    let before = a.files();
+    let out = a.ok(&["sync"]);
+    assert!(out.contains("ALARM (rollback) remote home log/"), "{out}");
+    let verify = a.run(&["verify"]);
+    assert_eq!(verify.code, 0);
+    assert!(
+        verify.stderr.contains("ALARM (rollback)"),
+        "{}",
+        verify.stderr
+    );
+    let after = a.files();
+    let notes_only = |m: &BTreeMap<PathBuf, Vec<u8>>| {
+        m.iter()
+            .filter(|(p, _)| !p.components().any(|c| c.as_os_str() == "local"))
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(notes_only(&before), notes_only(&after));
+
+    a.ok(&["remote", "rm", "home"]);
+    let r = json_error(&a.run(&["--json", "sync"]));
+    assert_eq!(r["error"]["code"], "invalid_input");
+}
+
+/// A failed `--json` run's single JSON document.
+fn json_error(r: &Run) -> Value {
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).expect("one JSON document")
+}
