@@ -130,6 +130,15 @@ test("delete to trash and restore", async (driver) => {
     await (await b.$("#restore-note")).click();
     await (await b.$("#view-all")).click();
     await b.waitUntil(async () => (await listTitles(b)).includes("Old receipts"));
+    // Delete forever asks first, then the note is gone from everywhere.
+    await (await b.$("#trash-note")).click();
+    await (await b.$("#view-trash")).click();
+    await clickNote(b, "Old receipts");
+    await (await b.$("#purge-note")).click();
+    await (await b.$("#purge-confirm")).click();
+    await b.waitUntil(async () => (await pageText(b)).includes("The trash is empty."), { timeoutMsg: "not purged" });
+    await (await b.$("#view-all")).click();
+    await b.waitUntil(async () => (await pageText(b)).includes("No notes here yet"), { timeoutMsg: "purged note listed" });
   } finally {
     await closeApp(b);
   }
@@ -327,6 +336,12 @@ test("auto-lock fires and leaves no plaintext in the page", async (driver) => {
       assert(!html.includes(s) && !text.includes(s), `"${s}" still in the page after auto-lock`);
     }
     assert((await (await b.$("#lock-reason")).getText()).includes("Locked automatically"), "no reason shown");
+    // Nothing was ever kept in web storage.
+    const stored = await b.executeAsync((done) => {
+      const dbs = indexedDB.databases ? indexedDB.databases() : Promise.resolve([]);
+      dbs.then((d) => done({ local: localStorage.length, session: sessionStorage.length, idb: d.length }));
+    });
+    assert(stored.local === 0 && stored.session === 0 && stored.idb === 0, `web storage used: ${JSON.stringify(stored)}`);
     await shot(b, "auto-locked");
     // Rust dropped the keys: commands are refused until unlocked.
     const r = await invoke(b, "list", { filter: {} });
