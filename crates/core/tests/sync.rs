@@ -853,3 +853,31 @@ mod prop {
         Some(all[n % all.len()])
     }
 }
+
+#[test]
+fn s3_credentials_are_stored_encrypted() {
+    let remote = fresh_remote(Backend::S3);
+    let a = first_device(&remote);
+    let secret = servers().secret.as_bytes();
+    fn walk(dir: &Path, secret: &[u8]) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, secret);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret),
+                    "{} holds the S3 secret in plaintext",
+                    p.display()
+                );
+            }
+        }
+    }
+    walk(a.v.root(), secret);
+    let listed = a.v.remotes().unwrap();
+    assert!(listed[0].has_credentials);
+    // A sync with the stored credentials works (no environment needed).
+    let mut a = a;
+    assert!(a.sync().alarms.is_empty());
+}
