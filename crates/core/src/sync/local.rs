@@ -13,7 +13,7 @@ use crate::{Error, Id, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::ErrorKind;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 const LOCAL_FORMAT: u32 = 1;
@@ -89,7 +89,7 @@ fn read_encrypted<T: for<'de> Deserialize<'de> + Default>(v: &Vault, path: &Path
         .map_err(|e| Error::Invalid(format!("{} is damaged: {e}", path.display())))
 }
 
-fn write_encrypted<T: Serialize>(v: &Vault, path: &PathBuf, value: &T) -> Result<()> {
+fn write_encrypted<T: Serialize>(v: &Vault, path: &Path, value: &T) -> Result<()> {
     let plain = Zeroizing::new(serde_json::to_vec(value).expect("local sync files serialize"));
     let ct = crypto::encrypt(&[&v.keys.vault_recipient()], &plain)?;
     write_atomic(path, &ct)
