@@ -3,5 +3,7 @@
 #![forbid(unsafe_code)]
 
 fn main() {
+    coffer_core::harden_process()
+        .unwrap_or_else(|e| eprintln!("coffer-app: core dumps stay enabled: {e}"));
     coffer_app::run();
 }

@@ -15,6 +15,8 @@ use error::CliError;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    coffer_core::harden_process()
+        .unwrap_or_else(|e| eprintln!("coffer: core dumps stay enabled: {e}"));
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let json = args.iter().any(|a| a == "--json");
     let cli = match Cli::try_parse_from(&args) {

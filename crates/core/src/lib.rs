@@ -30,6 +30,7 @@ pub mod model;
 pub mod note;
 pub mod object;
 mod ops;
+pub mod process;
 pub mod render;
 mod rotate;
 pub mod search;
@@ -45,6 +46,7 @@ pub use age::secrecy;
 pub use error::{Error, Result};
 pub use id::Id;
 pub use model::*;
+pub use process::harden_process;
 pub use vault::{InitOptions, LockedVault, Vault};
 
 /// A report of progress through a long operation.
