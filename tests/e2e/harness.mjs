@@ -182,3 +182,18 @@ export async function setBody(b, title, body) {
   });
   return id;
 }
+
+/** Clicks, with the real pointer, the first element matching `selector` in the preview frame. */
+export async function clickInPreview(b, selector) {
+  const p = await b.execute((sel) => {
+    const f = document.querySelector(".preview iframe");
+    const el = f?.contentDocument?.querySelector(sel);
+    if (!f || !el) return null;
+    el.scrollIntoView({ block: "center" });
+    const fr = f.getBoundingClientRect();
+    const r = el.getClientRects()[0];
+    return { x: Math.round(fr.left + r.left + Math.min(r.width / 2, 20)), y: Math.round(fr.top + r.top + r.height / 2) };
+  }, selector);
+  if (!p) throw new Error(`nothing matches ${selector} in the preview`);
+  await b.action("pointer").move({ x: p.x, y: p.y, origin: "viewport" }).down().up().perform();
+}

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   startDriver, openApp, tempVault, createVault, unlock, newNote, waitSaved, listTitles,
-  pageText, shot, invoke, clickNote, setBody, closeApp, PASS,
+  pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS,
 } from "./harness.mjs";
 
 const tests = [];
@@ -97,6 +97,20 @@ test("create, edit, tag, pin, search", async (driver) => {
     await clickNote(b, "Seeds");
     await (await b.$("#backlinks")).waitForDisplayed();
     assert((await (await b.$("#backlinks")).getText()).includes("Garden plan"), "backlink missing");
+    // A [[link]] clicked in the preview opens that note.
+    await clickNote(b, "Garden plan");
+    await b.waitUntil(
+      () =>
+        b.execute(() => {
+          const a = document.querySelector("iframe")?.contentDocument?.querySelector('a[href^="coffer:note/"]');
+          return a?.textContent === "Seeds";
+        }),
+      { timeoutMsg: "no link to Seeds in the preview" },
+    );
+    await clickInPreview(b, 'a[href^="coffer:note/"]');
+    await b.waitUntil(async () => (await (await b.$("#note-title")).getValue()) === "Seeds", {
+      timeoutMsg: "the note link did not open Seeds",
+    });
     // Search as you type, with highlighted matches.
     await (await b.$("#search")).setValue("tomat");
     await b.waitUntil(async () => (await b.$$(".items .item.hit")).length === 2, { timeoutMsg: "search hits" });
@@ -378,6 +392,7 @@ test("hostile note content renders inert", async (driver) => {
     `<details open ontoggle="window.parent.__pwned=8">x</details>`,
     `<video src="x" onerror="window.parent.__pwned=9"></video>`,
     `[loopback](${base}/link)`,
+    `[your bank](https://bank.example.com@evil.example.net/login)`,
     "The end.",
   ].join("\n\n");
   const b = await openApp(driver, tempVault());
@@ -401,6 +416,13 @@ test("hostile note content renders inert", async (driver) => {
       d.querySelectorAll("a, button").forEach((a) => a.click());
     });
     await shot(b, "hostile");
+    // The https link asks first, naming the real host (not the user-info decoy before "@").
+    await clickInPreview(b, 'a[href^="https:"]');
+    const host = await b.$("#link-host");
+    await host.waitForDisplayed({ timeoutMsg: "no confirmation for an https link" });
+    assert((await host.getText()) === "evil.example.net", `confirmation shows ${await host.getText()}`);
+    await (await b.$("button=Cancel")).click();
+    await host.waitForDisplayed({ reverse: true });
     const state = await b.execute(() => {
       const d = document.querySelector("iframe").contentDocument;
       return {
