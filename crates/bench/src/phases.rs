@@ -345,6 +345,7 @@ pub struct SnapshotBreakdown {
     pub bytes: u64,
     pub read_ms: f64,
     pub decrypt_ms: f64,
+    /// LZ4 decompression and postcard decoding.
     pub deserialize_ms: f64,
 }
 
@@ -370,6 +371,18 @@ struct SnapshotMirror {
     _format: u32,
     _vault: Id,
     state: State,
+}
+
+/// Decodes a decrypted snapshot of format 2: "cofsnap2", u64 LE length, LZ4 block of the
+/// postcard encoding (crates/core/src/snapshot.rs).
+fn decode_snapshot(plain: &[u8]) -> Result<SnapshotMirror> {
+    let rest = plain
+        .strip_prefix(b"cofsnap2")
+        .context("the snapshot is not format 2")?;
+    let len = u64::from_le_bytes(rest[..8].try_into()?) as usize;
+    let plain =
+        lz4_flex::block::decompress(&rest[8..], len).context("decompressing the snapshot")?;
+    postcard::from_bytes(&plain).context("decoding the snapshot")
 }
 
 /// Times `LockedVault::unlock` minus the separately measured KDF, with or without the snapshot.
@@ -443,7 +456,7 @@ fn snapshot_breakdown(paths: &Paths) -> Result<SnapshotBreakdown> {
     let plain = age_decrypt(&id, &ct)?;
     let decrypt_ms = ms(t.elapsed());
     let t = Instant::now();
-    let snap: SnapshotMirror = postcard::from_bytes(&plain).context("decoding the snapshot")?;
+    let snap = decode_snapshot(&plain)?;
     let deserialize_ms = ms(t.elapsed());
     drop(snap.state);
     Ok(SnapshotBreakdown {
@@ -549,7 +562,7 @@ pub struct RankingResult {
 pub fn ranking(paths: &Paths, rounds: usize) -> Result<RankingResult> {
     let id = vault_identity(paths)?;
     let plain = age_decrypt(&id, &fs::read(paths.snapshot())?)?;
-    let snap: SnapshotMirror = postcard::from_bytes(&plain).context("decoding the snapshot")?;
+    let snap = decode_snapshot(&plain)?;
     drop(plain);
     let mut state = snap.state;
     let t = Instant::now();

@@ -199,7 +199,7 @@ impl Report {
             )
         });
         row(
-            "&nbsp;&nbsp;of which read / decrypt / deserialize snapshot",
+            "&nbsp;&nbsp;of which read / decrypt / decompress+deserialize snapshot",
             &|x| match &x.open_snapshot.breakdown {
                 Some(b) => format!(
                     "{} / {} / {}",
