@@ -44,7 +44,12 @@ pub(crate) fn excerpt(body: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(line);
+        // Emphasis and link brackets are markup, not text: "**bold** [[Link]]" -> "bold Link".
+        let mut plain = line.to_string();
+        for markup in ["**", "__", "`", "[[", "]]"] {
+            plain = plain.replace(markup, "");
+        }
+        out.push_str(&plain);
         if out.chars().count() >= EXCERPT_CHARS {
             break;
         }
@@ -66,6 +71,20 @@ fn summary(id: Id, n: &NoteState) -> NoteSummary {
         updated: r.updated,
         conflict: n.heads.len() > 1,
         attachments: r.attachments.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn excerpts_are_plain_text() {
+        let e = super::excerpt(
+            "# Title\n\nPlant **tomatoes** in May.\nSee [[Seeds]] and `code`.\n- [x] done file_name",
+        );
+        assert_eq!(
+            e,
+            "Title Plant tomatoes in May. See Seeds and code. [x] done file_name"
+        );
     }
 }
 
