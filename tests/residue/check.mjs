@@ -31,7 +31,7 @@ for (const [k, d] of Object.entries(dirs)) {
 delete process.env.COFFER_VAULT;
 const vault = path.join(root, "vault");
 
-const { startDriver, openApp, createVault, newNote, closeApp, APP, ROOT } = await import("../e2e/harness.mjs");
+const { startDriver, openApp, newNote, closeApp, APP, ROOT } = await import("../e2e/harness.mjs");
 
 const hex = () => randomBytes(12).toString("hex");
 const canaries = {
@@ -145,6 +145,30 @@ function coreLimit(pid) {
   return line.slice("Max core file size".length).trim().split(/\s+/).slice(0, 2).join("/");
 }
 
+/** Types into a field until it holds exactly `text` (a busy WebKit now and then drops keys). */
+async function typeExactly(b, selector, text) {
+  const el = await b.$(selector);
+  await el.waitForDisplayed();
+  for (let i = 0; i < 5; i++) {
+    await el.setValue(text);
+    // The UI listens to input events; under load a typed key may update the field without
+    // one reaching the page in time, so announce the final value once more.
+    await b.execute((sel) => document.querySelector(sel).dispatchEvent(new Event("input", { bubbles: true })), selector);
+    if ((await el.getValue()) === text) return;
+  }
+  throw new Error(`${selector} never took the text typed into it`);
+}
+
+/** The first-run form, as the harness's createVault but checking what was typed. */
+async function createVault(b, pass) {
+  await typeExactly(b, "#new-passphrase", pass);
+  await typeExactly(b, "#repeat-passphrase", pass);
+  await (await b.$("#understood")).click();
+  await (await b.$("#create-vault")).waitForEnabled({ timeoutMsg: "Create vault stays disabled" });
+  await (await b.$("#create-vault")).click();
+  await (await b.$("#new-note")).waitForDisplayed({ timeout: 60000 });
+}
+
 // The scanner finds what is there (UTF-8 and UTF-16LE), so a clean result means something.
 const control = path.join(root, "tmp", "control");
 writeFileSync(control, Buffer.concat([Buffer.from(canaries["note body"], "utf16le"), Buffer.from(canaries.passphrase)]));
@@ -158,6 +182,18 @@ const driver = await startDriver();
 try {
   const b = await openApp(driver, vault);
   try {
+    await session(b);
+  } catch (e) {
+    check("the session in the app", false, e.message);
+  } finally {
+    await closeApp(b);
+  }
+} finally {
+  driver.stop();
+}
+
+async function session(b) {
+  {
     await createVault(b, canaries.passphrase);
     await newNote(b, canaries["note title"], `Secret: ${canaries["note body"]}`);
     await (await b.$("#lock")).click();
@@ -178,13 +214,10 @@ try {
       });
       for (const [p, r] of Object.entries(JSON.parse(out))) memory.push({ pid: p, ...r });
     }
-  } finally {
-    await closeApp(b);
   }
-} finally {
-  driver.stop();
 }
-check("the app and its web processes exit", await waitGone(appProcs, 20000), appProcs.map(comm).join(" "));
+const names = memory.map((m) => `${m.comm ?? "?"} (${m.pid})`).join(", ");
+check("the app and its web processes exit", await waitGone(appProcs, 20000), names);
 
 console.log("\nmemory after lock (while the app still ran), occurrences:");
 const table = ["| process | bytes read | " + Object.keys(canaries).flatMap((c) => [`${c} UTF-8`, `${c} UTF-16LE`]).join(" | ") + " |"];
@@ -212,8 +245,13 @@ for (const area of areas) {
   const here = finds.filter((f) => f.file === area || f.file.startsWith(area + path.sep));
   check(`no canary in ${area}/ (${n} files)`, here.length === 0, here.map((f) => `${f.what} in ${f.file}`).join("; "));
 }
-const webkit = filesUnder(root).filter((f) => /webkit|coffer-app|com\./i.test(path.relative(root, f)));
-console.log(`(web view files scanned: ${webkit.length}, e.g. ${webkit.slice(0, 3).map((f) => path.relative(root, f)).join(", ")})`);
+check("the vault was written and scanned", existsSync(path.join(vault, "identity.age")));
+const folders = new Map();
+for (const f of filesUnder(root)) {
+  const d = path.relative(root, f).split(path.sep).slice(0, 3).join("/");
+  folders.set(d, (folders.get(d) ?? 0) + 1);
+}
+console.log(`scanned: ${[...folders].map(([d, n]) => `${d} (${n})`).join(", ")}`);
 
 const failed = results.filter((r) => !r).length;
 if (failed === 0) rmSync(root, { recursive: true, force: true });
