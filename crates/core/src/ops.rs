@@ -74,20 +74,6 @@ fn summary(id: Id, n: &NoteState) -> NoteSummary {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn excerpts_are_plain_text() {
-        let e = super::excerpt(
-            "# Title\n\nPlant **tomatoes** in May.\nSee [[Seeds]] and `code`.\n- [x] done file_name",
-        );
-        assert_eq!(
-            e,
-            "Title Plant tomatoes in May. See Seeds and code. [x] done file_name"
-        );
-    }
-}
-
 impl Vault {
     /// Finds a note by id or unique id prefix (as typed on a command line).
     pub fn resolve(&self, query: &str) -> Result<Id> {
@@ -488,5 +474,19 @@ impl Vault {
     /// Number of notes (live and trashed).
     pub fn note_count(&self) -> usize {
         self.state.notes.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn excerpts_are_plain_text() {
+        let e = super::excerpt(
+            "# Title\n\nPlant **tomatoes** in May.\nSee [[Seeds]] and `code`.\n- [x] done file_name",
+        );
+        assert_eq!(
+            e,
+            "Title Plant tomatoes in May. See Seeds and code. [x] done file_name"
+        );
     }
 }
