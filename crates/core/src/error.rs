@@ -115,6 +115,21 @@ impl Error {
         }
     }
 
+    /// An id prefix that matches several ids: names the first five, in order.
+    pub(crate) fn ambiguous(query: &str, ids: impl IntoIterator<Item = crate::Id>) -> Error {
+        let mut ids: Vec<crate::Id> = ids.into_iter().collect();
+        ids.sort();
+        Error::AmbiguousId {
+            query: query.to_string(),
+            candidates: ids
+                .iter()
+                .take(5)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
     pub(crate) fn corrupt(object: impl std::fmt::Display, reason: impl Into<String>) -> Error {
         Error::CorruptObject {
             object: object.to_string(),

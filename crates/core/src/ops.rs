@@ -82,24 +82,8 @@ impl Vault {
 
     /// Creates a note; returns its id.
     pub fn create(&mut self, new: NewNote) -> Result<Id> {
-        let now = now_millis();
-        let rev = Revision {
-            note: Id::random(),
-            revision: Id::random(),
-            parents: vec![],
-            title: clean_title(&new.title),
-            tags: clean_tags(&new.tags),
-            notebook: clean_notebook(new.notebook.as_deref()),
-            pinned: new.pinned,
-            deleted: false,
-            created: now,
-            updated: now,
-            attachments: vec![],
-            body: new.body,
-        };
-        let id = rev.note;
-        self.write_revisions(vec![rev])?;
-        Ok(id)
+        let ids = self.create_many(vec![new])?;
+        Ok(ids[0])
     }
 
     /// Creates many notes in one batch (one log entry): for imports and generated vaults.
@@ -328,15 +312,7 @@ impl Vault {
             .collect();
         match (q.len() >= 4, found.as_slice()) {
             (true, [one]) => Ok(**one),
-            (true, [_, _, ..]) => Err(Error::AmbiguousId {
-                query: query.into(),
-                candidates: found
-                    .iter()
-                    .take(5)
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
+            (true, [_, _, ..]) => Err(Error::ambiguous(query, found.into_iter().copied())),
             _ => Err(Error::NoSuchRevision {
                 note: id.to_string(),
                 revision: query.into(),

@@ -146,18 +146,7 @@ impl State {
         match found.len() {
             0 => Err(Error::NoSuchNote(query.to_string())),
             1 => Ok(found.remove(0)),
-            _ => {
-                found.sort();
-                Err(Error::AmbiguousId {
-                    query: query.to_string(),
-                    candidates: found
-                        .iter()
-                        .take(5)
-                        .map(|i| i.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })
-            }
+            _ => Err(Error::ambiguous(query, found)),
         }
     }
 
