@@ -45,6 +45,67 @@ pub fn commit_temp(tmp: &Path, path: &Path) -> Result<()> {
     sync_dir(dir)
 }
 
+/// Writes `data` to a new temp file beside `path` (not synced, not yet in place); returns it.
+/// For batches: sync all temps with [`sync_files`], then rename each into place.
+pub fn write_temp(path: &Path, data: &[u8]) -> Result<PathBuf> {
+    let dir = path.parent().expect("a file path has a parent");
+    fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+    let tmp = temp_path(dir);
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(data));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(format!("writing {}", path.display()))(e));
+    }
+    Ok(tmp)
+}
+
+/// fsyncs files in parallel (a few threads), returning the first error.
+pub fn sync_files(paths: &[&Path]) -> Result<()> {
+    parallel(paths, |p| {
+        File::open(p)
+            .and_then(|f| f.sync_all())
+            .map_err(Error::io(format!("syncing {}", p.display())))
+    })
+}
+
+/// fsyncs folders in parallel.
+pub fn sync_dirs(dirs: &[&Path]) -> Result<()> {
+    parallel(dirs, |d| sync_dir(d))
+}
+
+fn parallel(paths: &[&Path], f: impl Fn(&Path) -> Result<()> + Sync) -> Result<()> {
+    const THREADS: usize = 8;
+    if paths.len() <= 1 {
+        return paths.iter().try_for_each(|p| f(p));
+    }
+    let chunk = paths.len().div_ceil(THREADS);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().try_for_each(|p| f(p))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an fsync thread panicked"))
+            .collect::<Result<()>>()
+    })
+}
+
+/// Removes temp files left in `dir` by a failed write of this process (best effort).
+pub fn remove_temps(dir: &Path) {
+    if let Ok(rd) = fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 /// A fresh temporary path inside `dir` (not created).
 pub fn temp_path(dir: &Path) -> PathBuf {
     dir.join(format!("{TEMP_PREFIX}{}", crate::Id::random()))

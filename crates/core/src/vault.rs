@@ -476,33 +476,16 @@ impl Vault {
         Ok(f)
     }
 
+    /// Commits a batch durably, in an order that survives a crash at any instant:
+    /// 1. every new file (objects and the log entry) is written to a temp file, and all of them
+    ///    are fsynced together (in parallel: one flush of the file system's journal can serve
+    ///    them all);
+    /// 2. the objects are renamed into place and their folders fsynced;
+    /// 3. the log entry is renamed into place and its folder fsynced: the commit point;
+    /// 4. only then are purged objects deleted (the entry that names the purge exists first).
     fn commit(&mut self, batch: Batch) -> Result<()> {
         if batch.objects.is_empty() && batch.purged.is_empty() {
             return Ok(());
-        }
-        let mut refs = Vec::with_capacity(batch.objects.len());
-        let mut dirs = HashSet::new();
-        for obj in batch.objects {
-            let path = self.layout.object(&obj.id);
-            match obj.sealed {
-                Sealed::Bytes(ct) => write_atomic(&path, &ct)?,
-                Sealed::TempFile(tmp) => fsutil::commit_temp(&tmp, &path)?,
-            }
-            dirs.insert(path.parent().map(Path::to_path_buf));
-            refs.push(ObjectRef {
-                id: obj.id,
-                kind: obj.kind,
-                sha256: obj.sha256,
-            });
-        }
-        for p in &batch.purged {
-            for id in &p.objects {
-                match fs::remove_file(self.layout.object(id)) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    Err(e) => return Err(Error::io(format!("removing object {id}"))(e)),
-                }
-            }
         }
         let (seq, prev) = self
             .state
@@ -517,13 +500,68 @@ impl Vault {
             seq: seq + 1,
             prev,
             time: now_millis(),
-            objects: refs,
+            objects: batch
+                .objects
+                .iter()
+                .map(|o| ObjectRef {
+                    id: o.id,
+                    kind: o.kind,
+                    sha256: o.sha256.clone(),
+                })
+                .collect(),
             purged: batch.purged.clone(),
         };
         let (plain, hash) = entry.seal(&self.keys);
-        let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
-        write_atomic(&self.layout.log_entry(&self.device, seq + 1), &ct)?;
+        let log_ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
+        let log_path = self.layout.log_entry(&self.device, seq + 1);
+
+        // 1. Temp files, then one parallel round of fsyncs.
+        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(batch.objects.len());
+        let result = (|| {
+            for obj in &batch.objects {
+                let path = self.layout.object(&obj.id);
+                let tmp = match &obj.sealed {
+                    Sealed::Bytes(ct) => fsutil::write_temp(&path, ct)?,
+                    Sealed::TempFile(tmp) => tmp.clone(),
+                };
+                staged.push((tmp, path));
+            }
+            let log_tmp = fsutil::write_temp(&log_path, &log_ct)?;
+            let mut all: Vec<&Path> = staged.iter().map(|(t, _)| t.as_path()).collect();
+            all.push(&log_tmp);
+            fsutil::sync_files(&all)?;
+            // 2. Objects into place.
+            let mut dirs = HashSet::new();
+            for (tmp, path) in &staged {
+                fs::rename(tmp, path)
+                    .map_err(Error::io(format!("renaming into {}", path.display())))?;
+                dirs.insert(path.parent().expect("objects have a folder").to_path_buf());
+            }
+            let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+            fsutil::sync_dirs(&dirs)?;
+            // 3. The commit point.
+            fs::rename(&log_tmp, &log_path)
+                .map_err(Error::io(format!("renaming into {}", log_path.display())))?;
+            fsutil::sync_dir(log_path.parent().expect("log entries have a folder"))
+        })();
+        if let Err(e) = result {
+            for (tmp, _) in &staged {
+                let _ = fs::remove_file(tmp);
+            }
+            fsutil::remove_temps(log_path.parent().expect("log entries have a folder"));
+            return Err(e);
+        }
         self.state.heads.insert(self.device, (seq + 1, hash));
+        // 4. Purged objects go only once the entry naming the purge is durable.
+        for p in &batch.purged {
+            for id in &p.objects {
+                match fs::remove_file(self.layout.object(id)) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(format!("removing object {id}"))(e)),
+                }
+            }
+        }
         for rev in batch.revisions {
             self.state.apply_revision(rev);
         }
