@@ -74,7 +74,7 @@ pub fn sync_files(paths: &[&Path]) -> Result<()> {
 
 /// fsyncs folders in parallel.
 pub fn sync_dirs(dirs: &[&Path]) -> Result<()> {
-    parallel(dirs, |d| sync_dir(d))
+    parallel(dirs, sync_dir)
 }
 
 fn parallel(paths: &[&Path], f: impl Fn(&Path) -> Result<()> + Sync) -> Result<()> {
@@ -90,8 +90,7 @@ fn parallel(paths: &[&Path], f: impl Fn(&Path) -> Result<()> + Sync) -> Result<(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().expect("an fsync thread panicked"))
-            .collect::<Result<()>>()
+            .try_for_each(|h| h.join().expect("an fsync thread panicked"))
     })
 }
 
