@@ -520,33 +520,40 @@ pub fn search(paths: &Paths, rounds: usize) -> Result<SearchResult> {
     let index_build_ms = ms(t.elapsed());
     drop(warm);
     let rss_after = rss_mib();
+    let (latency, queries) = time_queries(rounds, |q| vault.search(q, 50).len());
+    Ok(SearchResult {
+        index_build_ms,
+        rss_before_index_mib: rss_before,
+        rss_after_index_mib: rss_after,
+        latency,
+        queries,
+        peak_rss_mib: peak_rss_mib(),
+    })
+}
+
+/// Runs every query `rounds` times, interleaved; `run` returns the number of hits. Gives the
+/// latency over all samples and per query.
+fn time_queries(rounds: usize, mut run: impl FnMut(&str) -> usize) -> (Summary, Vec<QueryResult>) {
     let mut per: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
     let mut hits = vec![0; QUERIES.len()];
     for _ in 0..rounds {
         for (i, q) in QUERIES.iter().enumerate() {
             let t = Instant::now();
-            let h = vault.search(q, 50);
+            hits[i] = run(q);
             per[i].push(ms(t.elapsed()));
-            hits[i] = h.len();
         }
     }
     let all: Vec<f64> = per.iter().flatten().copied().collect();
-    Ok(SearchResult {
-        index_build_ms,
-        rss_before_index_mib: rss_before,
-        rss_after_index_mib: rss_after,
-        latency: Summary::of(&all),
-        queries: QUERIES
-            .iter()
-            .zip(per.iter().zip(hits))
-            .map(|(q, (s, h))| QueryResult {
-                query: q.to_string(),
-                hits: h,
-                latency: Summary::of(s),
-            })
-            .collect(),
-        peak_rss_mib: peak_rss_mib(),
-    })
+    let queries = QUERIES
+        .iter()
+        .zip(per.iter().zip(hits))
+        .map(|(q, (s, h))| QueryResult {
+            query: q.to_string(),
+            hits: h,
+            latency: Summary::of(s),
+        })
+        .collect();
+    (Summary::of(&all), queries)
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -568,30 +575,12 @@ pub fn ranking(paths: &Paths, rounds: usize) -> Result<RankingResult> {
     let t = Instant::now();
     let index = state.index();
     let index_build_ms = ms(t.elapsed());
-    let mut per: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
-    let mut hits = vec![0; QUERIES.len()];
-    for _ in 0..rounds {
-        for (i, q) in QUERIES.iter().enumerate() {
-            let t = Instant::now();
-            let h = index.search(q, 50);
-            per[i].push(ms(t.elapsed()));
-            hits[i] = h.len();
-        }
-    }
-    let all: Vec<f64> = per.iter().flatten().copied().collect();
+    let (latency, queries) = time_queries(rounds, |q| index.search(q, 50).len());
     Ok(RankingResult {
         index_build_ms,
         indexed_notes: index.len(),
-        latency: Summary::of(&all),
-        queries: QUERIES
-            .iter()
-            .zip(per.iter().zip(hits))
-            .map(|(q, (s, h))| QueryResult {
-                query: q.to_string(),
-                hits: h,
-                latency: Summary::of(s),
-            })
-            .collect(),
+        latency,
+        queries,
     })
 }
 
