@@ -146,9 +146,14 @@ pub async fn extract(s: S<'_>, id: Id, name: String, to: PathBuf) -> ApiResult<(
 
 /// Copies a note's text; the clipboard is cleared after 30 s if it still holds it.
 #[tauri::command]
-pub async fn copy_note(app: AppHandle, s: S<'_>, id: Id) -> ApiResult<()> {
+pub async fn copy_note(
+    app: AppHandle,
+    s: S<'_>,
+    after: State<'_, crate::clipboard::ClearAfter>,
+    id: Id,
+) -> ApiResult<()> {
     let body = s.with(|v| v.note(&id).map(|n| n.body))?;
-    crate::clipboard::copy_then_clear(&app, body)
+    crate::clipboard::copy_then_clear(&app, body, *after)
 }
 
 /// Opens an https link (the user has confirmed its host) in the system browser.
@@ -164,8 +169,7 @@ pub async fn change_passphrase(s: S<'_>, current: String, new: String) -> ApiRes
 
 #[tauri::command]
 pub async fn rotate_keys(app: AppHandle, s: S<'_>, passphrase: String) -> ApiResult<()> {
-    let pass = crate::session::secret(passphrase);
-    s.with(|v| v.rotate_keys(&pass, &mut progress(&app)))
+    s.rotate_keys(passphrase, &mut progress(&app))
 }
 
 #[tauri::command]

@@ -5,7 +5,8 @@
 //! crate holds the session (the unlocked vault or nothing), auto-lock, the clipboard rule,
 //! settings, and the window's security rules.
 //!
-//! Usage: `coffer-app [--vault DIR]` (default: `$COFFER_VAULT`, else the data folder).
+//! Usage: `coffer-app [--vault DIR] [--version]` (vault default: `$COFFER_VAULT`, else the data
+//! folder). For tests: `--autolock-seconds N`, `--clipboard-seconds N`.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -28,9 +29,13 @@ pub struct Options {
     /// Auto-lock after this many seconds idle, instead of the setting (for tests).
     pub autolock_seconds: Option<u64>,
 }
+    /// Clear copied note text from the clipboard after this many seconds instead of 30.
+    pub clipboard_seconds: Option<u64>,
+    /// Print the version and exit (`--version`).
+    pub version: bool,
 
-/// Parses `--vault DIR`, `--vault=DIR` and `--autolock-seconds N`; unknown arguments are an
-/// error.
+/// Parses `--vault DIR`, `--vault=DIR`, `--autolock-seconds N` and `--clipboard-seconds N`;
+/// unknown arguments are an error.
 pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
     let mut o = Options::default();
     let mut it = args.into_iter();
@@ -47,6 +52,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
         };
         match key.as_str() {
             "--vault" => o.vault = Some(PathBuf::from(value()?)),
+            "--version" | "-V" => o.version = true,
             "--autolock-seconds" => {
                 let v = value()?;
                 o.autolock_seconds = Some(
@@ -55,8 +61,15 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
                 );
             }
             _ => {
+            "--clipboard-seconds" => {
+                let v = value()?;
+                o.clipboard_seconds = Some(
+                    v.parse()
+                        .map_err(|_| format!("--clipboard-seconds: {v:?} is not a number"))?,
+                );
+            }
                 return Err(format!(
-                    "unknown argument {a:?}; usage: coffer-app [--vault DIR]"
+                    "unknown argument {a:?}; usage: coffer-app [--vault DIR] [--version]"
                 ));
             }
         }
@@ -83,6 +96,10 @@ pub fn run() {
         }
     };
     let dir = opts.vault.unwrap_or_else(coffer_core::default_vault_dir);
+    if opts.version {
+        println!("coffer-app {}", env!("CARGO_PKG_VERSION"));
+        return;
+    }
     let autolock = opts
         .autolock_seconds
         .or_else(|| {
@@ -92,11 +109,21 @@ pub fn run() {
         })
         .map(Duration::from_secs);
 
+    let clipboard = opts
+        .clipboard_seconds
+        .or_else(|| {
+            std::env::var("COFFER_CLIPBOARD_SECONDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+        })
+        .map(|s| clipboard::ClearAfter(Duration::from_secs(s)))
+        .unwrap_or_default();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
         .manage(Session::new(dir, autolock))
+        .manage(clipboard)
         .setup(|app| {
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Coffer")
@@ -181,6 +208,10 @@ mod tests {
         assert!(ok("tauri://localhost/index.html"));
         assert!(ok("about:srcdoc"));
         assert!(!ok("https://example.com/"));
+        assert!(args(&["--version"]).expect("valid").version);
+        let o = args(&["--clipboard-seconds", "5"]).expect("valid");
+        assert_eq!(o.clipboard_seconds, Some(5));
+        assert!(args(&["--clipboard-seconds=x"]).is_err_and(|e| e.contains("not a number")));
         assert!(!ok("http://127.0.0.1:8080/"));
         assert!(!ok("file:///etc/passwd"));
         assert!(!ok("javascript:alert(1)"));

@@ -25,6 +25,19 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Fails with `wrong_passphrase` unless `pass` opens the vault's identity.age; returns its
+/// scrypt work factor.
+fn check_passphrase(v: &Vault, pass: &SecretString) -> coffer_core::Result<u8> {
+    let identity = v.root().join("identity.age");
+    let ct = std::fs::read(&identity).map_err(|e| coffer_core::Error::Io {
+        context: format!("reading {}", identity.display()),
+        source: e,
+    })?;
+    coffer_core::crypto::decrypt_with_passphrase(pass, &ct)?;
+    Ok(coffer_core::crypto::scrypt_work_factor(&ct)
+        .unwrap_or(coffer_core::crypto::DEFAULT_WORK_FACTOR))
+}
+
 /// Wraps a passphrase from the UI in a `SecretString` and wipes the original.
 pub fn secret(mut s: String) -> SecretString {
     // `to_owned` allocates exactly the length, so the boxed str inside is never reallocated.
@@ -103,14 +116,7 @@ impl Session {
     pub fn change_passphrase(&self, current: String, new: String) -> ApiResult<()> {
         let (current, new) = (secret(current), secret(new));
         self.with(|v| {
-            let identity = v.root().join("identity.age");
-            let ct = std::fs::read(&identity).map_err(|e| coffer_core::Error::Io {
-                context: format!("reading {}", identity.display()),
-                source: e,
-            })?;
-            coffer_core::crypto::decrypt_with_passphrase(&current, &ct)?;
-            let wf = coffer_core::crypto::scrypt_work_factor(&ct)
-                .unwrap_or(coffer_core::crypto::DEFAULT_WORK_FACTOR);
+            let wf = check_passphrase(v, &current)?;
             v.change_passphrase(&new, wf)
         })
     }
@@ -121,6 +127,20 @@ impl Session {
             Duration::from_secs(u64::from(crate::settings::load(&self.dir).auto_lock_minutes) * 60)
         })
     }
+    /// Checks the passphrase (the vault is unlocked already, so a typo would otherwise become
+    /// the passphrase of the new keys), then makes new keys and re-encrypts everything.
+    pub fn rotate_keys(
+        &self,
+        passphrase: String,
+        progress: coffer_core::ProgressFn<'_>,
+    ) -> ApiResult<()> {
+        let pass = secret(passphrase);
+        self.with(|v| {
+            check_passphrase(v, &pass)?;
+            v.rotate_keys(&pass, progress)
+        })
+    }
+
 
     /// Locks the vault when it has been idle for the auto-lock delay, and tells the UI.
     /// Runs on its own thread for the life of the app.

@@ -9,6 +9,8 @@ import {
   startDriver, openApp, tempVault, createVault, unlock, newNote, waitSaved, listTitles,
   pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS,
 } from "./harness.mjs";
+import { hostileTests } from "./hostile.mjs";
+import { secretTests } from "./secrets.mjs";
 
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
@@ -468,6 +470,9 @@ test("hostile note content renders inert", async (driver) => {
     server.close();
   }
 });
+
+secretTests(test, assert);
+hostileTests(test, assert);
 
 const only = process.env.E2E_ONLY;
 const driver = await startDriver();

