@@ -60,6 +60,38 @@ pub enum Error {
     RemoteMismatch { remote: String, reason: String },
     #[error("the disk is full: nothing was changed ({0})")]
     DiskFull(String),
+    #[error("bad contact card: {0}")]
+    BadCard(String),
+    #[error("no contact matches {0:?}; see `coffer contact list`")]
+    NoSuchContact(String),
+    #[error("{0}")]
+    ContactExists(String),
+    #[error(
+        "the keys of contact {name:?} changed (new key fingerprint {fingerprint}): this is not the {name} you know until you check the safety number; nothing was changed"
+    )]
+    ContactKeyChanged { name: String, fingerprint: String },
+    #[error(
+        "a message from an unknown sender (calls themselves {claimed:?}, key fingerprint {fingerprint}): it is not from any of your contacts; add their card first if you trust it"
+    )]
+    UnknownSender { claimed: String, fingerprint: String },
+    #[error("the message is damaged or malformed: {0}")]
+    BadMessage(String),
+    #[error("not an armored message: {0}")]
+    BadArmor(String),
+    #[error("the message's signature does not verify: it was forged or altered")]
+    BadSignature,
+    #[error(
+        "the message was not addressed to you (signed for other recipients, then re-encrypted to you): rejected"
+    )]
+    NotARecipient,
+    #[error("the message is not encrypted to your messaging key")]
+    NotForMe,
+    #[error("message {0} was already received (a duplicate or a replay): dropped")]
+    DuplicateMessage(String),
+    #[error("no message or conversation matches {0}")]
+    NoSuchMessage(String),
+    #[error("the message is too large: {size} bytes, the limit is {limit}")]
+    MessageTooLarge { size: u64, limit: u64 },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -98,6 +130,19 @@ impl Error {
             Error::Remote { .. } => "remote_failed",
             Error::RemoteMismatch { .. } => "remote_mismatch",
             Error::DiskFull(_) => "disk_full",
+            Error::BadCard(_) => "bad_card",
+            Error::NoSuchContact(_) => "no_such_contact",
+            Error::ContactExists(_) => "contact_exists",
+            Error::ContactKeyChanged { .. } => "contact_key_changed",
+            Error::UnknownSender { .. } => "unknown_sender",
+            Error::BadMessage(_) => "bad_message",
+            Error::BadArmor(_) => "bad_armor",
+            Error::BadSignature => "bad_signature",
+            Error::NotARecipient => "not_a_recipient",
+            Error::NotForMe => "not_for_me",
+            Error::DuplicateMessage(_) => "duplicate_message",
+            Error::NoSuchMessage(_) => "no_such_message",
+            Error::MessageTooLarge { .. } => "message_too_large",
             Error::Io { .. } => "io",
         }
     }

@@ -26,6 +26,7 @@ pub mod fsutil;
 mod id;
 pub mod keys;
 pub mod log;
+pub mod messages;
 pub mod model;
 pub mod note;
 pub mod object;

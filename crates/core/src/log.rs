@@ -20,6 +20,10 @@ pub const LOG_FORMAT: u32 = 1;
 pub enum ObjectKind {
     Note,
     Attachment,
+    /// Messages and contacts (crate::messages).
+    Contact,
+    Message,
+    Conversation,
 }
 
 /// An object added by a batch.

@@ -32,6 +32,12 @@ pub enum Kind {
     Note,
     /// The bytes of an attached file.
     Attachment,
+    /// One revision of a contact (or of the user's own messaging profile).
+    Contact,
+    /// One signed message, sent or received.
+    Message,
+    /// A conversation's read marker.
+    Conversation,
 }
 
 impl Kind {
@@ -39,6 +45,9 @@ impl Kind {
         match self {
             Kind::Note => "note",
             Kind::Attachment => "attachment",
+            Kind::Contact => "contact",
+            Kind::Message => "message",
+            Kind::Conversation => "conversation",
         }
     }
 }

@@ -88,6 +88,7 @@ impl Vault {
                     objects.extend(m.attachments.iter().map(|a| (*a, ObjectKind::Attachment)));
                 }
             }
+            objects.extend(crate::messages::live_objects(self)?);
             objects.sort_by_key(|o| o.0);
             objects.dedup_by_key(|o| o.0);
             let total = objects.len() as u64;

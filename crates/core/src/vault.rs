@@ -172,6 +172,8 @@ pub struct Vault {
     pub(crate) unsnapshotted: usize,
     /// Problems found while loading (damaged objects or logs); the rest stays usable.
     pub(crate) load_problems: Vec<String>,
+    /// Contacts and messages (crate::messages), loaded on first use.
+    pub(crate) messages: Option<Box<crate::messages::MessageState>>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -237,6 +239,7 @@ impl Vault {
             state: State::default(),
             unsnapshotted: 0,
             load_problems: Vec::new(),
+            messages: None,
         };
         match crate::snapshot::read(&vault) {
             Ok(Some(state)) => vault.state = state,

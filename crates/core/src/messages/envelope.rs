@@ -1,0 +1,295 @@
+//! The signed message and its encryption.
+//!
+//! Plaintext (what age encrypts): the 16 bytes `coffer-message1\n`, then the JSON text
+//! `{"signed": "<envelope JSON text>", "sig": "<base64 Ed25519 signature>"}`. The signature is
+//! over `"coffer message v1\0" || signed` with the sender's signing key, whose public half is
+//! in the sender's card inside the envelope. The age file has one X25519 recipient stanza per
+//! recipient and one for the sender (so the sender's own devices can read it too).
+
+use super::card::ContactCard;
+use crate::keys::{Keys, verify_signature};
+use crate::note::Millis;
+use crate::{Error, Id, Result, crypto};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+
+/// Domain separation: a message signature is never a valid log-entry signature, or vice versa.
+pub const MESSAGE_SIGNATURE_CONTEXT: &[u8] = b"coffer message v1\0";
+/// The first bytes of a message's plaintext.
+pub const MESSAGE_MAGIC: &[u8] = b"coffer-message1\n";
+/// Version of the envelope.
+pub const MESSAGE_FORMAT: u32 = 1;
+/// Largest message file (ciphertext) accepted.
+pub const MAX_MESSAGE_BYTES: usize = 4 << 20;
+/// Largest body, in bytes of UTF-8.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Largest total size of a message's attachments.
+pub const MAX_ATTACHMENT_BYTES: usize = 1 << 20;
+/// Most recipients of one message (the sender aside).
+pub const MAX_RECIPIENTS: usize = 32;
+/// Most attachments of one message.
+pub const MAX_ATTACHMENTS: usize = 16;
+
+/// An attachment as it travels: name and base64 of the bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireAttachment {
+    pub name: String,
+    pub data: String,
+}
+
+/// A shared note's metadata, as it travels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireNote {
+    pub title: String,
+    pub tags: Vec<String>,
+}
+
+/// Everything the sender signs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    pub format: u32,
+    /// The sender's contact card (their keys; the name is theirs to choose).
+    pub sender: String,
+    /// Every recipient's card as the sender knows it, sender excluded.
+    pub recipients: Vec<String>,
+    pub conversation: Id,
+    pub message: Id,
+    /// Milliseconds since the Unix epoch, by the sender's clock.
+    pub time: Millis,
+    /// Hash of the previous message in the conversation as the sender saw it, or null.
+    pub prev: Option<String>,
+    pub body: String,
+    pub note: Option<WireNote>,
+    pub attachments: Vec<WireAttachment>,
+}
+
+/// A message whose signature has been checked.
+#[derive(Clone, Debug)]
+pub struct Opened {
+    pub envelope: Envelope,
+    pub sender: ContactCard,
+    pub recipients: Vec<ContactCard>,
+    /// Hex SHA-256 of the signed text: what a later message names as `prev`.
+    pub hash: String,
+    /// The whole plaintext (magic and JSON), as stored in the vault.
+    pub plaintext: Vec<u8>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    signed: String,
+    sig: String,
+}
+
+/// Signs `env` and encrypts it to every recipient and to the sender; returns the age file and
+/// the opened form.
+pub fn seal(keys: &Keys, env: &Envelope) -> Result<(Vec<u8>, Opened)> {
+    let signed = serde_json::to_string(env).expect("envelopes serialize");
+    let sig = keys.sign(MESSAGE_SIGNATURE_CONTEXT, signed.as_bytes());
+    let mut plain = MESSAGE_MAGIC.to_vec();
+    plain.extend_from_slice(
+        serde_json::to_string(&Wire {
+            signed,
+            sig: B64.encode(sig),
+        })
+        .expect("messages serialize")
+        .as_bytes(),
+    );
+    // Check it as a receiver would, so nothing unreadable is ever sent.
+    let opened = verify(&plain)?;
+    let mut recipients: Vec<age::x25519::Recipient> = opened
+        .recipients
+        .iter()
+        .map(ContactCard::messaging_recipient)
+        .collect();
+    recipients.push(keys.messaging_identity().to_public());
+    let refs: Vec<&age::x25519::Recipient> = recipients.iter().collect();
+    let ct = crypto::encrypt(&refs, &plain)?;
+    if ct.len() > MAX_MESSAGE_BYTES {
+        return Err(Error::MessageTooLarge {
+            size: ct.len() as u64,
+            limit: MAX_MESSAGE_BYTES as u64,
+        });
+    }
+    Ok((ct, opened))
+}
+
+/// Decrypts a message file with the messaging key, checks its signature, and checks that this
+/// vault's owner is among its recipients (or its sender).
+pub fn open(keys: &Keys, me: &ContactCard, ciphertext: &[u8]) -> Result<Opened> {
+    if ciphertext.len() > MAX_MESSAGE_BYTES {
+        return Err(Error::MessageTooLarge {
+            size: ciphertext.len() as u64,
+            limit: MAX_MESSAGE_BYTES as u64,
+        });
+    }
+    let plain = crypto::decrypt(&[keys.messaging_identity()], ciphertext).map_err(|e| match e {
+        age::DecryptError::NoMatchingKeys => Error::NotForMe,
+        age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat => {
+            Error::BadMessage(format!("it is not an age file ({e})"))
+        }
+        other => Error::BadMessage(format!("it was altered or cut short ({other})")),
+    })?;
+    let opened = verify(&plain)?;
+    if !opened.sender.same_keys(me) && !opened.recipients.iter().any(|r| r.same_keys(me)) {
+        return Err(Error::NotARecipient);
+    }
+    Ok(opened)
+}
+
+/// Parses a message plaintext strictly and checks its signature (not who it is for).
+pub fn verify(plain: &[u8]) -> Result<Opened> {
+    let bad = |m: &str| Error::BadMessage(m.to_string());
+    let json = plain
+        .strip_prefix(MESSAGE_MAGIC)
+        .ok_or_else(|| bad("it is not a Coffer message (no coffer-message1 line)"))?;
+    let wire: Wire = serde_json::from_slice(json).map_err(|_| bad("its frame is not valid"))?;
+    let sig = B64
+        .decode(&wire.sig)
+        .map_err(|_| bad("its signature is not base64"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&wire.signed).map_err(|_| bad("its envelope is not JSON"))?;
+    match value.get("format").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(MESSAGE_FORMAT) => {}
+        Some(v) => {
+            return Err(bad(&format!(
+                "its format {v} is not supported (this Coffer reads version {MESSAGE_FORMAT})"
+            )));
+        }
+        None => return Err(bad("its envelope has no format version")),
+    }
+    let env: Envelope = serde_json::from_value(value)
+        .map_err(|e| bad(&format!("its envelope is not valid: {e}")))?;
+    let sender = ContactCard::parse(&env.sender)
+        .map_err(|e| bad(&format!("its sender card is not valid: {e}")))?;
+    if !verify_signature(
+        &sender.signing_key(),
+        MESSAGE_SIGNATURE_CONTEXT,
+        wire.signed.as_bytes(),
+        &sig,
+    ) {
+        return Err(Error::BadSignature);
+    }
+    if env.recipients.is_empty() || env.recipients.len() > MAX_RECIPIENTS {
+        return Err(bad(&format!(
+            "it must name 1 to {MAX_RECIPIENTS} recipients"
+        )));
+    }
+    let mut recipients = Vec::with_capacity(env.recipients.len());
+    for r in &env.recipients {
+        let c = ContactCard::parse(r)
+            .map_err(|e| bad(&format!("a recipient card is not valid: {e}")))?;
+        if c.same_keys(&sender) || recipients.iter().any(|o: &ContactCard| o.same_keys(&c)) {
+            return Err(bad("it names a recipient twice"));
+        }
+        recipients.push(c);
+    }
+    if env.body.len() > MAX_BODY_BYTES {
+        return Err(bad("its body is too large"));
+    }
+    if let Some(p) = &env.prev
+        && (p.len() != 64 || !p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+    {
+        return Err(bad("its previous-message hash is not valid"));
+    }
+    if env.attachments.len() > MAX_ATTACHMENTS {
+        return Err(bad("it has too many attachments"));
+    }
+    let mut total = 0usize;
+    for a in &env.attachments {
+        check_attachment_name(&a.name).map_err(|m| bad(&m))?;
+        let bytes = B64
+            .decode(&a.data)
+            .map_err(|_| bad("an attachment is not base64"))?;
+        total += bytes.len();
+    }
+    if total > MAX_ATTACHMENT_BYTES {
+        return Err(bad("its attachments are too large"));
+    }
+    if let Some(n) = &env.note
+        && (n.title.len() > 1024 || n.tags.len() > 64)
+    {
+        return Err(bad("its shared note's title or tags are too long"));
+    }
+    Ok(Opened {
+        hash: crypto::sha256_hex(wire.signed.as_bytes()),
+        sender,
+        recipients,
+        envelope: env,
+        plaintext: plain.to_vec(),
+    })
+}
+
+/// An attachment name: a plain file name (no folders), 1 to 255 bytes, no control characters.
+pub fn check_attachment_name(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty()
+        || name.len() > 255
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\'])
+        || name.chars().any(char::is_control)
+    {
+        return Err(format!("{name:?} is not a valid attachment name"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn party() -> (Keys, ContactCard) {
+        let k = Keys::generate();
+        let c =
+            ContactCard::new("p", &k.messaging_identity().to_public(), &k.verifying_key()).unwrap();
+        (k, c)
+    }
+
+    fn envelope(from: &ContactCard, to: &[&ContactCard]) -> Envelope {
+        Envelope {
+            format: MESSAGE_FORMAT,
+            sender: from.encode(),
+            recipients: to.iter().map(|c| c.encode()).collect(),
+            conversation: Id::random(),
+            message: Id::random(),
+            time: 1,
+            prev: None,
+            body: "hello".into(),
+            note: None,
+            attachments: vec![],
+        }
+    }
+
+    #[test]
+    fn recipients_and_sender_open_others_do_not() {
+        let ((ka, a), (kb, b), (kc, c)) = (party(), party(), party());
+        let (ct, sent) = seal(&ka, &envelope(&a, &[&b])).unwrap();
+        let got = open(&kb, &b, &ct).unwrap();
+        assert_eq!(got.envelope, sent.envelope);
+        assert_eq!(got.hash, sent.hash);
+        open(&ka, &a, &ct).unwrap();
+        assert_eq!(open(&kc, &c, &ct).unwrap_err().code(), "not_for_me");
+        // B re-encrypts A's signed message to C: C is not among the recipients.
+        let re = crypto::encrypt(&[&c.messaging_recipient()], &got.plaintext).unwrap();
+        assert_eq!(open(&kc, &c, &re).unwrap_err().code(), "not_a_recipient");
+        // B alters the body and re-encrypts: the signature fails.
+        let text = String::from_utf8(got.plaintext.clone()).unwrap();
+        let altered = text.replace("hello", "hullo");
+        let re = crypto::encrypt(&[&b.messaging_recipient()], altered.as_bytes()).unwrap();
+        assert_eq!(open(&kb, &b, &re).unwrap_err().code(), "bad_signature");
+        // A flipped ciphertext byte: age's authentication fails.
+        let mut flipped = ct.clone();
+        let n = flipped.len() - 10;
+        flipped[n] ^= 1;
+        assert_eq!(open(&kb, &b, &flipped).unwrap_err().code(), "bad_message");
+        assert_eq!(
+            open(&kb, &b, &ct[..ct.len() - 1]).unwrap_err().code(),
+            "bad_message"
+        );
+    }
+}
