@@ -92,7 +92,7 @@ impl ContactCard {
             ));
         }
         let raw = B64URL.decode(payload).map_err(|_| {
-            Error::BadCard("it is cut off or mistyped (not valid base64url)".into())
+            Error::BadCard("part of it is missing or mistyped (not valid base64url)".into())
         })?;
         if raw.len() < KEYS_LEN + 1 + CHECKSUM_LEN {
             return bad("it is too short: part of it is missing");

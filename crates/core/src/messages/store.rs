@@ -67,6 +67,8 @@ struct StoredMessage {
     outgoing: bool,
     received: Millis,
     carrier: String,
+    /// The owner's card when it was stored (the keys may have been rotated since).
+    owner: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -89,6 +91,8 @@ pub(crate) struct MessageState {
     messages: HashMap<Id, StoredMessage>,
     /// By conversation id.
     read: HashMap<Id, ReadMark>,
+    /// Key ids (see [`ContactCard::key_id`]) the owner had: before a key rotation too.
+    own: HashSet<String>,
     #[serde(skip)]
     index: Option<Index>,
     #[serde(skip)]
@@ -173,6 +177,14 @@ impl MessageState {
                 }
             }
             Decoded::Message(m) => {
+                if let Ok(c) = ContactCard::parse(&m.owner) {
+                    self.own.insert(c.key_id());
+                }
+                if m.outgoing
+                    && let Ok(c) = ContactCard::parse(&m.envelope.sender)
+                {
+                    self.own.insert(c.key_id());
+                }
                 if !self.messages.contains_key(&m.envelope.message) {
                     if let Some(i) = &mut self.index {
                         i.add(&m);
@@ -223,8 +235,13 @@ impl MessageState {
         Err(Error::NoSuchContact(q.to_string()))
     }
 
+    /// Whether `card` holds the owner's keys, current or earlier.
+    fn is_me(&self, me: &ContactCard, card: &ContactCard) -> bool {
+        card.same_keys(me) || self.own.contains(&card.key_id())
+    }
+
     fn party(&self, me: &ContactCard, card: &ContactCard) -> Party {
-        if card.same_keys(me) {
+        if self.is_me(me, card) {
             return Party::Me;
         }
         let mut previous = None;
@@ -351,7 +368,7 @@ impl MessageState {
             let e = &m.envelope;
             for c in std::iter::once(&e.sender).chain(e.recipients.iter()) {
                 if let Ok(card) = ContactCard::parse(c)
-                    && !card.same_keys(me)
+                    && !self.is_me(me, &card)
                 {
                     out.entry(card.key_id()).or_insert(card);
                 }
@@ -426,6 +443,7 @@ fn encode_message(m: &StoredMessage, plaintext: &[u8], vault: &Id) -> zeroize::Z
     );
     h.set("received", Value::from(m.received));
     h.set("carrier", Value::from(m.carrier.clone()));
+    h.set("owner", Value::from(m.owner.clone()));
     object::frame(&h, plaintext)
 }
 
@@ -487,6 +505,7 @@ fn decode(kind: Kind, data: &[u8], vault: &Id, id: &Id) -> Result<Decoded> {
                 outgoing: h.str("direction")? == "out",
                 received: int("received")?,
                 carrier: h.str("carrier").unwrap_or("").to_string(),
+                owner: h.str("owner").unwrap_or("").to_string(),
             }))
         }
         Kind::Conversation => Ok(Decoded::Read(
@@ -1076,6 +1095,7 @@ impl Vault {
                 outgoing: true,
                 received: now_millis(),
                 carrier,
+                owner: me.encode(),
             };
             let hashes: HashSet<&str> = st
                 .in_conversation(&conversation)
@@ -1212,6 +1232,7 @@ impl Vault {
                         outgoing: o.sender.same_keys(&me),
                         received: now_millis(),
                         carrier: carrier.to_string(),
+                        owner: me.encode(),
                     };
                     let hashes: HashSet<&str> = st
                         .in_conversation(&o.envelope.conversation)
