@@ -42,6 +42,9 @@ impl Paths {
     fn snapshot(&self) -> PathBuf {
         self.vault().join("local").join("snapshot.age")
     }
+    fn bodies(&self) -> PathBuf {
+        self.vault().join("local").join("bodies.age")
+    }
 }
 
 /// Microseconds per note spent in each step of `create_many`, measured by calling the same
@@ -71,7 +74,11 @@ pub struct GenResult {
     pub first_batch_ms: f64,
     pub last_batch_ms: f64,
     pub save_snapshot_ms: f64,
+    /// `local/snapshot.age`: the state without note bodies.
     pub snapshot_bytes: u64,
+    /// `local/bodies.age`: the bodies of the current revisions.
+    #[serde(default)]
+    pub bodies_bytes: u64,
     pub vault_bytes: u64,
     pub files: u64,
     pub breakdown: WriteBreakdown,
@@ -164,6 +171,7 @@ pub fn generate(paths: &Paths, n: usize, seed: u64, stage: Option<&Path>) -> Res
         batch_ms: Summary::of(&batch_ms),
         save_snapshot_ms,
         snapshot_bytes: fs::metadata(paths.snapshot())?.len(),
+        bodies_bytes: fs::metadata(paths.bodies())?.len(),
         vault_bytes,
         files,
         breakdown,
@@ -339,7 +347,8 @@ pub fn baseline(paths: &Paths, reps: usize) -> Result<BaselineResult> {
     })
 }
 
-/// Where an open with the snapshot spends its time, measured by repeating its steps here.
+/// Where an open with the snapshot spends its time, measured by repeating its steps here:
+/// `snapshot.age` (read before unlock returns) and `bodies.age` (read in the background).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SnapshotBreakdown {
     pub bytes: u64,
@@ -347,6 +356,14 @@ pub struct SnapshotBreakdown {
     pub decrypt_ms: f64,
     /// LZ4 decompression and postcard decoding.
     pub deserialize_ms: f64,
+    #[serde(default)]
+    pub bodies_bytes: u64,
+    #[serde(default)]
+    pub bodies_read_ms: f64,
+    #[serde(default)]
+    pub bodies_decrypt_ms: f64,
+    #[serde(default)]
+    pub bodies_deserialize_ms: f64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -358,6 +375,15 @@ pub struct OpenResult {
     /// Unlock minus the KDF.
     pub open_runs_ms: Vec<f64>,
     pub open_ms: f64,
+    /// From the start of the unlock (KDF excluded) until: the first `list()` returned, the
+    /// first `note()` returned (it waits for the bodies), the first search returned (it waits
+    /// for the index). Medians.
+    #[serde(default)]
+    pub listed_ms: f64,
+    #[serde(default)]
+    pub bodies_ready_ms: f64,
+    #[serde(default)]
+    pub index_ready_ms: f64,
     pub notes: usize,
     /// Opening without a snapshot rewrites it when 32 or more log entries were replayed.
     pub rewrote_snapshot: bool,
@@ -365,24 +391,40 @@ pub struct OpenResult {
     pub peak_rss_mib: f64,
 }
 
-/// The snapshot's plaintext layout (crates/core/src/snapshot.rs), to time its decoding.
+/// The plaintext layouts of the snapshot's two files (crates/core/src/snapshot.rs, format 3),
+/// to time their decoding.
 #[derive(Deserialize)]
 struct SnapshotMirror {
     _format: u32,
     _vault: Id,
+    _bodies: Id,
     state: State,
 }
 
-/// Decodes a decrypted snapshot of format 2: "cofsnap2", u64 LE length, LZ4 block of the
-/// postcard encoding (crates/core/src/snapshot.rs).
-fn decode_snapshot(plain: &[u8]) -> Result<SnapshotMirror> {
+#[derive(Deserialize)]
+struct BodiesMirror {
+    _format: u32,
+    _vault: Id,
+    _generation: Id,
+    bodies: Vec<(Id, String)>,
+}
+
+/// Unpacks a decrypted snapshot file of format 3: 8-byte magic, u64 LE length, LZ4 block of the
+/// postcard encoding.
+fn unpack(plain: &[u8], magic: &[u8; 8]) -> Result<Vec<u8>> {
     let rest = plain
-        .strip_prefix(b"cofsnap2")
-        .context("the snapshot is not format 2")?;
+        .strip_prefix(magic)
+        .context("the snapshot is not format 3")?;
     let len = u64::from_le_bytes(rest[..8].try_into()?) as usize;
-    let plain =
-        lz4_flex::block::decompress(&rest[8..], len).context("decompressing the snapshot")?;
-    postcard::from_bytes(&plain).context("decoding the snapshot")
+    lz4_flex::block::decompress(&rest[8..], len).context("decompressing the snapshot")
+}
+
+fn decode_snapshot(plain: &[u8]) -> Result<SnapshotMirror> {
+    postcard::from_bytes(&unpack(plain, b"cofsnap3")?).context("decoding the snapshot")
+}
+
+fn decode_bodies(plain: &[u8]) -> Result<BodiesMirror> {
+    postcard::from_bytes(&unpack(plain, b"cofbody3")?).context("decoding the bodies")
 }
 
 /// Times `LockedVault::unlock` minus the separately measured KDF, with or without the snapshot.
@@ -403,6 +445,7 @@ pub fn open(paths: &Paths, with_snapshot: bool, reps: usize) -> Result<OpenResul
     }
     warm_cache(paths)?;
     let (mut unlock_runs, mut open_runs) = (Vec::new(), Vec::new());
+    let (mut listed, mut bodies_ready, mut index_ready) = (Vec::new(), Vec::new(), Vec::new());
     let mut notes = 0;
     let mut rewrote = false;
     for _ in 0..reps {
@@ -410,10 +453,18 @@ pub fn open(paths: &Paths, with_snapshot: bool, reps: usize) -> Result<OpenResul
             fs::remove_file(paths.snapshot())?;
         }
         let t = Instant::now();
-        let vault = LockedVault::open(&paths.vault())?.unlock(&pass)?;
+        let mut vault = LockedVault::open(&paths.vault())?.unlock(&pass)?;
         let e = ms(t.elapsed());
         unlock_runs.push(e);
         open_runs.push(e - kdf_ms);
+        let list = vault.list(&NoteFilter::default());
+        listed.push(ms(t.elapsed()) - kdf_ms);
+        let first = list.first().map(|s| s.id).context("no notes")?;
+        drop(list);
+        vault.note(&first)?;
+        bodies_ready.push(ms(t.elapsed()) - kdf_ms);
+        vault.search("qqqq", 1);
+        index_ready.push(ms(t.elapsed()) - kdf_ms);
         notes = vault.note_count();
         if !vault.load_problems().is_empty() {
             bail!("problems while loading: {:?}", vault.load_problems());
@@ -438,6 +489,9 @@ pub fn open(paths: &Paths, with_snapshot: bool, reps: usize) -> Result<OpenResul
         with_snapshot,
         kdf_ms,
         open_ms: median(&open_runs),
+        listed_ms: median(&listed),
+        bodies_ready_ms: median(&bodies_ready),
+        index_ready_ms: median(&index_ready),
         unlock_runs_ms: unlock_runs,
         open_runs_ms: open_runs,
         notes,
@@ -459,11 +513,25 @@ fn snapshot_breakdown(paths: &Paths) -> Result<SnapshotBreakdown> {
     let snap = decode_snapshot(&plain)?;
     let deserialize_ms = ms(t.elapsed());
     drop(snap.state);
+    let t = Instant::now();
+    let bodies_ct = fs::read(paths.bodies())?;
+    let bodies_read_ms = ms(t.elapsed());
+    let t = Instant::now();
+    let plain = age_decrypt(&id, &bodies_ct)?;
+    let bodies_decrypt_ms = ms(t.elapsed());
+    let t = Instant::now();
+    let bodies = decode_bodies(&plain)?;
+    let bodies_deserialize_ms = ms(t.elapsed());
+    drop(bodies);
     Ok(SnapshotBreakdown {
         bytes: ct.len() as u64,
         read_ms,
         decrypt_ms,
         deserialize_ms,
+        bodies_bytes: bodies_ct.len() as u64,
+        bodies_read_ms,
+        bodies_decrypt_ms,
+        bodies_deserialize_ms,
     })
 }
 
@@ -570,8 +638,18 @@ pub fn ranking(paths: &Paths, rounds: usize) -> Result<RankingResult> {
     let id = vault_identity(paths)?;
     let plain = age_decrypt(&id, &fs::read(paths.snapshot())?)?;
     let snap = decode_snapshot(&plain)?;
+    let plain = age_decrypt(&id, &fs::read(paths.bodies())?)?;
+    let mut bodies: std::collections::HashMap<Id, String> =
+        decode_bodies(&plain)?.bodies.into_iter().collect();
     drop(plain);
     let mut state = snap.state;
+    for n in state.notes.values_mut() {
+        for h in &mut n.heads {
+            h.body = bodies
+                .remove(&h.revision)
+                .context("a head without its body")?;
+        }
+    }
     let t = Instant::now();
     let index = state.index();
     let index_build_ms = ms(t.elapsed());

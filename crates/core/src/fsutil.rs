@@ -63,34 +63,71 @@ pub fn write_temp(path: &Path, data: &[u8]) -> Result<PathBuf> {
     Ok(tmp)
 }
 
+/// Writes `data` to a new file at `path` (which must not exist), without syncing it: for
+/// objects, which nothing names until a later, durable log entry does.
+pub fn write_new(path: &Path, data: &[u8]) -> Result<()> {
+    let dir = path.parent().expect("a file path has a parent");
+    fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(data));
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::AlreadyExists {
+            let _ = fs::remove_file(path);
+        }
+        return Err(Error::io(format!("writing {}", path.display()))(e));
+    }
+    Ok(())
+}
+
 /// fsyncs files in parallel (a few threads), returning the first error.
 pub fn sync_files(paths: &[&Path]) -> Result<()> {
-    parallel(paths, |p| {
-        File::open(p)
-            .and_then(|f| f.sync_all())
-            .map_err(Error::io(format!("syncing {}", p.display())))
-    })
+    sync_files_and_dirs(paths, &[])
 }
 
 /// fsyncs folders in parallel.
 pub fn sync_dirs(dirs: &[&Path]) -> Result<()> {
-    parallel(dirs, sync_dir)
+    sync_files_and_dirs(&[], dirs)
 }
 
-fn parallel(paths: &[&Path], f: impl Fn(&Path) -> Result<()> + Sync) -> Result<()> {
+/// fsyncs files and folders all at once, in parallel: one round of waiting for the disk.
+pub fn sync_files_and_dirs(files: &[&Path], dirs: &[&Path]) -> Result<()> {
+    let items: Vec<(&Path, bool)> = files
+        .iter()
+        .map(|p| (*p, false))
+        .chain(dirs.iter().map(|d| (*d, true)))
+        .collect();
+    parallel(&items, |(p, is_dir)| {
+        if *is_dir {
+            sync_dir(p)
+        } else {
+            File::open(p)
+                .and_then(|f| f.sync_all())
+                .map_err(Error::io(format!("syncing {}", p.display())))
+        }
+    })
+}
+
+fn parallel<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<()> + Sync) -> Result<()> {
     const THREADS: usize = 8;
-    if paths.len() <= 1 {
-        return paths.iter().try_for_each(|p| f(p));
+    if items.len() <= 1 {
+        return items.iter().try_for_each(&f);
     }
-    let chunk = paths.len().div_ceil(THREADS);
+    let chunk = items.len().div_ceil(THREADS);
+    let mut parts = items.chunks(chunk);
+    let mine = parts.next().unwrap_or_default();
     std::thread::scope(|s| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| s.spawn(|| part.iter().try_for_each(|p| f(p))))
+        // The others on their own threads; the first on this one.
+        let handles: Vec<_> = parts
+            .map(|part| s.spawn(|| part.iter().try_for_each(&f)))
             .collect();
+        let first = mine.iter().try_for_each(&f);
         handles
             .into_iter()
-            .try_for_each(|h| h.join().expect("an fsync thread panicked"))
+            .map(|h| h.join().expect("an fsync thread panicked"))
+            .fold(first, Result::and)
     })
 }
 

@@ -62,7 +62,7 @@ fn summary(id: Id, n: &NoteState) -> NoteSummary {
     NoteSummary {
         id,
         title: r.title.clone(),
-        excerpt: excerpt(&r.body),
+        excerpt: n.excerpt.clone(),
         tags: r.tags.clone(),
         notebook: r.notebook.clone(),
         pinned: r.pinned,
@@ -77,7 +77,7 @@ fn summary(id: Id, n: &NoteState) -> NoteSummary {
 impl Vault {
     /// Finds a note by id or unique id prefix (as typed on a command line).
     pub fn resolve(&self, query: &str) -> Result<Id> {
-        self.state.resolve(query)
+        self.state.meta().resolve(query)
     }
 
     /// Creates a note; returns its id.
@@ -268,11 +268,11 @@ impl Vault {
 
     fn backlinks(&self, id: &Id, title: &str) -> Vec<NoteRef> {
         let t = title.trim().to_lowercase();
-        if self.state.find_by_title(title) != Some(*id) {
+        let state = self.state.meta();
+        if state.find_by_title(title) != Some(*id) {
             return Vec::new();
         }
-        let mut out: Vec<NoteRef> = self
-            .state
+        let mut out: Vec<NoteRef> = state
             .notes
             .iter()
             .filter(|(other, n)| *other != id && !n.current().deleted && n.links.contains(&t))
@@ -303,7 +303,7 @@ impl Vault {
 
     /// Finds a revision of a note by id or unique prefix.
     pub fn resolve_revision(&self, id: &Id, query: &str) -> Result<Id> {
-        let n = self.state.note(id)?;
+        let n = self.state.meta().note(id)?;
         let q = query.trim().to_ascii_lowercase();
         let found: Vec<&Id> = n
             .revisions
@@ -322,7 +322,7 @@ impl Vault {
 
     /// Every revision of a note, newest first.
     pub fn history(&self, id: &Id) -> Result<Vec<RevisionInfo>> {
-        let n = self.state.note(id)?;
+        let n = self.state.meta().note(id)?;
         let heads: HashSet<Id> = n.heads.iter().map(|h| h.revision).collect();
         let mut out: Vec<RevisionInfo> = n
             .revisions
@@ -364,6 +364,7 @@ impl Vault {
             .map(|t| t.to_lowercase());
         let mut out: Vec<NoteSummary> = self
             .state
+            .meta()
             .notes
             .iter()
             .filter(|(_, n)| {
@@ -396,7 +397,7 @@ impl Vault {
 
     fn count_names(&self, f: impl Fn(&Revision) -> Vec<String>) -> Vec<NameCount> {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for n in self.state.notes.values() {
+        for n in self.state.meta().notes.values() {
             let r = n.current();
             if !r.deleted {
                 for name in f(r) {
@@ -438,18 +439,21 @@ impl Vault {
     /// Renders any Markdown (e.g. an unsaved draft) with this vault's notes as link targets.
     pub fn render_markdown(&self, markdown: &str) -> String {
         crate::render::render_markdown(markdown, &|title| {
-            self.state.find_by_title(title).map(|id| id.to_string())
+            self.state
+                .meta()
+                .find_by_title(title)
+                .map(|id| id.to_string())
         })
     }
 
     /// The live note a `[[title]]` link points to.
     pub fn find_by_title(&self, title: &str) -> Option<Id> {
-        self.state.find_by_title(title)
+        self.state.meta().find_by_title(title)
     }
 
     /// Number of notes (live and trashed).
     pub fn note_count(&self) -> usize {
-        self.state.notes.len()
+        self.state.meta().notes.len()
     }
 }
 

@@ -89,8 +89,20 @@ fn max_expansions(len: usize) -> usize {
 impl SearchIndex {
     /// Indexes the revision as its note's current content (trashed notes are not indexed).
     pub fn upsert(&mut self, rev: &Revision) {
-        self.remove(&rev.note);
-        if rev.deleted {
+        self.upsert_parts(rev.note, &rev.title, &rev.tags, rev.deleted, &rev.body);
+    }
+
+    /// [`SearchIndex::upsert`] from the parts of a revision it reads.
+    pub fn upsert_parts(
+        &mut self,
+        note: Id,
+        title: &str,
+        tags: &[String],
+        deleted: bool,
+        body: &str,
+    ) {
+        self.remove(&note);
+        if deleted {
             return;
         }
         let doc = self.docs.len() as u32;
@@ -102,16 +114,16 @@ impl SearchIndex {
         };
         let mut seen: FxHashMap<Cow<'_, str>, Posting> = FxHashMap::default();
         let mut len = 0u32;
-        for w in words(&rev.body) {
+        for w in words(body) {
             len += 1;
             let p = seen.entry(fold(w)).or_insert(blank);
             p.body_tf = p.body_tf.saturating_add(1);
         }
-        for w in words(&rev.title) {
+        for w in words(title) {
             len += 1;
             seen.entry(fold(w)).or_insert(blank).in_title = true;
         }
-        for tag in &rev.tags {
+        for tag in tags {
             for w in words(tag) {
                 seen.entry(fold(w)).or_insert(blank).in_tag = true;
             }
@@ -131,11 +143,11 @@ impl SearchIndex {
             self.postings[id as usize].push(p);
         }
         self.docs.push(Doc {
-            note: rev.note,
+            note,
             alive: true,
             len,
         });
-        self.by_note.insert(rev.note, doc);
+        self.by_note.insert(note, doc);
         self.live += 1;
         self.total_len += len as u64;
     }
@@ -154,7 +166,7 @@ impl SearchIndex {
     }
 
     /// Rewrites the postings without the removed documents.
-    fn compact(&mut self) {
+    pub(crate) fn compact(&mut self) {
         let mut remap = vec![u32::MAX; self.docs.len()];
         let mut docs = Vec::with_capacity(self.live);
         for (i, d) in self.docs.iter().enumerate() {
@@ -420,6 +432,50 @@ mod tests {
         assert!(s.iter().any(|x| x.hit && x.text == "Pass"));
         let text: String = s.iter().map(|x| x.text.as_str()).collect();
         assert_eq!(text, "Remember the Passport and tickets");
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn snippets_keep_a_space_where_lines_meet() {
+        let body = "# Title\n\nPlant **tomatoes** in May.\nSee [[Seeds]] and `code`.\r\nDone.";
+        for q in [
+            "see",
+            "may",
+            "plant",
+            "seeds",
+            "tomatoes see",
+            "title",
+            "code",
+            "zzz",
+        ] {
+            let s = snippet(body, q, 160);
+            let text: String = s.iter().map(|x| x.text.as_str()).collect();
+            assert!(text.contains("May. See"), "{q}: {text:?}");
+            assert!(text.contains("`code`. Done."), "{q}: {text:?}");
+        }
+        let mut bad = Vec::new();
+        for body in [
+            body,
+            "in May.\nSee",
+            "May.\n\nSee x",
+            "a May.\r\n  See b",
+            "- May.\n- See",
+        ] {
+            for q in ["see", "may", "s", "m", "may see", "x", "b", "in", "a"] {
+                for n in 1..60 {
+                    let s = snippet(body, q, n);
+                    let text: String = s.iter().map(|x| x.text.as_str()).collect();
+                    if text.contains(".See") || text.contains("May.S") {
+                        bad.push(format!("{body:?} {q} {n}: {text:?}"));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{bad:#?}");
     }
 }
 

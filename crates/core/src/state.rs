@@ -7,6 +7,10 @@ use crate::search::SearchIndex;
 use crate::{Error, Id, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 /// What is kept of every revision (the bodies of old revisions stay on disk).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -27,6 +31,9 @@ pub struct NoteState {
     pub heads: Vec<Revision>,
     /// Lowercased targets of the `[[wiki links]]` in the current body.
     pub links: Vec<String>,
+    /// The start of the current body as plain text (what a notes list shows), kept so that
+    /// listing needs no body.
+    pub excerpt: String,
 }
 
 impl NoteState {
@@ -57,9 +64,31 @@ pub struct State {
     /// Notes destroyed on purpose, and their objects.
     pub purged_notes: HashSet<Id>,
     pub purged_objects: HashSet<Id>,
-    /// Built on first use; kept up to date after that.
+    /// Built on first use (or in the background after an unlock); kept up to date after that.
     #[serde(skip)]
     pub index: Option<SearchIndex>,
+    /// The index being built in the background, and the notes changed since its input was
+    /// taken (re-indexed when it is joined).
+    #[serde(skip)]
+    pub(crate) pending_index: Option<PendingIndex>,
+    /// Problems met while loading note bodies in the background (moved to the vault's load
+    /// problems by the next refresh).
+    #[serde(skip)]
+    pub(crate) problems: Vec<String>,
+}
+
+/// A search index being built on another thread from the state as it was unlocked.
+pub(crate) struct PendingIndex {
+    pub handle: Option<JoinHandle<Option<SearchIndex>>>,
+    /// Set when the result is no longer wanted: the thread stops early.
+    pub cancel: Arc<AtomicBool>,
+    pub changed: HashSet<Id>,
+}
+
+impl Drop for PendingIndex {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
 }
 
 impl State {
@@ -81,6 +110,7 @@ impl State {
             revisions: BTreeMap::new(),
             heads: Vec::new(),
             links: Vec::new(),
+            excerpt: String::new(),
         });
         if note.revisions.contains_key(&rev.revision) {
             return;
@@ -104,8 +134,11 @@ impl State {
             note.heads.push(rev);
         }
         note.links = crate::render::wiki_links(&note.current().body);
+        note.excerpt = crate::ops::excerpt(&note.current().body);
         if let Some(index) = &mut self.index {
             index.upsert(note.current());
+        } else if let Some(p) = &mut self.pending_index {
+            p.changed.insert(note_id);
         }
     }
 
@@ -115,6 +148,8 @@ impl State {
         self.purged_objects.extend(p.objects.iter().copied());
         if let Some(index) = &mut self.index {
             index.remove(&p.note);
+        } else if let Some(pending) = &mut self.pending_index {
+            pending.changed.insert(p.note);
         }
     }
 
@@ -162,8 +197,27 @@ impl State {
             .map(|(id, _)| *id)
     }
 
-    /// The search index, built on first use.
+    /// The search index: the one built in the background (waited for, then brought up to
+    /// date with the notes changed since), or else built now.
     pub fn index(&mut self) -> &SearchIndex {
+        if self.index.is_none()
+            && let Some(mut p) = self.pending_index.take()
+        {
+            if let Some(Ok(Some(mut index))) = p.handle.take().map(JoinHandle::join) {
+                for id in &p.changed {
+                    match self.notes.get(id) {
+                        Some(n) => index.upsert(n.current()),
+                        None => index.remove(id),
+                    }
+                }
+                if !p.changed.is_empty() {
+                    // Without the postings of replaced notes it ranks exactly as an index
+                    // built now would.
+                    index.compact();
+                }
+                self.index = Some(index);
+            }
+        }
         if self.index.is_none() {
             let mut index = SearchIndex::default();
             for n in self.notes.values() {
@@ -172,5 +226,114 @@ impl State {
             self.index = Some(index);
         }
         self.index.as_ref().expect("just built")
+    }
+}
+
+/// The state as a vault holds it. Unlocking from the snapshot yields the metadata at once
+/// (titles, tags, notebooks, times, revision graphs, excerpts, links: what lists need) while a
+/// background thread decrypts the note bodies; anything that reads the state through `Deref`
+/// (or changes it) waits for the bodies, so no caller ever sees a note without its body.
+/// Only [`StateCell::meta`] answers without waiting, for callers that need no body.
+pub(crate) struct StateCell {
+    /// The state without head bodies (empty strings), while the bodies are loading.
+    meta: State,
+    full: OnceLock<State>,
+    loading: Mutex<Option<Loading>>,
+}
+
+/// The background load of the bodies: its result arrives on `rx`, then the same thread builds
+/// the search index (`index`); `fallback` finishes the job on this thread if the loader died.
+pub(crate) struct Loading {
+    pub rx: Receiver<State>,
+    pub cancel: Arc<AtomicBool>,
+    pub index: Option<JoinHandle<Option<SearchIndex>>>,
+    pub fallback: Option<Box<dyn FnOnce() -> State + Send>>,
+}
+
+impl Drop for Loading {
+    fn drop(&mut self) {
+        // Unless the index build was handed over with the state, nobody wants the result.
+        if self.index.is_some() {
+            self.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Default for StateCell {
+    fn default() -> Self {
+        StateCell::ready(State::default())
+    }
+}
+
+impl StateCell {
+    /// A complete state.
+    pub fn ready(state: State) -> StateCell {
+        StateCell {
+            meta: State::default(),
+            full: OnceLock::from(state),
+            loading: Mutex::new(None),
+        }
+    }
+
+    /// The metadata now, the bodies from `loading` later.
+    pub fn loading(meta: State, loading: Loading) -> StateCell {
+        StateCell {
+            meta,
+            full: OnceLock::new(),
+            loading: Mutex::new(Some(loading)),
+        }
+    }
+
+    /// Everything but the bodies of notes, without waiting: bodies may be empty strings here.
+    pub fn meta(&self) -> &State {
+        self.full.get().unwrap_or(&self.meta)
+    }
+
+    /// Problems the background load met (once it is done), taken.
+    pub fn take_problems(&mut self) -> Vec<String> {
+        self.full
+            .get_mut()
+            .map(|s| std::mem::take(&mut s.problems))
+            .unwrap_or_default()
+    }
+
+    fn wait(&self) -> &State {
+        self.full.get_or_init(|| {
+            let loading = self
+                .loading
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            // Taken only here, and `full` is set right after unless this panics; an empty
+            // state in its place would make the next commit reuse log sequence numbers.
+            let mut l = loading.expect("the vault state was lost by an earlier panic");
+            match l.rx.recv() {
+                Ok(mut state) => {
+                    state.pending_index = Some(PendingIndex {
+                        handle: l.index.take(),
+                        cancel: l.cancel.clone(),
+                        changed: HashSet::new(),
+                    });
+                    state
+                }
+                Err(_) => (l.fallback.take().expect("taken once"))(),
+            }
+        })
+    }
+}
+
+impl std::ops::Deref for StateCell {
+    type Target = State;
+    fn deref(&self) -> &State {
+        self.wait()
+    }
+}
+
+impl std::ops::DerefMut for StateCell {
+    fn deref_mut(&mut self) -> &mut State {
+        self.wait();
+        // The metadata copy is no longer needed.
+        self.meta = State::default();
+        self.full.get_mut().expect("wait() set it")
     }
 }

@@ -18,7 +18,7 @@ use crate::fsutil::{self, write_atomic};
 use crate::keys::Keys;
 use crate::log::{LogEntry, ObjectKind, ObjectRef, Purge, entry_file_name};
 use crate::note::{Revision, now_millis};
-use crate::state::State;
+use crate::state::StateCell;
 use crate::{Error, Id, Result};
 use age::secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, HashSet};
@@ -167,7 +167,7 @@ pub struct Vault {
     pub(crate) config: Config,
     pub(crate) keys: Keys,
     pub(crate) device: Id,
-    pub(crate) state: State,
+    pub(crate) state: StateCell,
     /// Log entries applied since the snapshot was written.
     pub(crate) unsnapshotted: usize,
     /// Problems found while loading (damaged objects or logs); the rest stays usable.
@@ -236,7 +236,7 @@ impl Vault {
             config,
             keys,
             device,
-            state: State::default(),
+            state: StateCell::default(),
             unsnapshotted: 0,
             load_problems: Vec::new(),
             messages: None,
@@ -287,6 +287,8 @@ impl Vault {
     /// later ones is reported; that costs a listing of the device's log folder, so the
     /// frequent refreshes between commands skip it (`verify` always checks).
     fn replay_logs(&mut self, check_gaps: bool) -> Result<()> {
+        let problems = self.state.take_problems();
+        self.load_problems.extend(problems);
         let devices = match fs::read_dir(self.layout.logs()) {
             Ok(rd) => rd
                 .filter_map(|e| e.ok())
@@ -300,8 +302,11 @@ impl Vault {
         let mut unreadable: Vec<(Id, String)> = Vec::new();
         for device in devices {
             loop {
+                // The metadata answers without waiting for note bodies loading in the
+                // background: most refreshes find no new entry and need none.
                 let (seq, prev) = self
                     .state
+                    .meta()
                     .heads
                     .get(&device)
                     .map(|(s, h)| (*s, Some(h.clone())))
@@ -331,7 +336,7 @@ impl Vault {
             }
         }
         for (id, problem) in unreadable {
-            if !self.state.purged_objects.contains(&id) {
+            if !self.state.meta().purged_objects.contains(&id) {
                 self.load_problems.push(problem);
             }
         }
@@ -479,12 +484,14 @@ impl Vault {
         Ok(f)
     }
 
-    /// Commits a batch durably, in an order that survives a crash at any instant:
-    /// 1. every new file (objects and the log entry) is written to a temp file, and all of them
-    ///    are fsynced together (in parallel: one flush of the file system's journal can serve
-    ///    them all);
-    /// 2. the objects are renamed into place and their folders fsynced;
-    /// 3. the log entry is renamed into place and its folder fsynced: the commit point;
+    /// Commits a batch durably, in an order that survives a crash at any instant, with two
+    /// rounds of waiting for the disk:
+    /// 1. every object is written at its final name (no log entry names it yet, so until the
+    ///    commit point it is an ignored left-over, torn or not), the log entry to a temp file;
+    /// 2. one round of fsyncs, in parallel: each object, each object folder, the entry's temp
+    ///    file (a single flush of the file system's journal can serve them all);
+    /// 3. the entry is renamed into place and its folder fsynced: the commit point, reached only
+    ///    after everything it names is durable;
     /// 4. only then are purged objects deleted (the entry that names the purge exists first).
     fn commit(&mut self, batch: Batch) -> Result<()> {
         if batch.objects.is_empty() && batch.purged.is_empty() {
@@ -517,41 +524,57 @@ impl Vault {
         let (plain, hash) = entry.seal(&self.keys);
         let log_ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
         let log_path = self.layout.log_entry(&self.device, seq + 1);
+        let log_dir = log_path.parent().expect("log entries have a folder");
 
-        // 1. Temp files, then one parallel round of fsyncs.
-        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(batch.objects.len());
+        // Objects written (or moved) to their final names so far: removed again on failure,
+        // unless the entry naming them may already be in place.
+        let mut placed: Vec<PathBuf> = Vec::with_capacity(batch.objects.len());
+        let mut entry_placed = false;
         let result = (|| {
+            // 1. Objects at their final names, the entry in a temp file.
+            let mut dirs = HashSet::new();
             for obj in &batch.objects {
                 let path = self.layout.object(&obj.id);
-                let tmp = match &obj.sealed {
-                    Sealed::Bytes(ct) => fsutil::write_temp(&path, ct)?,
-                    Sealed::TempFile(tmp) => tmp.clone(),
-                };
-                staged.push((tmp, path));
+                match &obj.sealed {
+                    Sealed::Bytes(ct) => fsutil::write_new(&path, ct)?,
+                    Sealed::TempFile(tmp) => {
+                        fs::rename(tmp, &path)
+                            .map_err(Error::io(format!("renaming into {}", path.display())))?;
+                    }
+                }
+                dirs.insert(path.parent().expect("objects have a folder").to_path_buf());
+                placed.push(path);
             }
             let log_tmp = fsutil::write_temp(&log_path, &log_ct)?;
-            let mut all: Vec<&Path> = staged.iter().map(|(t, _)| t.as_path()).collect();
-            all.push(&log_tmp);
-            fsutil::sync_files(&all)?;
-            // 2. Objects into place.
-            let mut dirs = HashSet::new();
-            for (tmp, path) in &staged {
-                fs::rename(tmp, path)
-                    .map_err(Error::io(format!("renaming into {}", path.display())))?;
-                dirs.insert(path.parent().expect("objects have a folder").to_path_buf());
-            }
+            // 2. One parallel round of fsyncs.
+            let mut files: Vec<&Path> = placed.iter().map(PathBuf::as_path).collect();
+            files.push(&log_tmp);
             let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-            fsutil::sync_dirs(&dirs)?;
+            if let Err(e) = fsutil::sync_files_and_dirs(&files, &dirs) {
+                let _ = fs::remove_file(&log_tmp);
+                return Err(e);
+            }
             // 3. The commit point.
-            fs::rename(&log_tmp, &log_path)
-                .map_err(Error::io(format!("renaming into {}", log_path.display())))?;
-            fsutil::sync_dir(log_path.parent().expect("log entries have a folder"))
+            if let Err(e) = fs::rename(&log_tmp, &log_path) {
+                let _ = fs::remove_file(&log_tmp);
+                return Err(Error::io(format!("renaming into {}", log_path.display()))(
+                    e,
+                ));
+            }
+            entry_placed = true;
+            fsutil::sync_dir(log_dir)
         })();
         if let Err(e) = result {
-            for (tmp, _) in &staged {
-                let _ = fs::remove_file(tmp);
+            if !entry_placed {
+                for path in &placed {
+                    let _ = fs::remove_file(path);
+                }
+                for obj in &batch.objects {
+                    if let Sealed::TempFile(tmp) = &obj.sealed {
+                        let _ = fs::remove_file(tmp);
+                    }
+                }
             }
-            fsutil::remove_temps(log_path.parent().expect("log entries have a folder"));
             return Err(e);
         }
         self.state.heads.insert(self.device, (seq + 1, hash));
@@ -621,6 +644,7 @@ impl Vault {
     /// All devices that have written to this vault, with their latest log sequence number.
     pub fn devices(&self) -> BTreeMap<Id, u64> {
         self.state
+            .meta()
             .heads
             .iter()
             .map(|(d, (s, _))| (*d, *s))
