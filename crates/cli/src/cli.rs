@@ -156,6 +156,9 @@ An interrupted clone is finished by `coffer --vault DIR sync`.")]
     Clone { url: String, dir: PathBuf },
     /// List the devices that wrote to this vault, with their last change and sync
     Devices,
+    /// Contacts and messages: contact, send, inbox, thread, open-armored, share, ...
+    #[command(flatten)]
+    Messages(crate::messages::MessageCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod error;
 mod guided;
+mod messages;
 mod output;
 mod pass;
 

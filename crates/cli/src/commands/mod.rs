@@ -117,6 +117,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::Sync { name, audit } => sync::sync(ctx, name.as_deref(), audit),
         C::Clone { url, dir } => sync::clone(ctx, &url, &dir),
         C::Devices => sync::devices(ctx),
+        C::Messages(m) => crate::messages::run(ctx, m),
     }
 }
 

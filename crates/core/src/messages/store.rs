@@ -693,6 +693,7 @@ fn write<T>(
         for (id, d) in applied {
             st.apply(d);
             st.seen.insert(id);
+            st.unsaved += 1;
         }
         Ok(out)
     })
