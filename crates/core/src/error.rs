@@ -56,6 +56,10 @@ pub enum Error {
     RemoteExists(String),
     #[error("the remote {remote} failed: {reason}")]
     Remote { remote: String, reason: String },
+    #[error("the remote {remote} cannot be reached: {reason}")]
+    RemoteUnreachable { remote: String, reason: String },
+    #[error("the remote {remote} refused access (wrong credentials or no permission): {reason}")]
+    RemoteDenied { remote: String, reason: String },
     #[error("the remote {remote} does not hold this vault: {reason}")]
     RemoteMismatch { remote: String, reason: String },
     #[error("the disk is full: nothing was changed ({0})")]
@@ -128,6 +132,8 @@ impl Error {
             Error::NoSuchRemote(_) => "no_such_remote",
             Error::RemoteExists(_) => "remote_exists",
             Error::Remote { .. } => "remote_failed",
+            Error::RemoteUnreachable { .. } => "remote_unreachable",
+            Error::RemoteDenied { .. } => "remote_denied",
             Error::RemoteMismatch { .. } => "remote_mismatch",
             Error::DiskFull(_) => "disk_full",
             Error::BadCard(_) => "bad_card",

@@ -229,7 +229,7 @@ impl Vault {
         Vault::load(layout, config, keys)
     }
 
-    fn load(layout: Layout, config: Config, keys: Keys) -> Result<Vault> {
+    pub(crate) fn load(layout: Layout, config: Config, keys: Keys) -> Result<Vault> {
         let device = load_or_create_device(&layout)?;
         let mut vault = Vault {
             layout,

@@ -8,6 +8,7 @@
 //! then pushes this device's new entries and reads the last one back. Whatever the remote does
 //! wrong becomes an [`Alarm`]; it never changes or deletes anything local.
 
+mod app;
 mod local;
 mod merge;
 pub mod remote;
@@ -22,6 +23,7 @@ use crate::vault::{LockedVault, Vault};
 use crate::{Error, Id, Progress, ProgressFn, Result};
 use age::secrecy::{ExposeSecret, SecretString};
 use local::{Marks, StoredRemote};
+pub use app::{NewRemote, RemoteCheck, RemoteSpec, Reopener, check_remote};
 pub use remote::{Credentials, Remote, RemoteKind, RemoteUrl, StoreRemote};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;

@@ -300,9 +300,21 @@ impl StoreRemote {
     }
 
     fn fail(&self, what: &str, key: &str, e: object_store::Error) -> Error {
-        Error::Remote {
-            remote: self.display.clone(),
-            reason: format!("{what} {key}: {}", short_error(&e)),
+        let (remote, reason) = (
+            self.display.clone(),
+            format!("{what} {key}: {}", short_error(&e)),
+        );
+        // Only what is certain gets its own error: no connection at all, or a refusal.
+        if matches!(
+            e,
+            object_store::Error::PermissionDenied { .. }
+                | object_store::Error::Unauthenticated { .. }
+        ) {
+            Error::RemoteDenied { remote, reason }
+        } else if cannot_connect(&e) {
+            Error::RemoteUnreachable { remote, reason }
+        } else {
+            Error::Remote { remote, reason }
         }
     }
 }
@@ -311,6 +323,18 @@ fn client_options() -> ClientOptions {
     ClientOptions::new()
         .with_timeout(Duration::from_secs(60))
         .with_connect_timeout(Duration::from_secs(10))
+}
+
+/// No connection could be made (refused, no route, name not found, connect timeout).
+fn cannot_connect(e: &object_store::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<object_store::client::HttpError>() {
+            return h.kind() == object_store::client::HttpErrorKind::Connect;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// The error's message without the request URL's query (signatures) and at a sane length.
