@@ -36,6 +36,17 @@ const COMMANDS: &[&str] = &[
     "export_dir",
     "get_settings",
     "set_settings",
+    "remotes",
+    "check_remote",
+    "add_remote",
+    "remove_remote",
+    "sync_now",
+    "sync_status",
+    "sync_alarms",
+    "acknowledge_alarms",
+    "devices",
+    "get_sync_settings",
+    "set_sync_settings",
 ];
 
 fn main() {

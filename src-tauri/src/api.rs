@@ -49,6 +49,68 @@ pub struct LockedEvent {
     pub reason: String,
 }
 
+/// What sync is doing, as the sidebar shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncState {
+    /// No remote is set up.
+    Off,
+    /// Waiting for the next change or the next interval.
+    Idle,
+    Syncing,
+    /// The remote could not be reached; retried at the next interval or change.
+    Offline,
+    /// The last sync failed for another reason (see the message).
+    Error,
+}
+
+/// Sync's status, sent with every `sync-status` event.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    /// When the last sync that succeeded ended (milliseconds since 1970).
+    #[ts(type = "number | null")]
+    pub last_sync: Option<i64>,
+    /// Why the last sync failed (state `offline` or `error`).
+    pub message: String,
+    pub progress: Option<coffer_core::Progress>,
+    /// Notes with concurrent edits that could not be merged: both versions are kept.
+    pub conflicts: Vec<coffer_core::NoteRef>,
+    /// Alarms raised since the person last acknowledged them.
+    pub new_alarms: usize,
+    /// Counts up each time a sync brought changes in (the UI then reloads what it shows).
+    pub changes: u32,
+}
+
+/// The sync settings, kept in plain text in the vault's `local/coffer-app-sync.json` (nothing
+/// secret in it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct SyncSettings {
+    /// Sync a few seconds after each change, and every `interval_minutes`.
+    pub auto_sync: bool,
+    /// 1 to 1440.
+    pub interval_minutes: u32,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings {
+            auto_sync: true,
+            interval_minutes: 5,
+        }
+    }
+}
+
+/// An alarm as the app shows it: what the remote did, the notes concerned where known, and
+/// whether the person has seen it.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct AlarmView {
+    pub alarm: coffer_core::sync::Alarm,
+    pub notes: Vec<coffer_core::NoteRef>,
+    pub new: bool,
+}
+
 /// The TypeScript definitions of every type that crosses between Rust and the UI, as one
 /// module. A test compares it with the checked-in ui/src/generated/api.ts.
 pub fn typescript_definitions() -> String {
@@ -76,6 +138,17 @@ pub fn typescript_definitions() -> String {
         Theme::decl(&cfg),
         Settings::decl(&cfg),
         LockedEvent::decl(&cfg),
+        c::sync::RemoteKind::decl(&cfg),
+        c::sync::RemoteInfo::decl(&cfg),
+        c::sync::NewRemote::decl(&cfg),
+        c::sync::RemoteCheck::decl(&cfg),
+        c::sync::DeviceInfo::decl(&cfg),
+        c::sync::AlarmKind::decl(&cfg),
+        c::sync::Alarm::decl(&cfg),
+        SyncState::decl(&cfg),
+        SyncStatus::decl(&cfg),
+        SyncSettings::decl(&cfg),
+        AlarmView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri (api::typescript_definitions).\n\

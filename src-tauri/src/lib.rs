@@ -16,6 +16,7 @@ pub mod error;
 mod links;
 mod session;
 mod settings;
+mod sync;
 
 use session::Session;
 use std::path::PathBuf;
@@ -123,6 +124,7 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
         .manage(Session::new(dir, autolock))
+        .manage(sync::SyncService::default())
         .manage(clipboard)
         .setup(|app| {
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
@@ -133,6 +135,7 @@ pub fn run() {
                 .build()?;
             let handle = app.handle().clone();
             std::thread::spawn(move || Session::autolock_loop(handle));
+            sync::start(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -166,6 +169,17 @@ pub fn run() {
             commands::export_dir,
             commands::get_settings,
             commands::set_settings,
+            sync::remotes,
+            sync::check_remote,
+            sync::add_remote,
+            sync::remove_remote,
+            sync::sync_now,
+            sync::sync_status,
+            sync::sync_alarms,
+            sync::acknowledge_alarms,
+            sync::devices,
+            sync::get_sync_settings,
+            sync::set_sync_settings,
         ])
         .build(tauri::generate_context!())
         .unwrap_or_else(|e| {

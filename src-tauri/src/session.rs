@@ -73,6 +73,12 @@ impl Session {
         Ok(f(vault)?)
     }
 
+    /// Runs `f` on the unlocked vault without counting as activity (for background work,
+    /// such as sync); `None` when locked.
+    pub fn peek<T>(&self, f: impl FnOnce(&mut Vault) -> T) -> Option<T> {
+        guard(&self.vault).as_mut().map(f)
+    }
+
     /// Creates the vault and keeps it unlocked.
     pub fn create(&self, passphrase: String) -> ApiResult<()> {
         let pass = secret(passphrase);

@@ -9,6 +9,7 @@ import {
   startDriver, openApp, tempVault, createVault, unlock, newNote, waitSaved, listTitles,
   pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS,
 } from "./harness.mjs";
+import { registerSyncTests } from "./sync.mjs";
 import { hostileTests } from "./hostile.mjs";
 import { secretTests } from "./secrets.mjs";
 
@@ -473,6 +474,8 @@ test("hostile note content renders inert", async (driver) => {
 
 secretTests(test, assert);
 hostileTests(test, assert);
+
+registerSyncTests(test, assert);
 
 const only = process.env.E2E_ONLY;
 const driver = await startDriver();

@@ -144,3 +144,105 @@ export type LockedEvent = {
  * `idle` (auto-lock) or `manual`.
  */
 reason: string, };
+
+export type RemoteKind = "folder" | "s3" | "webdav";
+
+export type RemoteInfo = { name: string, 
+/**
+ * The URL with any password hidden.
+ */
+url: string, kind: RemoteKind, 
+/**
+ * S3 credentials are stored (encrypted) for it.
+ */
+has_credentials: boolean, last_sync: number | null, };
+
+export type NewRemote = { name: string, 
+/**
+ * A folder path, `s3://bucket/prefix?endpoint=…`, or `webdav+http(s)://host/path`.
+ */
+url: string, 
+/**
+ * S3: the access key id; WebDAV: the user name. Empty for none.
+ */
+user: string, 
+/**
+ * S3: the secret access key; WebDAV: the password. Empty for none.
+ */
+secret: string, };
+
+export type RemoteCheck = { kind: RemoteKind, 
+/**
+ * The remote already holds this vault (otherwise it is empty and will receive it).
+ */
+holds_this_vault: boolean, 
+/**
+ * Requests the test made.
+ */
+requests: number, };
+
+export type DeviceInfo = { id: string, 
+/**
+ * This is the device the vault is open on.
+ */
+this_device: boolean, 
+/**
+ * Its latest log entry known here.
+ */
+entries: number, 
+/**
+ * When it wrote that entry (its last change known here).
+ */
+last_change: number | null, 
+/**
+ * For this device: its last sync with any remote.
+ */
+last_sync: number | null, };
+
+export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "local_conflict";
+
+export type Alarm = { kind: AlarmKind, 
+/**
+ * The remote's name.
+ */
+remote: string, 
+/**
+ * The key (path) on the remote concerned.
+ */
+key: string, message: string, time: number, };
+
+export type SyncState = "off" | "idle" | "syncing" | "offline" | "error";
+
+export type SyncStatus = { state: SyncState, 
+/**
+ * When the last sync that succeeded ended (milliseconds since 1970).
+ */
+last_sync: number | null, 
+/**
+ * Why the last sync failed (state `offline` or `error`).
+ */
+message: string, progress: Progress | null, 
+/**
+ * Notes with concurrent edits that could not be merged: both versions are kept.
+ */
+conflicts: Array<NoteRef>, 
+/**
+ * Alarms raised since the person last acknowledged them.
+ */
+new_alarms: number, 
+/**
+ * Counts up each time a sync brought changes in (the UI then reloads what it shows).
+ */
+changes: number, };
+
+export type SyncSettings = { 
+/**
+ * Sync a few seconds after each change, and every `interval_minutes`.
+ */
+auto_sync: boolean, 
+/**
+ * 1 to 1440.
+ */
+interval_minutes: number, };
+
+export type AlarmView = { alarm: Alarm, notes: Array<NoteRef>, new: boolean, };

@@ -3,7 +3,14 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
+  AlarmView,
   ApiError,
+  DeviceInfo,
+  NewRemote,
+  RemoteCheck,
+  RemoteInfo,
+  SyncSettings,
+  SyncStatus,
   Attachment,
   ExportReport,
   ImportReport,
@@ -76,10 +83,25 @@ export const api = {
   exportDir: (path: string) => call<ExportReport>("export_dir", { path }),
   getSettings: () => call<Settings>("get_settings"),
   setSettings: (settings: Settings) => call<void>("set_settings", { settings }),
+  remotes: () => call<RemoteInfo[]>("remotes"),
+  checkRemote: (remote: NewRemote) => call<RemoteCheck>("check_remote", { remote }),
+  addRemote: (remote: NewRemote) => call<RemoteInfo>("add_remote", { remote }),
+  removeRemote: (name: string) => call<void>("remove_remote", { name }),
+  syncNow: () => call<void>("sync_now"),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  syncAlarms: () => call<AlarmView[]>("sync_alarms"),
+  acknowledgeAlarms: () => call<void>("acknowledge_alarms"),
+  devices: () => call<DeviceInfo[]>("devices"),
+  getSyncSettings: () => call<SyncSettings>("get_sync_settings"),
+  setSyncSettings: (settings: SyncSettings) => call<void>("set_sync_settings", { settings }),
 };
 
 export function onLocked(f: (e: LockedEvent) => void): Promise<UnlistenFn> {
   return listen<LockedEvent>("locked", (ev) => f(ev.payload));
+}
+
+export function onSyncStatus(f: (s: SyncStatus) => void): Promise<UnlistenFn> {
+  return listen<SyncStatus>("sync-status", (ev) => f(ev.payload));
 }
 
 export function onProgress(f: (p: Progress) => void): Promise<UnlistenFn> {

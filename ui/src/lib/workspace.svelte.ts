@@ -1,7 +1,7 @@
 // Everything the UI knows while the vault is unlocked. One Workspace exists per unlock; locking
 // drops it whole (App sets it to null), so no note text outlives the keys in Rust.
 import { api, change, CofferError } from "./api";
-import type { NameCount, Note, NoteSummary, SearchHit } from "../generated/api";
+import type { NameCount, Note, NoteSummary, SearchHit, SyncStatus } from "../generated/api";
 
 export type View =
   | { kind: "all" }
@@ -49,6 +49,9 @@ export class Workspace {
   /** Changes when the editor must be rebuilt because the text was replaced from outside. */
   editorKey = $state(0);
   notice = $state("");
+  /** Sync's status from Rust. It names conflicting notes (plaintext), so it lives here and is
+   * dropped with the workspace on lock. */
+  sync = $state<SyncStatus | null>(null);
 
   private timer: ReturnType<typeof setTimeout> | undefined;
   private saving: Promise<void> | null = null;
@@ -229,6 +232,34 @@ export class Workspace {
   async purge(id: string): Promise<void> {
     await api.purge(id);
     if (this.current?.id === id) this.close();
+    await this.refresh();
+  }
+
+  /** Takes a new sync status. When the sync brought changes, reloads the lists and, if it has
+   * no unsaved edits, the open note (edits in progress are never replaced: saving them makes a
+   * second version, which the next sync merges). */
+  async applySync(status: SyncStatus): Promise<void> {
+    const before = this.sync?.changes;
+    this.sync = status;
+    if (before === undefined || status.changes === before) return;
+    await this.refresh();
+    const n = this.current;
+    if (!n || this.save !== "saved") return;
+    const fresh = await api.note(n.id).catch(() => null);
+    if (!fresh || this.current?.id !== n.id || this.save !== "saved") return;
+    if (fresh.revision !== n.revision || fresh.conflicts.join() !== n.conflicts.join()) {
+      this.current = fresh;
+      this.draftTitle = fresh.title;
+      this.draftBody = fresh.body;
+      this.editorKey++;
+    }
+  }
+
+  /** Ends a conflict: the given title and body become the one current version of the note. */
+  async keepVersion(id: string, title: string, body: string): Promise<void> {
+    await this.flush();
+    await api.update(id, change({ base: null, title, body }));
+    if (this.current?.id === id) await this.open(id);
     await this.refresh();
   }
 

@@ -1,0 +1,136 @@
+//! Contacts and messages: thin commands over coffer-core's messages module
+//! (`coffer_core::messages`, its `app` shapes). Sending through a remote and checking inboxes
+//! reach the network, so they run off the async runtime's threads.
+
+use crate::error::{ApiError, ApiResult};
+use crate::session::Session;
+use coffer_core::Id;
+use coffer_core::messages::app::{
+    ContactDetail, InboxCheck, MyCard, Outgoing, SentMessage, ThreadMessage,
+};
+use coffer_core::messages::{Contact, ConversationSummary, MessageView};
+use std::path::PathBuf;
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+
+type S<'a> = State<'a, Session>;
+
+/// Runs `f` on the vault on a blocking thread (network work must not hold an async worker).
+async fn on_vault<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&mut coffer_core::Vault) -> coffer_core::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    tauri::async_runtime::spawn_blocking(move || app.state::<Session>().with(f))
+        .await
+        .map_err(|e| ApiError::new("app", e.to_string()))?
+}
+
+#[tauri::command]
+pub async fn my_card(s: S<'_>) -> ApiResult<MyCard> {
+    s.with(|v| v.my_card_view())
+}
+
+#[tauri::command]
+pub async fn set_display_name(s: S<'_>, name: String) -> ApiResult<MyCard> {
+    s.with(|v| v.set_display_name_view(&name))
+}
+
+#[tauri::command]
+pub async fn contacts(s: S<'_>) -> ApiResult<Vec<Contact>> {
+    s.with(|v| v.contacts())
+}
+
+#[tauri::command]
+pub async fn add_contact(s: S<'_>, card: String, name: String) -> ApiResult<Contact> {
+    s.with(|v| v.add_contact(&card, &name))
+}
+
+/// Accepts new keys for a known contact: flagged as changed until verified again.
+#[tauri::command]
+pub async fn replace_contact_keys(s: S<'_>, contact: String, card: String) -> ApiResult<Contact> {
+    s.with(|v| v.replace_contact_keys(&contact, &card))
+}
+
+#[tauri::command]
+pub async fn contact_detail(s: S<'_>, contact: String) -> ApiResult<ContactDetail> {
+    s.with(|v| v.contact_detail(&contact))
+}
+
+/// Marks a contact verified (the UI asks only after the numbers were compared).
+#[tauri::command]
+pub async fn verify_contact(s: S<'_>, contact: String) -> ApiResult<Contact> {
+    s.with(|v| v.verify_contact(&contact))
+}
+
+#[tauri::command]
+pub async fn conversations(s: S<'_>) -> ApiResult<Vec<ConversationSummary>> {
+    s.with(|v| v.conversations())
+}
+
+/// A conversation with every body rendered; marks it read.
+#[tauri::command]
+pub async fn open_conversation(s: S<'_>, conversation: Id) -> ApiResult<Vec<ThreadMessage>> {
+    s.with(|v| v.open_conversation(&conversation))
+}
+
+#[tauri::command]
+pub async fn send_message(app: AppHandle, outgoing: Outgoing) -> ApiResult<SentMessage> {
+    on_vault(app, move |v| v.send_outgoing(&outgoing)).await
+}
+
+#[tauri::command]
+pub async fn share_note(
+    app: AppHandle,
+    note: Id,
+    to: Vec<String>,
+    remote: Option<String>,
+) -> ApiResult<SentMessage> {
+    on_vault(app, move |v| {
+        v.share_note_with(&note, &to, remote.as_deref())
+    })
+    .await
+}
+
+/// Opens a pasted armored message.
+#[tauri::command]
+pub async fn open_armored(s: S<'_>, text: String) -> ApiResult<MessageView> {
+    s.with(|v| v.open_armored(&text))
+}
+
+#[tauri::command]
+pub async fn check_inbox(app: AppHandle) -> ApiResult<InboxCheck> {
+    on_vault(app, |v| v.check_inboxes()).await
+}
+
+/// Saves a received message (a shared note keeps its title and tags) as a note; its id.
+#[tauri::command]
+pub async fn save_message_as_note(s: S<'_>, message: Id) -> ApiResult<Id> {
+    s.with(|v| v.save_shared_note(&message))
+}
+
+#[tauri::command]
+pub async fn save_message_attachment(
+    s: S<'_>,
+    message: Id,
+    name: String,
+    to: PathBuf,
+) -> ApiResult<()> {
+    s.with(|v| v.save_message_attachment(&message, &name, &to))
+}
+
+/// Copies a contact card or an armored block: public or encrypted text, so not cleared later.
+/// Anything else is refused (note text goes through `copy_note`, which clears the clipboard).
+#[tauri::command]
+pub async fn copy_public_text(app: AppHandle, text: String) -> ApiResult<()> {
+    let card = coffer_core::messages::ContactCard::parse(&text).is_ok();
+    let armored = coffer_core::messages::armor::dearmor(&text).is_ok();
+    if !card && !armored {
+        return Err(ApiError::new(
+            "invalid_input",
+            "only a contact card or an armored message can be copied this way",
+        ));
+    }
+    app.clipboard()
+        .write_text(text)
+        .map_err(|e| ApiError::new("clipboard", format!("cannot copy: {e}")))
+}

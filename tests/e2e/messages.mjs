@@ -1,0 +1,240 @@
+// End-to-end test of contacts and messages in the real app: two app instances (two tauri-driver
+// sessions) on two vaults of two people. They exchange cards, see the same safety number, mark
+// each other verified; Alice sends a message and shares a note as armored text, Bob pastes them,
+// reads the message and saves the note. Hostile names and bodies (the renderer test's payloads)
+// must render inert everywhere: no script runs, no request reaches a loopback server, no element
+// or handler comes from them. Registered by run.mjs through `registerMessagesTests`.
+import {
+  startDriver, openApp, tempVault, createVault, newNote, listTitles, shot, closeApp, invoke,
+} from "./harness.mjs";
+import { armedPayloads, canaryServer } from "./hostile.mjs";
+
+/** Sets a textarea's or input's value as a paste would (one input event), for long text. */
+async function paste(b, selector, text) {
+  const el = await b.$(selector);
+  await el.waitForDisplayed();
+  await b.execute(
+    (sel, t) => {
+      const e = document.querySelector(sel);
+      e.value = t;
+      e.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    selector,
+    text,
+  );
+}
+
+async function click(b, selector) {
+  const el = await b.$(selector);
+  await el.waitForClickable({ timeout: 20000, timeoutMsg: `${selector} is not clickable` });
+  await el.click();
+}
+
+async function myCard(b) {
+  await click(b, "#view-contacts");
+  await click(b, "#my-card");
+  const t = await b.$("#my-card-text");
+  await b.waitUntil(async () => (await t.getValue()).startsWith("coffer-card1:"), { timeoutMsg: "no card shown" });
+  return t.getValue();
+}
+
+/** Adds a contact through the form; returns the safety number shown on their verify screen. */
+async function addContact(b, card, name) {
+  await click(b, "#view-contacts");
+  await click(b, "#add-contact");
+  await paste(b, "#contact-card", card);
+  await paste(b, "#contact-name", name);
+  await click(b, "#add-contact-save");
+  const sn = await b.$("#safety-number");
+  await sn.waitForDisplayed({ timeoutMsg: `no verify screen after adding ${name}` });
+  return (await sn.getText()).replace(/\s+/g, "");
+}
+
+/** Everything that could show a payload ran or became markup, in the page and in every message
+ * frame; an empty list when all is well. */
+async function problems(b, server, where) {
+  const s = await b.execute(() => {
+    const docs = [document, ...[...document.querySelectorAll("iframe")].map((f) => f.contentDocument).filter(Boolean)];
+    const all = docs.flatMap((d) => [...d.querySelectorAll("*")]);
+    return {
+      pwned: window.__pwned ?? null,
+      title: document.title,
+      url: location.href,
+      handlers: all.flatMap((e) => [...e.attributes].map((a) => `${e.tagName}[${a.name}]`)).filter((n) => /\[on/i.test(n)),
+      active: docs
+        .slice(1)
+        .flatMap((d) => [...d.body.querySelectorAll("script, iframe, object, embed, svg, style, link, meta, form, video, audio, base, input, details, marquee")])
+        .map((e) => e.tagName),
+      jsLinks: docs.flatMap((d) => [...d.querySelectorAll("a")]).map((a) => a.getAttribute("href") ?? "").filter((h) => /^\s*(javascript|vbscript|data):/i.test(h)),
+      images: [...document.querySelectorAll("img")].map((i) => i.getAttribute("src")).filter((s) => s !== "/icon.png"),
+    };
+  });
+  const out = [];
+  if (s.pwned !== null) out.push(`a payload's script ran (window.__pwned = ${s.pwned})`);
+  if (s.title !== "Coffer") out.push(`the window title changed to ${s.title}`);
+  if (!s.url.startsWith("tauri://localhost")) out.push(`the app navigated to ${s.url}`);
+  if (s.handlers.length) out.push(`event-handler attributes: ${s.handlers.slice(0, 5).join(", ")}`);
+  if (s.active.length) out.push(`active elements in a message: ${s.active.slice(0, 5).join(", ")}`);
+  if (s.jsLinks.length) out.push(`script links: ${s.jsLinks.slice(0, 3).join(", ")}`);
+  if (s.images.length) out.push(`images from payloads: ${s.images.slice(0, 3).join(", ")}`);
+  if (server.hits.length) out.push(`the loopback server was hit: ${server.hits.slice(0, 5).join(", ")}`);
+  return out.map((p) => `${where}: ${p}`);
+}
+
+export function registerMessagesTests(test, assert) {
+  test("messages: two people exchange cards, verify, send and read (hostile names and bodies inert)", async (driver) => {
+    const server = await canaryServer();
+    const payloads = armedPayloads(server.base);
+    // Names: 1 to 64 bytes, no control characters (what coffer_core accepts for a name).
+    const names = payloads.filter((p) => Buffer.byteLength(p) <= 64 && !/[\u0000-\u001f]/.test(p));
+    const [aliceShown, aliceOwn, bobShown, noteTitle] = [names[5], names[0], names[9], names[1]];
+    const driverB = await startDriver();
+    let a;
+    let b;
+    try {
+      a = await openApp(driver, tempVault());
+      await createVault(a);
+      b = await openApp(driverB, tempVault());
+      await createVault(b);
+      // The checker sees markup that came from text: an element with a handler, for a moment.
+      await a.execute(() => {
+        const d = document.createElement("div");
+        d.id = "checker-self-test";
+        d.innerHTML = '<img src="nothing.png" onerror="void 0">';
+        document.body.append(d);
+      });
+      const self = await problems(a, server, "self-test");
+      await a.execute(() => document.querySelector("#checker-self-test").remove());
+      assert(self.some((p) => p.includes("event-handler")) && self.some((p) => p.includes("images")), `the checker missed injected markup: ${self}`);
+      assert((await problems(a, server, "self-test")).length === 0, "the checker reports a clean page");
+
+      // Alice's own name in her card is hostile too: Bob sees it as "calls themselves".
+      await myCard(a);
+      await paste(a, "#display-name", aliceOwn);
+      await click(a, "#save-display-name");
+      await a.waitUntil(async () => (await (await a.$("#my-card-text")).getValue()) !== "", { timeoutMsg: "card gone" });
+      const aliceCard = await myCard(a);
+      const bobCard = await myCard(b);
+      assert(aliceCard !== bobCard, "two vaults have the same card");
+      await shot(b, "messages-my-card");
+
+      // A malformed and a truncated card: a clear error, nothing added.
+      await click(a, "#view-contacts");
+      await click(a, "#add-contact");
+      await paste(a, "#contact-card", "coffer-card1:not-base64!");
+      await paste(a, "#contact-name", "Mallory");
+      await click(a, "#add-contact-save");
+      const err = await a.$("#add-contact-error");
+      await err.waitForDisplayed({ timeoutMsg: "no error for a malformed card" });
+      const malformed = await err.getText();
+      assert(/card/i.test(malformed), `the error does not speak of the card: ${malformed}`);
+      await paste(a, "#contact-card", bobCard.slice(0, bobCard.length - 9));
+      await click(a, "#add-contact-save");
+      await a.waitUntil(async () => (await err.getText()) !== malformed || /card/i.test(await err.getText()), { timeoutMsg: "no error for a truncated card" });
+      const truncated = await err.getText();
+      assert(/card/i.test(truncated), `the error does not speak of the card: ${truncated}`);
+      const none = await invoke(a, "contacts", {});
+      assert(Array.isArray(none.ok) && none.ok.length === 0, `a bad card was added: ${JSON.stringify(none)}`);
+      await shot(a, "messages-bad-card");
+
+      // Each adds the other; both see the same safety number.
+      const snA = await addContact(a, bobCard, bobShown);
+      const snB = await addContact(b, aliceCard, aliceShown);
+      assert(/^\d{60}$/.test(snA), `Alice's safety number is not 60 digits: ${snA}`);
+      assert(snA === snB, `the safety numbers differ: ${snA} / ${snB}`);
+      assert(await (await a.$("#contact-unverified")).isDisplayed(), "a new contact is shown verified");
+      for (const x of [a, b]) {
+        await click(x, "#mark-verified");
+        await click(x, "#confirm-verified");
+        await (await x.$("#contact-verified")).waitForDisplayed({ timeoutMsg: "the verified mark is not shown" });
+      }
+      // The contact list shows the hostile names as text, with the verified mark.
+      const listed = await b.execute(() => [...document.querySelectorAll("#contact-list .cname")].map((e) => e.textContent));
+      assert(listed.length === 1 && listed[0] === aliceShown, `contact name not shown as text: ${JSON.stringify(listed)}`);
+      const bobPage = await b.execute(() => document.body.innerText);
+      assert(bobPage.includes(`They call themselves “${aliceOwn}”`), "the card's own name is not shown as text");
+      await shot(b, "messages-verified");
+
+      // Alice writes to Bob: every payload in the body, sent as armored text.
+      await click(a, "#write-to-contact");
+      const body = `Hello Bob, the keys are under the mat.\n\n${payloads.join("\n\n")}`;
+      await paste(a, "#compose-body", body);
+      await click(a, "#send-armored");
+      const out = await a.$("#armored-out");
+      await out.waitForDisplayed({ timeoutMsg: "no armored block after sending" });
+      const armored = await out.getValue();
+      assert(armored.startsWith("-----BEGIN AGE ENCRYPTED FILE-----"), `not an armored block: ${armored.slice(0, 60)}`);
+      assert(!armored.includes("keys are under the mat"), "the armored block holds the plaintext");
+      await a.waitUntil(async () => (await a.$$("#thread-messages .msg")).length === 1, { timeoutMsg: "the sent message is not in Alice's thread" });
+
+      // A damaged block is refused with a clear error, nothing stored.
+      await click(b, "#view-conversations");
+      await click(b, "#paste-armored");
+      const lines = armored.trim().split("\n");
+      lines[2] = lines[2].replace(/[A-Za-z]/, (c) => (c === "A" ? "B" : "A"));
+      await paste(b, "#armored-in", lines.join("\n"));
+      await click(b, "#open-armored");
+      const aerr = await b.$("#armored-error");
+      await aerr.waitForDisplayed({ timeoutMsg: "no error for a damaged armored block" });
+      const damaged = await aerr.getText();
+      assert(damaged.length > 10, `unclear error: ${damaged}`);
+      const noConv = await invoke(b, "conversations", {});
+      assert(noConv.ok?.length === 0, `a damaged message was stored: ${JSON.stringify(noConv)}`);
+
+      // Bob pastes the real block and reads the message, from Alice (verified).
+      await paste(b, "#armored-in", armored);
+      await click(b, "#open-armored");
+      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 1, { timeoutMsg: "Bob does not see the message" });
+      const shown = await b.execute(() => {
+        const m = document.querySelector("#thread-messages .msg");
+        return { from: m.querySelector(".meta .party").textContent, body: m.querySelector("iframe").contentDocument.body.innerText };
+      });
+      assert(shown.from.startsWith(aliceShown) && shown.from.includes("✓"), `sender not shown as the verified contact: ${shown.from}`);
+      assert(shown.body.includes("the keys are under the mat"), `body not shown: ${shown.body.slice(0, 80)}`);
+      const conv = await b.execute(() => document.querySelector("#conversation-list .who")?.textContent);
+      assert(conv?.startsWith(aliceShown), `conversation list does not name the sender as text: ${conv}`);
+      await shot(b, "messages-thread");
+      const seen = [...(await problems(b, server, "Bob's thread")), ...(await problems(a, server, "Alice's thread"))];
+      assert(seen.length === 0, seen.join("\n"));
+
+      // Pasting the same block again is a replay: refused.
+      await click(b, "#paste-armored");
+      await paste(b, "#armored-in", armored);
+      await click(b, "#open-armored");
+      await (await b.$("#armored-error")).waitForDisplayed({ timeoutMsg: "a replayed message was not refused" });
+      const replay = await (await b.$("#armored-error")).getText();
+      assert(/already/i.test(replay), `replay error unclear: ${replay}`);
+
+      // Alice shares a note (hostile title) as armored text; Bob saves it as a note.
+      await click(a, "#view-all");
+      await newNote(a, noteTitle, "Shared grocery list");
+      await a.keys(["Control", "k"]);
+      const pal = await a.$("#palette-input");
+      await pal.waitForDisplayed();
+      await pal.setValue("Share this note");
+      await a.keys("Enter");
+      await click(a, "#share-armored");
+      const sharedOut = await a.$("#share-armored-out");
+      await sharedOut.waitForDisplayed({ timeoutMsg: "no armored block for the shared note" });
+      const sharedBlock = await sharedOut.getValue();
+      await a.keys("Escape");
+      await click(b, "#view-conversations");
+      await click(b, "#paste-armored");
+      await paste(b, "#armored-in", sharedBlock);
+      await click(b, "#open-armored");
+      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 2, { timeoutMsg: "Bob does not see the shared note" });
+      const sharedTitle = await b.execute(() => [...document.querySelectorAll(".shared-title")].map((e) => e.textContent));
+      assert(sharedTitle.includes(noteTitle), `shared note title not shown as text: ${JSON.stringify(sharedTitle)}`);
+      const seen2 = await problems(b, server, "Bob's thread with a shared note");
+      assert(seen2.length === 0, seen2.join("\n"));
+      await click(b, ".save-note");
+      await b.waitUntil(async () => (await listTitles(b)).includes(noteTitle), { timeoutMsg: "the shared note was not saved as a note" });
+      assert(server.hits.length === 0, `the loopback server was hit: ${server.hits}`);
+    } finally {
+      if (a) await closeApp(a);
+      if (b) await closeApp(b);
+      driverB.stop();
+      server.close();
+    }
+  });
+}

@@ -1,0 +1,248 @@
+// End-to-end tests of sync in the real app: two app instances (two tauri-driver sessions) on
+// two vaults of one person sharing a folder remote. Device B is made by `coffer clone` (the
+// app has no clone screen yet). Registered by run.mjs through `registerSyncTests`.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import {
+  ROOT, PASS, startDriver, openApp, tempVault, createVault, unlock, newNote, listTitles, pageText,
+  shot, invoke, clickNote, closeApp, setBody, waitSaved,
+} from "./harness.mjs";
+
+const CLI = process.env.COFFER_CLI ?? path.join(ROOT, "target/debug/coffer");
+
+/** A TCP port on 127.0.0.1 where nothing listens (bound, then closed). */
+function deadPort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function cli(args, env = {}) {
+  return execFileSync(CLI, args, {
+    env: { ...process.env, COFFER_PASSPHRASE: PASS, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  }).toString();
+}
+
+async function syncText(b) {
+  return b.execute(() => document.querySelector("#sync-text")?.textContent?.trim() ?? "");
+}
+
+/** Waits until every remote of the app's vault has synced after `since` (ms). */
+async function syncedSince(b, since, what) {
+  await b.waitUntil(
+    async () => {
+      const r = await invoke(b, "remotes", {});
+      return Array.isArray(r.ok) && r.ok.length > 0 && r.ok.every((x) => (x.last_sync ?? 0) > since);
+    },
+    { timeout: 30000, timeoutMsg: `${what}: no sync after ${since} (${await syncText(b)})` },
+  );
+}
+
+async function fillRemote(b, name, url, user = "", secret = "") {
+  await (await b.$("#remote-name")).setValue(name);
+  await (await b.$("#remote-url")).setValue(url);
+  if (user || secret) {
+    await (await b.$("#remote-user")).setValue(user);
+    await (await b.$("#remote-secret")).setValue(secret);
+  }
+}
+
+/** "Test and add" must fail with a message containing `expected`; nothing is saved. */
+async function addFails(b, name, url, expected, user = "", secret = "") {
+  await fillRemote(b, name, url, user, secret);
+  await (await b.$("#add-remote")).click();
+  const err = await b.$("#remote-error");
+  await err.waitForDisplayed({ timeout: 45000, timeoutMsg: `no error for ${url}` });
+  await b.waitUntil(async () => (await err.getText()).includes(expected), {
+    timeout: 45000,
+    timeoutMsg: `error for ${url} does not say "${expected}": ${await err.getText()}`,
+  });
+  const listed = await invoke(b, "remotes", {});
+  if (listed.ok?.length !== 0) throw new Error(`a failed remote was saved: ${JSON.stringify(listed)}`);
+}
+
+async function noteText(b, title) {
+  await clickNote(b, title);
+  await (await b.$(".cm-content")).waitForDisplayed();
+  return (await b.$(".cm-content")).getText();
+}
+
+export function registerSyncTests(test, assert) {
+  test("sync: two app instances share a remote (notes, edits, conflict, alarm)", async (driver) => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-sync-"));
+    const remote = path.join(tmp, "remote");
+    const vaultA = tempVault();
+    const vaultB = tempVault();
+    const driverB = await startDriver();
+    let a;
+    let b;
+    try {
+      a = await openApp(driver, vaultA);
+      await createVault(a);
+      await newNote(a, "Trip to Lisbon", "Flight at 9:40.");
+      assert((await syncText(a)) === "Sync is off", `sync status without a remote: ${await syncText(a)}`);
+
+      // Settings, Sync: a remote is tested before it is saved, with specific errors.
+      await (await a.$("#open-settings")).click();
+      await (await a.$("#sync-settings")).waitForDisplayed();
+      await addFails(a, "home", "ftp://example.org/notes", "unknown scheme");
+      const port = await deadPort();
+      await addFails(a, "home", `s3://coffer/notes?endpoint=http://127.0.0.1:${port}`, "cannot be reached",
+        "AKIDEXAMPLE", "not-a-real-secret");
+      // A place that holds another vault is refused.
+      const other = path.join(tmp, "other-vault");
+      const otherRemote = path.join(tmp, "other-remote");
+      cli(["--vault", other, "init"]);
+      cli(["--vault", other, "remote", "add", "r", otherRemote]);
+      cli(["--vault", other, "sync"]);
+      await addFails(a, "home", otherRemote, "holds another vault");
+      await (await a.$("#no-remotes")).waitForDisplayed();
+
+      await fillRemote(a, "home", remote);
+      await (await a.$("#test-remote")).click();
+      await waitText(a, "#remote-ok", "Connected. It is empty");
+      const beforeAdd = Date.now();
+      await (await a.$("#add-remote")).click();
+      await (await a.$('#remote-list li[data-remote="home"]')).waitForDisplayed({ timeout: 30000 });
+      // The secret-free listing is all the UI ever gets back.
+      await syncedSince(a, beforeAdd, "A's first sync");
+      await shot(a, "sync-settings");
+      await (await a.$("#close-settings")).click();
+      await a.waitUntil(async () => (await syncText(a)).startsWith("Synced"), {
+        timeoutMsg: `A's status: ${await syncText(a)}`,
+      });
+
+      // Device B: a clone of the remote, opened in a second app instance.
+      cli(["clone", remote, vaultB]);
+      b = await openApp(driverB, vaultB);
+      await unlock(b);
+      await b.waitUntil(async () => (await listTitles(b)).includes("Trip to Lisbon"), {
+        timeout: 30000,
+        timeoutMsg: "B does not show A's note after clone",
+      });
+
+      // A note written in A appears in B after a sync (A syncs by itself after the change;
+      // B syncs when its status line is clicked).
+      const beforeNote = Date.now();
+      await newNote(a, "Packing list", "passport");
+      await syncedSince(a, beforeNote, "A's sync after a new note");
+      await (await b.$("#sync-status")).click();
+      await b.waitUntil(async () => (await listTitles(b)).includes("Packing list"), {
+        timeout: 30000,
+        timeoutMsg: `B never showed A's new note (${await syncText(b)})`,
+      });
+
+      // An edit in B comes back to A ("Sync now" from A's command palette).
+      const beforeEdit = Date.now();
+      await clickNote(b, "Packing list");
+      const cm = await b.$(".cm-content");
+      await cm.click();
+      await b.keys("End");
+      await cm.addValue(" and sunscreen");
+      await waitSaved(b);
+      await syncedSince(b, beforeEdit, "B's sync after an edit");
+      await a.keys(["Control", "k"]);
+      await (await a.$("#palette-input")).setValue("Sync now");
+      await a.keys("Enter");
+      await a.waitUntil(async () => (await noteText(a, "Packing list")).includes("passport and sunscreen"), {
+        timeout: 30000,
+        timeoutMsg: "A never showed B's edit",
+      });
+
+      // The device list: both devices, this one marked.
+      await (await a.$("#open-settings")).click();
+      const devices = await a.$("#device-list");
+      await devices.waitForDisplayed();
+      await a.waitUntil(async () => (await a.$$("#device-list tbody tr")).length === 2, {
+        timeoutMsg: "the device list does not show two devices",
+      });
+      assert((await (await a.$('#device-list tr[data-this="true"]')).getText()).includes("this device"),
+        "this device is not marked");
+      await (await a.$("#close-settings")).click();
+
+      // A conflict: both change the same line before syncing. Both versions are kept and shown.
+      for (const x of [a, b]) {
+        const r = await invoke(x, "set_sync_settings", { settings: { auto_sync: false, interval_minutes: 60 } });
+        assert(!r.err, `set_sync_settings: ${JSON.stringify(r)}`);
+      }
+      await clickNote(a, "Packing list");
+      await setBody(a, "Packing list", "passport, sunscreen and a hat");
+      await clickNote(b, "Packing list");
+      await setBody(b, "Packing list", "passport, sunscreen and a towel");
+      const beforeConflict = Date.now();
+      await (await a.$("#sync-status")).click();
+      await syncedSince(a, beforeConflict, "A's sync before the conflict");
+      await (await b.$("#sync-status")).click();
+      const banner = await b.$("#sync-conflict-banner");
+      await banner.waitForDisplayed({ timeout: 30000, timeoutMsg: "no conflict shown in B" });
+      assert((await banner.getText()).includes("Packing list"), `conflict banner: ${await banner.getText()}`);
+      await (await b.$("#sync-conflict-banner button.link")).click();
+      const versions = await b.$("#conflict-versions");
+      await versions.waitForDisplayed();
+      await b.waitUntil(async () => {
+        const t = await versions.getText();
+        return t.includes("a hat") && t.includes("a towel");
+      }, { timeoutMsg: "both versions are not shown" });
+      await shot(b, "sync-conflict");
+      // B keeps A's version (the hat).
+      await (await b.$('//section[contains(@class,"version")][.//pre[contains(., "a hat")]]//button')).click();
+      await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("a hat"), {
+        timeoutMsg: "the kept version is not shown",
+      });
+      const beforeResolve = Date.now();
+      await (await b.$("#sync-status")).click();
+      await syncedSince(b, beforeResolve, "B's sync after resolving");
+      await b.waitUntil(async () => !(await (await b.$("#sync-conflict-banner")).isExisting()), {
+        timeoutMsg: "the conflict banner stays after resolving",
+      });
+
+      // An alarm: the remote rolls back B's last change. A notices, says so, changes nothing.
+      await (await a.$("#sync-status")).click();
+      await a.waitUntil(async () => (await noteText(a, "Packing list")).includes("a hat"), {
+        timeout: 30000,
+        timeoutMsg: "A never got the resolution",
+      });
+      const devB = readFileSync(path.join(vaultB, "local", "device"), "utf8").trim();
+      const logB = path.join(remote, "log", devB);
+      const last = readdirSync(logB).sort().at(-1);
+      rmSync(path.join(logB, last));
+      await (await a.$("#sync-status")).click();
+      const alarm = await a.$("#sync-alarm-banner");
+      await alarm.waitForDisplayed({ timeout: 30000, timeoutMsg: "no alarm after a rollback" });
+      await (await a.$("#show-alarms")).click();
+      const list = await a.$("#alarm-list");
+      await list.waitForDisplayed();
+      assert((await list.getText()).includes("went back to an older state"), `alarms: ${await list.getText()}`);
+      await shot(a, "sync-alarm");
+      await (await a.$("#alarms-understood")).click();
+      await a.waitUntil(async () => !(await (await a.$("#sync-alarm-banner")).isExisting()), {
+        timeoutMsg: "the alarm banner stays after it was read",
+      });
+      // Nothing local was lost.
+      assert((await noteText(a, "Packing list")).includes("a hat"), "A lost the note after the rollback");
+      assert((await pageText(a)).includes("Trip to Lisbon"), "A lost a note after the rollback");
+    } finally {
+      if (a) await closeApp(a);
+      if (b) await closeApp(b);
+      driverB.stop();
+    }
+  });
+}
+
+/** Waits until `selector` shows text containing `text`. */
+async function waitText(b, selector, text) {
+  const el = await b.$(selector);
+  await el.waitForDisplayed({ timeout: 30000, timeoutMsg: `${selector} never shown` });
+  await b.waitUntil(async () => (await el.getText()).includes(text), {
+    timeout: 30000,
+    timeoutMsg: `${selector} does not say "${text}": ${await el.getText()}`,
+  });
+}

@@ -1,0 +1,119 @@
+// Contacts and conversations while the vault is unlocked. One Messages object exists per unlock
+// (App drops it on lock with the workspace), so no message text outlives the keys in Rust.
+import { call } from "./api";
+import type {
+  Contact,
+  ContactDetail,
+  ConversationSummary,
+  InboxCheck,
+  MessageView,
+  MyCard,
+  Outgoing,
+  RemoteInfo,
+  SentMessage,
+  SyncSettings,
+  ThreadMessage,
+} from "../generated/api";
+
+export const messagesApi = {
+  myCard: () => call<MyCard>("my_card"),
+  setDisplayName: (name: string) => call<MyCard>("set_display_name", { name }),
+  contacts: () => call<Contact[]>("contacts"),
+  addContact: (card: string, name: string) => call<Contact>("add_contact", { card, name }),
+  replaceContactKeys: (contact: string, card: string) => call<Contact>("replace_contact_keys", { contact, card }),
+  contactDetail: (contact: string) => call<ContactDetail>("contact_detail", { contact }),
+  verifyContact: (contact: string) => call<Contact>("verify_contact", { contact }),
+  conversations: () => call<ConversationSummary[]>("conversations"),
+  openConversation: (conversation: string) => call<ThreadMessage[]>("open_conversation", { conversation }),
+  send: (outgoing: Outgoing) => call<SentMessage>("send_message", { outgoing }),
+  shareNote: (note: string, to: string[], remote: string | null) =>
+    call<SentMessage>("share_note", { note, to, remote }),
+  openArmored: (text: string) => call<MessageView>("open_armored", { text }),
+  checkInbox: () => call<InboxCheck>("check_inbox"),
+  saveAsNote: (message: string) => call<string>("save_message_as_note", { message }),
+  saveAttachment: (message: string, name: string, to: string) =>
+    call<void>("save_message_attachment", { message, name, to }),
+  copyPublicText: (text: string) => call<void>("copy_public_text", { text }),
+  remotes: () => call<RemoteInfo[]>("remotes"),
+  syncSettings: () => call<SyncSettings>("get_sync_settings"),
+};
+
+export type Tab = "conversations" | "contacts";
+
+/** What the right-hand side of the messages section shows. */
+export type Pane =
+  | { kind: "none" }
+  | { kind: "thread"; id: string }
+  | { kind: "new-message"; to: string }
+  | { kind: "contact"; id: string }
+  | { kind: "my-card" }
+  | { kind: "add-contact" }
+  | { kind: "paste-armored" };
+
+export class Messages {
+  contacts = $state<Contact[]>([]);
+  conversations = $state<ConversationSummary[]>([]);
+  remotes = $state<string[]>([]);
+  pane = $state<Pane>({ kind: "none" });
+  /** The last inbox check: when, and what it said (for the status line). */
+  checking = $state(false);
+  lastCheck = $state<number | null>(null);
+  checkNote = $state("");
+  unread = $derived(this.conversations.reduce((n, c) => n + c.unread, 0));
+
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  async refresh(): Promise<void> {
+    const [contacts, conversations, remotes] = await Promise.all([
+      messagesApi.contacts(),
+      messagesApi.conversations(),
+      messagesApi.remotes(),
+    ]);
+    this.contacts = contacts;
+    this.conversations = conversations;
+    this.remotes = remotes.map((r) => r.name);
+  }
+
+  /** Fetches new messages from every shared remote's inbox. */
+  async checkInbox(): Promise<InboxCheck | null> {
+    if (this.checking) return null;
+    this.checking = true;
+    try {
+      const r = await messagesApi.checkInbox();
+      this.lastCheck = Date.now();
+      const parts: string[] = [];
+      if (!r.remotes.length) parts.push("No shared remote: messages arrive only as pasted armored text.");
+      else {
+        const n = r.report.received.length;
+        parts.push(n ? `${n} new message${n > 1 ? "s" : ""}.` : "No new messages.");
+      }
+      if (r.report.held.length) parts.push(`${r.report.held.length} from unknown or changed keys held back (add the sender to read them).`);
+      if (r.report.rejected.length) parts.push(`${r.report.rejected.length} refused: ${r.report.rejected[0].message}.`);
+      for (const f of r.failures) parts.push(`${f.remote}: ${f.message}`);
+      this.checkNote = parts.join(" ");
+      await this.refresh();
+      return r;
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Checks the inbox every sync interval while a remote is set up and automatic sync is on. */
+  async startTimer(onError: (e: unknown) => void): Promise<void> {
+    this.stopTimer();
+    const s = await messagesApi.syncSettings();
+    if (!s.auto_sync) return;
+    this.timer = setInterval(() => {
+      if (this.remotes.length) this.checkInbox().catch(onError);
+    }, s.interval_minutes * 60_000);
+  }
+
+  stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  contactById(id: string): Contact | undefined {
+    return this.contacts.find((c) => c.id === id);
+  }
+}
