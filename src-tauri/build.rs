@@ -47,6 +47,22 @@ const COMMANDS: &[&str] = &[
     "devices",
     "get_sync_settings",
     "set_sync_settings",
+    "my_card",
+    "set_display_name",
+    "contacts",
+    "add_contact",
+    "replace_contact_keys",
+    "contact_detail",
+    "verify_contact",
+    "conversations",
+    "open_conversation",
+    "send_message",
+    "share_note",
+    "open_armored",
+    "check_inbox",
+    "save_message_as_note",
+    "save_message_attachment",
+    "copy_public_text",
 ];
 
 fn main() {

@@ -14,6 +14,7 @@ mod clipboard;
 mod commands;
 pub mod error;
 mod links;
+mod messages;
 mod session;
 mod settings;
 mod sync;
@@ -29,11 +30,11 @@ pub struct Options {
     pub vault: Option<PathBuf>,
     /// Auto-lock after this many seconds idle, instead of the setting (for tests).
     pub autolock_seconds: Option<u64>,
-}
     /// Clear copied note text from the clipboard after this many seconds instead of 30.
     pub clipboard_seconds: Option<u64>,
     /// Print the version and exit (`--version`).
     pub version: bool,
+}
 
 /// Parses `--vault DIR`, `--vault=DIR`, `--autolock-seconds N` and `--clipboard-seconds N`;
 /// unknown arguments are an error.
@@ -52,8 +53,8 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
                 .ok_or_else(|| format!("{key} needs a value"))
         };
         match key.as_str() {
-            "--vault" => o.vault = Some(PathBuf::from(value()?)),
             "--version" | "-V" => o.version = true,
+            "--vault" => o.vault = Some(PathBuf::from(value()?)),
             "--autolock-seconds" => {
                 let v = value()?;
                 o.autolock_seconds = Some(
@@ -61,7 +62,6 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
                         .map_err(|_| format!("--autolock-seconds: {v:?} is not a number"))?,
                 );
             }
-            _ => {
             "--clipboard-seconds" => {
                 let v = value()?;
                 o.clipboard_seconds = Some(
@@ -69,6 +69,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
                         .map_err(|_| format!("--clipboard-seconds: {v:?} is not a number"))?,
                 );
             }
+            _ => {
                 return Err(format!(
                     "unknown argument {a:?}; usage: coffer-app [--vault DIR] [--version]"
                 ));
@@ -96,11 +97,11 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    let dir = opts.vault.unwrap_or_else(coffer_core::default_vault_dir);
     if opts.version {
         println!("coffer-app {}", env!("CARGO_PKG_VERSION"));
         return;
     }
+    let dir = opts.vault.unwrap_or_else(coffer_core::default_vault_dir);
     let autolock = opts
         .autolock_seconds
         .or_else(|| {
@@ -109,7 +110,6 @@ pub fn run() {
                 .and_then(|s| s.parse().ok())
         })
         .map(Duration::from_secs);
-
     let clipboard = opts
         .clipboard_seconds
         .or_else(|| {
@@ -119,6 +119,7 @@ pub fn run() {
         })
         .map(|s| clipboard::ClearAfter(Duration::from_secs(s)))
         .unwrap_or_default();
+
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -180,6 +181,22 @@ pub fn run() {
             sync::devices,
             sync::get_sync_settings,
             sync::set_sync_settings,
+            messages::my_card,
+            messages::set_display_name,
+            messages::contacts,
+            messages::add_contact,
+            messages::replace_contact_keys,
+            messages::contact_detail,
+            messages::verify_contact,
+            messages::conversations,
+            messages::open_conversation,
+            messages::send_message,
+            messages::share_note,
+            messages::open_armored,
+            messages::check_inbox,
+            messages::save_message_as_note,
+            messages::save_message_attachment,
+            messages::copy_public_text,
         ])
         .build(tauri::generate_context!())
         .unwrap_or_else(|e| {
@@ -207,6 +224,10 @@ mod tests {
         let o = args(&["--vault", "/tmp/v", "--autolock-seconds=3"]).expect("valid");
         assert_eq!(o.vault, Some(PathBuf::from("/tmp/v")));
         assert_eq!(o.autolock_seconds, Some(3));
+        assert!(args(&["--version"]).expect("valid").version);
+        let o = args(&["--clipboard-seconds", "5"]).expect("valid");
+        assert_eq!(o.clipboard_seconds, Some(5));
+        assert!(args(&["--clipboard-seconds=x"]).is_err_and(|e| e.contains("not a number")));
         assert_eq!(
             args(&["--vault=/x"]).expect("valid").vault,
             Some(PathBuf::from("/x"))
@@ -222,10 +243,6 @@ mod tests {
         assert!(ok("tauri://localhost/index.html"));
         assert!(ok("about:srcdoc"));
         assert!(!ok("https://example.com/"));
-        assert!(args(&["--version"]).expect("valid").version);
-        let o = args(&["--clipboard-seconds", "5"]).expect("valid");
-        assert_eq!(o.clipboard_seconds, Some(5));
-        assert!(args(&["--clipboard-seconds=x"]).is_err_and(|e| e.contains("not a number")));
         assert!(!ok("http://127.0.0.1:8080/"));
         assert!(!ok("file:///etc/passwd"));
         assert!(!ok("javascript:alert(1)"));

@@ -10,6 +10,7 @@ import {
   pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS,
 } from "./harness.mjs";
 import { registerSyncTests } from "./sync.mjs";
+import { registerMessagesTests } from "./messages.mjs";
 import { hostileTests } from "./hostile.mjs";
 import { secretTests } from "./secrets.mjs";
 
@@ -476,6 +477,7 @@ secretTests(test, assert);
 hostileTests(test, assert);
 
 registerSyncTests(test, assert);
+registerMessagesTests(test, assert);
 
 const only = process.env.E2E_ONLY;
 const driver = await startDriver();

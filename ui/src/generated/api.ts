@@ -246,3 +246,201 @@ auto_sync: boolean,
 interval_minutes: number, };
 
 export type AlarmView = { alarm: Alarm, notes: Array<NoteRef>, new: boolean, };
+
+export type Contact = { 
+/**
+ * Stable local id of the contact.
+ */
+id: string, 
+/**
+ * The name this user gave the contact.
+ */
+name: string, 
+/**
+ * The name inside the contact's card (what they call themselves; not checked by anyone).
+ */
+card_name: string, 
+/**
+ * Their current contact card.
+ */
+card: string, 
+/**
+ * A short hex fingerprint of their keys.
+ */
+fingerprint: string, 
+/**
+ * The safety number was compared and confirmed (reset when the keys change).
+ */
+verified: boolean, 
+/**
+ * Their keys were replaced after they were first added, and the new ones are not verified
+ * yet: show a loud warning.
+ */
+key_changed: boolean, 
+/**
+ * Cards this contact had before a key change, oldest first (kept on record).
+ */
+previous_cards: Array<string>, added: number, updated: number, };
+
+export type Party = { "status": "me" } | { "status": "contact", id: string, name: string, verified: boolean, } | { "status": "previous-key", id: string, name: string, } | { "status": "unknown", claimed: string, fingerprint: string, };
+
+export type SharedNote = { title: string, tags: Array<string>, };
+
+export type AttachmentInfo = { name: string, size: number, };
+
+export type MessageView = { 
+/**
+ * The message id (chosen and signed by the sender).
+ */
+id: string, conversation: string, from: Party, 
+/**
+ * The other recipients (everyone but the sender).
+ */
+to: Array<Party>, 
+/**
+ * Sent by this vault's owner.
+ */
+outgoing: boolean, 
+/**
+ * The sender's time (signed), milliseconds since the epoch.
+ */
+time: number, 
+/**
+ * When this vault stored it.
+ */
+received: number, body: string, 
+/**
+ * Set when the message shares a note (save it with `save_shared_note`).
+ */
+note: SharedNote | null, attachments: Array<AttachmentInfo>, 
+/**
+ * The message names a previous message this vault does not have (one was lost or held
+ * back on the way).
+ */
+missing_previous: boolean, 
+/**
+ * How it came: "remote:NAME", "armor", or "sent".
+ */
+carrier: string, };
+
+export type ConversationSummary = { id: string, 
+/**
+ * Everyone taking part except this vault's owner.
+ */
+with: Array<Party>, messages: number, unread: number, last_time: number, 
+/**
+ * The start of the last message's body.
+ */
+last_excerpt: string, };
+
+export type Rejected = { 
+/**
+ * The inbox file it came from.
+ */
+key: string, 
+/**
+ * The stable error code (`bad_signature`, `not_a_recipient`, ...).
+ */
+code: string, message: string, };
+
+export type Held = { key: string, 
+/**
+ * `unknown_sender` or `contact_key_changed`.
+ */
+code: string, message: string, 
+/**
+ * The sender's card as the message carries it (add it to accept their messages).
+ */
+sender_card: string, from: Party, };
+
+export type ReceiveReport = { 
+/**
+ * Messages accepted and stored, oldest first.
+ */
+received: Array<MessageView>, 
+/**
+ * Messages from unknown or changed keys (not stored; they stay in the inbox).
+ */
+held: Array<Held>, 
+/**
+ * Messages refused (each with a clear reason) and removed from the inbox.
+ */
+rejected: Array<Rejected>, 
+/**
+ * Copies of messages already stored (duplicates, replays), removed from the inbox.
+ */
+duplicates: number, };
+
+export type SafetyNumber = { 
+/**
+ * 60 decimal digits.
+ */
+digits: string, 
+/**
+ * The same digits in 12 groups of 5, as shown.
+ */
+groups: Array<string>, };
+
+export type QrImage = { 
+/**
+ * The side of the square in modules, quiet zone included (the `viewBox` is `0 0 size size`).
+ */
+size: number, 
+/**
+ * The dark modules as path data: only `M`, `h`, `v`, `z`, digits and spaces.
+ */
+path: string, };
+
+export type MyCard = { 
+/**
+ * The card text (`coffer-card1:...`).
+ */
+card: string, 
+/**
+ * The display name inside it.
+ */
+name: string, fingerprint: string, qr: QrImage, };
+
+export type ContactDetail = { contact: Contact, 
+/**
+ * Both sides see the same number: compare it in person or on a call.
+ */
+safety: SafetyNumber, 
+/**
+ * The QR code of the contact's card as this vault has it (to compare with theirs).
+ */
+qr: QrImage, };
+
+export type ThreadMessage = { message: MessageView, html: string, };
+
+export type Outgoing = { 
+/**
+ * Contact names (or ids).
+ */
+to: Array<string>, body: string, 
+/**
+ * Files to attach, by path (small: together at most 1 MiB).
+ */
+attachments: Array<string>, 
+/**
+ * Continue this conversation (its id); by default the latest with these recipients.
+ */
+conversation: string | null, 
+/**
+ * Deliver through this shared remote; `None`: return an armored block instead.
+ */
+remote: string | null, };
+
+export type SentMessage = { message: MessageView, armored: string | null, };
+
+export type InboxFailure = { remote: string, code: string, message: string, };
+
+export type InboxCheck = { 
+/**
+ * The remotes checked (none: no remote is set up, only armored messages can arrive).
+ */
+remotes: Array<string>, 
+/**
+ * What came in, all remotes together.
+ */
+report: ReceiveReport, failures: Array<InboxFailure>, };

@@ -36,6 +36,7 @@
 //! # let _ = number; Ok(()) }
 //! ```
 
+pub mod app;
 pub mod armor;
 pub mod card;
 pub mod envelope;
