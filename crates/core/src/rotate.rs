@@ -120,6 +120,8 @@ impl Vault {
             let ct = crypto::encrypt(&[&new_keys.vault_recipient()], &plain)?;
             let _ = fs::remove_dir_all(self.layout.log_dir(&device));
             fsutil::write_atomic(&self.layout.log_entry(&device, 1), &ct)?;
+            // Sync's local files (remotes, marks) follow the keys.
+            crate::sync::rekey_local_files(self, &new_keys)?;
             // The commit point: identity.age now holds the new keys.
             let identity = new_keys.to_identity_file(&self.config.vault);
             let old =

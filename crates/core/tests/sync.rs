@@ -4,263 +4,16 @@
 //! COFFER_TEST_WEBDAV_URL are set. A server that cannot start fails the tests; none is skipped.
 #![allow(clippy::unwrap_used)]
 
+mod sync_support;
+
 use coffer_core::crypto;
 use coffer_core::keys::Keys;
 use coffer_core::log::{LogEntry, entry_file_name};
 use coffer_core::secrecy::SecretString;
-use coffer_core::sync::{AlarmKind, Credentials, Remote, StoreRemote, SyncOptions, SyncReport};
-use coffer_core::{Id, InitOptions, NewNote, NoteChange, NoteFilter, Vault};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-
-// ---------- servers ----------
-
-struct Servers {
-    s3_endpoint: String,
-    s3_bucket: String,
-    key: String,
-    secret: String,
-    webdav: String,
-    webdav_root: Option<PathBuf>,
-    /// Held so the script's standard input stays open while tests run.
-    _child: Option<Mutex<(Child, ChildStdin)>>,
-}
-
-fn servers() -> &'static Servers {
-    static S: OnceLock<Servers> = OnceLock::new();
-    S.get_or_init(start_servers)
-}
-
-fn start_servers() -> Servers {
-    let from_env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    if let (Some(endpoint), Some(webdav)) = (
-        from_env("COFFER_TEST_S3_ENDPOINT"),
-        from_env("COFFER_TEST_WEBDAV_URL"),
-    ) {
-        return Servers {
-            s3_endpoint: endpoint,
-            s3_bucket: from_env("COFFER_TEST_S3_BUCKET").unwrap_or_else(|| "coffer".into()),
-            key: from_env("AWS_ACCESS_KEY_ID").expect("AWS_ACCESS_KEY_ID for the S3 server"),
-            secret: from_env("AWS_SECRET_ACCESS_KEY")
-                .expect("AWS_SECRET_ACCESS_KEY for the S3 server"),
-            webdav,
-            webdav_root: from_env("COFFER_TEST_WEBDAV_ROOT").map(PathBuf::from),
-            _child: None,
-        };
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sync-servers");
-    let mut child = Command::new(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-    let stdin = child.stdin.take().unwrap();
-    let mut env = std::collections::HashMap::new();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    loop {
-        match lines.next() {
-            Some(Ok(line)) if line == "READY" => break,
-            Some(Ok(line)) => {
-                if let Some((k, v)) = line.split_once('=') {
-                    env.insert(k.to_string(), v.to_string());
-                }
-            }
-            _ => {
-                let status = child.wait().unwrap();
-                panic!(
-                    "scripts/sync-servers could not start the S3 and WebDAV servers ({status}); see its messages above"
-                );
-            }
-        }
-    }
-    let get = |k: &str| {
-        env.get(k)
-            .cloned()
-            .unwrap_or_else(|| panic!("scripts/sync-servers printed no {k}"))
-    };
-    Servers {
-        s3_endpoint: get("COFFER_TEST_S3_ENDPOINT"),
-        s3_bucket: get("COFFER_TEST_S3_BUCKET"),
-        key: get("AWS_ACCESS_KEY_ID"),
-        secret: get("AWS_SECRET_ACCESS_KEY"),
-        webdav: get("COFFER_TEST_WEBDAV_URL"),
-        webdav_root: Some(PathBuf::from(get("COFFER_TEST_WEBDAV_ROOT"))),
-        _child: Some(Mutex::new((child, stdin))),
-    }
-}
-
-fn creds() -> Credentials {
-    let s = servers();
-    Credentials {
-        access_key_id: s.key.clone(),
-        secret_access_key: SecretString::from(s.secret.clone()),
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Folder,
-    S3,
-    Webdav,
-}
-
-/// A fresh, empty remote of one kind: its URL (and for the folder, the temp dir holding it).
-struct TestRemote {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    folder: Option<PathBuf>,
-}
-
-fn fresh_remote(kind: Backend) -> TestRemote {
-    let tag = Id::random().to_string();
-    match kind {
-        Backend::Folder => {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("remote");
-            TestRemote {
-                url: path.display().to_string(),
-                folder: Some(path),
-                _dir: Some(dir),
-            }
-        }
-        Backend::S3 => {
-            let s = servers();
-            TestRemote {
-                url: format!(
-                    "s3://{}/{tag}?endpoint={}&region=us-east-1",
-                    s.s3_bucket, s.s3_endpoint
-                ),
-                folder: None,
-                _dir: None,
-            }
-        }
-        Backend::Webdav => {
-            let s = servers();
-            TestRemote {
-                url: format!("{}{tag}/", s.webdav),
-                folder: s.webdav_root.as_ref().map(|r| r.join(&tag)),
-                _dir: None,
-            }
-        }
-    }
-}
-
-impl TestRemote {
-    /// A client to the same remote that acts as the attacker (direct API access).
-    fn attacker(&self) -> StoreRemote {
-        StoreRemote::open(&self.url, Some(&creds())).unwrap()
-    }
-}
-
-// ---------- vault helpers ----------
-
-fn pass() -> SecretString {
-    SecretString::from("sync test passphrase".to_string())
-}
-
-struct Device {
-    _dir: tempfile::TempDir,
-    v: Vault,
-    /// The remote's name in this vault ("r", or "origin" for a clone).
-    remote: &'static str,
-}
-
-fn first_device(remote: &TestRemote) -> Device {
-    let dir = tempfile::tempdir().unwrap();
-    let mut v = Vault::init(
-        &dir.path().join("v"),
-        &pass(),
-        &InitOptions { work_factor: 10 },
-    )
-    .unwrap();
-    v.add_remote("r", &remote.url, Some(creds())).unwrap();
-    Device {
-        _dir: dir,
-        v,
-        remote: "r",
-    }
-}
-
-fn clone_device(remote: &TestRemote) -> Device {
-    let dir = tempfile::tempdir().unwrap();
-    let (v, report) = Vault::clone_from(
-        &remote.url,
-        &dir.path().join("v"),
-        &pass(),
-        Some(creds()),
-        &mut |_| {},
-    )
-    .unwrap();
-    assert!(report.alarms.is_empty(), "{:?}", report.alarms);
-    Device {
-        _dir: dir,
-        v,
-        remote: "origin",
-    }
-}
-
-impl Device {
-    fn sync(&mut self) -> SyncReport {
-        self.sync_opts(&SyncOptions::default())
-    }
-
-    fn sync_opts(&mut self, opts: &SyncOptions) -> SyncReport {
-        self.v
-            .sync(Some(self.remote), opts, &mut |_| {})
-            .unwrap_or_else(|e| panic!("sync failed: {e}"))
-    }
-
-    fn create(&mut self, title: &str, body: &str) -> Id {
-        self.v
-            .create(NewNote {
-                title: title.into(),
-                body: body.into(),
-                ..Default::default()
-            })
-            .unwrap()
-    }
-
-    fn set_body(&mut self, id: &Id, body: &str) -> Id {
-        self.v
-            .update(
-                id,
-                NoteChange {
-                    body: Some(body.into()),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-    }
-
-    fn body(&self, id: &Id) -> String {
-        self.v.note(id).unwrap().body
-    }
-
-    /// Everything visible, for comparing devices: (id, title, body, trashed, conflicts).
-    fn view(&self) -> Vec<(Id, String, String, bool, usize)> {
-        let mut out = Vec::new();
-        for trash in [false, true] {
-            for s in self.v.list(&NoteFilter {
-                trash,
-                ..Default::default()
-            }) {
-                let n = self.v.note(&s.id).unwrap();
-                out.push((n.id, n.title, n.body, n.trashed, n.conflicts.len()));
-            }
-        }
-        out.sort();
-        out
-    }
-}
-
-fn kinds(report: &SyncReport) -> Vec<AlarmKind> {
-    report.alarms.iter().map(|a| a.kind).collect()
-}
+use coffer_core::sync::{AlarmKind, Remote, StoreRemote, SyncOptions};
+use coffer_core::{Id, NewNote, NoteFilter, Vault};
+use std::path::Path;
+use sync_support::*;
 
 // ---------- devices syncing ----------
 
@@ -553,6 +306,157 @@ fn attacks_on_an_s3_remote_are_caught() {
     attacks(Backend::S3);
 }
 
+/// Objects the remote dropped: an audit reports them and uploads again those this vault holds,
+/// this device's own and another device's alike; a device without them raises the alarm.
+fn dropped_objects(kind: Backend) {
+    let (_r, mut a, mut b, evil) = attacked(kind);
+    // A's own object, dropped: A's audit uploads it again.
+    let mine = a.create("mine", "from a");
+    a.sync();
+    let rev = a.v.note(&mine).unwrap().revision;
+    evil.delete(&object_key(&rev)).unwrap();
+    let r = a.sync_opts(&SyncOptions { audit: true });
+    assert_eq!(kinds(&r), vec![AlarmKind::DroppedObject], "{r:?}");
+    assert!(r.alarms[0].message.contains("uploaded again"), "{r:?}");
+    assert!(evil.get(&object_key(&rev)).unwrap().is_some());
+    let r = b.sync();
+    assert!(r.alarms.is_empty(), "{r:?}");
+    assert_eq!(b.body(&mine), "from a");
+
+    // B's object, dropped before A got it: A raises the alarm and waits; B's audit heals it.
+    let theirs = b.create("theirs", "from b");
+    b.sync();
+    let rev = b.v.note(&theirs).unwrap().revision;
+    evil.delete(&object_key(&rev)).unwrap();
+    let r = a.sync();
+    assert_eq!(kinds(&r), vec![AlarmKind::DroppedObject], "{r:?}");
+    let r = a.sync_opts(&SyncOptions { audit: true });
+    assert!(
+        r.alarms
+            .iter()
+            .all(|x| x.kind == AlarmKind::DroppedObject && !x.message.contains("uploaded again")),
+        "A does not hold it: {r:?}"
+    );
+    let r = b.sync_opts(&SyncOptions { audit: true });
+    assert_eq!(kinds(&r), vec![AlarmKind::DroppedObject], "{r:?}");
+    let r = a.sync();
+    assert!(r.alarms.is_empty(), "{r:?}");
+    assert_eq!(a.body(&theirs), "from b");
+
+    // B's object dropped after A took it: A's audit reports it and uploads A's copy.
+    let rev = b.v.note(&theirs).unwrap().revision;
+    evil.delete(&object_key(&rev)).unwrap();
+    let r = a.sync_opts(&SyncOptions { audit: true });
+    assert_eq!(kinds(&r), vec![AlarmKind::DroppedObject], "{r:?}");
+    assert!(r.alarms[0].message.contains("device"), "{r:?}");
+    assert!(evil.get(&object_key(&rev)).unwrap().is_some());
+    let c = clone_device(&_r);
+    assert_eq!(c.view(), a.view());
+    // Kept for `coffer verify`, until dismissed.
+    assert!(!a.v.sync_alarms().unwrap().is_empty());
+    assert!(a.v.dismiss_sync_alarms().unwrap() > 0);
+    assert!(a.v.sync_alarms().unwrap().is_empty());
+}
+
+#[test]
+fn dropped_objects_on_a_folder_remote_are_uploaded_again() {
+    dropped_objects(Backend::Folder);
+}
+
+#[test]
+fn dropped_objects_on_an_s3_remote_are_uploaded_again() {
+    dropped_objects(Backend::S3);
+}
+
+/// `passwd` is per device; the remote's identity.age (what clone asks for) follows the device
+/// that changed it at its next sync, so the old passphrase no longer clones.
+#[test]
+fn a_new_passphrase_reaches_the_remote_at_the_next_sync() {
+    let remote = fresh_remote(Backend::S3);
+    let mut a = first_device(&remote);
+    a.create("one", "1");
+    a.sync();
+    let mut b = clone_device(&remote);
+    let new = SecretString::from("a new passphrase".to_string());
+    a.v.change_passphrase(&new, 10).unwrap();
+    a.sync();
+    let dir = tempfile::tempdir().unwrap();
+    let err = Vault::clone_from(
+        &remote.url,
+        &dir.path().join("old"),
+        &pass(),
+        Some(creds()),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "wrong_passphrase", "{err}");
+    let (c, _) = Vault::clone_from(
+        &remote.url,
+        &dir.path().join("new"),
+        &new,
+        Some(creds()),
+        &mut |_| {},
+    )
+    .unwrap();
+    // B keeps its own passphrase, and syncs on.
+    b.create("two", "2");
+    assert!(b.sync().alarms.is_empty());
+    drop(c);
+    let Device { _dir, v, .. } = b;
+    let b_dir = v.root().to_path_buf();
+    drop(v);
+    assert!(
+        coffer_core::LockedVault::open(&b_dir)
+            .unwrap()
+            .unlock(&pass())
+            .is_ok()
+    );
+}
+
+/// After `rotate-keys`, the remotes (kept encrypted) are still listed, a remote holding the
+/// vault under the old keys is refused with a clear reason, a new, empty remote works, and a
+/// device still on the old keys is told why it cannot read it.
+#[test]
+fn rotated_keys_need_a_new_remote() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("one", "1");
+    a.sync();
+    let mut b = clone_device(&remote);
+    a.v.rotate_keys(&pass(), &mut |_| {}).unwrap();
+    assert_eq!(
+        a.v.remotes().unwrap().len(),
+        1,
+        "remotes survive the rotation"
+    );
+    let err =
+        a.v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
+            .unwrap_err();
+    assert_eq!(err.code(), "remote_mismatch", "{err}");
+    assert!(err.to_string().contains("rotated"), "{err}");
+    // Refused again next time (the marks still name the old keys).
+    let err =
+        a.v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
+            .unwrap_err();
+    assert_eq!(err.code(), "remote_mismatch", "{err}");
+    let fresh = fresh_remote(Backend::Folder);
+    a.v.add_remote("new", &fresh.url, None).unwrap();
+    a.remote = "new";
+    assert!(a.sync().alarms.is_empty());
+    let c = clone_device(&fresh);
+    assert_eq!(c.view(), a.view());
+    // B, on the old keys, still syncs with the old remote; pointed at the new one, it is told.
+    assert!(b.sync().alarms.is_empty());
+    b.v.add_remote("new", &fresh.url, None).unwrap();
+    let err =
+        b.v.sync(Some("new"), &SyncOptions::default(), &mut |_| {})
+            .unwrap_err();
+    assert_eq!(err.code(), "remote_mismatch", "{err}");
+    assert!(err.to_string().contains("rotated"), "{err}");
+    // B wrote nothing there: A and its clone see no alarm.
+    assert!(a.sync().alarms.is_empty());
+}
+
 /// The whole remote folder restored to an older copy (a backup, a sync service's revert).
 #[test]
 fn a_folder_remote_restored_from_backup_is_a_rollback() {
@@ -591,152 +495,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), target).unwrap();
         }
     }
-}
-
-// ---------- faults ----------
-
-/// A TCP proxy in front of a server (healthy while its budget is `i64::MAX`). Armed with a budget, it lets that many bytes go from
-/// clients to the server, then cuts every connection and refuses new ones (the network is
-/// down, retries included) until healed.
-struct CuttingProxy {
-    port: u16,
-    budget: Arc<AtomicI64>,
-}
-
-impl CuttingProxy {
-    fn cut_after(&self, bytes: i64) {
-        self.budget.store(bytes, Ordering::SeqCst);
-    }
-    fn heal(&self) {
-        self.budget.store(i64::MAX, Ordering::SeqCst);
-    }
-}
-
-fn cutting_proxy(upstream: String) -> CuttingProxy {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let budget = Arc::new(AtomicI64::new(i64::MAX));
-    let b = budget.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(client) = client else { continue };
-            if b.load(Ordering::SeqCst) < 0 {
-                // Down: the connection is accepted and closed at once.
-                continue;
-            }
-            let Ok(server) = TcpStream::connect(&upstream) else {
-                continue;
-            };
-            let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-            let b = b.clone();
-            std::thread::spawn(move || pump(client, server, Some(b)));
-            std::thread::spawn(move || pump(s2, c2, None));
-        }
-    });
-    CuttingProxy { port, budget }
-}
-
-fn pump(mut from: TcpStream, mut to: TcpStream, budget: Option<Arc<AtomicI64>>) {
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        if let Some(b) = &budget {
-            let healthy = b.load(Ordering::SeqCst) == i64::MAX;
-            if !healthy && b.fetch_sub(n as i64, Ordering::SeqCst) - (n as i64) < 0 {
-                // Cut: the request is left half-sent.
-                let _ = to.write_all(&buf[..n / 2]);
-                break;
-            }
-        }
-        if to.write_all(&buf[..n]).is_err() {
-            break;
-        }
-    }
-    let _ = from.shutdown(Shutdown::Both);
-    let _ = to.shutdown(Shutdown::Both);
-}
-
-#[test]
-fn a_cut_connection_mid_sync_resumes_and_converges() {
-    let s = servers();
-    let proxy = cutting_proxy(s.s3_endpoint.trim_start_matches("http://").to_string());
-    let tag = Id::random();
-    let url = format!(
-        "s3://{}/{tag}?endpoint=http://127.0.0.1:{}&region=us-east-1",
-        s.s3_bucket, proxy.port
-    );
-    let remote = TestRemote {
-        url,
-        _dir: None,
-        folder: None,
-    };
-    let mut a = first_device(&remote);
-    a.sync();
-    let mut ids = Vec::new();
-    for i in 0..40 {
-        ids.push(a.create(&format!("note {i}"), &"words ".repeat(200)));
-    }
-    // Cut after ~60 KB: part of the objects are uploaded, no entry is complete.
-    proxy.cut_after(60_000);
-    let err =
-        a.v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
-            .unwrap_err();
-    assert_eq!(err.code(), "remote_failed", "{err}");
-    proxy.heal();
-    let r = a.sync();
-    assert!(r.alarms.is_empty(), "{r:?}");
-    assert!(r.pushed_entries > 0 && r.pushed_entries <= 40, "{r:?}");
-    let b = clone_device(&remote);
-    assert_eq!(b.view(), a.view());
-    // The pulling side cut mid-download also resumes.
-    let mut c = clone_device(&remote);
-    for i in 0..20 {
-        a.create(&format!("later {i}"), &"more ".repeat(300));
-    }
-    a.sync();
-    proxy.cut_after(3_000);
-    let _ =
-        c.v.sync(Some("origin"), &SyncOptions::default(), &mut |_| {});
-    proxy.heal();
-    let r = c.sync();
-    assert!(r.alarms.is_empty(), "{r:?}");
-    assert_eq!(c.view(), a.view());
-    assert!(c.v.verify(&mut |_| {}).unwrap().ok());
-}
-
-/// The WebDAV server killed and started again on the same port and folder mid-way: the sync
-/// fails with a clear error and the next one converges.
-#[test]
-fn a_webdav_cut_resumes_too() {
-    let s = servers();
-    let upstream = s
-        .webdav
-        .trim_start_matches("webdav+http://")
-        .trim_end_matches('/')
-        .to_string();
-    let proxy = cutting_proxy(upstream);
-    let tag = Id::random();
-    let remote = TestRemote {
-        url: format!("webdav+http://127.0.0.1:{}/{tag}/", proxy.port),
-        _dir: None,
-        folder: None,
-    };
-    let mut a = first_device(&remote);
-    for i in 0..30 {
-        a.create(&format!("note {i}"), &"text ".repeat(100));
-    }
-    proxy.cut_after(20_000);
-    assert!(
-        a.v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
-            .is_err()
-    );
-    proxy.heal();
-    a.sync();
-    let b = clone_device(&remote);
-    assert_eq!(b.view(), a.view());
 }
 
 // ---------- property: three devices converge ----------

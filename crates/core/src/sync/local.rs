@@ -45,6 +45,17 @@ pub(crate) struct Marks {
     /// Per other device: the highest entry taken from this remote and its hash.
     pub seen: BTreeMap<Id, (u64, String)>,
     pub last_sync: Option<Millis>,
+    /// SHA-256 of this device's identity.age when it last synced here: if it changed
+    /// (`coffer passwd`), the remote's copy (the one clone uses) is replaced.
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// Fingerprint of the signing key these marks were made with: another one means the keys
+    /// were rotated since, and the remote holds the vault under the old keys.
+    #[serde(default)]
+    pub keys: Option<String>,
+    /// When the remote was last audited (every object listed, dropped ones uploaded again).
+    #[serde(default)]
+    pub last_audit: Option<Millis>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -117,4 +128,25 @@ pub(crate) fn read_sync(v: &Vault) -> Result<SyncFile> {
 pub(crate) fn write_sync(v: &Vault, f: &mut SyncFile) -> Result<()> {
     f.format = LOCAL_FORMAT;
     write_encrypted(v, &sync_path(v), f)
+}
+
+/// Re-encrypts `local/remotes.age` and `local/sync.age` to new keys (key rotation). Each may
+/// already be under the new keys (a rotation resumed after a crash). The marks kept inside
+/// still name the old keys, so a later sync knows the remotes hold the vault under them.
+pub(crate) fn rekey(v: &Vault, new_keys: &crate::keys::Keys) -> Result<()> {
+    for path in [remotes_path(v), sync_path(v)] {
+        let ct = match std::fs::read(&path) {
+            Ok(ct) => ct,
+            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+        };
+        if crypto::decrypt(&[new_keys.vault_identity()], &ct).is_ok() {
+            continue;
+        }
+        let plain = crypto::decrypt(&[v.keys.vault_identity()], &ct)
+            .map_err(|e| Error::Invalid(format!("{} cannot be decrypted: {e}", path.display())))?;
+        let ct = crypto::encrypt(&[&new_keys.vault_recipient()], &plain)?;
+        write_atomic(&path, &ct)?;
+    }
+    Ok(())
 }

@@ -9,9 +9,13 @@
 //! wrong becomes an [`Alarm`]; it never changes or deletes anything local.
 
 mod app;
+mod clone;
 mod local;
 mod merge;
+mod pull;
+mod push;
 pub mod remote;
+mod remotes;
 
 use crate::config::Config;
 use crate::crypto;
@@ -22,8 +26,8 @@ use crate::note::{Millis, now_millis};
 use crate::vault::{LockedVault, Vault};
 use crate::{Error, Id, Progress, ProgressFn, Result};
 use age::secrecy::{ExposeSecret, SecretString};
-use local::{Marks, StoredRemote};
 pub use app::{NewRemote, RemoteCheck, RemoteSpec, Reopener, check_remote};
+use local::{Marks, StoredRemote};
 pub use remote::{Credentials, Remote, RemoteKind, RemoteUrl, StoreRemote};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -135,6 +139,14 @@ pub struct DeviceInfo {
 /// The name clone gives the remote it cloned from.
 pub const ORIGIN: &str = "origin";
 
+/// A sync audits the remote on its own when the last audit is older than this (a day).
+const AUDIT_EVERY: Millis = 24 * 60 * 60 * 1000;
+
+/// Re-encrypts sync's local files (remotes and marks) to new keys; for key rotation.
+pub(crate) fn rekey_local_files(v: &Vault, new_keys: &Keys) -> Result<()> {
+    local::rekey(v, new_keys)
+}
+
 fn object_key(id: &Id) -> String {
     format!("objects/{}/{id}.age", id.shard())
 }
@@ -174,8 +186,11 @@ fn open_signed(
     seq: u64,
     ct: &[u8],
 ) -> std::result::Result<(LogEntry, String), String> {
-    let plain = crypto::decrypt(&[keys.vault_identity()], ct)
-        .map_err(|e| format!("it cannot be decrypted with the vault key: {e}"))?;
+    let plain = crypto::decrypt(&[keys.vault_identity()], ct).map_err(|e| {
+        format!(
+            "it cannot be decrypted with the vault key ({e}); if the keys were rotated on another device, set this device up again with `coffer clone` from that device's remote"
+        )
+    })?;
     LogEntry::open(&plain, &keys.verifying_key(), &config.vault, device, seq)
         .map_err(|e| e.to_string())
 }
@@ -206,203 +221,6 @@ struct Incoming {
 }
 
 impl Vault {
-    // ----- remotes -----
-
-    /// Adds a remote. S3 credentials given (or, if none, found in the environment) are stored
-    /// encrypted to the vault key in `local/remotes.age`. The URL is checked, not contacted.
-    pub fn add_remote(
-        &mut self,
-        name: &str,
-        url: &str,
-        credentials: Option<Credentials>,
-    ) -> Result<RemoteInfo> {
-        valid_remote_name(name)?;
-        let parsed = RemoteUrl::parse(url)?;
-        let url = match &parsed {
-            // A relative folder path would mean something else from another directory.
-            RemoteUrl::Folder(p) if p.is_relative() => std::path::absolute(p)
-                .map_err(Error::io("resolving the remote folder"))?
-                .display()
-                .to_string(),
-            _ => url.trim().to_string(),
-        };
-        let creds = match parsed.kind() {
-            RemoteKind::S3 => credentials.or_else(Credentials::from_env),
-            _ => None,
-        };
-        let _lock = self.lock_file()?;
-        let mut file = local::read_remotes(self)?;
-        if file.remotes.iter().any(|r| r.name == name) {
-            return Err(Error::RemoteExists(name.to_string()));
-        }
-        file.remotes.push(StoredRemote {
-            name: name.to_string(),
-            url: url.clone(),
-            access_key_id: creds.as_ref().map(|c| c.access_key_id.clone()),
-            secret_access_key: creds
-                .as_ref()
-                .map(|c| c.secret_access_key.expose_secret().to_string()),
-        });
-        local::write_remotes(self, &file)?;
-        Ok(RemoteInfo {
-            name: name.to_string(),
-            url: remote::redact(&url),
-            kind: parsed.kind(),
-            has_credentials: creds.is_some(),
-            last_sync: None,
-        })
-    }
-
-    /// The configured remotes.
-    pub fn remotes(&self) -> Result<Vec<RemoteInfo>> {
-        let file = local::read_remotes(self)?;
-        let sync = local::read_sync(self)?;
-        Ok(file
-            .remotes
-            .iter()
-            .map(|r| RemoteInfo {
-                name: r.name.clone(),
-                url: remote::redact(&r.url),
-                kind: RemoteUrl::parse(&r.url)
-                    .map(|u| u.kind())
-                    .unwrap_or(RemoteKind::Folder),
-                has_credentials: r.secret_access_key.is_some(),
-                last_sync: sync
-                    .remotes
-                    .get(&r.name)
-                    .filter(|m| m.url == r.url)
-                    .and_then(|m| m.last_sync),
-            })
-            .collect())
-    }
-
-    /// Forgets a remote (and its credentials). Nothing on the remote is touched.
-    pub fn remove_remote(&mut self, name: &str) -> Result<()> {
-        let _lock = self.lock_file()?;
-        let mut file = local::read_remotes(self)?;
-        let before = file.remotes.len();
-        file.remotes.retain(|r| r.name != name);
-        if file.remotes.len() == before {
-            return Err(Error::NoSuchRemote(name.to_string()));
-        }
-        local::write_remotes(self, &file)?;
-        let mut sync = local::read_sync(self)?;
-        if sync.remotes.remove(name).is_some() {
-            local::write_sync(self, &mut sync)?;
-        }
-        Ok(())
-    }
-
-    /// Opens a configured remote (no request is made yet).
-    pub fn open_remote(&self, name: &str) -> Result<StoreRemote> {
-        let file = local::read_remotes(self)?;
-        let r = file
-            .remotes
-            .iter()
-            .find(|r| r.name == name)
-            .ok_or_else(|| Error::NoSuchRemote(name.to_string()))?;
-        let creds = match (&r.access_key_id, &r.secret_access_key) {
-            (Some(id), Some(secret)) => Some(Credentials {
-                access_key_id: id.clone(),
-                secret_access_key: SecretString::from(secret.clone()),
-            }),
-            _ => None,
-        };
-        StoreRemote::open(&r.url, creds.as_ref())
-    }
-
-    fn remote_url(&self, name: &str) -> Result<String> {
-        local::read_remotes(self)?
-            .remotes
-            .iter()
-            .find(|r| r.name == name)
-            .map(|r| r.url.clone())
-            .ok_or_else(|| Error::NoSuchRemote(name.to_string()))
-    }
-
-    /// Syncs with the named remote, or with the only one configured.
-    pub fn sync(
-        &mut self,
-        name: Option<&str>,
-        opts: &SyncOptions,
-        progress: ProgressFn<'_>,
-    ) -> Result<SyncReport> {
-        let name = match name {
-            Some(n) => n.to_string(),
-            None => {
-                let all = local::read_remotes(self)?.remotes;
-                match all.as_slice() {
-                    [one] => one.name.clone(),
-                    [] => {
-                        return Err(Error::Invalid(
-                            "no remote is configured; add one with `coffer remote add NAME URL`"
-                                .into(),
-                        ));
-                    }
-                    _ => {
-                        return Err(Error::Invalid(format!(
-                            "several remotes are configured ({}); name the one to sync with",
-                            all.iter()
-                                .map(|r| r.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )));
-                    }
-                }
-            }
-        };
-        let remote = self.open_remote(&name)?;
-        self.sync_with(&remote, &name, opts, progress)
-    }
-
-    /// Every alarm raised by sync so far (oldest first).
-    pub fn sync_alarms(&self) -> Result<Vec<Alarm>> {
-        Ok(local::read_sync(self)?.alarms)
-    }
-
-    /// Devices that have written to this vault, with their last change and (for this device)
-    /// the last sync.
-    pub fn device_list(&self) -> Result<Vec<DeviceInfo>> {
-        let sync = local::read_sync(self)?;
-        let last_sync = sync.remotes.values().filter_map(|m| m.last_sync).max();
-        let mut out = Vec::new();
-        let mut ids: Vec<Id> = self.state.heads.keys().copied().collect();
-        if !ids.contains(&self.device) {
-            ids.push(self.device);
-        }
-        for id in ids {
-            let (seq, _) = self
-                .state
-                .heads
-                .get(&id)
-                .cloned()
-                .unwrap_or((0, String::new()));
-            let last_change = (seq > 0)
-                .then(|| fs::read(self.layout.log_entry(&id, seq)).ok())
-                .flatten()
-                .and_then(|ct| crypto::decrypt(&[self.keys.vault_identity()], &ct).ok())
-                .and_then(|p| {
-                    LogEntry::open(&p, &self.keys.verifying_key(), &self.config.vault, &id, seq)
-                        .ok()
-                })
-                .map(|(e, _)| e.time);
-            out.push(DeviceInfo {
-                id,
-                this_device: id == self.device,
-                entries: seq,
-                last_change,
-                last_sync: if id == self.device { last_sync } else { None },
-            });
-        }
-        out.sort_by(|a, b| {
-            b.this_device
-                .cmp(&a.this_device)
-                .then(b.last_change.cmp(&a.last_change))
-                .then(a.id.cmp(&b.id))
-        });
-        Ok(out)
-    }
-
     // ----- the protocol -----
 
     /// Syncs with a remote: pull, merge, push, read back. `name` keys the marks and alarms
@@ -427,6 +245,19 @@ impl Vault {
                 url: url.clone(),
                 ..Marks::default()
             });
+        // Marks made under keys rotated away since are void; the remote holds the old keys'
+        // vault (unless it is empty), which check_remote_vault refuses.
+        let rotated = marks
+            .keys
+            .as_ref()
+            .is_some_and(|k| *k != self.key_fingerprint());
+        if rotated {
+            marks = Marks {
+                url: url.clone(),
+                keys: marks.keys.clone(),
+                ..Marks::default()
+            };
+        }
         let mut report = SyncReport {
             remote: name.to_string(),
             ..SyncReport::default()
@@ -445,6 +276,25 @@ impl Vault {
         result.map(|()| report)
     }
 
+    /// Saves one remote's marks now (in the middle of a long sync, so that even a killed
+    /// process resumes from here). The caller must not hold the vault's lock.
+    fn save_marks(&self, name: &str, marks: &Marks) -> Result<()> {
+        let _lock = self.lock_file()?;
+        self.save_marks_locked(name, marks)
+    }
+
+    /// [`Self::save_marks`] for a caller that holds the vault's lock.
+    fn save_marks_locked(&self, name: &str, marks: &Marks) -> Result<()> {
+        let mut file = local::read_sync(self)?;
+        file.remotes.insert(name.to_string(), marks.clone());
+        local::write_sync(self, &mut file)
+    }
+
+    /// A short fingerprint of the vault's signing key (marks remember which keys made them).
+    fn key_fingerprint(&self) -> String {
+        crypto::sha256_hex(self.keys.verifying_key().as_bytes())
+    }
+
     fn sync_steps(
         &mut self,
         remote: &dyn Remote,
@@ -454,7 +304,8 @@ impl Vault {
         report: &mut SyncReport,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        self.check_remote_vault(remote)?;
+        self.check_remote_vault(remote, marks)?;
+        marks.keys = Some(self.key_fingerprint());
         self.pull(remote, name, marks, report, progress)?;
         // Merging can take a few rounds when a note has more than two heads.
         for _ in 0..4 {
@@ -471,15 +322,29 @@ impl Vault {
             .filter(|n| n.heads.len() > 1)
             .count();
         self.push(remote, name, marks, report, progress)?;
-        if opts.audit {
-            self.audit(remote, name, report)?;
+        // An audit lists the whole remote: on request, and on its own once a day.
+        let now = now_millis();
+        let due = marks
+            .last_audit
+            .is_some_and(|t| now.saturating_sub(t) > AUDIT_EVERY);
+        if opts.audit || due {
+            self.audit(remote, name, marks, report)?;
+            marks.last_audit = Some(now);
+        } else if marks.last_audit.is_none() {
+            marks.last_audit = Some(now);
         }
         Ok(())
     }
 
     /// The remote must hold this vault (its coffer.toml names our vault id), or be new: then
     /// coffer.toml and identity.age (passphrase-encrypted, for clone) are uploaded.
-    fn check_remote_vault(&self, remote: &dyn Remote) -> Result<()> {
+    /// After `coffer passwd` on this device, its identity.age replaces the remote's copy.
+    /// After `coffer rotate-keys`, a remote that holds the vault (under the old keys) is
+    /// refused: the rotated vault goes to a new, empty remote.
+    fn check_remote_vault(&self, remote: &dyn Remote, marks: &mut Marks) -> Result<()> {
+        let identity =
+            fs::read(self.layout.identity()).map_err(Error::io("reading identity.age"))?;
+        let identity_hash = crypto::sha256_hex(&identity);
         match remote.get("coffer.toml")? {
             Some(bytes) => {
                 let text = String::from_utf8(bytes).map_err(|_| Error::RemoteMismatch {
@@ -501,18 +366,32 @@ impl Vault {
                         ),
                     });
                 }
-                Ok(())
+                if marks
+                    .keys
+                    .as_ref()
+                    .is_some_and(|k| *k != self.key_fingerprint())
+                {
+                    return Err(Error::RemoteMismatch {
+                        remote: remote.describe(),
+                        reason: "the keys were rotated on this device after its last sync with this remote, which still holds the vault under the old keys. Add a new, empty remote (`coffer remote add`) and sync with it, then set up the other devices again with `coffer clone` from it; this remote can then be emptied".into(),
+                    });
+                }
+                // The passphrase was changed here since the last sync: the copy new devices
+                // clone from must not open with the old one any more.
+                if marks.identity.as_ref().is_some_and(|h| *h != identity_hash) {
+                    remote.put("identity.age", &identity)?;
+                }
             }
             None => {
-                let identity =
-                    fs::read(self.layout.identity()).map_err(Error::io("reading identity.age"))?;
                 if remote.get("identity.age")?.is_none() {
                     remote.put("identity.age", &identity)?;
                 }
                 // coffer.toml last: a remote without it is not (yet) a vault.
-                remote.put("coffer.toml", self.config.to_toml().as_bytes())
+                remote.put("coffer.toml", self.config.to_toml().as_bytes())?;
             }
         }
+        marks.identity = Some(identity_hash);
+        Ok(())
     }
 
     fn alarm(report: &mut SyncReport, name: &str, kind: AlarmKind, key: String, message: String) {
@@ -523,540 +402,5 @@ impl Vault {
             message,
             time: now_millis(),
         });
-    }
-
-    fn pull(
-        &mut self,
-        remote: &dyn Remote,
-        name: &str,
-        marks: &mut Marks,
-        report: &mut SyncReport,
-        progress: ProgressFn<'_>,
-    ) -> Result<()> {
-        self.refresh()?;
-        let listed = remote.list_dirs("log")?;
-        let mut devices = Vec::new();
-        for d in &listed {
-            match d.parse::<Id>() {
-                Ok(id) => devices.push(id),
-                Err(_) => Self::alarm(
-                    report,
-                    name,
-                    AlarmKind::UnnamedObject,
-                    format!("log/{d}"),
-                    "not a device log folder; ignored".into(),
-                ),
-            }
-        }
-        // Devices seen here before must still be there.
-        for (d, (seq, _)) in &marks.seen {
-            if !devices.contains(d) {
-                Self::alarm(
-                    report,
-                    name,
-                    AlarmKind::Rollback,
-                    format!("log/{d}"),
-                    format!(
-                        "the log of device {d} is gone, though entry {seq} was seen here (rolled back or deleted); nothing local was changed"
-                    ),
-                );
-            }
-        }
-        if marks.pushed > 0 && !devices.contains(&self.device) {
-            Self::alarm(
-                report,
-                name,
-                AlarmKind::Rollback,
-                format!("log/{}", self.device),
-                format!(
-                    "this device's log is gone, though entry {} was uploaded (rolled back or deleted); it will be uploaded again",
-                    marks.pushed
-                ),
-            );
-            marks.pushed = 0;
-        }
-        // 1. New entries of every other device, checked.
-        let mut incoming: Vec<Incoming> = Vec::new();
-        for device in devices.iter().copied() {
-            if device == self.device {
-                self.check_own_log(remote, name, marks, report)?;
-                continue;
-            }
-            self.fetch_entries(remote, name, device, marks, report, &mut incoming)?;
-        }
-        if incoming.is_empty() {
-            return Ok(());
-        }
-        // 2. Objects, then entries, written locally in order; a device stops at its first
-        //    entry whose objects cannot be had whole.
-        let mut purged: HashSet<Id> = self.state.purged_objects.clone();
-        for inc in &incoming {
-            for p in &inc.entry.purged {
-                purged.extend(p.objects.iter().copied());
-            }
-        }
-        let total: u64 = incoming.iter().map(|i| i.entry.objects.len() as u64).sum();
-        let mut done = 0u64;
-        let mut blocked: HashSet<Id> = HashSet::new();
-        let lock = self.lock_file()?;
-        for inc in &incoming {
-            if blocked.contains(&inc.device) {
-                continue;
-            }
-            let mut whole = true;
-            for obj in &inc.entry.objects {
-                done += 1;
-                if done.is_multiple_of(64) || done == total {
-                    progress(&Progress {
-                        stage: "downloading".into(),
-                        done,
-                        total,
-                    });
-                }
-                if purged.contains(&obj.id) {
-                    continue;
-                }
-                let path = self.layout.object(&obj.id);
-                let key = object_key(&obj.id);
-                match fs::read(&path) {
-                    Ok(local) if crypto::sha256_hex(&local) == obj.sha256 => continue,
-                    Ok(_) => {
-                        Self::alarm(
-                            report,
-                            name,
-                            AlarmKind::LocalConflict,
-                            key,
-                            format!(
-                                "the local object {} differs from the one device {}'s entry {} names; the local file was kept and this entry is not applied",
-                                obj.id, inc.device, inc.seq
-                            ),
-                        );
-                        whole = false;
-                        break;
-                    }
-                    Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
-                }
-                let Some(ct) = remote.get(&key)? else {
-                    Self::alarm(
-                        report,
-                        name,
-                        AlarmKind::DroppedObject,
-                        key,
-                        format!(
-                            "object {} named by entry {} of device {} is missing on the remote (dropped); that device's later changes wait until it is back",
-                            obj.id, inc.seq, inc.device
-                        ),
-                    );
-                    whole = false;
-                    break;
-                };
-                if crypto::sha256_hex(&ct) != obj.sha256 {
-                    Self::alarm(
-                        report,
-                        name,
-                        AlarmKind::SwappedObject,
-                        key,
-                        format!(
-                            "object {} differs from the one entry {} of device {} names (swapped or altered); it was not used",
-                            obj.id, inc.seq, inc.device
-                        ),
-                    );
-                    whole = false;
-                    break;
-                }
-                write_atomic(&path, &ct)?;
-                report.pulled_objects += 1;
-            }
-            if whole {
-                let path = self.layout.log_entry(&inc.device, inc.seq);
-                match fs::read(&path) {
-                    Ok(local) if local == inc.ct => {}
-                    Ok(_) => {
-                        Self::alarm(
-                            report,
-                            name,
-                            AlarmKind::LocalConflict,
-                            entry_key(&inc.device, inc.seq),
-                            "a different local file holds this log entry; it was kept".into(),
-                        );
-                        whole = false;
-                    }
-                    Err(e) if e.kind() == ErrorKind::NotFound => {
-                        write_atomic(&path, &inc.ct)?;
-                    }
-                    Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
-                }
-            }
-            if whole {
-                marks.seen.insert(inc.device, (inc.seq, inc.hash.clone()));
-                report.pulled_entries += 1;
-            } else {
-                blocked.insert(inc.device);
-            }
-        }
-        self.refresh()?;
-        drop(lock);
-        Ok(())
-    }
-
-    /// Reads a device's entries from the last one seen here, checking that the seen one is
-    /// still there unchanged (rollback, fork) and that each new one is signed and chained.
-    fn fetch_entries(
-        &self,
-        remote: &dyn Remote,
-        name: &str,
-        device: Id,
-        marks: &mut Marks,
-        report: &mut SyncReport,
-        incoming: &mut Vec<Incoming>,
-    ) -> Result<()> {
-        let (mut seq, mut prev) = match marks.seen.get(&device) {
-            Some((s, h)) => (*s, Some(h.clone())),
-            None => (0, None),
-        };
-        if seq > 0 {
-            let key = entry_key(&device, seq);
-            match remote.get(&key)? {
-                None => {
-                    Self::alarm(
-                        report,
-                        name,
-                        AlarmKind::Rollback,
-                        key,
-                        format!(
-                            "entry {seq} of device {device}, seen here before, is gone (rolled back); nothing local was changed"
-                        ),
-                    );
-                    return Ok(());
-                }
-                Some(ct) => match open_signed(&self.keys, &self.config, &device, seq, &ct) {
-                    Err(why) => {
-                        Self::alarm(
-                            report,
-                            name,
-                            AlarmKind::ForgedEntry,
-                            key,
-                            format!(
-                                "entry {seq} of device {device}, seen here before, was altered: {why}"
-                            ),
-                        );
-                        return Ok(());
-                    }
-                    Ok((_, hash)) if Some(&hash) != prev.as_ref() => {
-                        Self::alarm(
-                            report,
-                            name,
-                            AlarmKind::Fork,
-                            key,
-                            format!(
-                                "entry {seq} of device {device} is not the one seen here before (a fork, or a rollback to another history); nothing local was changed"
-                            ),
-                        );
-                        return Ok(());
-                    }
-                    Ok(_) => {}
-                },
-            }
-        }
-        let local = self.state.heads.get(&device).cloned();
-        loop {
-            seq += 1;
-            let key = entry_key(&device, seq);
-            let Some(ct) = remote.get(&key)? else {
-                break;
-            };
-            match check_entry(&self.keys, &self.config, &device, seq, &ct, prev.as_deref()) {
-                Ok((entry, hash)) => {
-                    let have_locally = local.as_ref().is_some_and(|(s, _)| seq <= *s);
-                    if have_locally {
-                        // Known already (e.g. through another remote): must be the same entry.
-                        let same = match fs::read(self.layout.log_entry(&device, seq)) {
-                            Ok(l) => {
-                                l == ct
-                                    || open_signed(&self.keys, &self.config, &device, seq, &l)
-                                        .is_ok_and(|(_, h)| h == hash)
-                            }
-                            Err(_) => false,
-                        };
-                        if !same {
-                            Self::alarm(
-                                report,
-                                name,
-                                AlarmKind::Fork,
-                                key,
-                                format!(
-                                    "entry {seq} of device {device} differs from the one this vault holds (a fork); nothing local was changed"
-                                ),
-                            );
-                            break;
-                        }
-                        marks.seen.insert(device, (seq, hash.clone()));
-                    } else {
-                        incoming.push(Incoming {
-                            device,
-                            seq,
-                            ct,
-                            entry,
-                            hash: hash.clone(),
-                        });
-                    }
-                    prev = Some(hash);
-                }
-                Err(EntryFault::Forged(why)) => {
-                    Self::alarm(
-                        report,
-                        name,
-                        AlarmKind::ForgedEntry,
-                        key,
-                        format!("entry {seq} of device {device} was rejected: {why}"),
-                    );
-                    break;
-                }
-                Err(EntryFault::Fork) => {
-                    Self::alarm(
-                        report,
-                        name,
-                        AlarmKind::Fork,
-                        key,
-                        format!(
-                            "entry {seq} of device {device} is signed but does not follow entry {} (a fork); it and later ones were not used",
-                            seq - 1
-                        ),
-                    );
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// This device's last uploaded entry must still be on the remote, unchanged.
-    fn check_own_log(
-        &self,
-        remote: &dyn Remote,
-        name: &str,
-        marks: &mut Marks,
-        report: &mut SyncReport,
-    ) -> Result<()> {
-        if marks.pushed == 0 {
-            return Ok(());
-        }
-        let key = entry_key(&self.device, marks.pushed);
-        let local = fs::read(self.layout.log_entry(&self.device, marks.pushed))
-            .map_err(Error::io("reading this device's log"))?;
-        match remote.get(&key)? {
-            Some(ct) if ct == local => {}
-            Some(_) => {
-                Self::alarm(
-                    report,
-                    name,
-                    AlarmKind::Fork,
-                    key,
-                    format!(
-                        "entry {} of this device on the remote is not the one uploaded (altered or forked); it will be uploaded again",
-                        marks.pushed
-                    ),
-                );
-                marks.pushed = 0;
-            }
-            None => {
-                Self::alarm(
-                    report,
-                    name,
-                    AlarmKind::Rollback,
-                    key,
-                    format!(
-                        "entry {} of this device, uploaded before, is gone (rolled back); it will be uploaded again",
-                        marks.pushed
-                    ),
-                );
-                marks.pushed = 0;
-            }
-        }
-        Ok(())
-    }
-
-    fn push(
-        &mut self,
-        remote: &dyn Remote,
-        name: &str,
-        marks: &mut Marks,
-        report: &mut SyncReport,
-        progress: ProgressFn<'_>,
-    ) -> Result<()> {
-        self.refresh()?;
-        let (local_seq, _) = self
-            .state
-            .heads
-            .get(&self.device)
-            .cloned()
-            .unwrap_or((0, String::new()));
-        if local_seq <= marks.pushed {
-            return Ok(());
-        }
-        let mut last_ct = Vec::new();
-        let total = local_seq - marks.pushed;
-        for seq in marks.pushed + 1..=local_seq {
-            progress(&Progress {
-                stage: "uploading".into(),
-                done: seq - marks.pushed - 1,
-                total,
-            });
-            let path = self.layout.log_entry(&self.device, seq);
-            let ct = fs::read(&path).map_err(Error::io(format!("reading {}", path.display())))?;
-            let (entry, _) = open_signed(&self.keys, &self.config, &self.device, seq, &ct)
-                .map_err(|_| Error::BadLog {
-                    device: self.device.to_string(),
-                    seq,
-                    reason: "this device's own entry does not verify; not uploaded".into(),
-                })?;
-            for obj in &entry.objects {
-                if self.state.purged_objects.contains(&obj.id) {
-                    continue;
-                }
-                let opath = self.layout.object(&obj.id);
-                let data = match fs::read(&opath) {
-                    Ok(d) => d,
-                    // Purged by a later entry of this device: nothing to upload.
-                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
-                    Err(e) => return Err(Error::io(format!("reading {}", opath.display()))(e)),
-                };
-                remote.put(&object_key(&obj.id), &data)?;
-                report.pushed_objects += 1;
-            }
-            remote.put(&entry_key(&self.device, seq), &ct)?;
-            // Purged notes are destroyed on the remote too (the signed entry is the record).
-            for p in &entry.purged {
-                for id in &p.objects {
-                    remote.delete(&object_key(id))?;
-                }
-            }
-            report.pushed_entries += 1;
-            last_ct = ct;
-        }
-        // Read-your-writes: the last entry must be there now.
-        let key = entry_key(&self.device, local_seq);
-        match remote.get(&key)? {
-            Some(back) if back == last_ct => marks.pushed = local_seq,
-            _ => {
-                Self::alarm(
-                    report,
-                    name,
-                    AlarmKind::LostWrite,
-                    key,
-                    format!(
-                        "entry {local_seq} of this device was uploaded but is not there when read back; it will be uploaded again"
-                    ),
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// Lists every object and log file on the remote and reports those no signed entry names.
-    fn audit(&self, remote: &dyn Remote, name: &str, report: &mut SyncReport) -> Result<()> {
-        let named = self.named_objects()?;
-        for key in remote.list("objects")? {
-            let id = key
-                .rsplit('/')
-                .next()
-                .and_then(|f| f.strip_suffix(".age"))
-                .and_then(|s| s.parse::<Id>().ok());
-            let shard_ok = id.is_some_and(|id| key == object_key(&id));
-            if !(shard_ok && id.is_some_and(|id| named.contains(&id))) {
-                Self::alarm(
-                    report,
-                    name,
-                    AlarmKind::UnnamedObject,
-                    key,
-                    "no signed log entry names this object; it was ignored (left by an interrupted upload, or put there by someone else)".into(),
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// Every object id the local log names (from the local log files, which sync checked).
-    fn named_objects(&self) -> Result<HashSet<Id>> {
-        let mut named = HashSet::new();
-        for (device, (last, _)) in &self.state.heads {
-            for seq in 1..=*last {
-                let Ok(ct) = fs::read(self.layout.log_entry(device, seq)) else {
-                    continue;
-                };
-                let Ok(plain) = crypto::decrypt(&[self.keys.vault_identity()], &ct) else {
-                    continue;
-                };
-                if let Ok((e, _)) = LogEntry::open(
-                    &plain,
-                    &self.keys.verifying_key(),
-                    &self.config.vault,
-                    device,
-                    seq,
-                ) {
-                    named.extend(e.objects.iter().map(|o| o.id));
-                }
-            }
-        }
-        Ok(named)
-    }
-
-    // ----- a new device -----
-
-    /// Makes a full working vault in `dir` (absent or empty) from a remote, as a new device.
-    /// The vault is usable as soon as coffer.toml is written; the rest comes by a sync with
-    /// the remote, kept as `origin`: an interrupted clone is finished by `sync`.
-    pub fn clone_from(
-        url: &str,
-        dir: &Path,
-        passphrase: &SecretString,
-        credentials: Option<Credentials>,
-        progress: ProgressFn<'_>,
-    ) -> Result<(Vault, SyncReport)> {
-        if dir.join("coffer.toml").exists() {
-            return Err(Error::VaultExists(dir.to_path_buf()));
-        }
-        if let Ok(mut entries) = fs::read_dir(dir)
-            && entries.next().is_some()
-        {
-            return Err(Error::FolderNotEmpty(dir.to_path_buf()));
-        }
-        let creds = credentials.or_else(Credentials::from_env);
-        let remote = StoreRemote::open(url, creds.as_ref())?;
-        let mismatch = |reason: &str| Error::RemoteMismatch {
-            remote: remote.describe(),
-            reason: reason.to_string(),
-        };
-        let toml = remote
-            .get("coffer.toml")?
-            .ok_or_else(|| mismatch("it holds no vault (no coffer.toml)"))?;
-        let text = String::from_utf8(toml).map_err(|_| mismatch("its coffer.toml is not text"))?;
-        let config = Config::parse(&text, dir)?;
-        let identity = remote
-            .get("identity.age")?
-            .ok_or_else(|| mismatch("it holds no identity.age"))?;
-        // Check the passphrase before writing anything.
-        let plain = crypto::decrypt_with_passphrase(passphrase, &identity)?;
-        let id_text = std::str::from_utf8(&plain)
-            .map_err(|_| Error::BadIdentity("identity.age does not hold text".into()))?;
-        Keys::from_identity_file(id_text, &config.vault)?;
-        drop(plain);
-        fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
-        for d in ["objects", "log", "local"] {
-            fs::create_dir_all(dir.join(d))
-                .map_err(Error::io(format!("creating {}", dir.display())))?;
-        }
-        write_atomic(&dir.join("identity.age"), &identity)?;
-        write_atomic(&dir.join("coffer.toml"), config.to_toml().as_bytes())?;
-        let mut vault = LockedVault::open(dir)?.unlock(passphrase)?;
-        let stored_creds = match RemoteUrl::parse(url)?.kind() {
-            RemoteKind::S3 => creds,
-            _ => None,
-        };
-        vault.add_remote(ORIGIN, url, stored_creds)?;
-        let report = vault.sync_with(&remote, ORIGIN, &SyncOptions::default(), progress)?;
-        vault.save_snapshot()?;
-        Ok((vault, report))
     }
 }

@@ -7,10 +7,14 @@
 
 use crate::{Error, Result};
 use age::secrecy::{ExposeSecret, SecretString};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as StorePath;
-use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
-use std::path::PathBuf;
+use object_store::{
+    ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart,
+};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -32,7 +36,41 @@ pub trait Remote {
     fn requests(&self) -> u64;
     /// The remote for messages: its URL without credentials.
     fn describe(&self) -> String;
+
+    /// Several GETs (one request each, up to [`CONCURRENCY`] at once where the remote allows);
+    /// the results are in the order of `keys`.
+    fn get_many(&self, keys: &[String]) -> Vec<Result<Option<Vec<u8>>>> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
+    /// Several PUTs (one request each, several at once where the remote allows); the first
+    /// failure is returned once every upload started has ended.
+    fn put_many(&self, items: &[(String, Vec<u8>)]) -> Result<()> {
+        items.iter().try_for_each(|(k, d)| self.put(k, d))
+    }
+    /// Streams the bytes at `key` into a new file `to` (never held whole in memory); returns
+    /// the hex SHA-256 of what was written, or `None` if there is nothing at `key`. On failure
+    /// `to` is removed.
+    fn get_to_file(&self, key: &str, to: &Path) -> Result<Option<String>> {
+        let Some(data) = self.get(key)? else {
+            return Ok(None);
+        };
+        std::fs::write(to, &data).map_err(Error::io(format!("writing {}", to.display())))?;
+        Ok(Some(crate::crypto::sha256_hex(&data)))
+    }
+    /// Uploads the file at `from` to `key`, in parts where the remote allows it (S3, folder),
+    /// so a large attachment is never held whole in memory. WebDAV has no partial upload:
+    /// there the file is sent in one request (and held in memory while it is sent).
+    fn put_file(&self, key: &str, from: &Path) -> Result<()> {
+        let data = std::fs::read(from).map_err(Error::io(format!("reading {}", from.display())))?;
+        self.put(key, &data)
+    }
 }
+
+/// Requests a remote runs at once in [`Remote::get_many`] and [`Remote::put_many`].
+pub const CONCURRENCY: usize = 16;
+
+/// Files larger than this go up in parts of this size ([`Remote::put_file`]).
+pub const PART_SIZE: usize = 8 << 20;
 
 /// Credentials for an S3 remote. Never printed; stored only inside `local/remotes.age`.
 pub struct Credentials {
@@ -196,6 +234,10 @@ pub struct StoreRemote {
     rt: tokio::runtime::Runtime,
     requests: AtomicU64,
     display: String,
+    /// WebDAV only: the folders known to exist. A PUT into a missing folder makes it (MKCOL)
+    /// first, and two of those racing for the same folder fail (405), so the first upload into
+    /// each folder goes alone.
+    webdav_dirs: Option<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 impl StoreRemote {
@@ -292,6 +334,8 @@ impl StoreRemote {
             rt,
             requests: AtomicU64::new(0),
             display,
+            webdav_dirs: matches!(parsed, RemoteUrl::Webdav { .. })
+                .then(|| std::sync::Mutex::new(Default::default())),
         })
     }
 
@@ -417,6 +461,151 @@ impl Remote for StoreRemote {
 
     fn describe(&self) -> String {
         self.display.clone()
+    }
+
+    fn get_many(&self, keys: &[String]) -> Vec<Result<Option<Vec<u8>>>> {
+        self.requests
+            .fetch_add(keys.len() as u64, Ordering::Relaxed);
+        self.rt.block_on(
+            futures::stream::iter(keys.iter().map(|key| async move {
+                let p = path(key);
+                match self.store.get(&p).await {
+                    Ok(r) => match r.bytes().await {
+                        Ok(b) => Ok(Some(b.to_vec())),
+                        Err(e) => Err(self.fail("reading", key, e)),
+                    },
+                    Err(object_store::Error::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(self.fail("reading", key, e)),
+                }
+            }))
+            .buffered(CONCURRENCY)
+            .collect(),
+        )
+    }
+
+    fn put_many(&self, items: &[(String, Vec<u8>)]) -> Result<()> {
+        let mut items = items;
+        let first_in_dir: Vec<(String, Vec<u8>)>;
+        if let Some(dirs) = &self.webdav_dirs {
+            let mut known = dirs.lock().expect("the folder list is not poisoned");
+            let (first, rest): (Vec<_>, Vec<_>) = items.iter().cloned().partition(|(k, _)| {
+                let dir = k.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+                known.insert(dir)
+            });
+            drop(known);
+            for (k, d) in &first {
+                self.put(k, d)?;
+            }
+            first_in_dir = rest;
+            items = &first_in_dir;
+        }
+        self.requests
+            .fetch_add(items.len() as u64, Ordering::Relaxed);
+        let results: Vec<Result<()>> = self.rt.block_on(
+            futures::stream::iter(items.iter().map(|(key, data)| async move {
+                self.store
+                    .put(&path(key), PutPayload::from(data.clone()))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| self.fail("writing", key, e))
+            }))
+            .buffer_unordered(CONCURRENCY)
+            .collect(),
+        );
+        results.into_iter().collect()
+    }
+
+    fn get_to_file(&self, key: &str, to: &Path) -> Result<Option<String>> {
+        self.count();
+        let p = path(key);
+        let result = self.rt.block_on(async {
+            let r = match self.store.get(&p).await {
+                Ok(r) => r,
+                Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                Err(e) => return Err(self.fail("reading", key, e)),
+            };
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(to)
+                .map_err(Error::io(format!("creating {}", to.display())))?;
+            let mut hash = Sha256::new();
+            let mut stream = r.into_stream();
+            while let Some(chunk) = stream
+                .try_next()
+                .await
+                .map_err(|e| self.fail("reading", key, e))?
+            {
+                hash.update(&chunk);
+                file.write_all(&chunk)
+                    .map_err(Error::io(format!("writing {}", to.display())))?;
+            }
+            Ok(Some(hex::encode(hash.finalize())))
+        });
+        if !matches!(result, Ok(Some(_))) {
+            let _ = std::fs::remove_file(to);
+        }
+        result
+    }
+
+    fn put_file(&self, key: &str, from: &Path) -> Result<()> {
+        let reading = || Error::io(format!("reading {}", from.display()));
+        let size = std::fs::metadata(from).map_err(reading())?.len();
+        if size <= PART_SIZE as u64 {
+            let data = std::fs::read(from).map_err(reading())?;
+            return self.put(key, &data);
+        }
+        let p = path(key);
+        self.count();
+        self.rt.block_on(async {
+            let upload = match self.store.put_multipart(&p).await {
+                Ok(u) => u,
+                // WebDAV: no partial uploads; the file goes in one request.
+                Err(object_store::Error::NotImplemented { .. }) => {
+                    let data = std::fs::read(from).map_err(reading())?;
+                    return self
+                        .store
+                        .put(&p, PutPayload::from(data))
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| self.fail("writing", key, e));
+                }
+                Err(e) => return Err(self.fail("writing", key, e)),
+            };
+            let mut parts = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+            let mut file = std::fs::File::open(from).map_err(reading())?;
+            let mut buf = vec![0u8; 1 << 20];
+            let sent: Result<()> = async {
+                loop {
+                    let n = file.read(&mut buf).map_err(reading())?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    parts
+                        .wait_for_capacity(2)
+                        .await
+                        .map_err(|e| self.fail("writing", key, e))?;
+                    parts.write(&buf[..n]);
+                }
+            }
+            .await;
+            match sent {
+                Ok(()) => {
+                    // One request per part and one to complete (counted here).
+                    self.requests
+                        .fetch_add(size.div_ceil(PART_SIZE as u64) + 1, Ordering::Relaxed);
+                    parts
+                        .finish()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| self.fail("writing", key, e))
+                }
+                Err(e) => {
+                    let _ = parts.abort().await;
+                    Err(e)
+                }
+            }
+        })
     }
 }
 

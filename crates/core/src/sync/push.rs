@@ -1,0 +1,243 @@
+//! Push: this device's new entries and the objects they name, then the last entry read back;
+//! and the audit, which lists the whole remote.
+
+use super::*;
+use crate::log::ObjectKind;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Objects uploaded in one group at most (with the entries naming them).
+const BATCH: usize = 256;
+
+impl Vault {
+    pub(super) fn push(
+        &mut self,
+        remote: &dyn Remote,
+        name: &str,
+        marks: &mut Marks,
+        report: &mut SyncReport,
+        progress: ProgressFn<'_>,
+    ) -> Result<()> {
+        self.refresh()?;
+        let (local_seq, _) = self
+            .state
+            .heads
+            .get(&self.device)
+            .cloned()
+            .unwrap_or((0, String::new()));
+        if local_seq <= marks.pushed {
+            return Ok(());
+        }
+        let total = local_seq - marks.pushed;
+        let first = marks.pushed;
+        let mut seq = marks.pushed;
+        while seq < local_seq {
+            progress(&Progress {
+                stage: "uploading".into(),
+                done: seq - first,
+                total,
+            });
+            // A group of entries with up to BATCH objects (at least one entry): the objects
+            // go up several at a time, then the entries, then the last entry is read back and
+            // the pushed mark advances (and is saved), so an interrupted push resumes here.
+            let mut small: Vec<(String, Vec<u8>)> = Vec::new();
+            let mut large: Vec<(String, PathBuf)> = Vec::new();
+            let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+            let mut purges: Vec<Id> = Vec::new();
+            while seq < local_seq && (entries.is_empty() || small.len() + large.len() < BATCH) {
+                seq += 1;
+                let (ct, entry) = self.own_entry(seq)?;
+                for obj in &entry.objects {
+                    if self.state.purged_objects.contains(&obj.id) {
+                        continue;
+                    }
+                    let opath = self.layout.object(&obj.id);
+                    if obj.kind == ObjectKind::Attachment {
+                        if opath.exists() {
+                            large.push((object_key(&obj.id), opath));
+                        }
+                        continue;
+                    }
+                    match fs::read(&opath) {
+                        Ok(d) => small.push((object_key(&obj.id), d)),
+                        // Purged by a later entry of this device: nothing to upload.
+                        Err(e) if e.kind() == ErrorKind::NotFound => {}
+                        Err(e) => return Err(Error::io(format!("reading {}", opath.display()))(e)),
+                    }
+                }
+                purges.extend(entry.purged.iter().flat_map(|p| p.objects.iter().copied()));
+                entries.push((entry_key(&self.device, seq), ct));
+            }
+            remote.put_many(&small)?;
+            for (key, path) in &large {
+                remote.put_file(key, path)?;
+            }
+            report.pushed_objects += small.len() + large.len();
+            remote.put_many(&entries)?;
+            report.pushed_entries += entries.len();
+            // Purged notes are destroyed on the remote too (the signed entry is the record).
+            for id in &purges {
+                remote.delete(&object_key(id))?;
+            }
+            // Read-your-writes: the group's last entry must be there now.
+            let (key, last_ct) = entries.last().expect("a group has an entry");
+            match remote.get(key)? {
+                Some(back) if &back == last_ct => {
+                    marks.pushed = seq;
+                    self.save_marks(name, marks)?;
+                }
+                _ => {
+                    Self::alarm(
+                        report,
+                        name,
+                        AlarmKind::LostWrite,
+                        key.clone(),
+                        format!(
+                            "entry {seq} of this device was uploaded but is not there when read back; it will be uploaded again"
+                        ),
+                    );
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// This device's entry `seq`, read from the vault and checked before it is uploaded.
+    fn own_entry(&self, seq: u64) -> Result<(Vec<u8>, LogEntry)> {
+        let path = self.layout.log_entry(&self.device, seq);
+        let ct = fs::read(&path).map_err(Error::io(format!("reading {}", path.display())))?;
+        let (entry, _) =
+            open_signed(&self.keys, &self.config, &self.device, seq, &ct).map_err(|_| {
+                Error::BadLog {
+                    device: self.device.to_string(),
+                    seq,
+                    reason: "this device's own entry does not verify; not uploaded".into(),
+                }
+            })?;
+        Ok((ct, entry))
+    }
+
+    /// Lists every object on the remote. Reports those no signed entry names (ignored), and
+    /// those a signed entry names that are gone (dropped): an object this vault holds, with the
+    /// hash its entry gives, is uploaded again (its bytes are fixed by the signed entry, so
+    /// this changes nothing for any reader); the alarm is raised all the same.
+    pub(super) fn audit(
+        &self,
+        remote: &dyn Remote,
+        name: &str,
+        marks: &Marks,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let named = self.named_objects()?;
+        let mut present: HashSet<Id> = HashSet::new();
+        for key in remote.list("objects")? {
+            let id = key
+                .rsplit('/')
+                .next()
+                .and_then(|f| f.strip_suffix(".age"))
+                .and_then(|s| s.parse::<Id>().ok());
+            let shard_ok = id.is_some_and(|id| key == object_key(&id));
+            match id {
+                Some(id) if shard_ok && named.contains_key(&id) => {
+                    present.insert(id);
+                }
+                _ => Self::alarm(
+                    report,
+                    name,
+                    AlarmKind::UnnamedObject,
+                    key,
+                    "no signed log entry names this object; it was ignored (left by an interrupted upload, or put there by someone else)".into(),
+                ),
+            }
+        }
+        // What the remote must hold: the objects of the entries it has shown (this device's
+        // up to the pushed mark, the others' up to the seen ones), unless purged since.
+        let mut missing: Vec<(&Id, &Named)> = named
+            .iter()
+            .filter(|(id, n)| {
+                let shown = if n.device == self.device {
+                    marks.pushed
+                } else {
+                    marks.seen.get(&n.device).map_or(0, |(s, _)| *s)
+                };
+                n.seq <= shown && !present.contains(*id) && !self.state.purged_objects.contains(*id)
+            })
+            .collect();
+        missing.sort_by_key(|(id, _)| **id);
+        for (id, n) in missing {
+            let key = object_key(id);
+            let path = self.layout.object(id);
+            let here = pull::file_sha256(&path)?.is_some_and(|h| h == n.sha256);
+            if here {
+                remote.put_file(&key, &path)?;
+                report.pushed_objects += 1;
+            }
+            let whose = if n.device == self.device {
+                "this device".to_string()
+            } else {
+                format!("device {}", n.device)
+            };
+            Self::alarm(
+                report,
+                name,
+                AlarmKind::DroppedObject,
+                key,
+                if here {
+                    format!(
+                        "object {id}, named by entry {} of {whose}, was gone from the remote (dropped); it was uploaded again",
+                        n.seq
+                    )
+                } else {
+                    format!(
+                        "object {id}, named by entry {} of {whose}, is gone from the remote (dropped) and this vault does not hold it to upload it again",
+                        n.seq
+                    )
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Every object the local log names, with the entry naming it (from the local log files,
+    /// which sync checked).
+    fn named_objects(&self) -> Result<HashMap<Id, Named>> {
+        let mut named = HashMap::new();
+        for (device, (last, _)) in &self.state.heads {
+            for seq in 1..=*last {
+                let Ok(ct) = fs::read(self.layout.log_entry(device, seq)) else {
+                    continue;
+                };
+                let Ok(plain) = crypto::decrypt(&[self.keys.vault_identity()], &ct) else {
+                    continue;
+                };
+                if let Ok((e, _)) = LogEntry::open(
+                    &plain,
+                    &self.keys.verifying_key(),
+                    &self.config.vault,
+                    device,
+                    seq,
+                ) {
+                    for o in e.objects {
+                        named.insert(
+                            o.id,
+                            Named {
+                                device: *device,
+                                seq,
+                                sha256: o.sha256,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        Ok(named)
+    }
+}
+
+/// The entry that names an object.
+struct Named {
+    device: Id,
+    seq: u64,
+    sha256: String,
+}

@@ -1,0 +1,216 @@
+//! Configured remotes (kept encrypted in `local/remotes.age`), the alarms kept so far, and
+//! the devices that have written to the vault.
+
+use super::*;
+
+impl Vault {
+    // ----- remotes -----
+
+    /// Adds a remote. S3 credentials given (or, if none, found in the environment) are stored
+    /// encrypted to the vault key in `local/remotes.age`. The URL is checked, not contacted.
+    pub fn add_remote(
+        &mut self,
+        name: &str,
+        url: &str,
+        credentials: Option<Credentials>,
+    ) -> Result<RemoteInfo> {
+        valid_remote_name(name)?;
+        let parsed = RemoteUrl::parse(url)?;
+        let url = match &parsed {
+            // A relative folder path would mean something else from another directory.
+            RemoteUrl::Folder(p) if p.is_relative() => std::path::absolute(p)
+                .map_err(Error::io("resolving the remote folder"))?
+                .display()
+                .to_string(),
+            _ => url.trim().to_string(),
+        };
+        let creds = match parsed.kind() {
+            RemoteKind::S3 => credentials.or_else(Credentials::from_env),
+            _ => None,
+        };
+        let _lock = self.lock_file()?;
+        let mut file = local::read_remotes(self)?;
+        if file.remotes.iter().any(|r| r.name == name) {
+            return Err(Error::RemoteExists(name.to_string()));
+        }
+        file.remotes.push(StoredRemote {
+            name: name.to_string(),
+            url: url.clone(),
+            access_key_id: creds.as_ref().map(|c| c.access_key_id.clone()),
+            secret_access_key: creds
+                .as_ref()
+                .map(|c| c.secret_access_key.expose_secret().to_string()),
+        });
+        local::write_remotes(self, &file)?;
+        Ok(RemoteInfo {
+            name: name.to_string(),
+            url: remote::redact(&url),
+            kind: parsed.kind(),
+            has_credentials: creds.is_some(),
+            last_sync: None,
+        })
+    }
+
+    /// The configured remotes.
+    pub fn remotes(&self) -> Result<Vec<RemoteInfo>> {
+        let file = local::read_remotes(self)?;
+        let sync = local::read_sync(self)?;
+        Ok(file
+            .remotes
+            .iter()
+            .map(|r| RemoteInfo {
+                name: r.name.clone(),
+                url: remote::redact(&r.url),
+                kind: RemoteUrl::parse(&r.url)
+                    .map(|u| u.kind())
+                    .unwrap_or(RemoteKind::Folder),
+                has_credentials: r.secret_access_key.is_some(),
+                last_sync: sync
+                    .remotes
+                    .get(&r.name)
+                    .filter(|m| m.url == r.url)
+                    .and_then(|m| m.last_sync),
+            })
+            .collect())
+    }
+
+    /// Forgets a remote (and its credentials). Nothing on the remote is touched.
+    pub fn remove_remote(&mut self, name: &str) -> Result<()> {
+        let _lock = self.lock_file()?;
+        let mut file = local::read_remotes(self)?;
+        let before = file.remotes.len();
+        file.remotes.retain(|r| r.name != name);
+        if file.remotes.len() == before {
+            return Err(Error::NoSuchRemote(name.to_string()));
+        }
+        local::write_remotes(self, &file)?;
+        let mut sync = local::read_sync(self)?;
+        if sync.remotes.remove(name).is_some() {
+            local::write_sync(self, &mut sync)?;
+        }
+        Ok(())
+    }
+
+    /// Opens a configured remote (no request is made yet).
+    pub fn open_remote(&self, name: &str) -> Result<StoreRemote> {
+        let file = local::read_remotes(self)?;
+        let r = file
+            .remotes
+            .iter()
+            .find(|r| r.name == name)
+            .ok_or_else(|| Error::NoSuchRemote(name.to_string()))?;
+        let creds = match (&r.access_key_id, &r.secret_access_key) {
+            (Some(id), Some(secret)) => Some(Credentials {
+                access_key_id: id.clone(),
+                secret_access_key: SecretString::from(secret.clone()),
+            }),
+            _ => None,
+        };
+        StoreRemote::open(&r.url, creds.as_ref())
+    }
+
+    pub(super) fn remote_url(&self, name: &str) -> Result<String> {
+        local::read_remotes(self)?
+            .remotes
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.url.clone())
+            .ok_or_else(|| Error::NoSuchRemote(name.to_string()))
+    }
+
+    /// Syncs with the named remote, or with the only one configured.
+    pub fn sync(
+        &mut self,
+        name: Option<&str>,
+        opts: &SyncOptions,
+        progress: ProgressFn<'_>,
+    ) -> Result<SyncReport> {
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => {
+                let all = local::read_remotes(self)?.remotes;
+                match all.as_slice() {
+                    [one] => one.name.clone(),
+                    [] => {
+                        return Err(Error::Invalid(
+                            "no remote is configured; add one with `coffer remote add NAME URL`"
+                                .into(),
+                        ));
+                    }
+                    _ => {
+                        return Err(Error::Invalid(format!(
+                            "several remotes are configured ({}); name the one to sync with",
+                            all.iter()
+                                .map(|r| r.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    }
+                }
+            }
+        };
+        let remote = self.open_remote(&name)?;
+        self.sync_with(&remote, &name, opts, progress)
+    }
+
+    /// Every alarm raised by sync so far (oldest first).
+    pub fn sync_alarms(&self) -> Result<Vec<Alarm>> {
+        Ok(local::read_sync(self)?.alarms)
+    }
+
+    /// Forgets the alarms kept so far (once the user has seen them); returns how many. A
+    /// remote that is still wrong raises them again at the next sync.
+    pub fn dismiss_sync_alarms(&mut self) -> Result<usize> {
+        let _lock = self.lock_file()?;
+        let mut file = local::read_sync(self)?;
+        let n = file.alarms.len();
+        if n > 0 {
+            file.alarms.clear();
+            local::write_sync(self, &mut file)?;
+        }
+        Ok(n)
+    }
+
+    /// Devices that have written to this vault, with their last change and (for this device)
+    /// the last sync.
+    pub fn device_list(&self) -> Result<Vec<DeviceInfo>> {
+        let sync = local::read_sync(self)?;
+        let last_sync = sync.remotes.values().filter_map(|m| m.last_sync).max();
+        let mut out = Vec::new();
+        let mut ids: Vec<Id> = self.state.heads.keys().copied().collect();
+        if !ids.contains(&self.device) {
+            ids.push(self.device);
+        }
+        for id in ids {
+            let (seq, _) = self
+                .state
+                .heads
+                .get(&id)
+                .cloned()
+                .unwrap_or((0, String::new()));
+            let last_change = (seq > 0)
+                .then(|| fs::read(self.layout.log_entry(&id, seq)).ok())
+                .flatten()
+                .and_then(|ct| crypto::decrypt(&[self.keys.vault_identity()], &ct).ok())
+                .and_then(|p| {
+                    LogEntry::open(&p, &self.keys.verifying_key(), &self.config.vault, &id, seq)
+                        .ok()
+                })
+                .map(|(e, _)| e.time);
+            out.push(DeviceInfo {
+                id,
+                this_device: id == self.device,
+                entries: seq,
+                last_change,
+                last_sync: if id == self.device { last_sync } else { None },
+            });
+        }
+        out.sort_by(|a, b| {
+            b.this_device
+                .cmp(&a.this_device)
+                .then(b.last_change.cmp(&a.last_change))
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(out)
+    }
+}
