@@ -65,22 +65,23 @@ export class Workspace {
       pinned: v.kind === "pinned",
       trash: v.kind === "trash",
     };
-    const [notes, all, trash, tags, notebooks] = await Promise.all([
-      api.list(filter),
+    // The view of all notes is the same list as `all`: asked for once (10,000 notes are MBs).
+    const [listed, all, trash, tags, notebooks] = await Promise.all([
+      v.kind === "all" ? null : api.list(filter),
       api.list({ tag: null, notebook: null, pinned: false, trash: false }),
       api.list({ tag: null, notebook: null, pinned: false, trash: true }),
       api.tags(),
       api.notebooks(),
     ]);
-    this.notes = notes;
+    this.notes = listed ?? all;
     this.all = all;
     this.trashCount = trash.length;
     this.tags = tags;
     this.notebooks = notebooks;
+    markPainted("coffer:list-painted");
     if (this.query.trim()) await this.runSearch();
   }
 
-    markPainted("coffer:list-painted");
   async setView(v: View): Promise<void> {
     this.view = v;
     this.query = "";
@@ -98,10 +99,10 @@ export class Workspace {
     const seq = ++this.searchSeq;
     if (!q.trim()) {
       this.hits = null;
+      markPainted("coffer:search-painted");
       return;
     }
     const hits = await api.search(q);
-      markPainted("coffer:search-painted");
     if (seq === this.searchSeq) {
       this.hits = hits;
       markPainted("coffer:search-painted");
