@@ -818,7 +818,7 @@ impl Vault {
     pub fn contacts(&mut self) -> Result<Vec<Contact>> {
         with_state(self, |_, st| {
             let mut v: Vec<Contact> = st.live_contacts().map(to_contact).collect();
-            v.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+            v.sort_by_key(|c| c.name.to_lowercase());
             Ok(v)
         })
     }
