@@ -202,21 +202,20 @@ impl State {
     pub fn index(&mut self) -> &SearchIndex {
         if self.index.is_none()
             && let Some(mut p) = self.pending_index.take()
+            && let Some(Ok(Some(mut index))) = p.handle.take().map(JoinHandle::join)
         {
-            if let Some(Ok(Some(mut index))) = p.handle.take().map(JoinHandle::join) {
-                for id in &p.changed {
-                    match self.notes.get(id) {
-                        Some(n) => index.upsert(n.current()),
-                        None => index.remove(id),
-                    }
+            for id in &p.changed {
+                match self.notes.get(id) {
+                    Some(n) => index.upsert(n.current()),
+                    None => index.remove(id),
                 }
-                if !p.changed.is_empty() {
-                    // Without the postings of replaced notes it ranks exactly as an index
-                    // built now would.
-                    index.compact();
-                }
-                self.index = Some(index);
             }
+            if !p.changed.is_empty() {
+                // Without the postings of replaced notes it ranks exactly as an index built
+                // now would.
+                index.compact();
+            }
+            self.index = Some(index);
         }
         if self.index.is_none() {
             let mut index = SearchIndex::default();
