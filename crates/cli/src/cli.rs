@@ -8,6 +8,10 @@ use std::path::PathBuf;
 /// in it is damaged, missing or forged). Other errors exit with 1, usage errors with 2.
 pub const EXIT_VERIFY_PROBLEMS: u8 = 3;
 
+/// Exit code of `coffer sync` when the remote did something wrong (an ALARM), and of
+/// `coffer verify` when alarms are kept from earlier syncs (and no problem was found).
+pub const EXIT_SYNC_ALARMS: u8 = 4;
+
 const AFTER_HELP: &str = "\
 Passphrase: asked on the terminal; for scripts set $COFFER_PASSPHRASE or use --passphrase-file.
 Vault: --vault DIR, else $COFFER_VAULT, else $XDG_DATA_HOME/coffer/vault (~/.local/share/...).
@@ -120,8 +124,15 @@ Lower values make the passphrase far cheaper to guess.")]
     /// Make new keys and re-encrypt everything to them
     RotateKeys,
     /// Check every log entry and object; exits with 3 and names each damaged path if any
-    #[command(after_help = "Exit codes: 0 no problems, 1 could not verify, 3 problems found.")]
-    Verify,
+    #[command(
+        after_help = "Exit codes: 0 no problems, 1 could not verify, 3 problems found, 4 no problem in the vault\nbut alarms kept from syncs (what a remote did wrong; --dismiss-alarms forgets them once shown)."
+    )]
+    Verify {
+        /// Forget the sync alarms after showing them (a later sync raises them again if the
+        /// remote is still wrong)
+        #[arg(long)]
+        dismiss_alarms: bool,
+    },
     /// Export the vault's secret age identity (for `age -d -i FILE`)
     Identity {
         /// Write the plaintext identity to FILE (mode 0600; never overwritten)
@@ -141,7 +152,9 @@ Lower values make the passphrase far cheaper to guess.")]
     #[command(after_help = "\
 Anything the remote does wrong (a forged or altered log entry, a rollback, a fork, a dropped or
 swapped object) is reported as an ALARM and kept for `coffer verify`; it never changes or
-deletes anything local. --audit also lists every object on the remote (slower).")]
+deletes anything local. --audit also lists every object on the remote (slower; done on its own
+once a day): objects no entry names are reported, dropped ones are uploaded again if this vault
+holds them. Exit codes: 0 synced, 1 failed (run it again: it resumes), 4 synced with alarms.")]
     Sync {
         name: Option<String>,
         /// Also report objects on the remote that no signed log entry names
@@ -152,7 +165,8 @@ deletes anything local. --audit also lists every object on the remote (slower)."
     #[command(after_help = "\
 URL: a folder path, file:///path, s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from
 $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY), or webdav+http(s)://HOST/PATH.
-An interrupted clone is finished by `coffer --vault DIR sync`.")]
+Progress is shown on a terminal. An interrupted clone (Ctrl-C, a cut connection) is resumed by
+running the same command again, or by `coffer --vault DIR sync`.")]
     Clone { url: String, dir: PathBuf },
     /// List the devices that wrote to this vault, with their last change and sync
     Devices,

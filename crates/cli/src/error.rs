@@ -42,6 +42,8 @@ pub enum CliError {
     NothingToChange,
     #[error("verify found {0} problem(s) in the vault")]
     VerifyFailed(usize),
+    #[error("{0} sync alarm(s): a remote did something wrong (see the ALARM lines)")]
+    SyncAlarms(usize),
     #[error("{0}")]
     Usage(String),
     #[error("writing the output: {0}")]
@@ -67,6 +69,7 @@ impl CliError {
             CliError::Exists(_) => "file_exists",
             CliError::NothingToChange => "nothing_to_change",
             CliError::VerifyFailed(_) => "verify_failed",
+            CliError::SyncAlarms(_) => "sync_alarms",
             CliError::Usage(_) => "usage",
             CliError::Output(_) => "output_failed",
         }
@@ -76,6 +79,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::VerifyFailed(_) => crate::cli::EXIT_VERIFY_PROBLEMS,
+            CliError::SyncAlarms(_) => crate::cli::EXIT_SYNC_ALARMS,
             CliError::Usage(_) => 2,
             _ => 1,
         }

@@ -119,9 +119,16 @@ impl Bar {
     /// Reports one step of progress.
     pub fn update(&self, p: &Progress) {
         if let Some(bar) = &self.0 {
-            bar.set_message(p.stage.clone());
-            bar.set_length(p.total);
-            bar.set_position(p.done);
+            if p.total == 0 {
+                // No known end (reading a log): the count so far.
+                bar.set_message(format!("{} {}", p.stage, p.done));
+                bar.set_length(1);
+                bar.set_position(0);
+            } else {
+                bar.set_message(p.stage.clone());
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+            }
         }
     }
 

@@ -1394,15 +1394,23 @@ fn sync_through_a_folder_remote() {
         std::fs::remove_file(e.expect("entry").path().join("000000000001.age")).expect("rm");
     }
     let before = a.files();
-    let out = a.ok(&["sync"]);
-    assert!(out.contains("ALARM (rollback) remote home log/"), "{out}");
+    let out = a.run(&["sync"]);
+    assert_eq!(out.code, 4, "alarms make the exit code 4: {}", out.stderr);
+    assert!(
+        out.stdout.contains("ALARM (rollback) remote home log/"),
+        "{}",
+        out.stdout
+    );
     let verify = a.run(&["verify"]);
-    assert_eq!(verify.code, 0);
+    assert_eq!(verify.code, 4, "kept alarms make verify exit with 4");
     assert!(
         verify.stderr.contains("ALARM (rollback)"),
         "{}",
         verify.stderr
     );
+    let doc: Value = serde_json::from_str(&a.run(&["--json", "verify"]).stdout).expect("JSON");
+    assert_eq!(doc["problems"], serde_json::json!([]));
+    assert_eq!(doc["sync_alarms"][0]["kind"], "rollback", "{doc}");
     let after = a.files();
     let notes_only = |m: &BTreeMap<PathBuf, Vec<u8>>| {
         m.iter()
@@ -1411,6 +1419,9 @@ fn sync_through_a_folder_remote() {
             .collect::<BTreeMap<_, _>>()
     };
     assert_eq!(notes_only(&before), notes_only(&after));
+    // Once shown, the alarms can be dismissed; verify is then clean.
+    assert_eq!(a.run(&["verify", "--dismiss-alarms"]).code, 0);
+    assert_eq!(a.run(&["verify"]).code, 0);
 
     a.ok(&["remote", "rm", "home"]);
     let r = json_error(&a.run(&["--json", "sync"]));

@@ -109,7 +109,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::Import { dir } => vault::import(ctx, &dir),
         C::Passwd(args) => vault::passwd(ctx, args),
         C::RotateKeys => vault::rotate_keys(ctx),
-        C::Verify => vault::verify(ctx),
+        C::Verify { dismiss_alarms } => vault::verify(ctx, dismiss_alarms),
         C::Identity { export_age } => vault::identity(ctx, &export_age),
         C::Remote(RemoteCommand::Add { name, url }) => sync::remote_add(ctx, &name, &url),
         C::Remote(RemoteCommand::List) => sync::remote_list(ctx),

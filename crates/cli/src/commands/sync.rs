@@ -1,7 +1,7 @@
 //! Sync commands: remote add/list/rm, sync, clone, devices.
 
 use super::{Ctx, changed};
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::output::{Bar, datetime, short, warn};
 use coffer_core::Vault;
 use coffer_core::sync::{Alarm, SyncOptions};
@@ -95,7 +95,12 @@ pub fn sync(ctx: &Ctx, name: Option<&str>, audit: bool) -> Result<()> {
             ));
         }
         s
-    })
+    })?;
+    if report.alarms.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::SyncAlarms(report.alarms.len()))
+    }
 }
 
 pub fn clone(ctx: &Ctx, url: &str, dir: &Path) -> Result<()> {
@@ -107,6 +112,7 @@ pub fn clone(ctx: &Ctx, url: &str, dir: &Path) -> Result<()> {
     for a in &report.alarms {
         warn(alarm_lines(std::slice::from_ref(a)).trim_end());
     }
+    let alarms = report.alarms.len();
     ctx.out.emit(
         &json!({
             "vault": vault.root(),
@@ -122,7 +128,12 @@ pub fn clone(ctx: &Ctx, url: &str, dir: &Path) -> Result<()> {
                 short(&vault.device_id())
             )
         },
-    )
+    )?;
+    if alarms == 0 {
+        Ok(())
+    } else {
+        Err(CliError::SyncAlarms(alarms))
+    }
 }
 
 pub fn devices(ctx: &Ctx) -> Result<()> {

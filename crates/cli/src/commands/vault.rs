@@ -63,7 +63,9 @@ pub fn passwd(ctx: &Ctx, args: PasswdArgs) -> Result<()> {
     let new = pass::new_passphrase(args.new_passphrase_file.as_deref())?;
     vault.change_passphrase(&new, work_factor)?;
     ctx.out.emit(&json!({ "passphrase_changed": true }), || {
-        "passphrase changed (only identity.age was re-encrypted)".into()
+        "passphrase changed on this device (only identity.age was re-encrypted); other devices keep\n\
+         theirs. The copy on each remote (the one `coffer clone` asks for) is replaced at the next sync."
+            .into()
     })
 }
 
@@ -78,14 +80,16 @@ pub fn rotate_keys(ctx: &Ctx) -> Result<()> {
         &json!({ "rotated": true, "device": vault.device_id() }),
         || {
             "new keys made and every object re-encrypted to them.\n\
-         Other devices and exported identity files hold the old keys: set them up again."
+         Other devices and exported identity files hold the old keys, and remotes hold the vault\n\
+         under them: sync with a new, empty remote (`coffer remote add`), then set the other\n\
+         devices up again with `coffer clone` from it."
                 .into()
         },
     )
 }
 
-pub fn verify(ctx: &Ctx) -> Result<()> {
-    let vault = ctx.open()?;
+pub fn verify(ctx: &Ctx, dismiss_alarms: bool) -> Result<()> {
+    let mut vault = ctx.open()?;
     let bar = Bar::new();
     let result = vault.verify(&mut |p| bar.update(p));
     bar.finish();
@@ -94,16 +98,17 @@ pub fn verify(ctx: &Ctx) -> Result<()> {
         warn(&format!("{}: {}", w.path, w.message));
     }
     // What remotes did wrong during syncs (kept in local/sync.age): not damage to this vault,
-    // but the user must see it.
-    match vault.sync_alarms() {
-        Ok(alarms) => {
-            for line in super::sync::alarm_lines(&alarms).lines() {
-                warn(line);
-            }
-        }
-        Err(e) => warn(&format!("the sync alarms cannot be read: {e}")),
+    // but the user must see it, and it makes the exit code non-zero until dismissed.
+    let alarms = vault.sync_alarms().unwrap_or_else(|e| {
+        warn(&format!("the sync alarms cannot be read: {e}"));
+        Vec::new()
+    });
+    for line in super::sync::alarm_lines(&alarms).lines() {
+        warn(line);
     }
-    ctx.out.emit(&report, || {
+    let mut doc = serde_json::to_value(&report).expect("the verify report serializes");
+    doc["sync_alarms"] = serde_json::to_value(&alarms).expect("alarms serialize");
+    ctx.out.emit(&doc, || {
         let mut s = String::new();
         for p in &report.problems {
             s.push_str(&format!("{}: {}\n", p.path, p.message));
@@ -117,12 +122,28 @@ pub fn verify(ctx: &Ctx) -> Result<()> {
                 n => format!("{n} problem(s)"),
             }
         ));
+        if !alarms.is_empty() {
+            s.push_str(&format!(
+                "\n{} sync alarm(s) kept: a remote did something wrong{}",
+                alarms.len(),
+                if dismiss_alarms {
+                    "; dismissed now"
+                } else {
+                    " (`coffer verify --dismiss-alarms` forgets them)"
+                }
+            ));
+        }
         s
     })?;
-    if report.ok() {
-        Ok(())
-    } else {
+    if dismiss_alarms {
+        vault.dismiss_sync_alarms()?;
+    }
+    if !report.ok() {
         Err(CliError::VerifyFailed(report.problems.len()))
+    } else if !alarms.is_empty() && !dismiss_alarms {
+        Err(CliError::SyncAlarms(alarms.len()))
+    } else {
+        Ok(())
     }
 }
 
