@@ -1036,15 +1036,17 @@ impl Vault {
                         .unwrap_or_else(Id::random)
                 }
             };
-            let prev = st
-                .in_conversation(&conversation)
-                .last()
-                .map(|m| m.hash.clone());
-            let time = now_millis().max(
-                st.in_conversation(&conversation)
-                    .last()
-                    .map_or(0, |m| m.envelope.time + 1),
-            );
+            // One pass over the messages (no sort): this runs for every message sent.
+            let earlier: Vec<&StoredMessage> = st
+                .messages
+                .values()
+                .filter(|m| m.envelope.conversation == conversation)
+                .collect();
+            let last = earlier
+                .iter()
+                .max_by_key(|m| (m.envelope.time, m.envelope.message));
+            let prev = last.map(|m| m.hash.clone());
+            let time = now_millis().max(last.map_or(0, |m| m.envelope.time + 1));
             let mut attachments = Vec::with_capacity(draft.attachments.len());
             for (name, bytes) in &draft.attachments {
                 envelope::check_attachment_name(name).map_err(Error::Invalid)?;
@@ -1098,11 +1100,7 @@ impl Vault {
                 carrier,
                 owner: me.encode(),
             };
-            let hashes: HashSet<&str> = st
-                .in_conversation(&conversation)
-                .iter()
-                .map(|m| m.hash.as_str())
-                .collect();
+            let hashes: HashSet<&str> = earlier.iter().map(|m| m.hash.as_str()).collect();
             let view = st.view(&me, &stored, &hashes);
             Ok((view, vec![message_pending(v, stored, &opened.plaintext)]))
         })?;
