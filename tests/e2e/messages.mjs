@@ -233,6 +233,20 @@ export function registerMessagesTests(test, assert) {
       assert(!sv.err, `save attachment: ${JSON.stringify(sv)}`);
       assert(readFileSync(saved, "utf8") === "Meet at noon by the fountain.\n", "the saved attachment differs");
 
+      // Unread counts: a message Bob's app took in without showing it (as an inbox check does).
+      const later = await invoke(a, "send_message", { outgoing: { to: [bobId], body: "Are you there?", attachments: [], conversation: convA, remote: null } });
+      const took = await invoke(b, "open_armored", { text: later.ok.armored });
+      assert(took.ok?.body === "Are you there?", `open_armored: ${JSON.stringify(took).slice(0, 200)}`);
+      await click(b, "#view-contacts");
+      await click(b, "#view-conversations");
+      await (await b.$("#unread-total")).waitForDisplayed({ timeoutMsg: "no unread count in the sidebar" });
+      assert((await (await b.$("#unread-total")).getText()) === "1", "the sidebar's unread count is not 1");
+      assert((await (await b.$("#conversation-list .unread")).getText()) === "1", "the conversation's unread count is not 1");
+      await shot(b, "messages-unread");
+      await click(b, "#conversation-list .item");
+      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 3, { timeoutMsg: "the third message is not shown" });
+      await b.waitUntil(async () => !(await (await b.$("#unread-total")).isExisting()), { timeoutMsg: "opening the conversation did not clear the unread count" });
+
       // Alice shares a note (hostile title) as armored text; Bob saves it as a note.
       await click(a, "#view-all");
       await newNote(a, noteTitle, "Shared grocery list");
@@ -250,7 +264,7 @@ export function registerMessagesTests(test, assert) {
       await click(b, "#paste-armored");
       await paste(b, "#armored-in", sharedBlock);
       await click(b, "#open-armored");
-      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 3, { timeoutMsg: "Bob does not see the shared note" });
+      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 4, { timeoutMsg: "Bob does not see the shared note" });
       const sharedTitle = await b.execute(() => [...document.querySelectorAll(".shared-title")].map((e) => e.textContent));
       assert(sharedTitle.includes(noteTitle), `shared note title not shown as text: ${JSON.stringify(sharedTitle)}`);
       const seen2 = await problems(b, server, "Bob's thread with a shared note");
@@ -263,6 +277,52 @@ export function registerMessagesTests(test, assert) {
       if (b) await closeApp(b);
       driverB.stop();
       server.close();
+    }
+  });
+
+  test("messages: a conversation both ways, as a person sees it", async (driver) => {
+    const driverB = await startDriver();
+    let a;
+    let b;
+    const ok = (r, what) => {
+      if (!r.ok && r.ok !== null) throw new Error(`${what}: ${JSON.stringify(r.err)}`);
+      return r.ok;
+    };
+    try {
+      a = await openApp(driver, tempVault());
+      await createVault(a);
+      b = await openApp(driverB, tempVault());
+      await createVault(b);
+      ok(await invoke(a, "set_display_name", { name: "Alice" }), "name");
+      ok(await invoke(b, "set_display_name", { name: "Bob" }), "name");
+      const cardA = ok(await invoke(a, "my_card", {}), "card").card;
+      const cardB = ok(await invoke(b, "my_card", {}), "card").card;
+      const bob = ok(await invoke(a, "add_contact", { card: cardB, name: "Bob" }), "add");
+      const alice = ok(await invoke(b, "add_contact", { card: cardA, name: "Alice" }), "add");
+      ok(await invoke(a, "verify_contact", { contact: bob.id }), "verify");
+      ok(await invoke(b, "verify_contact", { contact: alice.id }), "verify");
+      const say = async (from, to, who, body) => {
+        const sent = ok(await invoke(from, "send_message", { outgoing: { to: [who], body, attachments: [], conversation: null, remote: null } }), "send");
+        ok(await invoke(to, "open_armored", { text: sent.armored }), "open");
+      };
+      await say(a, b, bob.id, "Hi Bob! Did the **lawyer** send the contract back?");
+      await say(b, a, alice.id, "Yes, this morning. Two changes:\n\n1. the notice period is *three* months\n2. no non-compete clause");
+      await say(a, b, bob.id, "Perfect. I'll sign it tonight and share my notes with you.");
+      await click(b, "#view-conversations");
+      await click(b, "#conversation-list .item");
+      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 3, { timeoutMsg: "the conversation is not shown" });
+      const sides = await b.execute(() => [...document.querySelectorAll("#thread-messages .msg")].map((m) => m.classList.contains("out")));
+      assert(JSON.stringify(sides) === "[false,true,false]", `messages not on their sender's side: ${sides}`);
+      const from = await b.execute(() => document.querySelector("#thread-messages .msg .party").textContent);
+      assert(from.startsWith("Alice") && from.includes("✓"), `sender: ${from}`);
+      const list = await b.execute(() => document.querySelector("#thread-messages .msg:nth-child(2) iframe").contentDocument.querySelectorAll("ol li").length);
+      assert(list === 2, "Markdown in a message is not rendered");
+      await paste(b, "#compose-body", "Thanks, talk tomorrow.");
+      await shot(b, "messages-conversation");
+    } finally {
+      if (a) await closeApp(a);
+      if (b) await closeApp(b);
+      driverB.stop();
     }
   });
 }
