@@ -311,24 +311,43 @@ impl MessageState {
     }
 
     fn view(&self, me: &ContactCard, m: &StoredMessage, hashes: &HashSet<&str>) -> MessageView {
+        self.view_cached(me, m, hashes, &mut HashMap::new())
+    }
+
+    /// The party a card names, each distinct card parsed once per `cache` (a thread of
+    /// thousands of messages has few distinct cards).
+    fn party_of(&self, me: &ContactCard, text: &str, cache: &mut HashMap<String, Party>) -> Party {
+        if let Some(p) = cache.get(text) {
+            return p.clone();
+        }
+        let p = match ContactCard::parse(text) {
+            Ok(card) => self.party(me, &card),
+            Err(_) => Party::Unknown {
+                claimed: String::new(),
+                fingerprint: String::new(),
+            },
+        };
+        cache.insert(text.to_string(), p.clone());
+        p
+    }
+
+    fn view_cached(
+        &self,
+        me: &ContactCard,
+        m: &StoredMessage,
+        hashes: &HashSet<&str>,
+        cache: &mut HashMap<String, Party>,
+    ) -> MessageView {
         let e = &m.envelope;
-        let sender = ContactCard::parse(&e.sender);
         let from = if m.outgoing {
             Party::Me
         } else {
-            match &sender {
-                Ok(s) => self.party(me, s),
-                Err(_) => Party::Unknown {
-                    claimed: String::new(),
-                    fingerprint: String::new(),
-                },
-            }
+            self.party_of(me, &e.sender, cache)
         };
         let to = e
             .recipients
             .iter()
-            .filter_map(|r| ContactCard::parse(r).ok())
-            .map(|r| self.party(me, &r))
+            .map(|r| self.party_of(me, r, cache))
             .collect();
         MessageView {
             id: e.message,
@@ -1314,7 +1333,11 @@ impl Vault {
                 return Err(Error::NoSuchMessage(conversation.to_string()));
             }
             let hashes: HashSet<&str> = msgs.iter().map(|m| m.hash.as_str()).collect();
-            Ok(msgs.iter().map(|m| st.view(&me, m, &hashes)).collect())
+            let mut cache = HashMap::new();
+            Ok(msgs
+                .iter()
+                .map(|m| st.view_cached(&me, m, &hashes, &mut cache))
+                .collect())
         })
     }
 
