@@ -278,3 +278,184 @@ impl Vault {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::SyncOptions;
+    use crate::{InitOptions, NewNote};
+
+    fn vault(dir: &Path) -> Vault {
+        let pass = SecretString::from("test passphrase".to_string());
+        Vault::init(dir, &pass, &InitOptions { work_factor: 4 }).expect("init")
+    }
+
+    fn new_remote(url: &str, user: &str, secret: &str) -> NewRemote {
+        NewRemote {
+            name: "home".into(),
+            url: url.into(),
+            user: user.into(),
+            secret: secret.into(),
+        }
+    }
+
+    /// A port on 127.0.0.1 where nothing listens.
+    fn dead_port() -> u16 {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    }
+
+    #[test]
+    fn entered_remotes_are_checked_before_anything_is_contacted() {
+        let code = |r: NewRemote| r.spec().err().map(|e| e.code());
+        assert_eq!(code(new_remote("/tmp/x", "me", "")), Some("bad_remote_url"));
+        assert_eq!(
+            code(new_remote("s3://b/p", "key", "")),
+            Some("bad_remote_url")
+        );
+        assert_eq!(
+            code(new_remote("webdav+http://h/p", "", "pw")),
+            Some("bad_remote_url")
+        );
+        assert_eq!(
+            code(new_remote("webdav+http://a@h/p", "b", "pw")),
+            Some("bad_remote_url")
+        );
+        assert_eq!(
+            code(new_remote("ftp://h/p", "", "")),
+            Some("bad_remote_url")
+        );
+        let mut bad_name = new_remote("/tmp/x", "", "");
+        bad_name.name = "no spaces".into();
+        assert_eq!(code(bad_name), Some("invalid_input"));
+        let s3 = new_remote("s3://b/p?endpoint=http://127.0.0.1:9", "key", "secret")
+            .spec()
+            .expect("s3");
+        assert!(s3.credentials.is_some());
+        let dav = new_remote("webdav+https://h.example/notes", "me", "pw")
+            .spec()
+            .expect("dav");
+        assert_eq!(
+            dav.url.expose_secret(),
+            "webdav+https://me:pw@h.example/notes"
+        );
+        assert!(dav.credentials.is_none());
+        assert_eq!(
+            super::super::remote::redact(dav.url.expose_secret()),
+            "webdav+https://me:***@h.example/notes"
+        );
+    }
+
+    #[test]
+    fn a_connection_test_says_what_is_wrong() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let v = vault(&tmp.path().join("v"));
+        // An empty folder: fine, and nothing is left behind.
+        let folder = tmp.path().join("remote");
+        let c = v
+            .check_remote(folder.to_str().expect("utf-8"), None)
+            .expect("folder");
+        assert!(!c.holds_this_vault);
+        assert_eq!(std::fs::read_dir(&folder).expect("folder").count(), 0);
+        // Nothing listens: unreachable, not a generic failure.
+        let url = format!("s3://b/p?endpoint=http://127.0.0.1:{}", dead_port());
+        let creds = Credentials {
+            access_key_id: "k".into(),
+            secret_access_key: SecretString::from("s".to_string()),
+        };
+        let e = v
+            .check_remote(&url, Some(&creds))
+            .expect_err("nothing listens");
+        assert_eq!(e.code(), "remote_unreachable", "{e}");
+        // A remote of another vault is refused.
+        let mut other = vault(&tmp.path().join("other"));
+        let theirs = tmp.path().join("theirs");
+        other
+            .add_remote("r", theirs.to_str().expect("utf-8"), None)
+            .expect("add");
+        other
+            .sync(Some("r"), &SyncOptions::default(), &mut |_| {})
+            .expect("sync");
+        let e = v
+            .check_remote(theirs.to_str().expect("utf-8"), None)
+            .expect_err("another vault");
+        assert_eq!(e.code(), "remote_mismatch", "{e}");
+        // add_checked_remote saves nothing when the test fails, and saves a good one.
+        let mut v = v;
+        let mut bad = new_remote(theirs.to_str().expect("utf-8"), "", "");
+        bad.name = "theirs".into();
+        assert!(v.add_checked_remote(&bad).is_err());
+        assert!(v.remotes().expect("remotes").is_empty());
+        let info = v
+            .add_checked_remote(&new_remote(folder.to_str().expect("utf-8"), "", ""))
+            .expect("add");
+        assert_eq!(info.name, "home");
+        let again = v.add_checked_remote(&new_remote(folder.to_str().expect("utf-8"), "", ""));
+        assert_eq!(again.expect_err("twice").code(), "remote_exists");
+        v.sync(Some("home"), &SyncOptions::default(), &mut |_| {})
+            .expect("sync");
+        assert!(
+            v.check_remote(folder.to_str().expect("utf-8"), None)
+                .expect("ours")
+                .holds_this_vault
+        );
+    }
+
+    #[test]
+    fn a_second_handle_syncs_while_the_first_edits() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut first = vault(&tmp.path().join("v"));
+        let id = first
+            .create(NewNote {
+                title: "Before".into(),
+                body: "one".into(),
+                ..Default::default()
+            })
+            .expect("create");
+        let mut second = first.reopener().expect("reopener").open().expect("open");
+        assert_eq!(second.device_id(), first.device_id());
+        assert_eq!(second.note(&id).expect("seen").body, "one");
+        // The first handle edits; the second sees it after a refresh, and its own writes
+        // reach the first the same way.
+        first
+            .update(
+                &id,
+                crate::NoteChange {
+                    body: Some("two".into()),
+                    ..Default::default()
+                },
+            )
+            .expect("edit");
+        second.refresh().expect("refresh");
+        assert_eq!(second.note(&id).expect("note").body, "two");
+        let other = second
+            .create(NewNote {
+                title: "From the second".into(),
+                ..Default::default()
+            })
+            .expect("create");
+        first.refresh().expect("refresh");
+        assert_eq!(first.note(&other).expect("note").title, "From the second");
+        // An alarm about one of this vault's objects names its note; others name none.
+        let rev = first.note(&id).expect("note").revision;
+        let alarms = [
+            Alarm {
+                kind: super::super::AlarmKind::SwappedObject,
+                remote: "r".into(),
+                key: object_key(&rev),
+                message: String::new(),
+                time: 0,
+            },
+            Alarm {
+                kind: super::super::AlarmKind::Rollback,
+                remote: "r".into(),
+                key: format!("log/{}", first.device_id()),
+                message: String::new(),
+                time: 0,
+            },
+        ];
+        let notes = first.alarm_notes(&alarms);
+        assert_eq!(notes[0].len(), 1);
+        assert_eq!(notes[0][0].id, id);
+        assert!(notes[1].is_empty());
+    }
+}
