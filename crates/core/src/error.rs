@@ -77,7 +77,10 @@ pub enum Error {
     #[error(
         "a message from an unknown sender (calls themselves {claimed:?}, key fingerprint {fingerprint}): it is not from any of your contacts; add their card first if you trust it"
     )]
-    UnknownSender { claimed: String, fingerprint: String },
+    UnknownSender {
+        claimed: String,
+        fingerprint: String,
+    },
     #[error("the message is damaged or malformed: {0}")]
     BadMessage(String),
     #[error("not an armored message: {0}")]

@@ -144,7 +144,9 @@ impl Vault {
             }
         }
         fsutil::write_atomic(&self.layout.device(), format!("{device}\n").as_bytes())?;
+        // The state cache is encrypted to the old keys: both of its files go.
         let _ = fs::remove_file(self.layout.snapshot());
+        let _ = fs::remove_file(self.layout.local().join("bodies.age"));
         fs::remove_file(self.rotation_path()).map_err(Error::io("removing local/rotation.age"))?;
         drop(lock);
         self.keys = new_keys;
