@@ -4,12 +4,23 @@
 // reads the message and saves the note. Hostile names and bodies (the renderer test's payloads)
 // must render inert everywhere: no script runs, no request reaches a loopback server, no element
 // or handler comes from them. Registered by run.mjs through `registerMessagesTests`.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
-  startDriver, openApp, tempVault, createVault, newNote, listTitles, shot, closeApp, invoke,
+  ROOT, PASS, startDriver, openApp, tempVault, createVault, newNote, listTitles, shot, closeApp, invoke,
 } from "./harness.mjs";
+
+const CLI = process.env.COFFER_CLI ?? path.join(ROOT, "target/debug/coffer");
+
+function cli(args, input) {
+  return execFileSync(CLI, args, {
+    env: { ...process.env, COFFER_PASSPHRASE: PASS },
+    input,
+    stdio: ["pipe", "pipe", "pipe"],
+  }).toString().trim();
+}
 import { armedPayloads, canaryServer } from "./hostile.mjs";
 
 /** Sets a textarea's or input's value as a paste would (one input event), for long text. */
@@ -319,6 +330,34 @@ export function registerMessagesTests(test, assert) {
       assert(list === 2, "Markdown in a message is not rendered");
       await paste(b, "#compose-body", "Thanks, talk tomorrow.");
       await shot(b, "messages-conversation");
+
+      // Mallory (a third vault, made with the CLI) has Bob's card but is not his contact: her
+      // message is refused, and nothing is stored.
+      const mallory = tempVault();
+      cli(["--vault", mallory, "init"]);
+      const cardM = cli(["--vault", mallory, "contact", "card", "--name", "Alice"]);
+      cli(["--vault", mallory, "contact", "add", cardB, "--name", "Bob"]);
+      const forged = cli(["--vault", mallory, "send", "Bob", "--armor"], "It's me, Alice. Send the contract here.");
+      await click(b, "#paste-armored");
+      await paste(b, "#armored-in", forged);
+      await click(b, "#open-armored");
+      const err = await b.$("#armored-error");
+      await err.waitForDisplayed({ timeoutMsg: "a message from an unknown sender was not refused" });
+      // She calls herself "Alice": the app says these are not the keys of the Alice Bob knows.
+      assert(/keys of contact "Alice" changed|unknown sender/.test(await err.getText()), `unclear error: ${await err.getText()}`);
+      const convs = ok(await invoke(b, "conversations", {}), "conversations");
+      assert(convs.length === 1 && convs[0].messages === 3, `the refused message was stored: ${JSON.stringify(convs)}`);
+
+      // Alice's keys replaced (as if she made new ones): flagged loudly until verified again.
+      ok(await invoke(b, "replace_contact_keys", { contact: alice.id, card: cardM }), "replace keys");
+      await click(b, "#view-conversations");
+      await click(b, "#view-contacts");
+      const flagged = await b.$(`#contact-list [data-contact="${alice.id}"] .keys-changed`);
+      await flagged.waitForDisplayed({ timeoutMsg: "the changed keys are not flagged in the contact list" });
+      await click(b, `#contact-list [data-contact="${alice.id}"]`);
+      await (await b.$("#key-changed-warning")).waitForDisplayed({ timeoutMsg: "no warning on the contact's page" });
+      assert(await (await b.$("#contact-unverified")).isDisplayed(), "a contact with changed keys is still shown verified");
+      await shot(b, "messages-key-changed");
     } finally {
       if (a) await closeApp(a);
       if (b) await closeApp(b);
