@@ -127,12 +127,6 @@ impl Session {
         })
     }
 
-    /// The auto-lock delay in force.
-    fn autolock_after(&self) -> Duration {
-        self.autolock_override.unwrap_or_else(|| {
-            Duration::from_secs(u64::from(crate::settings::load(&self.dir).auto_lock_minutes) * 60)
-        })
-    }
     /// Checks the passphrase (the vault is unlocked already, so a typo would otherwise become
     /// the passphrase of the new keys), then makes new keys and re-encrypts everything.
     pub fn rotate_keys(
@@ -147,6 +141,12 @@ impl Session {
         })
     }
 
+    /// The auto-lock delay in force.
+    fn autolock_after(&self) -> Duration {
+        self.autolock_override.unwrap_or_else(|| {
+            Duration::from_secs(u64::from(crate::settings::load(&self.dir).auto_lock_minutes) * 60)
+        })
+    }
 
     /// Locks the vault when it has been idle for the auto-lock delay, and tells the UI.
     /// Runs on its own thread for the life of the app.
