@@ -53,6 +53,7 @@ fn servers() -> &'static Servers {
                 env.insert(k.to_string(), v.to_string());
             }
         }
+        let _ = child.wait();
         panic!("scripts/sync-servers ended before its servers were ready");
     })
 }

@@ -59,6 +59,7 @@ impl OwnServer {
                 env.insert(k.to_string(), v.to_string());
             }
         }
+        let _ = child.wait();
         panic!("scripts/sync-servers --serve {kind} did not start; see its messages above");
     }
 
