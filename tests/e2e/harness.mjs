@@ -67,7 +67,7 @@ export async function openApp(driver, vault, extraArgs = []) {
     hostname: "127.0.0.1",
     port: driver.port,
     logLevel: "error",
-    connectionRetryCount: 0,
+    connectionRetryCount: 1, // the first start of WebKit after a build can drop the new-session request
     waitforTimeout: 15000,
     capabilities: {
       "wdio:enforceWebDriverClassic": true,
