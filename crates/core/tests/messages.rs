@@ -8,93 +8,20 @@ use coffer_core::messages::armor::{armor, dearmor};
 use coffer_core::messages::inbox::inbox_folder;
 use coffer_core::messages::{ContactCard, Draft, Party, Via};
 use coffer_core::secrecy::SecretString;
-use coffer_core::sync::{Credentials, Remote, StoreRemote};
+use coffer_core::sync::{Remote, StoreRemote};
 use coffer_core::{Id, InitOptions, NewNote, NoteFilter, Vault, crypto};
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
 
-// ---------- the S3 server ----------
-
-struct S3 {
-    endpoint: String,
-    bucket: String,
-    key: String,
-    secret: String,
-    _child: Option<Mutex<(Child, ChildStdin)>>,
-}
-
-fn s3() -> &'static S3 {
-    static S: OnceLock<S3> = OnceLock::new();
-    S.get_or_init(|| {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        if let (Some(endpoint), Some(key), Some(secret)) = (
-            env("COFFER_TEST_S3_ENDPOINT"),
-            env("AWS_ACCESS_KEY_ID"),
-            env("AWS_SECRET_ACCESS_KEY"),
-        ) {
-            return S3 {
-                endpoint,
-                bucket: env("COFFER_TEST_S3_BUCKET").unwrap_or_else(|| "coffer".into()),
-                key,
-                secret,
-                _child: None,
-            };
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sync-servers");
-        let mut child = Command::new(&script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        let stdin = child.stdin.take().unwrap();
-        let mut vars = HashMap::new();
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-            let line = line.unwrap();
-            if line == "READY" {
-                break;
-            }
-            if let Some((k, v)) = line.split_once('=') {
-                vars.insert(k.to_string(), v.to_string());
-            }
-        }
-        let get = |k: &str| {
-            vars.get(k)
-                .cloned()
-                .unwrap_or_else(|| panic!("scripts/sync-servers did not start (no {k})"))
-        };
-        S3 {
-            endpoint: get("COFFER_TEST_S3_ENDPOINT"),
-            bucket: vars
-                .get("COFFER_TEST_S3_BUCKET")
-                .cloned()
-                .unwrap_or_else(|| "coffer".into()),
-            key: get("AWS_ACCESS_KEY_ID"),
-            secret: get("AWS_SECRET_ACCESS_KEY"),
-            _child: Some(Mutex::new((child, stdin))),
-        }
-    })
-}
-
-fn creds() -> Credentials {
-    let s = s3();
-    Credentials {
-        access_key_id: s.key.clone(),
-        secret_access_key: SecretString::from(s.secret.clone()),
-    }
-}
+mod sync_support;
+use sync_support::{creds, servers};
 
 /// A fresh prefix on the S3 server: the shared remote of one test.
 fn shared_url() -> String {
-    let s = s3();
+    let s = servers();
     format!(
         "s3://{}/{}?endpoint={}&region=us-east-1",
-        s.bucket,
+        s.s3_bucket,
         Id::random(),
-        s.endpoint
+        s.s3_endpoint
     )
 }
 
