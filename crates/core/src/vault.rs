@@ -419,6 +419,16 @@ impl Vault {
 
     /// Reads and decrypts one note revision object, checking its ciphertext hash if known.
     pub(crate) fn read_revision_checked(&self, id: &Id, sha256: Option<&str>) -> Result<Revision> {
+        Revision::decode(&self.decrypt_object(id, sha256)?, &self.config.vault, id)
+    }
+
+    /// Reads one object, checks its ciphertext against the hash the log names (when known) and
+    /// decrypts it whole with the vault key.
+    pub(crate) fn decrypt_object(
+        &self,
+        id: &Id,
+        sha256: Option<&str>,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let path = self.layout.object(id);
         let ct = fs::read(&path).map_err(|e| {
             if e.kind() == ErrorKind::NotFound {
@@ -435,9 +445,8 @@ impl Vault {
                 "its ciphertext differs from the one the log names (swapped or altered)",
             ));
         }
-        let plain = crypto::decrypt(&[self.keys.vault_identity()], &ct)
-            .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))?;
-        Revision::decode(&plain, &self.config.vault, id)
+        crypto::decrypt(&[self.keys.vault_identity()], &ct)
+            .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))
     }
 
     /// Seals a note revision into a new object.

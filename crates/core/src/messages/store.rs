@@ -540,23 +540,12 @@ fn decode(kind: Kind, data: &[u8], vault: &Id, id: &Id) -> Result<Decoded> {
 }
 
 fn read_object(v: &Vault, id: &Id, sha256: &str, kind: Kind) -> Result<Decoded> {
-    let path = v.layout.object(id);
-    let ct = fs::read(&path).map_err(|e| {
-        if e.kind() == ErrorKind::NotFound {
-            Error::corrupt(id, "the file is missing")
-        } else {
-            Error::io(format!("reading {}", path.display()))(e)
-        }
-    })?;
-    if crypto::sha256_hex(&ct) != sha256 {
-        return Err(Error::corrupt(
-            id,
-            "its ciphertext differs from the one the log names (swapped or altered)",
-        ));
-    }
-    let plain = crypto::decrypt(&[v.keys.vault_identity()], &ct)
-        .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))?;
-    decode(kind, &plain, &v.config.vault, id)
+    decode(
+        kind,
+        &v.decrypt_object(id, Some(sha256))?,
+        &v.config.vault,
+        id,
+    )
 }
 
 // ---------- loading ----------
