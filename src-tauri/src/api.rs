@@ -139,6 +139,7 @@ pub fn typescript_definitions() -> String {
         Settings::decl(&cfg),
         LockedEvent::decl(&cfg),
         c::sync::RemoteKind::decl(&cfg),
+        c::sync::RemotePurpose::decl(&cfg),
         c::sync::RemoteInfo::decl(&cfg),
         c::sync::NewRemote::decl(&cfg),
         c::sync::RemoteCheck::decl(&cfg),

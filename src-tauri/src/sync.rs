@@ -11,7 +11,9 @@ use crate::api::{AlarmView, SyncSettings, SyncState, SyncStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::session::Session;
 use coffer_core::secrecy::ExposeSecret;
-use coffer_core::sync::{DeviceInfo, NewRemote, RemoteCheck, RemoteInfo, SyncOptions};
+use coffer_core::sync::{
+    DeviceInfo, NewRemote, RemoteCheck, RemoteInfo, RemotePurpose, SyncOptions,
+};
 use coffer_core::{NoteFilter, NoteRef, Progress, Vault};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -124,10 +126,11 @@ pub async fn check_remote(s: S<'_>, remote: NewRemote) -> ApiResult<RemoteCheck>
     let vault = s.with(|v| Ok(v.vault_id()))?;
     blocking(move || {
         let spec = remote.spec()?;
-        Ok(coffer_core::sync::check_remote(
+        Ok(coffer_core::sync::check_remote_for(
             &vault,
             spec.url.expose_secret(),
             spec.credentials.as_ref(),
+            spec.purpose,
         )?)
     })
     .await
@@ -148,17 +151,28 @@ pub async fn add_remote(
         Ok(v.vault_id())
     })?;
     let spec = blocking(move || {
-        coffer_core::sync::check_remote(
+        coffer_core::sync::check_remote_for(
             &vault,
             spec.url.expose_secret(),
             spec.credentials.as_ref(),
+            spec.purpose,
         )?;
         Ok(spec)
     })
     .await?;
-    let info = s.with(|v| v.add_remote(&spec.name, spec.url.expose_secret(), spec.credentials))?;
+    let purpose = spec.purpose;
+    let info = s.with(|v| {
+        v.add_remote_for(
+            &spec.name,
+            spec.url.expose_secret(),
+            spec.credentials,
+            purpose,
+        )
+    })?;
     sync.ask(Ask::Reload);
-    sync.ask(Ask::Now);
+    if purpose == RemotePurpose::Sync {
+        sync.ask(Ask::Now);
+    }
     Ok(info)
 }
 
@@ -396,10 +410,13 @@ impl Worker {
         self.settings = load_file(&dir).settings;
         let listed = self.session().peek(|v| v.remotes());
         let (remotes, last) = match listed {
-            Some(Ok(r)) => (
-                r.iter().map(|r| r.name.clone()).collect(),
-                r.iter().filter_map(|r| r.last_sync).max(),
-            ),
+            Some(Ok(r)) => {
+                let own = r.iter().filter(|r| r.purpose == RemotePurpose::Sync);
+                (
+                    own.clone().map(|r| r.name.clone()).collect(),
+                    own.filter_map(|r| r.last_sync).max(),
+                )
+            }
             _ => (Vec::new(), None),
         };
         self.remotes = remotes;

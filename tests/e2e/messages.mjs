@@ -364,4 +364,81 @@ export function registerMessagesTests(test, assert) {
       driverB.stop();
     }
   });
+  test("messages: delivered through a remote shared for messages, set up in Settings", async (driver) => {
+    const driverB = await startDriver();
+    let a;
+    let b;
+    const ok = (r, what) => {
+      if (!r.ok && r.ok !== null) throw new Error(`${what}: ${JSON.stringify(r.err)}`);
+      return r.ok;
+    };
+    try {
+      a = await openApp(driver, tempVault());
+      await createVault(a);
+      b = await openApp(driverB, tempVault());
+      await createVault(b);
+      ok(await invoke(a, "set_display_name", { name: "Alice" }), "name");
+      ok(await invoke(b, "set_display_name", { name: "Bob" }), "name");
+      const cardA = ok(await invoke(a, "my_card", {}), "card").card;
+      const cardB = ok(await invoke(b, "my_card", {}), "card").card;
+      const bob = ok(await invoke(a, "add_contact", { card: cardB, name: "Bob" }), "add");
+      const alice = ok(await invoke(b, "add_contact", { card: cardA, name: "Alice" }), "add");
+      ok(await invoke(a, "verify_contact", { contact: bob.id }), "verify");
+      ok(await invoke(b, "verify_contact", { contact: alice.id }), "verify");
+
+      // Alice adds the shared place in Settings, Sync, as "Messages with contacts".
+      const shared = path.join(mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-shared-")), "team");
+      await click(a, "#open-settings");
+      await (await a.$("#sync-settings")).waitForDisplayed();
+      await click(a, "#purpose-messages");
+      await (await a.$("#remote-name")).setValue("team");
+      await (await a.$("#remote-url")).setValue(shared);
+      await click(a, "#add-remote");
+      await (await a.$('#remote-list li[data-remote="team"]')).waitForDisplayed({ timeout: 30000 });
+      const okText = await (await a.$("#remote-ok")).getText();
+      assert(/for messages/.test(okText), `the form does not say the remote is for messages: ${okText}`);
+      await shot(a, "messages-shared-remote");
+      await click(a, "#close-settings");
+      const status = await a.execute(() => document.querySelector("#sync-text")?.textContent?.trim() ?? "");
+      assert(status === "Sync is off", `a messages remote turned sync on: ${status}`);
+      // Bob adds the same place through the command the form calls.
+      ok(await invoke(b, "add_remote", { remote: { name: "team", url: shared, user: "", secret: "", purpose: "messages" } }), "Bob's remote");
+
+      // Alice writes to Bob and sends through the shared remote.
+      await click(a, "#view-contacts");
+      await click(a, `#contact-list [data-contact="${bob.id}"]`);
+      await click(a, "#write-to-contact");
+      await paste(a, "#compose-body", "The keys are with the concierge.");
+      await click(a, "#send-message");
+      await a.waitUntil(async () => (await a.$$("#thread-messages .msg")).length === 1, { timeoutMsg: "the sent message is not in Alice's thread" });
+      // The shared place holds one message file in one inbox, and nothing of Alice's vault.
+      const files = execFileSync("find", [shared, "-type", "f"]).toString().trim().split("\n").map((f) => path.relative(shared, f));
+      assert(files.length === 1 && /^inbox\/[0-9a-f]{64}\/[0-9a-f]{32}\.age$/.test(files[0]), `the shared place holds: ${files}`);
+      assert(!readFileSync(path.join(shared, files[0])).toString("latin1").includes("concierge"), "the message file holds plaintext");
+
+      // Bob checks his inbox and reads it, from Alice (verified).
+      await click(b, "#view-conversations");
+      await click(b, "#check-inbox");
+      await (await b.$("#inbox-status")).waitForDisplayed({ timeoutMsg: "no inbox status" });
+      await b.waitUntil(async () => /1 new message/.test(await (await b.$("#inbox-status")).getText()), {
+        timeoutMsg: `inbox status: ${await (await b.$("#inbox-status")).getText()}`,
+      });
+      await click(b, "#conversation-list .item");
+      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 1, { timeoutMsg: "Bob does not see the message" });
+      const shown = await b.execute(() => {
+        const m = document.querySelector("#thread-messages .msg");
+        return { from: m.querySelector(".meta .party").textContent, body: m.querySelector("iframe").contentDocument.body.innerText };
+      });
+      assert(shown.from.startsWith("Alice") && shown.from.includes("✓"), `sender: ${shown.from}`);
+      assert(shown.body.includes("concierge"), `body: ${shown.body}`);
+      await shot(b, "messages-remote-inbox");
+      // The inbox is emptied once the message is stored.
+      const left = execFileSync("find", [shared, "-type", "f"]).toString().trim();
+      assert(left === "", `files left in the shared place: ${left}`);
+    } finally {
+      if (a) await closeApp(a);
+      if (b) await closeApp(b);
+      driverB.stop();
+    }
+  });
 }

@@ -181,8 +181,18 @@ pub enum RemoteCommand {
     /// and are stored encrypted in the vault
     #[command(after_help = "\
 URL: a folder path, file:///path, s3://BUCKET/PREFIX?endpoint=URL&region=R, or
-webdav+http(s)://HOST/PATH.")]
-    Add { name: String, url: String },
+webdav+http(s)://HOST/PATH.
+
+A remote is for syncing this vault's devices (the default: use a place only you can write),
+or, with --messages, a place shared with contacts that holds only their message inboxes.
+This vault never syncs into a --messages remote, and messages never go through a sync remote.")]
+    Add {
+        name: String,
+        url: String,
+        /// Shared with contacts for messages (inboxes only; never this vault's notes)
+        #[arg(long)]
+        messages: bool,
+    },
     /// List the remotes
     List,
     /// Forget a remote (nothing on the remote is touched)

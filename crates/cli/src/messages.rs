@@ -7,6 +7,7 @@ use crate::output::{datetime, info, short, warn};
 use clap::{Args, Subcommand};
 use coffer_core::Vault;
 use coffer_core::messages::{Contact, Draft, MessageView, Party, Via};
+use coffer_core::sync::RemotePurpose;
 use serde_json::json;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,15 +20,15 @@ pub enum MessageCommand {
     Contact(ContactCommand),
     /// Send a signed, encrypted message to contacts. The body comes from --file, else stdin
     #[command(after_help = "\
-Delivery: into the recipients' inboxes on a shared remote (--remote NAME; the only remote if
-there is just one), or --armor to print a text block to paste into any channel.")]
+Delivery: into the recipients' inboxes on a remote shared with them (added with
+`coffer remote add NAME URL --messages`; --remote NAME picks one when there are several), or --armor to print a text block to paste into any channel.")]
     Send(SendArgs),
     /// Fetch new messages from a shared remote's inbox, then list conversations
     #[command(after_help = "\
 Messages from keys that are not a contact's are HELD: shown, not stored, left in the inbox
 until you add the sender's card. Forged, altered or misaddressed messages are rejected.")]
     Inbox {
-        /// The shared remote to check [default: the only remote, if there is one]
+        /// The shared remote to check [default: the only one added with --messages]
         #[arg(long, value_name = "R")]
         remote: Option<String>,
         /// Only list the conversations; do not contact any remote
@@ -129,7 +130,7 @@ pub struct SendArgs {
     /// Print the message as an armored text block instead of using a remote
     #[arg(long, conflicts_with = "remote")]
     pub armor: bool,
-    /// The shared remote holding the inboxes (see `coffer remote add`)
+    /// The shared remote holding the inboxes (see `coffer remote add --messages`)
     #[arg(long, value_name = "R")]
     pub remote: Option<String>,
     /// Attach a small file (repeatable; 1 MiB in all)
@@ -186,26 +187,32 @@ fn read_text(file: Option<&Path>, what: &str) -> Result<String> {
         .map_err(|_| CliError::NotText(file.map_or("stdin".into(), |p| p.display().to_string())))
 }
 
-/// The remote to use: the one named, else the only one configured.
+/// The shared remote to use: the one named, else the only one added with `--messages`.
 fn pick_remote(vault: &Vault, named: Option<String>) -> Result<String> {
     if let Some(n) = named {
         return Ok(n);
     }
-    let remotes = vault.remotes()?;
-    match remotes.len() {
-        1 => Ok(remotes[0].name.clone()),
-        0 => Err(CliError::Usage(
-            "no remote to deliver through: add a shared one with `coffer remote add NAME URL`, or use --armor".into(),
+    let shared = shared_remotes(vault)?;
+    match shared.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(CliError::Usage(
+            "no remote shared for messages: add one with `coffer remote add NAME URL --messages`, or use --armor".into(),
         )),
         _ => Err(CliError::Usage(format!(
-            "several remotes ({}): choose one with --remote NAME",
-            remotes
-                .iter()
-                .map(|r| r.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "several remotes shared for messages ({}): choose one with --remote NAME",
+            shared.join(", ")
         ))),
     }
+}
+
+/// The names of the remotes added with `--messages`.
+fn shared_remotes(vault: &Vault) -> Result<Vec<String>> {
+    Ok(vault
+        .remotes()?
+        .into_iter()
+        .filter(|r| r.purpose == RemotePurpose::Messages)
+        .map(|r| r.name)
+        .collect())
 }
 
 fn contact_line(c: &Contact) -> String {
@@ -450,7 +457,7 @@ fn share(ctx: &Ctx, id: &str, names: &[String], remote: Option<String>, armor: b
         vault.share_note(&note, &names, Via::Armor)?
     } else {
         let name = pick_remote(&vault, remote)?;
-        let r = vault.open_remote(&name)?;
+        let r = vault.open_remote_for(&name, RemotePurpose::Messages)?;
         vault.share_note(
             &note,
             &names,
@@ -475,12 +482,10 @@ fn inbox(ctx: &Ctx, remote: Option<String>, local: bool) -> Result<()> {
     let mut vault = ctx.open()?;
     let remote = if local {
         None
-    } else if remote.is_some() || vault.remotes()?.len() == 1 {
+    } else if remote.is_some() || !shared_remotes(&vault)?.is_empty() {
         Some(pick_remote(&vault, remote)?)
     } else {
-        if !vault.remotes()?.is_empty() {
-            return Err(pick_remote(&vault, None).expect_err("several remotes"));
-        }
+        // No shared remote: only armored messages arrive; list what is here.
         None
     };
     let report = match &remote {

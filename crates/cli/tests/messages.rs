@@ -129,8 +129,23 @@ fn two_people_exchange_cards_verify_and_message() {
     let shared = tmp.path().join("shared");
     let url = shared.display().to_string();
     for p in [&alice, &bob] {
-        p.ok(&["remote", "add", "shared", &url], "");
+        p.ok(&["remote", "add", "shared", &url, "--messages"], "");
     }
+    // Roles: the vault never syncs into the shared place, messages never go through the
+    // vault's own remote, and with one shared remote `send` picks it over a sync remote.
+    let own = tmp.path().join("bob-own").display().to_string();
+    bob.ok(&["remote", "add", "home", &own], "");
+    let msg = bob.fails(&["sync", "shared"], "", "wrong_remote_purpose");
+    assert!(msg.contains("shared with contacts"), "{msg}");
+    let msg = bob.fails(
+        &["send", "Alice", "--remote", "home"],
+        "psst",
+        "wrong_remote_purpose",
+    );
+    assert!(msg.contains("--messages"), "{msg}");
+    let listed = bob.ok(&["remote", "list"], "");
+    assert!(listed.contains("shared  messages (shared)"), "{listed}");
+    assert!(listed.contains("home  sync"), "{listed}");
     let body = tmp.path().join("body.md");
     std::fs::write(&body, "see you at noon").expect("writes");
     bob.ok(

@@ -54,13 +54,21 @@ pub enum Error {
     NoSuchRemote(String),
     #[error("a remote named {0:?} already exists; remove it first (`coffer remote rm`)")]
     RemoteExists(String),
+    #[error("{}", wrong_purpose(name, purpose))]
+    WrongRemotePurpose {
+        name: String,
+        /// What the remote is for ("sync" or "messages").
+        purpose: &'static str,
+        /// What it was asked to do.
+        wanted: &'static str,
+    },
     #[error("the remote {remote} failed: {reason}")]
     Remote { remote: String, reason: String },
     #[error("the remote {remote} cannot be reached: {reason}")]
     RemoteUnreachable { remote: String, reason: String },
     #[error("the remote {remote} refused access (wrong credentials or no permission): {reason}")]
     RemoteDenied { remote: String, reason: String },
-    #[error("the remote {remote} does not hold this vault: {reason}")]
+    #[error("the remote {remote} cannot be used here: {reason}")]
     RemoteMismatch { remote: String, reason: String },
     #[error("the disk is full: nothing was changed ({0})")]
     DiskFull(String),
@@ -134,6 +142,7 @@ impl Error {
             Error::BadRemoteUrl { .. } => "bad_remote_url",
             Error::NoSuchRemote(_) => "no_such_remote",
             Error::RemoteExists(_) => "remote_exists",
+            Error::WrongRemotePurpose { .. } => "wrong_remote_purpose",
             Error::Remote { .. } => "remote_failed",
             Error::RemoteUnreachable { .. } => "remote_unreachable",
             Error::RemoteDenied { .. } => "remote_denied",
@@ -189,5 +198,19 @@ impl Error {
             object: object.to_string(),
             reason: reason.into(),
         }
+    }
+}
+
+fn wrong_purpose(name: &str, purpose: &str) -> String {
+    if purpose == "messages" {
+        format!(
+            "the remote {name:?} is shared with contacts for messages: this vault never syncs \
+             there (sync through a remote only you can write)"
+        )
+    } else {
+        format!(
+            "the remote {name:?} is where this vault syncs: messages go through a remote shared \
+             with contacts (`coffer remote add NAME URL --messages`)"
+        )
     }
 }

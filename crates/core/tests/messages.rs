@@ -8,7 +8,7 @@ use coffer_core::messages::armor::{armor, dearmor};
 use coffer_core::messages::inbox::inbox_folder;
 use coffer_core::messages::{ContactCard, Draft, Party, Via};
 use coffer_core::secrecy::SecretString;
-use coffer_core::sync::{Remote, StoreRemote};
+use coffer_core::sync::{Remote, RemotePurpose, StoreRemote};
 use coffer_core::{Id, InitOptions, NewNote, NoteFilter, Vault, crypto};
 
 mod sync_support;
@@ -46,7 +46,8 @@ fn person(name: &str, shared: Option<&str>) -> Person {
     .unwrap();
     v.set_display_name(name).unwrap();
     if let Some(url) = shared {
-        v.add_remote("shared", url, Some(creds())).unwrap();
+        v.add_remote_for("shared", url, Some(creds()), RemotePurpose::Messages)
+            .unwrap();
     }
     Person { v, _dir: dir }
 }
@@ -290,6 +291,72 @@ fn contacts_and_messages_sync_between_ones_own_devices_and_survive_rotation() {
         .unlock(&pass())
         .unwrap();
     assert_eq!(again.thread_with("Bob").unwrap()[0].body, "hi");
+}
+
+#[test]
+fn a_shared_messages_remote_never_receives_the_vault_and_a_sync_remote_never_carries_messages() {
+    let url = shared_url();
+    let mut alice = person("Alice", Some(&url));
+    let mut bob = person("Bob", Some(&url));
+    introduce(&mut alice, &mut bob);
+    let own = tempfile::tempdir().unwrap();
+    let own_url = own.path().join("remote").display().to_string();
+    alice.v.add_remote("origin", &own_url, None).unwrap();
+
+    // Without a name, sync picks the only sync remote, never the shared one.
+    let report = alice
+        .v
+        .sync(None, &Default::default(), &mut |_| {})
+        .unwrap();
+    assert_eq!(report.remote, "origin");
+    let err = alice
+        .v
+        .sync(Some("shared"), &Default::default(), &mut |_| {})
+        .unwrap_err();
+    assert_eq!(err.code(), "wrong_remote_purpose");
+    assert!(err.to_string().contains("shared with contacts"), "{err}");
+    let shared = StoreRemote::open(&url, Some(&creds())).unwrap();
+    assert!(
+        shared.list("").unwrap().is_empty(),
+        "nothing of the vault went to the shared remote"
+    );
+
+    // Messages never go through the vault's own remote.
+    let err = alice
+        .v
+        .send_to_remote("origin", &["Bob"], Draft::text("psst"))
+        .unwrap_err();
+    assert_eq!(err.code(), "wrong_remote_purpose");
+    assert!(err.to_string().contains("--messages"), "{err}");
+    assert!(
+        alice.v.conversations().unwrap().is_empty(),
+        "nothing stored"
+    );
+    assert_eq!(
+        alice.v.receive_from_remote("origin").unwrap_err().code(),
+        "wrong_remote_purpose"
+    );
+
+    // Through the shared remote it works, and the app's inbox check looks only there.
+    alice
+        .v
+        .send_to_remote("shared", &["Bob"], Draft::text("hello"))
+        .unwrap();
+    let check = bob.v.check_inboxes().unwrap();
+    assert_eq!(check.remotes, ["shared"]);
+    assert_eq!(check.report.received.len(), 1);
+    let listed = alice.v.remotes().unwrap();
+    let purposes: Vec<_> = listed
+        .iter()
+        .map(|r| (r.name.as_str(), r.purpose))
+        .collect();
+    assert_eq!(
+        purposes,
+        [
+            ("shared", RemotePurpose::Messages),
+            ("origin", RemotePurpose::Sync)
+        ]
+    );
 }
 
 // ---------- attacks: each a clear error, nothing stored ----------

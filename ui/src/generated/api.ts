@@ -147,11 +147,13 @@ reason: string, };
 
 export type RemoteKind = "folder" | "s3" | "webdav";
 
+export type RemotePurpose = "sync" | "messages";
+
 export type RemoteInfo = { name: string, 
 /**
  * The URL with any password hidden.
  */
-url: string, kind: RemoteKind, 
+url: string, kind: RemoteKind, purpose: RemotePurpose, 
 /**
  * S3 credentials are stored (encrypted) for it.
  */
@@ -169,7 +171,11 @@ user: string,
 /**
  * S3: the secret access key; WebDAV: the password. Empty for none.
  */
-secret: string, };
+secret: string, 
+/**
+ * Syncing this vault (the default), or shared with contacts for messages.
+ */
+purpose: RemotePurpose, };
 
 export type RemoteCheck = { kind: RemoteKind, 
 /**

@@ -73,7 +73,8 @@ export class Messages {
     ]);
     this.contacts = contacts;
     this.conversations = conversations;
-    this.remotes = remotes.map((r) => r.name);
+    // Only remotes shared with contacts carry messages; the vault never syncs there.
+    this.remotes = remotes.filter((r) => r.purpose === "messages").map((r) => r.name);
   }
 
   /** Fetches new messages from every shared remote's inbox. */

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use coffer_core::messages::{Draft, Via};
 use coffer_core::secrecy::SecretString;
-use coffer_core::sync::Credentials;
+use coffer_core::sync::{Credentials, RemotePurpose};
 use coffer_core::{InitOptions, LockedVault, Vault};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -87,8 +87,8 @@ fn main() -> Result<()> {
         let mut alice = person(&dir, "alice-s3")?;
         let mut bob = person(&dir, "bob-s3")?;
         introduce(&mut alice, &mut bob)?;
-        alice.add_remote("shared", &url, Some(creds()))?;
-        bob.add_remote("shared", &url, Some(creds()))?;
+        alice.add_remote_for("shared", &url, Some(creds()), RemotePurpose::Messages)?;
+        bob.add_remote_for("shared", &url, Some(creds()), RemotePurpose::Messages)?;
         let (ra, rb) = (alice.open_remote("shared")?, bob.open_remote("shared")?);
         let (mut send, mut receive, mut total) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..cli.rounds {

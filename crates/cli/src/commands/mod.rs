@@ -111,7 +111,11 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::RotateKeys => vault::rotate_keys(ctx),
         C::Verify { dismiss_alarms } => vault::verify(ctx, dismiss_alarms),
         C::Identity { export_age } => vault::identity(ctx, &export_age),
-        C::Remote(RemoteCommand::Add { name, url }) => sync::remote_add(ctx, &name, &url),
+        C::Remote(RemoteCommand::Add {
+            name,
+            url,
+            messages,
+        }) => sync::remote_add(ctx, &name, &url, messages),
         C::Remote(RemoteCommand::List) => sync::remote_list(ctx),
         C::Remote(RemoteCommand::Rm { name }) => sync::remote_rm(ctx, &name),
         C::Sync { name, audit } => sync::sync(ctx, name.as_deref(), audit),

@@ -4,7 +4,7 @@ use super::{Ctx, changed};
 use crate::error::{CliError, Result};
 use crate::output::{Bar, datetime, short, warn};
 use coffer_core::Vault;
-use coffer_core::sync::{Alarm, SyncOptions};
+use coffer_core::sync::{Alarm, RemotePurpose, SyncOptions};
 use serde_json::json;
 use std::path::Path;
 
@@ -27,12 +27,18 @@ pub fn alarm_lines(alarms: &[Alarm]) -> String {
         .collect()
 }
 
-pub fn remote_add(ctx: &Ctx, name: &str, url: &str) -> Result<()> {
+pub fn remote_add(ctx: &Ctx, name: &str, url: &str, messages: bool) -> Result<()> {
     let mut vault = ctx.open()?;
-    let info = vault.add_remote(name, url, None)?;
+    let purpose = if messages {
+        RemotePurpose::Messages
+    } else {
+        RemotePurpose::Sync
+    };
+    let info = vault.add_remote_for(name, url, None, purpose)?;
     ctx.out.emit(&info, || {
         format!(
-            "added remote {} ({}){}",
+            "added {} remote {} ({}){}",
+            if messages { "shared messages" } else { "sync" },
             info.name,
             info.url,
             if info.has_credentials {
@@ -50,13 +56,16 @@ pub fn remote_list(ctx: &Ctx) -> Result<()> {
     ctx.out.emit(&remotes, || {
         remotes
             .iter()
-            .map(|r| {
-                format!(
-                    "{}  {}  last sync: {}\n",
+            .map(|r| match r.purpose {
+                RemotePurpose::Sync => format!(
+                    "{}  sync  {}  last sync: {}\n",
                     r.name,
                     r.url,
                     r.last_sync.map(datetime).unwrap_or_else(|| "never".into())
-                )
+                ),
+                RemotePurpose::Messages => {
+                    format!("{}  messages (shared)  {}\n", r.name, r.url)
+                }
             })
             .collect()
     })

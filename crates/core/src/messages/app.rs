@@ -5,6 +5,7 @@
 
 use super::envelope::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use super::{Contact, ContactCard, Draft, MessageView, ReceiveReport, SafetyNumber, Via};
+use crate::sync::RemotePurpose;
 use crate::vault::Vault;
 use crate::{Error, Id, Result};
 use serde::{Deserialize, Serialize};
@@ -240,7 +241,7 @@ impl Vault {
         let to: Vec<&str> = to.iter().map(String::as_str).collect();
         let sent = match remote {
             Some(name) => {
-                let r = self.open_remote(name)?;
+                let r = self.open_remote_for(name, RemotePurpose::Messages)?;
                 self.share_note(note, &to, Via::Remote { remote: &r, name })?
             }
             None => self.share_note(note, &to, Via::Armor)?,
@@ -251,10 +252,12 @@ impl Vault {
         })
     }
 
-    /// Checks the inbox on every remote; a remote that fails does not stop the others.
+    /// Checks the inbox on every remote shared for messages; a remote that fails does not stop
+    /// the others.
     pub fn check_inboxes(&mut self) -> Result<InboxCheck> {
         let mut out = InboxCheck::default();
-        for r in self.remotes()? {
+        let shared = self.remotes()?.into_iter();
+        for r in shared.filter(|r| r.purpose == RemotePurpose::Messages) {
             out.remotes.push(r.name.clone());
             match self.receive_from_remote(&r.name) {
                 Ok(rep) => {

@@ -21,7 +21,7 @@ use super::{
 use crate::log::ObjectKind;
 use crate::note::{Millis, now_millis};
 use crate::object::{self, Header, Kind};
-use crate::sync::Remote;
+use crate::sync::{Remote, RemotePurpose};
 use crate::vault::{Batch, NewObject, Sealed, Vault};
 use crate::{Error, Id, NewNote, Result, crypto};
 use base64::Engine;
@@ -956,7 +956,7 @@ impl Vault {
 
     /// [`Vault::send`] through the remote named `remote` (see `coffer remote add`).
     pub fn send_to_remote(&mut self, remote: &str, to: &[&str], draft: Draft) -> Result<Sent> {
-        let r = self.open_remote(remote)?;
+        let r = self.open_remote_for(remote, RemotePurpose::Messages)?;
         self.send(
             to,
             draft,
@@ -1179,7 +1179,7 @@ impl Vault {
 
     /// [`Vault::receive_from`] the remote named `remote`.
     pub fn receive_from_remote(&mut self, remote: &str) -> Result<ReceiveReport> {
-        let r = self.open_remote(remote)?;
+        let r = self.open_remote_for(remote, RemotePurpose::Messages)?;
         self.receive_from(&r, remote)
     }
 

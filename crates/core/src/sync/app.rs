@@ -2,6 +2,7 @@
 //! test before a remote is saved, a second handle on the vault so that a sync in the background
 //! never holds up editing, and the notes an alarm concerns.
 
+use super::RemotePurpose;
 use super::remote::{Credentials, Remote, RemoteKind, RemoteUrl, StoreRemote};
 use super::{Alarm, object_key};
 use crate::config::Config;
@@ -27,6 +28,9 @@ pub struct NewRemote {
     /// S3: the secret access key; WebDAV: the password. Empty for none.
     #[serde(default)]
     pub secret: String,
+    /// Syncing this vault (the default), or shared with contacts for messages.
+    #[serde(default)]
+    pub purpose: RemotePurpose,
 }
 
 impl std::fmt::Debug for NewRemote {
@@ -52,6 +56,7 @@ pub struct RemoteSpec {
     /// For WebDAV with a user name, the URL carries it and the password (stored encrypted).
     pub url: SecretString,
     pub credentials: Option<Credentials>,
+    pub purpose: RemotePurpose,
 }
 
 impl NewRemote {
@@ -75,6 +80,7 @@ impl NewRemote {
                     name,
                     url: SecretString::from(self.url.trim().to_string()),
                     credentials: None,
+                    purpose: self.purpose,
                 })
             }
             RemoteUrl::S3 { .. } => {
@@ -94,6 +100,7 @@ impl NewRemote {
                     name,
                     url: SecretString::from(self.url.trim().to_string()),
                     credentials,
+                    purpose: self.purpose,
                 })
             }
             RemoteUrl::Webdav { .. } => {
@@ -106,6 +113,7 @@ impl NewRemote {
                         name,
                         url: SecretString::from(text.to_string()),
                         credentials: None,
+                        purpose: self.purpose,
                     });
                 }
                 let scheme_end = text.find("://").map(|i| i + 3).unwrap_or(0);
@@ -129,6 +137,7 @@ impl NewRemote {
                     name,
                     url: SecretString::from(u.to_string()),
                     credentials: None,
+                    purpose: self.purpose,
                 })
             }
         }
@@ -164,15 +173,26 @@ impl Reopener {
     }
 }
 
-/// Tests a remote before it is saved for the vault `vault`: it must answer, accept the
-/// credentials, take a write (a small probe file, deleted again), and hold this vault or none.
-/// At most four requests. The errors say which of these failed (`remote_unreachable`,
-/// `remote_denied`, `remote_mismatch`, `bad_remote_url`, `remote_failed`). Needs no unlocked
-/// vault, so a client can run it without holding one.
+/// Tests a remote before it is saved to sync the vault `vault` (see [`check_remote_for`]).
 pub fn check_remote(
     vault: &Id,
     url: &str,
     credentials: Option<&Credentials>,
+) -> Result<RemoteCheck> {
+    check_remote_for(vault, url, credentials, RemotePurpose::Sync)
+}
+
+/// Tests a remote before it is saved for `purpose`: it must answer, accept the credentials,
+/// take a write (a small probe file, deleted again), and hold what its purpose allows: a sync
+/// remote holds this vault or nothing (no other vault, no contacts' inboxes); a remote shared
+/// for messages holds no vault. At most five requests. The errors say which of these failed
+/// (`remote_unreachable`, `remote_denied`, `remote_mismatch`, `bad_remote_url`,
+/// `remote_failed`). Needs no unlocked vault, so a client can run it without holding one.
+pub fn check_remote_for(
+    vault: &Id,
+    url: &str,
+    credentials: Option<&Credentials>,
+    purpose: RemotePurpose,
 ) -> Result<RemoteCheck> {
     let kind = RemoteUrl::parse(url)?.kind();
     let remote = StoreRemote::open(url, credentials)?;
@@ -182,6 +202,13 @@ pub fn check_remote(
     };
     let holds_this_vault = match remote.get("coffer.toml")? {
         None => false,
+        Some(_) if purpose == RemotePurpose::Messages => {
+            return Err(mismatch(
+                "it holds a Coffer vault, and a remote shared with contacts for messages must \
+                 not: use a place of its own"
+                    .into(),
+            ));
+        }
         Some(bytes) => {
             let text = String::from_utf8(bytes)
                 .map_err(|_| mismatch("its coffer.toml is not text".into()))?;
@@ -196,6 +223,13 @@ pub fn check_remote(
             true
         }
     };
+    if purpose == RemotePurpose::Sync && !holds_this_vault && !remote.list("inbox/")?.is_empty() {
+        return Err(mismatch(
+            "it holds message inboxes shared with contacts; sync through a place only you can \
+             write"
+                .into(),
+        ));
+    }
     let probe = format!("coffer-connection-test-{}", Id::random());
     remote.put(
         &probe,
@@ -219,6 +253,16 @@ impl Vault {
         check_remote(&self.config.vault, url, credentials)
     }
 
+    /// Tests a remote for `purpose` (see [`check_remote_for`]).
+    pub fn check_remote_for(
+        &self,
+        url: &str,
+        credentials: Option<&Credentials>,
+        purpose: RemotePurpose,
+    ) -> Result<RemoteCheck> {
+        check_remote_for(&self.config.vault, url, credentials, purpose)
+    }
+
     /// Adds a remote as a person entered it, after a connection test (nothing is saved if the
     /// test fails).
     pub fn add_checked_remote(&mut self, new: &NewRemote) -> Result<super::RemoteInfo> {
@@ -226,8 +270,17 @@ impl Vault {
         if self.remotes()?.iter().any(|r| r.name == spec.name) {
             return Err(Error::RemoteExists(spec.name));
         }
-        self.check_remote(spec.url.expose_secret(), spec.credentials.as_ref())?;
-        self.add_remote(&spec.name, spec.url.expose_secret(), spec.credentials)
+        self.check_remote_for(
+            spec.url.expose_secret(),
+            spec.credentials.as_ref(),
+            spec.purpose,
+        )?;
+        self.add_remote_for(
+            &spec.name,
+            spec.url.expose_secret(),
+            spec.credentials,
+            spec.purpose,
+        )
     }
 
     /// Copies what a second handle on this vault needs, for [`Reopener::open`].
@@ -295,6 +348,7 @@ mod tests {
             url: url.into(),
             user: user.into(),
             secret: secret.into(),
+            purpose: RemotePurpose::Sync,
         }
     }
 
@@ -398,6 +452,31 @@ mod tests {
                 .expect("ours")
                 .holds_this_vault
         );
+
+        // A place shared for messages must not hold a vault (ours included) ...
+        let e = v
+            .check_remote_for(
+                folder.to_str().expect("utf-8"),
+                None,
+                RemotePurpose::Messages,
+            )
+            .expect_err("a vault is there");
+        assert_eq!(e.code(), "remote_mismatch", "{e}");
+        assert!(e.to_string().contains("shared with contacts"), "{e}");
+        // ... and a sync remote must not hold contacts' inboxes.
+        let shared = tmp.path().join("shared");
+        std::fs::create_dir_all(shared.join("inbox/ab")).expect("mkdir");
+        std::fs::write(shared.join("inbox/ab/cd.age"), b"x").expect("write");
+        let e = v
+            .check_remote(shared.to_str().expect("utf-8"), None)
+            .expect_err("inboxes are there");
+        assert_eq!(e.code(), "remote_mismatch", "{e}");
+        assert!(e.to_string().contains("inboxes"), "{e}");
+        let mut team = new_remote(shared.to_str().expect("utf-8"), "", "");
+        team.name = "team".into();
+        team.purpose = RemotePurpose::Messages;
+        let info = v.add_checked_remote(&team).expect("a messages remote");
+        assert_eq!(info.purpose, RemotePurpose::Messages);
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub(crate) struct StoredRemote {
     pub url: String,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
+    /// Remotes stored before purposes existed were all sync remotes.
+    #[serde(default)]
+    #[zeroize(skip)]
+    pub purpose: super::RemotePurpose,
 }
 
 #[derive(Default, Serialize, Deserialize)]

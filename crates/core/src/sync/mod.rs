@@ -26,7 +26,7 @@ use crate::note::{Millis, now_millis};
 use crate::vault::{LockedVault, Vault};
 use crate::{Error, Id, Progress, ProgressFn, Result};
 use age::secrecy::{ExposeSecret, SecretString};
-pub use app::{NewRemote, RemoteCheck, RemoteSpec, Reopener, check_remote};
+pub use app::{NewRemote, RemoteCheck, RemoteSpec, Reopener, check_remote, check_remote_for};
 use local::{Marks, StoredRemote};
 pub use remote::{Credentials, Remote, RemoteKind, RemoteUrl, StoreRemote};
 use serde::{Deserialize, Serialize};
@@ -103,6 +103,30 @@ pub struct SyncReport {
     pub alarms: Vec<Alarm>,
 }
 
+/// What a remote is for. A person's own devices sync through a place only they can write; a
+/// place shared with contacts holds message inboxes that anyone with access can write to, so
+/// the vault's notes never go there and a sync remote never serves as a shared inbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum RemotePurpose {
+    /// This vault's devices sync through it (it holds the vault's ciphertext).
+    #[default]
+    Sync,
+    /// Shared with contacts: it holds only their inboxes (see `messages::inbox`).
+    Messages,
+}
+
+impl RemotePurpose {
+    /// How the CLI and the app name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RemotePurpose::Sync => "sync",
+            RemotePurpose::Messages => "messages",
+        }
+    }
+}
+
 /// A configured remote, for listing (no credentials).
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -111,6 +135,7 @@ pub struct RemoteInfo {
     /// The URL with any password hidden.
     pub url: String,
     pub kind: RemoteKind,
+    pub purpose: RemotePurpose,
     /// S3 credentials are stored (encrypted) for it.
     pub has_credentials: bool,
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]

@@ -6,13 +6,25 @@ use super::*;
 impl Vault {
     // ----- remotes -----
 
-    /// Adds a remote. S3 credentials given (or, if none, found in the environment) are stored
-    /// encrypted to the vault key in `local/remotes.age`. The URL is checked, not contacted.
+    /// Adds a remote this vault's devices sync through (see [`Vault::add_remote_for`]).
     pub fn add_remote(
         &mut self,
         name: &str,
         url: &str,
         credentials: Option<Credentials>,
+    ) -> Result<RemoteInfo> {
+        self.add_remote_for(name, url, credentials, RemotePurpose::Sync)
+    }
+
+    /// Adds a remote for `purpose`. S3 credentials given (or, if none, found in the
+    /// environment) are stored encrypted to the vault key in `local/remotes.age`. The URL is
+    /// checked, not contacted.
+    pub fn add_remote_for(
+        &mut self,
+        name: &str,
+        url: &str,
+        credentials: Option<Credentials>,
+        purpose: RemotePurpose,
     ) -> Result<RemoteInfo> {
         valid_remote_name(name)?;
         let parsed = RemoteUrl::parse(url)?;
@@ -40,12 +52,14 @@ impl Vault {
             secret_access_key: creds
                 .as_ref()
                 .map(|c| c.secret_access_key.expose_secret().to_string()),
+            purpose,
         });
         local::write_remotes(self, &file)?;
         Ok(RemoteInfo {
             name: name.to_string(),
             url: remote::redact(&url),
             kind: parsed.kind(),
+            purpose,
             has_credentials: creds.is_some(),
             last_sync: None,
         })
@@ -64,6 +78,7 @@ impl Vault {
                 kind: RemoteUrl::parse(&r.url)
                     .map(|u| u.kind())
                     .unwrap_or(RemoteKind::Folder),
+                purpose: r.purpose,
                 has_credentials: r.secret_access_key.is_some(),
                 last_sync: sync
                     .remotes
@@ -109,6 +124,25 @@ impl Vault {
         StoreRemote::open(&r.url, creds.as_ref())
     }
 
+    /// Opens a configured remote after checking it serves `purpose`: this vault never syncs
+    /// into a place shared with contacts, and messages never go through the vault's own remote.
+    pub fn open_remote_for(&self, name: &str, purpose: RemotePurpose) -> Result<StoreRemote> {
+        let stored = local::read_remotes(self)?
+            .remotes
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.purpose)
+            .ok_or_else(|| Error::NoSuchRemote(name.to_string()))?;
+        if stored != purpose {
+            return Err(Error::WrongRemotePurpose {
+                name: name.to_string(),
+                purpose: stored.label(),
+                wanted: purpose.label(),
+            });
+        }
+        self.open_remote(name)
+    }
+
     pub(super) fn remote_url(&self, name: &str) -> Result<String> {
         local::read_remotes(self)?
             .remotes
@@ -128,28 +162,30 @@ impl Vault {
         let name = match name {
             Some(n) => n.to_string(),
             None => {
-                let all = local::read_remotes(self)?.remotes;
+                let all: Vec<String> = local::read_remotes(self)?
+                    .remotes
+                    .iter()
+                    .filter(|r| r.purpose == RemotePurpose::Sync)
+                    .map(|r| r.name.clone())
+                    .collect();
                 match all.as_slice() {
-                    [one] => one.name.clone(),
+                    [one] => one.clone(),
                     [] => {
                         return Err(Error::Invalid(
-                            "no remote is configured; add one with `coffer remote add NAME URL`"
+                            "no sync remote is configured; add one with `coffer remote add NAME URL`"
                                 .into(),
                         ));
                     }
                     _ => {
                         return Err(Error::Invalid(format!(
-                            "several remotes are configured ({}); name the one to sync with",
-                            all.iter()
-                                .map(|r| r.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            "several sync remotes are configured ({}); name the one to sync with",
+                            all.join(", ")
                         )));
                     }
                 }
             }
         };
-        let remote = self.open_remote(&name)?;
+        let remote = self.open_remote_for(&name, RemotePurpose::Sync)?;
         self.sync_with(&remote, &name, opts, progress)
     }
 
