@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+mod built;
+
 const VAULTS: usize = 4;
 const KILLS_PER_VAULT: usize = 55;
 const PASSPHRASE: &str = "crash test passphrase";
@@ -69,8 +71,13 @@ fn writer_binary() -> PathBuf {
         .and_then(|n| n.to_str())
         .expect("a profile folder name");
     let bin = profile_dir.join("examples").join("crash_writer");
-    // Always ask cargo: it is a no-op when the example is fresh, and a stale binary would test
-    // old code.
+    // `cargo test` builds the examples before running tests, with this run's features: use
+    // that one when no source changed since. Otherwise ask cargo (on its own it resolves the
+    // features of coffer-core alone, which rebuilds the crate in a workspace run).
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if built::newer_than_sources(&bin, &[&manifest.join("src"), &manifest.join("examples")]) {
+        return bin;
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args([

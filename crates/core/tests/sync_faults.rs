@@ -7,6 +7,7 @@
 //! nothing duplicated (no object on the remote that no signed entry names).
 #![allow(clippy::unwrap_used)]
 
+mod built;
 mod sync_support;
 
 use coffer_core::sync::{Remote, StoreRemote, SyncOptions, SyncReport};
@@ -295,9 +296,24 @@ fn webdav_server_killed_mid_transfer_and_restarted_resumes() {
 // ---------- the coffer process killed ----------
 
 /// The `coffer` binary of this workspace, built if needed (cargo is the one running the tests).
+/// `cargo test --workspace` builds it before any test runs, with this run's features: that one
+/// is used when it is newer than every source file of the core and the CLI; otherwise cargo
+/// builds it (a `cargo build -p coffer-cli` resolves features on its own and can rebuild many
+/// crates, which cost CI over a minute).
 fn coffer_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let sibling = exe
+            .parent()
+            .and_then(Path::parent)
+            .map(|p| p.join("coffer"));
+        let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        if let Some(bin) = sibling
+            && built::newer_than_sources(&bin, &[&crates.join("core/src"), &crates.join("cli/src")])
+        {
+            return bin;
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         // The same profile as this test binary (target/<profile>/deps/...).
         let exe = std::env::current_exe().unwrap();
