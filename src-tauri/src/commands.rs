@@ -144,16 +144,18 @@ pub async fn extract(s: S<'_>, id: Id, name: String, to: PathBuf) -> ApiResult<(
     s.with(|v| v.extract(&id, &name, &to))
 }
 
-/// Copies a note's text; the clipboard is cleared after 30 s if it still holds it.
+/// Copies a note's text; the clipboard is cleared after 30 s (or the delay the app was started
+/// with) if it still holds it. Returns that delay in seconds, for the UI to say.
 #[tauri::command]
 pub async fn copy_note(
     app: AppHandle,
     s: S<'_>,
     after: State<'_, crate::clipboard::ClearAfter>,
     id: Id,
-) -> ApiResult<()> {
+) -> ApiResult<u64> {
     let body = s.with(|v| v.note(&id).map(|n| n.body))?;
-    crate::clipboard::copy_then_clear(&app, body, *after)
+    crate::clipboard::copy_then_clear(&app, body, *after)?;
+    Ok(after.0.as_secs())
 }
 
 /// Opens an https link (the user has confirmed its host) in the system browser.

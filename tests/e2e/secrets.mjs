@@ -59,6 +59,8 @@ export function secretTests(test, assert) {
         await b.waitUntil(async () => ((await b.execute(() => document.querySelector("#toast")?.textContent)) ?? "").includes("Copied"), {
           timeoutMsg: "copy failed",
         });
+        const said = await b.execute(() => document.querySelector("#toast")?.textContent ?? "");
+        assert(said.includes(`cleared in ${DELAY} seconds`), `the notice does not give the real delay: ${said}`);
       };
       await copy();
       assert(clipboard().includes("CLIP-CANARY-7731"), `the clipboard holds ${JSON.stringify(clipboard())}`);

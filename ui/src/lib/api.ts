@@ -73,7 +73,8 @@ export const api = {
   tags: () => call<NameCount[]>("tags"),
   attach: (id: string, path: string) => call<Attachment>("attach", { id, path }),
   extract: (id: string, name: string, to: string) => call<void>("extract", { id, name, to }),
-  copyNote: (id: string) => call<void>("copy_note", { id }),
+  /** Copies the note's text; resolves to the seconds after which the clipboard is cleared. */
+  copyNote: (id: string) => call<number>("copy_note", { id }),
   openLink: (url: string) => call<void>("open_link", { url }),
   changePassphrase: (current: string, next: string) =>
     call<void>("change_passphrase", { current, new: next }),
