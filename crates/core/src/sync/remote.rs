@@ -296,6 +296,34 @@ impl StoreRemote {
                 }
             }
             RemoteUrl::Webdav { url } => {
+                // A user name and password in the URL become an Authorization header (HTTP
+                // basic, marked sensitive); the URL the client sees carries none, so no error
+                // message or log of the client can show the password.
+                let mut options = client_options().with_allow_http(url.scheme() == "http");
+                let mut url = url.clone();
+                if !url.username().is_empty() {
+                    let decode = |s: &str| {
+                        percent_encoding::percent_decode_str(s)
+                            .decode_utf8()
+                            .map(|c| c.into_owned())
+                            .map_err(|_| bad("the user name or password is not UTF-8".into()))
+                    };
+                    let user = zeroize::Zeroizing::new(decode(url.username())?);
+                    let password = zeroize::Zeroizing::new(decode(url.password().unwrap_or(""))?);
+                    let token = zeroize::Zeroizing::new(base64::Engine::encode(
+                        &base64::engine::general_purpose::STANDARD,
+                        format!("{}:{}", user.as_str(), password.as_str()),
+                    ));
+                    let mut value =
+                        http::HeaderValue::from_str(&format!("Basic {}", token.as_str()))
+                            .map_err(|_| bad("the user name or password cannot be sent".into()))?;
+                    value.set_sensitive(true);
+                    let mut headers = http::HeaderMap::new();
+                    headers.insert(http::header::AUTHORIZATION, value);
+                    options = options.with_default_headers(headers);
+                    let _ = url.set_password(None);
+                    let _ = url.set_username("");
+                }
                 // The store is rooted one level above the remote's folder, so that the folder
                 // itself is created (MKCOL) with the first upload if it is missing.
                 let mut parent = url.clone();
@@ -312,7 +340,7 @@ impl StoreRemote {
                 let http = object_store::http::HttpBuilder::new()
                     .with_url(parent.as_str().trim_end_matches('/'))
                     .with_retry(retry)
-                    .with_client_options(client_options().with_allow_http(url.scheme() == "http"))
+                    .with_client_options(options)
                     .build()
                     .map_err(|e| bad(e.to_string()))?;
                 let http: Arc<dyn ObjectStore> = Arc::new(http);

@@ -22,6 +22,8 @@ pub struct Servers {
     pub secret: String,
     pub webdav: String,
     pub webdav_root: Option<PathBuf>,
+    /// A WebDAV server that asks for a user name and password: its URL, user and password.
+    pub webdav_auth: (String, String, String),
     /// Held so the script's standard input stays open while tests run.
     pub _child: Option<Mutex<(Child, ChildStdin)>>,
 }
@@ -45,6 +47,12 @@ pub fn start_servers() -> Servers {
                 .expect("AWS_SECRET_ACCESS_KEY for the S3 server"),
             webdav,
             webdav_root: from_env("COFFER_TEST_WEBDAV_ROOT").map(PathBuf::from),
+            webdav_auth: (
+                from_env("COFFER_TEST_WEBDAV_AUTH_URL")
+                    .expect("COFFER_TEST_WEBDAV_AUTH_URL (scripts/sync-servers sets it)"),
+                from_env("COFFER_TEST_WEBDAV_USER").expect("COFFER_TEST_WEBDAV_USER"),
+                from_env("COFFER_TEST_WEBDAV_PASSWORD").expect("COFFER_TEST_WEBDAV_PASSWORD"),
+            ),
             _child: None,
         };
     }
@@ -86,6 +94,11 @@ pub fn start_servers() -> Servers {
         secret: get("AWS_SECRET_ACCESS_KEY"),
         webdav: get("COFFER_TEST_WEBDAV_URL"),
         webdav_root: Some(PathBuf::from(get("COFFER_TEST_WEBDAV_ROOT"))),
+        webdav_auth: (
+            get("COFFER_TEST_WEBDAV_AUTH_URL"),
+            get("COFFER_TEST_WEBDAV_USER"),
+            get("COFFER_TEST_WEBDAV_PASSWORD"),
+        ),
         _child: Some(Mutex::new((child, stdin))),
     }
 }
