@@ -161,7 +161,8 @@ export function hostileTests(test, assert) {
 
       // A note: its title field, tag chips and notebook field hold the payload as text.
       await clickNote(b, cleanTitle(payloads[5]));
-      await b.waitUntil(async () => (await (await b.$("#note-title")).getValue()) === cleanTitle(payloads[5]), { timeoutMsg: "note not opened" });
+      // Read without throwing while the note pane is still being built (it may not exist yet).
+      await b.waitUntil(async () => (await b.execute(() => document.querySelector("#note-title")?.value ?? null)) === cleanTitle(payloads[5]), { timeoutMsg: "note not opened" });
       const pane = await b.execute(() => ({
         chips: [...document.querySelectorAll(".meta .chip")].map((e) => e.firstChild?.textContent ?? ""),
         notebook: document.querySelector("#note-notebook")?.value,

@@ -425,12 +425,11 @@ export function registerMessagesTests(test, assert) {
       });
       await click(b, "#conversation-list .item");
       await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 1, { timeoutMsg: "Bob does not see the message" });
-      const shown = await b.execute(() => {
-        const m = document.querySelector("#thread-messages .msg");
-        return { from: m.querySelector(".meta .party").textContent, body: m.querySelector("iframe").contentDocument.body.innerText };
-      });
-      assert(shown.from.startsWith("Alice") && shown.from.includes("✓"), `sender: ${shown.from}`);
-      assert(shown.body.includes("concierge"), `body: ${shown.body}`);
+      // The body's frame fills in after the message row appears: wait for its text.
+      const frameText = () => b.execute(() => document.querySelector("#thread-messages .msg iframe")?.contentDocument?.body?.innerText ?? "");
+      await b.waitUntil(async () => (await frameText()).includes("concierge"), { timeoutMsg: `body: ${await frameText()}` });
+      const from = await b.execute(() => document.querySelector("#thread-messages .msg .meta .party").textContent);
+      assert(from.startsWith("Alice") && from.includes("✓"), `sender: ${from}`);
       await shot(b, "messages-remote-inbox");
       // The inbox is emptied once the message is stored.
       const left = execFileSync("find", [shared, "-type", "f"]).toString().trim();
