@@ -95,6 +95,32 @@ async function problems(b, server, where) {
   return out.map((p) => `${where}: ${p}`);
 }
 
+/** A command's result, or an error naming `what` failed. */
+function ok(r, what) {
+  if (!r.ok && r.ok !== null) throw new Error(`${what}: ${JSON.stringify(r.err)}`);
+  return r.ok;
+}
+
+/** Alice's and Bob's apps on new vaults, each the other's verified contact (through the
+ * commands the UI calls). `apps` gets each app as it opens, so the caller can close them
+ * even if a later step fails. */
+async function aliceAndBob(driver, driverB, apps) {
+  apps.a = await openApp(driver, tempVault());
+  await createVault(apps.a);
+  apps.b = await openApp(driverB, tempVault());
+  await createVault(apps.b);
+  const { a, b } = apps;
+  ok(await invoke(a, "set_display_name", { name: "Alice" }), "name");
+  ok(await invoke(b, "set_display_name", { name: "Bob" }), "name");
+  const cardA = ok(await invoke(a, "my_card", {}), "card").card;
+  const cardB = ok(await invoke(b, "my_card", {}), "card").card;
+  const bob = ok(await invoke(a, "add_contact", { card: cardB, name: "Bob" }), "add");
+  const alice = ok(await invoke(b, "add_contact", { card: cardA, name: "Alice" }), "add");
+  ok(await invoke(a, "verify_contact", { contact: bob.id }), "verify");
+  ok(await invoke(b, "verify_contact", { contact: alice.id }), "verify");
+  return { a, b, alice, bob, cardA, cardB };
+}
+
 export function registerMessagesTests(test, assert) {
   test("messages: two people exchange cards, verify, send and read (hostile names and bodies inert)", async (driver) => {
     const server = await canaryServer();
@@ -293,25 +319,9 @@ export function registerMessagesTests(test, assert) {
 
   test("messages: a conversation both ways, as a person sees it", async (driver) => {
     const driverB = await startDriver();
-    let a;
-    let b;
-    const ok = (r, what) => {
-      if (!r.ok && r.ok !== null) throw new Error(`${what}: ${JSON.stringify(r.err)}`);
-      return r.ok;
-    };
+    const apps = {};
     try {
-      a = await openApp(driver, tempVault());
-      await createVault(a);
-      b = await openApp(driverB, tempVault());
-      await createVault(b);
-      ok(await invoke(a, "set_display_name", { name: "Alice" }), "name");
-      ok(await invoke(b, "set_display_name", { name: "Bob" }), "name");
-      const cardA = ok(await invoke(a, "my_card", {}), "card").card;
-      const cardB = ok(await invoke(b, "my_card", {}), "card").card;
-      const bob = ok(await invoke(a, "add_contact", { card: cardB, name: "Bob" }), "add");
-      const alice = ok(await invoke(b, "add_contact", { card: cardA, name: "Alice" }), "add");
-      ok(await invoke(a, "verify_contact", { contact: bob.id }), "verify");
-      ok(await invoke(b, "verify_contact", { contact: alice.id }), "verify");
+      const { a, b, alice, bob, cardB } = await aliceAndBob(driver, driverB, apps);
       const say = async (from, to, who, body) => {
         const sent = ok(await invoke(from, "send_message", { outgoing: { to: [who], body, attachments: [], conversation: null, remote: null } }), "send");
         ok(await invoke(to, "open_armored", { text: sent.armored }), "open");
@@ -359,32 +369,16 @@ export function registerMessagesTests(test, assert) {
       assert(await (await b.$("#contact-unverified")).isDisplayed(), "a contact with changed keys is still shown verified");
       await shot(b, "messages-key-changed");
     } finally {
-      if (a) await closeApp(a);
-      if (b) await closeApp(b);
+      if (apps.a) await closeApp(apps.a);
+      if (apps.b) await closeApp(apps.b);
       driverB.stop();
     }
   });
   test("messages: delivered through a remote shared for messages, set up in Settings", async (driver) => {
     const driverB = await startDriver();
-    let a;
-    let b;
-    const ok = (r, what) => {
-      if (!r.ok && r.ok !== null) throw new Error(`${what}: ${JSON.stringify(r.err)}`);
-      return r.ok;
-    };
+    const apps = {};
     try {
-      a = await openApp(driver, tempVault());
-      await createVault(a);
-      b = await openApp(driverB, tempVault());
-      await createVault(b);
-      ok(await invoke(a, "set_display_name", { name: "Alice" }), "name");
-      ok(await invoke(b, "set_display_name", { name: "Bob" }), "name");
-      const cardA = ok(await invoke(a, "my_card", {}), "card").card;
-      const cardB = ok(await invoke(b, "my_card", {}), "card").card;
-      const bob = ok(await invoke(a, "add_contact", { card: cardB, name: "Bob" }), "add");
-      const alice = ok(await invoke(b, "add_contact", { card: cardA, name: "Alice" }), "add");
-      ok(await invoke(a, "verify_contact", { contact: bob.id }), "verify");
-      ok(await invoke(b, "verify_contact", { contact: alice.id }), "verify");
+      const { a, b, bob } = await aliceAndBob(driver, driverB, apps);
 
       // Alice adds the shared place in Settings, Sync, as "Messages with contacts".
       const shared = path.join(mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-shared-")), "team");
@@ -435,8 +429,8 @@ export function registerMessagesTests(test, assert) {
       const left = execFileSync("find", [shared, "-type", "f"]).toString().trim();
       assert(left === "", `files left in the shared place: ${left}`);
     } finally {
-      if (a) await closeApp(a);
-      if (b) await closeApp(b);
+      if (apps.a) await closeApp(apps.a);
+      if (apps.b) await closeApp(apps.b);
       driverB.stop();
     }
   });
