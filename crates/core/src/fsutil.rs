@@ -49,37 +49,54 @@ pub fn commit_temp(tmp: &Path, path: &Path) -> Result<()> {
 /// For batches: sync all temps with [`sync_files`], then rename each into place.
 pub fn write_temp(path: &Path, data: &[u8]) -> Result<PathBuf> {
     let dir = path.parent().expect("a file path has a parent");
-    fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
     let tmp = temp_path(dir);
-    let written = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(data));
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(format!("writing {}", path.display()))(e));
-    }
+    create_new(&tmp, data)?;
     Ok(tmp)
 }
 
-/// Writes `data` to a new file at `path` (which must not exist), without syncing it: for
-/// objects, which nothing names until a later, durable log entry does.
-pub fn write_new(path: &Path, data: &[u8]) -> Result<()> {
+/// A new, empty temp file in `dir` (created when missing), open for writing.
+pub fn create_temp(dir: &Path) -> Result<(PathBuf, File)> {
+    let tmp = temp_path(dir);
+    let file = create_new(&tmp, &[])?;
+    Ok((tmp, file))
+}
+
+/// Writes `data` to a new file at `path` (which must not exist), without syncing it; returns
+/// the open file, so it can be synced without opening it again. For objects, which nothing
+/// names until a later, durable log entry does. Nothing is left behind on failure.
+pub fn create_new(path: &Path, data: &[u8]) -> Result<File> {
     let dir = path.parent().expect("a file path has a parent");
-    fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
-    let written = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(data));
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::AlreadyExists {
-            let _ = fs::remove_file(path);
+    let open = || OpenOptions::new().write(true).create_new(true).open(path);
+    let file = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+            open()
         }
+        other => other,
+    };
+    let mut file = file.map_err(Error::io(format!("creating {}", path.display())))?;
+    if let Err(e) = file.write_all(data) {
+        drop(file);
+        let _ = fs::remove_file(path);
         return Err(Error::io(format!("writing {}", path.display()))(e));
     }
-    Ok(())
+    Ok(file)
+}
+
+/// What a round of fsyncs waits for: a file already open, or a folder.
+pub enum ToSync<'a> {
+    File(&'a File, &'a Path),
+    Dir(&'a Path),
+}
+
+/// fsyncs open files and folders all at once, in parallel: one round of waiting for the disk.
+pub fn sync_all(items: &[ToSync<'_>]) -> Result<()> {
+    parallel(items, |item| match item {
+        ToSync::File(f, p) => f
+            .sync_all()
+            .map_err(Error::io(format!("syncing {}", p.display()))),
+        ToSync::Dir(d) => sync_dir(d),
+    })
 }
 
 /// fsyncs files in parallel (a few threads), returning the first error.

@@ -23,7 +23,7 @@ use crate::{Error, Id, Result};
 use age::secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 /// After this many log entries replayed past the snapshot, the snapshot is rewritten.
@@ -468,12 +468,25 @@ impl Vault {
         f: impl FnOnce(&mut Vault) -> Result<(T, Batch)>,
     ) -> Result<T> {
         let lock = self.lock()?;
-        self.refresh()?;
-        let (out, batch) = f(self)?;
-        let result = self.commit(batch);
+        let log_dir = self.layout.log_dir(&self.device);
+        let result = std::thread::scope(|s| {
+            // The log entry's temp file is created meanwhile: on some file systems making a
+            // file costs as much as encrypting one.
+            let temp = s.spawn(|| fsutil::create_temp(&log_dir));
+            let work = self.refresh().and_then(|()| f(self));
+            let temp = temp.join().expect("the temp file maker panicked");
+            match (work, temp) {
+                (Ok((out, batch)), Ok(temp)) => self.commit(batch, temp).map(|()| out),
+                (work, temp) => {
+                    if let Ok((path, _)) = &temp {
+                        let _ = fs::remove_file(path);
+                    }
+                    Err(work.err().or(temp.err()).expect("one side failed"))
+                }
+            }
+        });
         drop(lock);
-        result?;
-        Ok(out)
+        result
     }
 
     pub(crate) fn lock_file(&self) -> Result<File> {
@@ -496,14 +509,17 @@ impl Vault {
     /// Commits a batch durably, in an order that survives a crash at any instant, with two
     /// rounds of waiting for the disk:
     /// 1. every object is written at its final name (no log entry names it yet, so until the
-    ///    commit point it is an ignored left-over, torn or not), the log entry to a temp file;
-    /// 2. one round of fsyncs, in parallel: each object, each object folder, the entry's temp
-    ///    file (a single flush of the file system's journal can serve them all);
-    /// 3. the entry is renamed into place and its folder fsynced: the commit point, reached only
-    ///    after everything it names is durable;
-    /// 4. only then are purged objects deleted (the entry that names the purge exists first).
-    fn commit(&mut self, batch: Batch) -> Result<()> {
+    ///    commit point it is an ignored left-over, torn or not) and synced with its folder, on
+    ///    other threads, while this one signs and encrypts the log entry, writes it to the temp
+    ///    file `transact` made and syncs that: one round of waiting, with the entry's work
+    ///    done meanwhile;
+    /// 2. the entry is renamed into place, the commit point, reached only after everything it
+    ///    names is durable; its folder is synced while the state takes the batch in;
+    /// 3. only then are purged objects deleted (the entry that names the purge exists first).
+    fn commit(&mut self, batch: Batch, (log_tmp, mut log_file): (PathBuf, File)) -> Result<()> {
         if batch.objects.is_empty() && batch.purged.is_empty() {
+            drop(log_file);
+            let _ = fs::remove_file(&log_tmp);
             return Ok(());
         }
         let (seq, prev) = self
@@ -530,64 +546,68 @@ impl Vault {
                 .collect(),
             purged: batch.purged.clone(),
         };
-        let (plain, hash) = entry.seal(&self.keys);
-        let log_ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
         let log_path = self.layout.log_entry(&self.device, seq + 1);
-        let log_dir = log_path.parent().expect("log entries have a folder");
+        let log_dir = log_path
+            .parent()
+            .expect("log entries have a folder")
+            .to_path_buf();
 
-        // Objects written (or moved) to their final names so far: removed again on failure,
-        // unless the entry naming them may already be in place.
-        let mut placed: Vec<PathBuf> = Vec::with_capacity(batch.objects.len());
-        let mut entry_placed = false;
-        let result = (|| {
-            // 1. Objects at their final names, the entry in a temp file.
-            let mut dirs = HashSet::new();
+        // 1. Objects on their way to the disk while the entry is made.
+        let ((placed, objects), entry_side) = std::thread::scope(|s| {
+            let objects = s.spawn(|| place_objects(&self.layout, &batch.objects));
+            let entry_side = (|| {
+                let (plain, hash) = entry.seal(&self.keys);
+                let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
+                log_file
+                    .write_all(&ct)
+                    .and_then(|()| log_file.sync_all())
+                    .map_err(Error::io(format!("writing {}", log_path.display())))?;
+                Ok(hash)
+            })();
+            let objects = objects.join().expect("the object writer panicked");
+            (objects, entry_side)
+        });
+        // Undoes step 1 (before the commit point nothing names these files).
+        let undo = || {
+            for path in placed.iter().chain([&log_tmp]) {
+                let _ = fs::remove_file(path);
+            }
             for obj in &batch.objects {
-                let path = self.layout.object(&obj.id);
-                match &obj.sealed {
-                    Sealed::Bytes(ct) => fsutil::write_new(&path, ct)?,
-                    Sealed::TempFile(tmp) => {
-                        fs::rename(tmp, &path)
-                            .map_err(Error::io(format!("renaming into {}", path.display())))?;
-                    }
-                }
-                dirs.insert(path.parent().expect("objects have a folder").to_path_buf());
-                placed.push(path);
-            }
-            let log_tmp = fsutil::write_temp(&log_path, &log_ct)?;
-            // 2. One parallel round of fsyncs.
-            let mut files: Vec<&Path> = placed.iter().map(PathBuf::as_path).collect();
-            files.push(&log_tmp);
-            let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-            if let Err(e) = fsutil::sync_files_and_dirs(&files, &dirs) {
-                let _ = fs::remove_file(&log_tmp);
-                return Err(e);
-            }
-            // 3. The commit point.
-            if let Err(e) = fs::rename(&log_tmp, &log_path) {
-                let _ = fs::remove_file(&log_tmp);
-                return Err(Error::io(format!("renaming into {}", log_path.display()))(
-                    e,
-                ));
-            }
-            entry_placed = true;
-            fsutil::sync_dir(log_dir)
-        })();
-        if let Err(e) = result {
-            if !entry_placed {
-                for path in &placed {
-                    let _ = fs::remove_file(path);
-                }
-                for obj in &batch.objects {
-                    if let Sealed::TempFile(tmp) = &obj.sealed {
-                        let _ = fs::remove_file(tmp);
-                    }
+                if let Sealed::TempFile(tmp) = &obj.sealed {
+                    let _ = fs::remove_file(tmp);
                 }
             }
-            return Err(e);
+        };
+        let hash = match (objects, entry_side) {
+            (Ok(()), Ok(hash)) => hash,
+            (objects, entry_side) => {
+                undo();
+                return Err(objects.err().or(entry_side.err()).expect("one side failed"));
+            }
+        };
+        // 2. The commit point.
+        if let Err(e) = fs::rename(&log_tmp, &log_path) {
+            undo();
+            return Err(Error::io(format!("renaming into {}", log_path.display()))(
+                e,
+            ));
         }
-        self.state.heads.insert(self.device, (seq + 1, hash));
-        // 4. Purged objects go only once the entry naming the purge is durable.
+        // The entry is in place: the state follows it (as a refresh would) while its folder is
+        // synced. A failed folder sync is still reported: the save may not survive a power cut.
+        let log_synced = std::thread::scope(|s| {
+            let log_synced = s.spawn(|| fsutil::sync_dir(&log_dir));
+            self.state.heads.insert(self.device, (seq + 1, hash));
+            for rev in batch.revisions {
+                self.state.apply_revision(rev);
+            }
+            for p in &batch.purged {
+                self.state.apply_purge(p);
+            }
+            self.unsnapshotted += 1;
+            log_synced.join().expect("the folder sync panicked")
+        });
+        log_synced?;
+        // 3. Purged objects go only once the entry naming the purge is durable.
         for p in &batch.purged {
             for id in &p.objects {
                 match fs::remove_file(self.layout.object(id)) {
@@ -597,13 +617,6 @@ impl Vault {
                 }
             }
         }
-        for rev in batch.revisions {
-            self.state.apply_revision(rev);
-        }
-        for p in &batch.purged {
-            self.state.apply_purge(p);
-        }
-        self.unsnapshotted += 1;
         Ok(())
     }
 
@@ -636,7 +649,6 @@ impl Vault {
 
     /// Writes the plaintext age identity (readable by `age -d -i`) to a new file, mode 0600.
     pub fn export_identity(&self, path: &Path) -> Result<()> {
-        use std::io::Write;
         let identity = self.keys.to_identity_file(&self.config.vault);
         let mut f = fsutil::create_private(path)?;
         f.write_all(identity.expose_secret().as_bytes())
@@ -671,4 +683,38 @@ fn load_or_create_device(layout: &Layout) -> Result<Id> {
         }
         Err(e) => Err(Error::io("reading local/device")(e)),
     }
+}
+
+/// Writes a batch's objects at their final names and syncs them and their folders (one round
+/// of waiting for the disk). Returns the paths placed so far, also on failure, so the caller
+/// can remove them again.
+fn place_objects(layout: &Layout, objects: &[NewObject]) -> (Vec<PathBuf>, Result<()>) {
+    let mut placed = Vec::with_capacity(objects.len());
+    let mut files = Vec::with_capacity(objects.len());
+    let mut dirs = HashSet::new();
+    let written = objects.iter().try_for_each(|obj| {
+        let path = layout.object(&obj.id);
+        let file = match &obj.sealed {
+            Sealed::Bytes(ct) => fsutil::create_new(&path, ct)?,
+            Sealed::TempFile(tmp) => {
+                fs::rename(tmp, &path)
+                    .map_err(Error::io(format!("renaming into {}", path.display())))?;
+                File::open(&path).map_err(Error::io(format!("opening {}", path.display())))?
+            }
+        };
+        dirs.insert(path.parent().expect("objects have a folder").to_path_buf());
+        placed.push(path);
+        files.push(file);
+        Ok(())
+    });
+    let synced = written.and_then(|()| {
+        let items: Vec<fsutil::ToSync<'_>> = files
+            .iter()
+            .zip(&placed)
+            .map(|(f, p)| fsutil::ToSync::File(f, p))
+            .chain(dirs.iter().map(|d| fsutil::ToSync::Dir(d)))
+            .collect();
+        fsutil::sync_all(&items)
+    });
+    (placed, synced)
 }

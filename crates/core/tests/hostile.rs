@@ -597,6 +597,23 @@ fn fill_disk(dir: &Path) -> PathBuf {
     path
 }
 
+/// Every file under `dir`, as paths relative to it.
+fn files_under(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).expect("listing the vault").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).expect("inside").to_path_buf());
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn full_disk_changes_nothing() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -618,6 +635,7 @@ fn full_disk_changes_nothing() {
         .create(note("Alpha", "before the disk filled"))
         .expect("create");
     let rev = v.note(&a).expect("a").revision;
+    let files_before = files_under(&dir);
     let filler = fill_disk(&mount.0);
 
     let big = "a body that does not fit. ".repeat(2000);
@@ -639,6 +657,8 @@ fn full_disk_changes_nothing() {
     // The open vault still shows the old state.
     assert_eq!(v.note(&a).expect("a").body, "before the disk filled");
     assert_eq!(v.list(&NoteFilter::default()).len(), 1);
+    // No half-written object or temp file is left behind.
+    assert_eq!(files_under(&dir), files_before);
 
     // And so does the vault on disk, even while the disk is still full.
     drop(v);
