@@ -11,7 +11,7 @@ use coffer_core::keys::Keys;
 use coffer_core::log::{LogEntry, entry_file_name};
 use coffer_core::secrecy::SecretString;
 use coffer_core::sync::{AlarmKind, Remote, StoreRemote, SyncOptions};
-use coffer_core::{Id, NewNote, NoteFilter, Vault};
+use coffer_core::{Id, LockedVault, NewNote, NoteFilter, Vault};
 use std::path::Path;
 use sync_support::*;
 
@@ -482,6 +482,64 @@ fn a_folder_remote_restored_from_backup_is_a_rollback() {
     assert!(kinds(&r).contains(&AlarmKind::Rollback), "{r:?}");
     let r = a.sync();
     assert!(r.alarms.is_empty(), "the remote is whole again: {r:?}");
+}
+
+/// A pull fetches objects without the vault's lock: the app (another handle on the same vault)
+/// can save while a large pull downloads, and both changes are kept.
+#[test]
+fn saving_during_a_pull_does_not_wait_for_the_download() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("first", "before B exists");
+    a.sync();
+    let mut b = clone_device(&remote);
+    let pulled: Vec<Id> = (0..3)
+        .map(|i| a.create(&format!("from A {i}"), "pulled by B"))
+        .collect();
+    a.sync();
+
+    let b_dir = b._dir.path().join("v");
+    let mut app = LockedVault::open(&b_dir).unwrap().unlock(&pass()).unwrap();
+    let lock_path = b_dir.join("local").join("lock");
+    let mut saved = Vec::new();
+    let r =
+        b.v.sync(Some(b.remote), &SyncOptions::default(), &mut |p| {
+            if p.stage != "downloading" {
+                return;
+            }
+            // Right after a group of objects came: the lock must be free.
+            let lock = std::fs::File::options()
+                .write(true)
+                .open(&lock_path)
+                .unwrap();
+            assert!(
+                lock.try_lock().is_ok(),
+                "the pull holds the vault's lock while downloading"
+            );
+            drop(lock);
+            saved.push(
+                app.create(NewNote {
+                    title: "saved during the pull".into(),
+                    body: "typed while syncing".into(),
+                    ..Default::default()
+                })
+                .unwrap(),
+            );
+        })
+        .unwrap();
+    assert!(r.alarms.is_empty(), "{:?}", r.alarms);
+    assert_eq!(saved.len(), 1, "one group of objects was downloaded");
+    app.refresh().unwrap();
+    for id in pulled.iter().chain(&saved) {
+        assert!(b.v.note(id).is_ok(), "B has note {id}");
+        assert!(app.note(id).is_ok(), "the other handle has note {id}");
+    }
+    let report = b.v.verify(&mut |_| {}).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // And the note saved meanwhile travels on.
+    b.sync();
+    a.sync();
+    assert_eq!(a.body(&saved[0]), "typed while syncing");
 }
 
 fn copy_dir(from: &Path, to: &Path) {

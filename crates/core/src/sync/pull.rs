@@ -103,7 +103,6 @@ impl Vault {
         let total: u64 = incoming.iter().map(|i| i.entry.objects.len() as u64).sum();
         let mut done = 0u64;
         let mut blocked: HashSet<Id> = HashSet::new();
-        let lock = self.lock_file()?;
         let mut rest: &[Incoming] = &incoming;
         while !rest.is_empty() {
             // A group of consecutive entries with up to BATCH objects (at least one entry):
@@ -116,6 +115,8 @@ impl Vault {
             }
             let (group, later) = rest.split_at(n);
             rest = later;
+            // Objects are fetched without the vault's lock (nothing names them until their
+            // entries are in place), so saves on this device need not wait for the network.
             let whole = self.pull_objects(remote, name, group, &purged, &blocked, report)?;
             done += objects as u64;
             progress(&Progress {
@@ -123,6 +124,7 @@ impl Vault {
                 done,
                 total,
             });
+            let lock = self.lock_file()?;
             // Entries whose objects are all here, in order: durable together, after them.
             let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
             let mut applied: Vec<&Incoming> = Vec::new();
@@ -161,10 +163,9 @@ impl Vault {
             }
             // Saved now: a process killed later resumes from here.
             self.save_marks_locked(name, marks)?;
+            drop(lock);
         }
-        self.refresh()?;
-        drop(lock);
-        Ok(())
+        self.refresh()
     }
 
     /// Reads a device's entries from the last one seen here, checking that the seen one is
