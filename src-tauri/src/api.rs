@@ -168,6 +168,7 @@ pub fn typescript_definitions() -> String {
         c::messages::app::SentMessage::decl(&cfg),
         c::messages::app::InboxFailure::decl(&cfg),
         c::messages::app::InboxCheck::decl(&cfg),
+        c::messages::app::DiscardReport::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri (api::typescript_definitions).\n\

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::session::Session;
 use coffer_core::Id;
 use coffer_core::messages::app::{
-    ContactDetail, InboxCheck, MyCard, Outgoing, SentMessage, ThreadMessage,
+    ContactDetail, DiscardReport, InboxCheck, MyCard, Outgoing, SentMessage, ThreadMessage,
 };
 use coffer_core::messages::{Contact, ConversationSummary, MessageView};
 use std::path::PathBuf;
@@ -62,6 +62,12 @@ pub async fn verify_contact(s: S<'_>, contact: String) -> ApiResult<Contact> {
     s.with(|v| v.verify_contact(&contact))
 }
 
+/// Removes a contact on every device (the UI asks first, naming them); returns it as it was.
+#[tauri::command]
+pub async fn remove_contact(s: S<'_>, contact: String) -> ApiResult<Contact> {
+    s.with(|v| v.remove_contact(&contact))
+}
+
 #[tauri::command]
 pub async fn conversations(s: S<'_>) -> ApiResult<Vec<ConversationSummary>> {
     s.with(|v| v.conversations())
@@ -100,6 +106,13 @@ pub async fn open_armored(s: S<'_>, text: String) -> ApiResult<MessageView> {
 #[tauri::command]
 pub async fn check_inbox(app: AppHandle) -> ApiResult<InboxCheck> {
     on_vault(app, |v| v.check_inboxes()).await
+}
+
+/// Deletes the held messages named by the last check from the own inbox on every shared
+/// remote (the core refuses any other key).
+#[tauri::command]
+pub async fn discard_held(app: AppHandle, keys: Vec<String>) -> ApiResult<DiscardReport> {
+    on_vault(app, move |v| v.discard_held(&keys)).await
 }
 
 /// Saves a received message (a shared note keeps its title and tags) as a note; its id.

@@ -374,6 +374,69 @@ export function registerMessagesTests(test, assert) {
       driverB.stop();
     }
   });
+  test("messages: removing a contact and discarding held-back messages, each after a confirmation", async (driver) => {
+    const driverB = await startDriver();
+    const apps = {};
+    try {
+      const { a, b, alice, bob } = await aliceAndBob(driver, driverB, apps);
+      const shared = path.join(mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-shared-")), "team");
+      for (const x of [a, b]) {
+        ok(await invoke(x, "add_remote", { remote: { name: "team", url: shared, user: "", secret: "", purpose: "messages" } }), "remote");
+      }
+      const send = async (body) =>
+        ok(await invoke(a, "send_message", { outgoing: { to: [bob.id], body, attachments: [], conversation: null, remote: "team" } }), "send");
+      const files = () => execFileSync("find", [shared, "-type", "f"]).toString().trim().split("\n").filter(Boolean);
+      const status = async () => (await (await b.$("#inbox-status")).getText());
+      await send("Before you remove me.");
+      await click(b, "#view-conversations");
+      await click(b, "#check-inbox");
+      await b.waitUntil(async () => /1 new message/.test(await status()), { timeoutMsg: "the first message did not arrive" });
+
+      // Bob removes Alice: the page asks first, naming her.
+      await click(b, "#view-contacts");
+      await click(b, `#contact-list [data-contact="${alice.id}"]`);
+      await click(b, "#remove-contact");
+      const confirm = await b.$("#confirm-remove");
+      await confirm.waitForDisplayed({ timeoutMsg: "no confirmation before removing" });
+      const asked = await confirm.getText();
+      assert(asked.includes("Remove Alice?"), `the confirmation does not name the contact: ${asked}`);
+      await shot(b, "messages-remove-contact");
+      await click(b, "#cancel-remove-contact");
+      assert(ok(await invoke(b, "contacts", {}), "contacts").length === 1, "cancelling removed the contact");
+      await click(b, "#remove-contact");
+      await click(b, "#confirm-remove-contact");
+      await b.waitUntil(async () => (await b.$$("#contact-list [data-contact]")).length === 0, { timeoutMsg: "Alice is still listed" });
+      const convs = ok(await invoke(b, "conversations", {}), "conversations");
+      assert(convs.length === 1 && convs[0].messages === 1, `the conversation did not stay: ${JSON.stringify(convs)}`);
+
+      // Her next messages are held back; Discard deletes them from Bob's inbox after asking.
+      await send("Are you still there?");
+      await send("Hello?");
+      await click(b, "#view-conversations");
+      await click(b, "#check-inbox");
+      const count = await b.$("#held-count");
+      await count.waitForDisplayed({ timeoutMsg: "no held-back count" });
+      await b.waitUntil(async () => /^2 messages from unknown or changed keys held back/.test(await count.getText()), {
+        timeoutMsg: `held-back count: ${await count.getText()}`,
+      });
+      assert(files().length === 2, `the held messages are not on the remote: ${files()}`);
+      await click(b, "#discard-held");
+      const sure = await b.$("#confirm-discard-held");
+      await sure.waitForDisplayed({ timeoutMsg: "no confirmation before discarding" });
+      const question = await (await b.$("#held-back")).getText();
+      assert(question.includes("Delete 2 held-back messages from your inbox?"), `the confirmation: ${question}`);
+      await shot(b, "messages-discard-held");
+      await click(b, "#confirm-discard-held");
+      await b.waitUntil(async () => !(await (await b.$("#held-back")).isExisting()), { timeoutMsg: "the held-back count stayed" });
+      await b.waitUntil(async () => files().length === 0, { timeoutMsg: `files left on the remote: ${files()}` });
+      const again = ok(await invoke(b, "check_inbox", {}), "check");
+      assert(again.report.held.length === 0 && again.report.received.length === 0, `after discarding: ${JSON.stringify(again.report)}`);
+    } finally {
+      if (apps.a) await closeApp(apps.a);
+      if (apps.b) await closeApp(apps.b);
+      driverB.stop();
+    }
+  });
   test("messages: delivered through a remote shared for messages, set up in Settings", async (driver) => {
     const driverB = await startDriver();
     const apps = {};

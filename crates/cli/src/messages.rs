@@ -26,14 +26,19 @@ Delivery: into the recipients' inboxes on a remote shared with them (added with
     /// Fetch new messages from a shared remote's inbox, then list conversations
     #[command(after_help = "\
 Messages from keys that are not a contact's are HELD: shown, not stored, left in the inbox
-until you add the sender's card. Forged, altered or misaddressed messages are rejected.")]
+until you add the sender's card (or --discard-held deletes them). Forged, altered or
+misaddressed messages are rejected.")]
     Inbox {
         /// The shared remote to check [default: the only one added with --messages]
         #[arg(long, value_name = "R")]
         remote: Option<String>,
         /// Only list the conversations; do not contact any remote
-        #[arg(long)]
+        #[arg(long, conflicts_with = "discard_held")]
         local: bool,
+        /// Delete the messages this check holds (from keys that are not a contact's) from your
+        /// inbox on the remote; prints how many
+        #[arg(long)]
+        discard_held: bool,
     },
     /// Show the conversation with a contact (or a conversation id prefix) and mark it read
     Thread {
@@ -117,6 +122,11 @@ pub enum ContactCommand {
     },
     /// Rename a contact (in this vault only)
     Rename { name: String, new_name: String },
+    /// Remove a contact (on all your devices, through sync). Their messages are then held like
+    /// a stranger's; the conversations you had stay readable. Adding their card again brings
+    /// the contact back, to be verified again
+    #[command(visible_alias = "remove")]
+    Rm { name: String },
 }
 
 #[derive(Debug, Args)]
@@ -146,7 +156,11 @@ pub fn run(ctx: &Ctx, command: MessageCommand) -> Result<()> {
     match command {
         MessageCommand::Contact(c) => contact(ctx, c),
         MessageCommand::Send(args) => send(ctx, args),
-        MessageCommand::Inbox { remote, local } => inbox(ctx, remote, local),
+        MessageCommand::Inbox {
+            remote,
+            local,
+            discard_held,
+        } => inbox(ctx, remote, local, discard_held),
         MessageCommand::Thread { name, keep_unread } => thread(ctx, &name, keep_unread),
         MessageCommand::OpenArmored { file } => open_armored(ctx, file.as_deref()),
         MessageCommand::Share {
@@ -329,6 +343,11 @@ fn contact(ctx: &Ctx, command: ContactCommand) -> Result<()> {
             changed(&mut vault);
             ctx.out.emit(&c, || contact_line(&c))
         }
+        ContactCommand::Rm { name } => {
+            let c = vault.remove_contact(&name)?;
+            changed(&mut vault);
+            ctx.out.emit(&c, || format!("removed {}", contact_line(&c)))
+        }
     }
 }
 
@@ -478,11 +497,11 @@ fn share(ctx: &Ctx, id: &str, names: &[String], remote: Option<String>, armor: b
     })
 }
 
-fn inbox(ctx: &Ctx, remote: Option<String>, local: bool) -> Result<()> {
+fn inbox(ctx: &Ctx, remote: Option<String>, local: bool, discard_held: bool) -> Result<()> {
     let mut vault = ctx.open()?;
     let remote = if local {
         None
-    } else if remote.is_some() || !shared_remotes(&vault)?.is_empty() {
+    } else if discard_held || remote.is_some() || !shared_remotes(&vault)?.is_empty() {
         Some(pick_remote(&vault, remote)?)
     } else {
         // No shared remote: only armored messages arrive; list what is here.
@@ -492,10 +511,18 @@ fn inbox(ctx: &Ctx, remote: Option<String>, local: bool) -> Result<()> {
         Some(r) => Some(vault.receive_from_remote(r)?),
         None => None,
     };
+    // Exactly the messages this check held (and shows), if they are still held.
+    let discarded = match (&remote, &report) {
+        (Some(r), Some(rep)) if discard_held => {
+            let keys: Vec<String> = rep.held.iter().map(|h| h.key.clone()).collect();
+            Some(vault.discard_held_on(r, &keys)?)
+        }
+        _ => None,
+    };
     let conversations = vault.conversations()?;
     changed(&mut vault);
     ctx.out.emit(
-        &json!({ "received": report, "conversations": conversations }),
+        &json!({ "received": report, "discarded": discarded, "conversations": conversations }),
         || {
             let mut s = String::new();
             if let Some(r) = &report {
@@ -520,6 +547,12 @@ fn inbox(ctx: &Ctx, remote: Option<String>, local: bool) -> Result<()> {
                 if r.received.is_empty() && r.held.is_empty() && r.rejected.is_empty() {
                     s.push_str("no new messages\n");
                 }
+            }
+            if let Some(n) = discarded {
+                s.push_str(&format!(
+                    "discarded {n} held message{} from your inbox\n",
+                    if n == 1 { "" } else { "s" }
+                ));
             }
             for c in &conversations {
                 s.push_str(&format!(

@@ -235,3 +235,132 @@ fn bad_cards_and_strangers_get_clear_errors() {
     );
     assert!(alice.ok(&["contact", "list"], "").contains("KEYS CHANGED"));
 }
+
+#[test]
+fn a_removed_contact_is_gone_its_messages_are_held_and_it_can_be_added_again() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let alice = Person::new(tmp.path(), "Alice");
+    let bob = Person::new(tmp.path(), "Bob");
+    let (ca, cb) = (alice.card(), bob.card());
+    alice.ok(&["contact", "add", &cb, "--name", "Bob"], "");
+    bob.ok(&["contact", "add", &ca, "--name", "Alice"], "");
+    let url = tmp.path().join("shared").display().to_string();
+    for p in [&alice, &bob] {
+        p.ok(&["remote", "add", "shared", &url, "--messages"], "");
+    }
+    bob.ok(&["send", "Alice"], "before");
+    let inbox = alice.json(&["inbox"], "");
+    let conversation = inbox["conversations"][0]["id"]
+        .as_str()
+        .expect("a conversation")
+        .to_string();
+
+    let removed = alice.json(&["contact", "rm", "Bob"], "");
+    assert_eq!(removed["name"], "Bob");
+    let id = removed["id"].as_str().expect("an id").to_string();
+    assert_eq!(alice.json(&["contact", "list"], ""), Value::Array(vec![]));
+    let msg = alice.fails(&["send", "Bob", "--armor"], "hi", "no_such_contact");
+    assert_eq!(msg, "no contact matches \"Bob\"; see `coffer contact list`");
+    let msg = alice.fails(&["contact", "rm", "Bob"], "", "no_such_contact");
+    assert_eq!(msg, "no contact matches \"Bob\"; see `coffer contact list`");
+    // The conversation stays readable; its sender now shows as unknown.
+    let thread = alice.json(&["thread", &conversation[..8]], "");
+    assert_eq!(thread[0]["body"], "before");
+    assert_eq!(thread[0]["from"]["status"], "unknown");
+    // A new message from Bob's keys is held like a stranger's.
+    bob.ok(&["send", "Alice"], "after");
+    let inbox = alice.ok(&["inbox"], "");
+    assert!(
+        inbox.contains("HELD (not stored) from UNKNOWN") && !inbox.contains("NEW"),
+        "{inbox}"
+    );
+
+    // Added again: the same contact, not verified; the held message now comes in.
+    let again = alice.json(&["contact", "add", &cb, "--name", "Bob"], "");
+    assert_eq!(
+        (again["id"].as_str(), again["verified"].as_bool()),
+        (Some(id.as_str()), Some(false))
+    );
+    let inbox = alice.json(&["inbox"], "");
+    assert_eq!(inbox["received"]["received"][0]["body"], "after");
+    // `remove` is the same command.
+    let out = alice.ok(&["contact", "remove", "bob"], "");
+    assert!(out.starts_with("removed Bob  "), "{out}");
+    assert_eq!(alice.ok(&["contact", "list"], ""), "");
+}
+
+/// The message files in every inbox of a shared folder remote.
+fn inbox_files(shared: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(folders) = std::fs::read_dir(shared.join("inbox")) else {
+        return out;
+    };
+    for f in folders {
+        for m in std::fs::read_dir(f.expect("an inbox").path()).expect("lists") {
+            out.push(m.expect("a file").path());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn inbox_discard_held_deletes_what_the_check_held_and_says_how_many() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let alice = Person::new(tmp.path(), "Alice");
+    let bob = Person::new(tmp.path(), "Bob");
+    let mallory = Person::new(tmp.path(), "Mallory");
+    let (ca, cb) = (alice.card(), bob.card());
+    alice.ok(&["contact", "add", &cb, "--name", "Bob"], "");
+    bob.ok(&["contact", "add", &ca, "--name", "Alice"], "");
+    mallory.ok(&["contact", "add", &ca, "--name", "Alice"], "");
+    mallory.ok(&["contact", "add", &cb, "--name", "Bob"], "");
+    let shared = tmp.path().join("shared");
+    let url = shared.display().to_string();
+    for p in [&alice, &bob, &mallory] {
+        p.ok(&["remote", "add", "shared", &url, "--messages"], "");
+    }
+    // Without a shared remote there is nothing to discard.
+    let r = Person::new(tmp.path(), "Carol").run(&["inbox", "--discard-held"], "");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(
+            "no remote shared for messages: add one with `coffer remote add NAME URL --messages`"
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = alice.run(&["inbox", "--local", "--discard-held"], "");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    mallory.ok(&["send", "Alice"], "buy now");
+    mallory.ok(&["send", "Alice"], "buy now!!");
+    mallory.ok(&["send", "Bob"], "buy now, Bob");
+    bob.ok(&["send", "Alice"], "lunch?");
+    assert_eq!(inbox_files(&shared).len(), 4);
+    let r = alice.json(&["inbox", "--discard-held"], "");
+    assert_eq!(r["received"]["received"][0]["body"], "lunch?");
+    assert_eq!(r["received"]["held"].as_array().map(Vec::len), Some(2));
+    assert_eq!(r["discarded"], 2);
+    // Only Bob's copy of Mallory's message is left: Alice's inbox is empty.
+    let left = inbox_files(&shared);
+    assert_eq!(left.len(), 1, "{left:?}");
+    let bobs = bob.json(&["inbox"], "");
+    assert_eq!(bobs["received"]["held"].as_array().map(Vec::len), Some(1));
+    assert_eq!(bobs["discarded"], Value::Null);
+    assert_eq!(inbox_files(&shared), left);
+
+    mallory.ok(&["send", "Alice"], "last chance");
+    let out = alice.ok(&["inbox", "--discard-held"], "");
+    assert!(
+        out.contains("HELD (not stored) from UNKNOWN")
+            && out.contains("discarded 1 held message from your inbox\n"),
+        "{out}"
+    );
+    let out = alice.ok(&["inbox", "--discard-held"], "");
+    assert!(
+        out.starts_with("no new messages\ndiscarded 0 held messages from your inbox\n"),
+        "{out}"
+    );
+    assert_eq!(inbox_files(&shared), left);
+}

@@ -294,6 +294,110 @@ fn contacts_and_messages_sync_between_ones_own_devices_and_survive_rotation() {
 }
 
 #[test]
+fn a_removed_contact_stays_removed_on_every_device_and_can_be_added_again() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = folder.path().join("remote").display().to_string();
+    let mut alice = person("Alice", None);
+    let mut bob = person("Bob", None);
+    introduce(&mut alice, &mut bob);
+    alice.v.verify_contact("Bob").unwrap();
+    let original = alice.v.contact("Bob").unwrap();
+    let (first, block) = bob.v.send_armored(&["Alice"], Draft::text("hi")).unwrap();
+    alice.v.open_armored(&block).unwrap();
+    alice.v.add_remote("origin", &url, None).unwrap();
+    let sync = |v: &mut Vault| {
+        v.sync(Some("origin"), &Default::default(), &mut |_| {})
+            .unwrap();
+    };
+    sync(&mut alice.v);
+    let dir2 = tempfile::tempdir().unwrap();
+    let (mut second, _) =
+        Vault::clone_from(&url, &dir2.path().join("v"), &pass(), None, &mut |_| {}).unwrap();
+    assert_eq!(second.contacts().unwrap().len(), 1);
+
+    // Removed: not listed, not found, no recipient; the conversation stays readable.
+    let removed = alice.v.remove_contact("bob").unwrap();
+    assert_eq!(removed, original);
+    assert!(alice.v.contacts().unwrap().is_empty());
+    for e in [
+        alice.v.contact("Bob").unwrap_err(),
+        alice.v.remove_contact("Bob").unwrap_err(),
+        alice
+            .v
+            .send_armored(&["Bob"], Draft::text("still there?"))
+            .unwrap_err(),
+    ] {
+        assert_eq!(e.code(), "no_such_contact");
+        assert_eq!(
+            e.to_string(),
+            "no contact matches \"Bob\"; see `coffer contact list`"
+        );
+    }
+    let thread = alice.v.thread(&first.conversation).unwrap();
+    assert_eq!(thread.len(), 1);
+    assert_eq!(thread[0].body, "hi");
+    assert!(
+        matches!(&thread[0].from, Party::Unknown { claimed, .. } if claimed == "Bob"),
+        "{:?}",
+        thread[0].from
+    );
+    // A new message from Bob's keys is an unknown sender's, and nothing is stored.
+    let (_, later) = bob
+        .v
+        .send_armored(&["Alice"], Draft::text("hello?"))
+        .unwrap();
+    let before = stored(&mut alice);
+    assert_eq!(
+        alice.v.open_armored(&later).unwrap_err().code(),
+        "unknown_sender"
+    );
+    assert_eq!(stored(&mut alice), before);
+
+    // The removal travels to the other device, and survives a fresh unlock there.
+    sync(&mut alice.v);
+    sync(&mut second);
+    assert!(second.contacts().unwrap().is_empty());
+    assert_eq!(
+        second.open_armored(&later).unwrap_err().code(),
+        "unknown_sender"
+    );
+    second.save_messages_cache().unwrap();
+    let dir = second.root().to_path_buf();
+    drop(second);
+    let mut second = coffer_core::LockedVault::open(&dir)
+        .unwrap()
+        .unlock(&pass())
+        .unwrap();
+    assert!(second.contacts().unwrap().is_empty());
+
+    // Added again (on the other device): the same contact, not verified, newer than the removal.
+    let again = second.add_contact(&card(&mut bob), "Bob again").unwrap();
+    assert_eq!(again.id, original.id);
+    assert!(!again.verified);
+    assert!(again.updated > original.updated);
+    let m = second.open_armored(&later).unwrap();
+    assert!(matches!(&m.from, Party::Contact { name, .. } if name == "Bob again"));
+    sync(&mut second);
+    sync(&mut alice.v);
+    let listed = alice.v.contacts().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].id, listed[0].name.as_str()),
+        (original.id, "Bob again")
+    );
+    assert!(matches!(
+        &alice.v.thread(&first.conversation).unwrap()[0].from,
+        Party::Contact { name, .. } if name == "Bob again"
+    ));
+    alice
+        .v
+        .send_armored(&["Bob again"], Draft::text("welcome back"))
+        .unwrap();
+    let report = alice.v.verify(&mut |_| {}).unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+}
+
+#[test]
 fn a_shared_messages_remote_never_receives_the_vault_and_a_sync_remote_never_carries_messages() {
     let url = shared_url();
     let mut alice = person("Alice", Some(&url));
@@ -396,6 +500,104 @@ fn a_message_from_an_unknown_key_is_held_apart_never_shown_as_a_contact() {
     assert!(
         matches!(&r.received[0].from, Party::Contact { name, .. } if name.starts_with("Mallory"))
     );
+}
+
+#[test]
+fn held_messages_are_discarded_from_ones_own_inbox_and_nothing_else() {
+    let url = shared_url();
+    let mut alice = person("Alice", Some(&url));
+    let mut bob = person("Bob", Some(&url));
+    let mut carol = person("Carol", Some(&url));
+    let mut mallory = person("Mallory", Some(&url));
+    introduce(&mut alice, &mut bob);
+    introduce(&mut bob, &mut carol);
+    mallory.v.add_contact(&card(&mut bob), "Bob").unwrap();
+    mallory.v.add_contact(&card(&mut alice), "Alice").unwrap();
+    let carol_card = card(&mut carol);
+    bob.v.remove_contact("Carol").unwrap();
+    // One copy of Mallory's message in Bob's inbox and one in Alice's; Carol is now a stranger
+    // to Bob; Alice is his contact.
+    mallory
+        .v
+        .send_to_remote("shared", &["Bob", "Alice"], Draft::text("spam"))
+        .unwrap();
+    carol
+        .v
+        .send_to_remote("shared", &["Bob"], Draft::text("from Carol"))
+        .unwrap();
+    alice
+        .v
+        .send_to_remote("shared", &["Bob"], Draft::text("from Alice"))
+        .unwrap();
+    let check = bob.v.check_inboxes().unwrap();
+    assert_eq!(check.report.received.len(), 1);
+    assert_eq!(check.report.held.len(), 2);
+    assert!(check.report.held.iter().all(|h| h.code == "unknown_sender"));
+    let mut keys: Vec<String> = check.report.held.iter().map(|h| h.key.clone()).collect();
+    let remote = StoreRemote::open(&url, Some(&creds())).unwrap();
+    let bob_folder = inbox_folder(&bob.v.my_card().unwrap());
+    let alice_folder = inbox_folder(&alice.v.my_card().unwrap());
+    // A file in Bob's inbox that is not a held message (it is not even for him).
+    let junk = format!("{bob_folder}/{}.age", Id::random());
+    remote.put(&junk, b"not a message").unwrap();
+    keys.push(junk.clone());
+    let everything = |r: &StoreRemote| {
+        let mut all = r.list("").unwrap();
+        all.sort();
+        all
+    };
+    let before = everything(&remote);
+    assert_eq!(before.len(), 4, "{before:?}");
+    let in_alices = remote.list(&format!("{alice_folder}/")).unwrap();
+    assert_eq!(in_alices.len(), 1);
+
+    // Keys outside Bob's own inbox are refused before anything is deleted.
+    for bad in [
+        in_alices[0].clone(),
+        format!("{bob_folder}/../{}", &in_alices[0]["inbox/".len()..]),
+        format!("{bob_folder}/sub/x.age"),
+        "coffer.toml".to_string(),
+    ] {
+        let mut with_bad = keys.clone();
+        with_bad.push(bad.clone());
+        let want =
+            format!("invalid input: {bad:?} is not a message in your inbox: nothing was deleted");
+        let e = bob.v.discard_held(&with_bad).unwrap_err();
+        assert_eq!((e.code(), e.to_string()), ("invalid_input", want.clone()));
+        let e = bob.v.discard_held_on("shared", &with_bad).unwrap_err();
+        assert_eq!((e.code(), e.to_string()), ("invalid_input", want));
+        assert_eq!(everything(&remote), before);
+    }
+
+    // Carol is added again before the discard: her message is no longer held, so it stays.
+    bob.v.add_contact(&carol_card, "Carol").unwrap();
+    let report = bob.v.discard_held(&keys).unwrap();
+    assert_eq!(report.discarded, 1);
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let carols = check
+        .report
+        .held
+        .iter()
+        .find(|h| matches!(&h.from, Party::Unknown { claimed, .. } if claimed == "Carol"))
+        .unwrap()
+        .key
+        .clone();
+    let mut left = remote.list(&format!("{bob_folder}/")).unwrap();
+    left.sort();
+    let mut want = vec![junk.clone(), carols];
+    want.sort();
+    assert_eq!(left, want);
+    assert_eq!(remote.list(&format!("{alice_folder}/")).unwrap(), in_alices);
+    assert_eq!(bob.v.discard_held(&keys).unwrap().discarded, 0);
+    // The next check takes Carol's message in and rejects the junk; Mallory's is gone.
+    let check = bob.v.check_inboxes().unwrap();
+    assert_eq!(check.report.received.len(), 1);
+    assert_eq!(check.report.received[0].body, "from Carol");
+    assert!(check.report.held.is_empty());
+    assert_eq!(check.report.rejected.len(), 1);
+    assert!(remote.list(&format!("{bob_folder}/")).unwrap().is_empty());
+    // Alice still gets her copy of Mallory's message (held for her).
+    assert_eq!(alice.v.check_inboxes().unwrap().report.held.len(), 1);
 }
 
 #[test]

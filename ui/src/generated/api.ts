@@ -365,7 +365,8 @@ export type ReceiveReport = {
  */
 received: Array<MessageView>, 
 /**
- * Messages from unknown or changed keys (not stored; they stay in the inbox).
+ * Messages from unknown or changed keys (not stored; they stay in the inbox until
+ * discarded).
  */
 held: Array<Held>, 
 /**
@@ -450,3 +451,9 @@ remotes: Array<string>,
  * What came in, all remotes together.
  */
 report: ReceiveReport, failures: Array<InboxFailure>, };
+
+export type DiscardReport = { 
+/**
+ * Held messages deleted from the inboxes.
+ */
+discarded: number, failures: Array<InboxFailure>, };

@@ -5,6 +5,7 @@ import type {
   Contact,
   ContactDetail,
   ConversationSummary,
+  DiscardReport,
   InboxCheck,
   MessageView,
   MyCard,
@@ -23,6 +24,7 @@ export const messagesApi = {
   replaceContactKeys: (contact: string, card: string) => call<Contact>("replace_contact_keys", { contact, card }),
   contactDetail: (contact: string) => call<ContactDetail>("contact_detail", { contact }),
   verifyContact: (contact: string) => call<Contact>("verify_contact", { contact }),
+  removeContact: (contact: string) => call<Contact>("remove_contact", { contact }),
   conversations: () => call<ConversationSummary[]>("conversations"),
   openConversation: (conversation: string) => call<ThreadMessage[]>("open_conversation", { conversation }),
   send: (outgoing: Outgoing) => call<SentMessage>("send_message", { outgoing }),
@@ -30,6 +32,7 @@ export const messagesApi = {
     call<SentMessage>("share_note", { note, to, remote }),
   openArmored: (text: string) => call<MessageView>("open_armored", { text }),
   checkInbox: () => call<InboxCheck>("check_inbox"),
+  discardHeld: (keys: string[]) => call<DiscardReport>("discard_held", { keys }),
   saveAsNote: (message: string) => call<string>("save_message_as_note", { message }),
   saveAttachment: (message: string, name: string, to: string) =>
     call<void>("save_message_attachment", { message, name, to }),
@@ -61,6 +64,8 @@ export class Messages {
   checking = $state(false);
   lastCheck = $state<number | null>(null);
   checkNote = $state("");
+  /** The inbox files of the messages the last check held back (from keys of no contact). */
+  held = $state<string[]>([]);
   unread = $derived(this.conversations.reduce((n, c) => n + c.unread, 0));
 
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -90,7 +95,7 @@ export class Messages {
         const n = r.report.received.length;
         parts.push(n ? `${n} new message${n > 1 ? "s" : ""}.` : "No new messages.");
       }
-      if (r.report.held.length) parts.push(`${r.report.held.length} from unknown or changed keys held back (add the sender to read them).`);
+      this.held = r.report.held.map((h) => h.key);
       if (r.report.rejected.length) parts.push(`${r.report.rejected.length} refused: ${r.report.rejected[0].message}.`);
       for (const f of r.failures) parts.push(`${f.remote}: ${f.message}`);
       this.checkNote = parts.join(" ");
@@ -99,6 +104,13 @@ export class Messages {
     } finally {
       this.checking = false;
     }
+  }
+
+  /** Deletes the held-back messages of the last check from the own inbox on the remotes. */
+  async discardHeld(): Promise<DiscardReport> {
+    const r = await messagesApi.discardHeld(this.held);
+    this.held = [];
+    return r;
   }
 
   /** Checks the inbox every sync interval while a remote is set up and automatic sync is on. */

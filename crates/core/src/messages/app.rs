@@ -145,6 +145,16 @@ pub struct InboxCheck {
     pub failures: Vec<InboxFailure>,
 }
 
+/// What discarding held messages did, all shared remotes together.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DiscardReport {
+    /// Held messages deleted from the inboxes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub discarded: u64,
+    pub failures: Vec<InboxFailure>,
+}
+
 /// Reads files to attach, refusing a missing file, too many or too large ones before sending.
 pub fn read_attachments(paths: &[String]) -> Result<Vec<(String, Vec<u8>)>> {
     if paths.len() > MAX_ATTACHMENTS {
@@ -266,6 +276,30 @@ impl Vault {
                     out.report.rejected.extend(rep.rejected);
                     out.report.duplicates += rep.duplicates;
                 }
+                Err(e) => out.failures.push(InboxFailure {
+                    remote: r.name.clone(),
+                    code: e.code().to_string(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes the held messages named by `keys` (from an [`InboxCheck`]'s held list) from this
+    /// vault's own inbox on every shared remote, those still held (see
+    /// [`Vault::discard_held_from`]); a remote that fails does not stop the others. A key
+    /// outside the own inbox is refused before any remote is contacted.
+    pub fn discard_held(&mut self, keys: &[String]) -> Result<DiscardReport> {
+        let me = self.my_card()?;
+        for k in keys {
+            super::inbox::check_in_inbox(&me, k)?;
+        }
+        let mut out = DiscardReport::default();
+        let shared = self.remotes()?.into_iter();
+        for r in shared.filter(|r| r.purpose == RemotePurpose::Messages) {
+            match self.discard_held_on(&r.name, keys) {
+                Ok(n) => out.discarded += n,
                 Err(e) => out.failures.push(InboxFailure {
                     remote: r.name.clone(),
                     code: e.code().to_string(),

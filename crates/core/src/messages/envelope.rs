@@ -1,9 +1,11 @@
 //! The signed message and its encryption.
 //!
 //! Plaintext (what age encrypts): the 16 bytes `coffer-message1\n`, then the JSON text
-//! `{"signed": "<envelope JSON text>", "sig": "<base64 Ed25519 signature>"}`. The signature is
-//! over `"coffer message v1\0" || signed` with the sender's signing key, whose public half is
-//! in the sender's card inside the envelope. The age file has one X25519 recipient stanza per
+//! `{"signed": "<envelope JSON text>", "sig": "<base64 Ed25519 signature>"}`, then `\n` bytes up
+//! to the Padmé length of the whole (so the size of a message says less about its content;
+//! messages written before padding have none, and JSON allows trailing whitespace, so every
+//! reader reads both). The signature is over `"coffer message v1\0" || signed` with the sender's
+//! signing key, whose public half is in the sender's card inside the envelope. The age file has one X25519 recipient stanza per
 //! recipient and one for the sender (so the sender's own devices can read it too).
 
 use super::card::ContactCard;
@@ -20,6 +22,8 @@ pub const MESSAGE_SIGNATURE_CONTEXT: &[u8] = b"coffer message v1\0";
 pub const MESSAGE_MAGIC: &[u8] = b"coffer-message1\n";
 /// Version of the envelope.
 pub const MESSAGE_FORMAT: u32 = 1;
+/// The byte that pads a message's plaintext (the only byte allowed after its JSON text).
+pub const MESSAGE_PADDING: u8 = b'\n';
 /// Largest message file (ciphertext) accepted.
 pub const MAX_MESSAGE_BYTES: usize = 4 << 20;
 /// Largest body, in bytes of UTF-8.
@@ -75,7 +79,7 @@ pub struct Opened {
     pub recipients: Vec<ContactCard>,
     /// Hex SHA-256 of the signed text: what a later message names as `prev`.
     pub hash: String,
-    /// The whole plaintext (magic and JSON), as stored in the vault.
+    /// The plaintext without its padding (magic and JSON), as stored in the vault.
     pub plaintext: Vec<u8>,
 }
 
@@ -99,6 +103,11 @@ pub fn seal(keys: &Keys, env: &Envelope) -> Result<(Vec<u8>, Opened)> {
         })
         .expect("messages serialize")
         .as_bytes(),
+    );
+    let padded = crypto::padme(plain.len() as u64);
+    plain.resize(
+        usize::try_from(padded).expect("a message fits in memory"),
+        MESSAGE_PADDING,
     );
     // Check it as a receiver would, so nothing unreadable is ever sent.
     let opened = verify(&plain)?;
@@ -142,13 +151,24 @@ pub fn open(keys: &Keys, me: &ContactCard, ciphertext: &[u8]) -> Result<Opened> 
     Ok(opened)
 }
 
-/// Parses a message plaintext strictly and checks its signature (not who it is for).
+/// Parses a message plaintext strictly (padded or not, see the module's documentation) and
+/// checks its signature (not who it is for).
 pub fn verify(plain: &[u8]) -> Result<Opened> {
     let bad = |m: &str| Error::BadMessage(m.to_string());
     let json = plain
         .strip_prefix(MESSAGE_MAGIC)
         .ok_or_else(|| bad("it is not a Coffer message (no coffer-message1 line)"))?;
-    let wire: Wire = serde_json::from_slice(json).map_err(|_| bad("its frame is not valid"))?;
+    let mut values = serde_json::Deserializer::from_slice(json).into_iter::<Wire>();
+    let wire = match values.next() {
+        Some(Ok(w)) => w,
+        _ => return Err(bad("its frame is not valid")),
+    };
+    let end = values.byte_offset();
+    if !json[end..].iter().all(|b| *b == MESSAGE_PADDING) {
+        return Err(bad(
+            "it has bytes other than padding after its frame (only \\n may follow it)",
+        ));
+    }
     let sig = B64
         .decode(&wire.sig)
         .map_err(|_| bad("its signature is not base64"))?;
@@ -221,7 +241,7 @@ pub fn verify(plain: &[u8]) -> Result<Opened> {
         sender,
         recipients,
         envelope: env,
-        plaintext: plain.to_vec(),
+        plaintext: plain[..MESSAGE_MAGIC.len() + end].to_vec(),
     })
 }
 
@@ -263,6 +283,73 @@ mod tests {
             note: None,
             attachments: vec![],
         }
+    }
+
+    #[test]
+    fn plaintexts_are_padded_to_their_padme_length_and_checked_strictly() {
+        let ((ka, a), (kb, b)) = (party(), party());
+        let (ct, sent) = seal(&ka, &envelope(&a, &[&b])).unwrap();
+        let plain = crypto::decrypt(&[kb.messaging_identity()], &ct).unwrap();
+        let unpadded = sent.plaintext.len();
+        assert_eq!(plain.len() as u64, crypto::padme(unpadded as u64));
+        assert!(plain.len() > unpadded, "this length needs padding");
+        assert_eq!(&plain[..unpadded], &sent.plaintext[..]);
+        assert!(plain[unpadded..].iter().all(|b| *b == b'\n'));
+        // Opened and stored without the padding.
+        assert_eq!(open(&kb, &b, &ct).unwrap().plaintext, sent.plaintext);
+        // A message from before padding (none at all) still reads, and so does any number of
+        // padding bytes.
+        let old = verify(&sent.plaintext).unwrap();
+        assert_eq!(
+            (old.envelope, old.hash),
+            (sent.envelope.clone(), sent.hash.clone())
+        );
+        let mut more = sent.plaintext.clone();
+        more.extend_from_slice(b"\n\n\n");
+        verify(&more).unwrap();
+        // Readers from before padding parse the frame with serde_json::from_slice, which
+        // accepts trailing whitespace: padded messages read there too.
+        serde_json::from_slice::<Wire>(&plain[MESSAGE_MAGIC.len()..]).unwrap();
+        // Anything else after the frame is refused.
+        for tail in [
+            &b" "[..],
+            b"\r\n",
+            b"\t",
+            b"\0",
+            b"x",
+            b"\n\n}",
+            b"{}",
+            b"\n\xff",
+        ] {
+            let mut p = sent.plaintext.clone();
+            p.extend_from_slice(tail);
+            let e = verify(&p).unwrap_err();
+            assert_eq!(e.code(), "bad_message", "{tail:?}");
+            assert_eq!(
+                e.to_string(),
+                "the message is damaged or malformed: it has bytes other than padding after its frame (only \\n may follow it)",
+                "{tail:?}"
+            );
+            let ct = crypto::encrypt(&[&b.messaging_recipient()], &p).unwrap();
+            assert_eq!(open(&kb, &b, &ct).unwrap_err().code(), "bad_message");
+        }
+    }
+
+    #[test]
+    fn padding_hides_small_differences_in_size() {
+        let ((ka, a), (kb, b)) = (party(), party());
+        let mut env = envelope(&a, &[&b]);
+        let mut sizes = std::collections::BTreeSet::new();
+        for n in 3000..3200 {
+            env.body = "x".repeat(n);
+            let (ct, _) = seal(&ka, &env).unwrap();
+            // What age encrypts (its payload's size follows from it; its header's varies by
+            // itself: age adds a random "grease" stanza).
+            let plain = crypto::decrypt(&[kb.messaging_identity()], &ct).unwrap();
+            sizes.insert(plain.len());
+        }
+        // 200 body lengths, at most 3 encrypted lengths (Padmé steps of 128 bytes here).
+        assert!(sizes.len() <= 3, "{sizes:?}");
     }
 
     #[test]

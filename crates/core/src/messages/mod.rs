@@ -225,7 +225,10 @@ pub struct Rejected {
 }
 
 /// A message from keys that are not a contact's: kept apart, left in the inbox until its
-/// sender is added as a contact (or it is removed), never stored as from a contact.
+/// sender is added as a contact (or it is discarded: [`Vault::discard_held_from`]), never
+/// stored as from a contact.
+///
+/// [`Vault::discard_held_from`]: crate::Vault::discard_held_from
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Held {
@@ -244,7 +247,8 @@ pub struct Held {
 pub struct ReceiveReport {
     /// Messages accepted and stored, oldest first.
     pub received: Vec<MessageView>,
-    /// Messages from unknown or changed keys (not stored; they stay in the inbox).
+    /// Messages from unknown or changed keys (not stored; they stay in the inbox until
+    /// discarded).
     pub held: Vec<Held>,
     /// Messages refused (each with a clear reason) and removed from the inbox.
     pub rejected: Vec<Rejected>,

@@ -3,7 +3,8 @@
 //! Each is a vault object (encrypted to the vault key, named by a signed log entry, synced
 //! between one person's devices like notes):
 //! - kind `contact`: one revision of a contact (or, with `me: true`, of the owner's display
-//!   name); the newest revision of each contact id wins;
+//!   name); the newest revision of each contact id wins; a revision with `removed: true` is the
+//!   tombstone of a removed contact (kept, so the removal wins on every device);
 //! - kind `message`: one message, sent or received; its body is the signed plaintext, so it is
 //!   verified again whenever it is loaded;
 //! - kind `conversation`: a read marker (for unread counts); the newest wins.
@@ -32,8 +33,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io::ErrorKind;
 
-const CACHE_FORMAT: u32 = 1;
-const CACHE_MAGIC: &[u8; 8] = b"cofmsgs1";
+const CACHE_FORMAT: u32 = 2;
+/// Version 2 added the removed mark of contacts; a version 1 cache is not read (rebuilt from
+/// the log).
+const CACHE_MAGIC: &[u8; 8] = b"cofmsgs2";
 /// After this many objects applied from the log since the cache was written, it is rewritten.
 const CACHE_STALE_AFTER: usize = 64;
 /// The display name in the owner's card until one is set.
@@ -50,6 +53,8 @@ struct ContactRecord {
     previous: Vec<String>,
     added: Millis,
     updated: Millis,
+    /// A tombstone: the contact was removed (not listed, not a sender, not a recipient).
+    removed: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -204,8 +209,9 @@ impl MessageState {
         }
     }
 
+    /// The contacts that are not removed.
     fn live_contacts(&self) -> impl Iterator<Item = &ContactRecord> {
-        self.contacts.values()
+        self.contacts.values().filter(|c| !c.removed)
     }
 
     fn find_contact(&self, query: &str) -> Result<&ContactRecord> {
@@ -438,6 +444,10 @@ fn encode_contact(c: &ContactRecord, vault: &Id) -> zeroize::Zeroizing<Vec<u8>> 
     h.set("previous", Value::from(c.previous.clone()));
     h.set("added", Value::from(c.added));
     h.set("updated", Value::from(c.updated));
+    // Only on tombstones: the revisions of live contacts stay as they were before removal.
+    if c.removed {
+        h.set("removed", Value::from(true));
+    }
     object::frame(&h, b"")
 }
 
@@ -510,6 +520,7 @@ fn decode(kind: Kind, data: &[u8], vault: &Id, id: &Id) -> Result<Decoded> {
                     .unwrap_or_default(),
                 added: int("added")?,
                 updated: int("updated")?,
+                removed: boolean("removed"),
             }))
         }
         Kind::Message => {
@@ -864,16 +875,30 @@ impl Vault {
                 }
             }
             let now = now_millis();
+            // Adding again the keys of a removed contact brings that contact back (a fresh
+            // contact: not verified, no old keys), newer than its tombstone: one contact on every
+            // device, whichever of them saw which revision first.
+            let removed = st
+                .contacts
+                .values()
+                .filter(|c| c.removed)
+                .filter(|c| ContactCard::parse(&c.card).is_ok_and(|k| k.same_keys(&card)))
+                .max_by_key(|c| (c.updated, c.object));
+            let (contact, updated) = match removed {
+                Some(old) => (old.contact, now.max(old.updated + 1)),
+                None => (Id::random(), now),
+            };
             let rec = ContactRecord {
                 object: Id::random(),
-                contact: Id::random(),
+                contact,
                 name,
                 card: card.encode(),
                 verified: false,
                 key_changed: false,
                 previous: vec![],
                 added: now,
-                updated: now,
+                updated,
+                removed: false,
             };
             Ok((to_contact(&rec), vec![contact_pending(v, rec)]))
         })
@@ -945,6 +970,23 @@ impl Vault {
             rec.name = name;
             rec.updated = now_millis().max(old.updated + 1);
             Ok((to_contact(&rec), vec![contact_pending(v, rec)]))
+        })
+    }
+
+    /// Removes a contact: a new revision of it marked removed (a tombstone), synced like any
+    /// other, so the removal wins on every device. It is no longer listed, messages are no
+    /// longer sent to it, and messages from its keys are held like any unknown sender's; the
+    /// messages already stored stay (their sender then shows as unknown). Adding the same card
+    /// again later brings the contact back, not verified. Returns the contact as it was.
+    pub fn remove_contact(&mut self, query: &str) -> Result<Contact> {
+        write(self, |v, st| {
+            let old = st.find_contact(query)?;
+            let shown = to_contact(old);
+            let mut rec = old.clone();
+            rec.object = Id::random();
+            rec.removed = true;
+            rec.updated = now_millis().max(old.updated + 1);
+            Ok((shown, vec![contact_pending(v, rec)]))
         })
     }
 
@@ -1171,7 +1213,7 @@ impl Vault {
         }
         // Only after the accepted messages are committed.
         for key in remove {
-            remote.delete(&key)?;
+            super::inbox::delete_from_inbox(remote, &me, &key)?;
         }
         report.received.sort_by_key(|m| (m.time, m.id));
         Ok(report)
@@ -1181,6 +1223,42 @@ impl Vault {
     pub fn receive_from_remote(&mut self, remote: &str) -> Result<ReceiveReport> {
         let r = self.open_remote_for(remote, RemotePurpose::Messages)?;
         self.receive_from(&r, remote)
+    }
+
+    /// Deletes held messages from this vault's own inbox on a shared remote: those of `keys`
+    /// (as [`Held::key`] names them) that are there and still held, so a message whose sender
+    /// became a contact since is left for the next check. Any key outside the own inbox is
+    /// refused before anything is deleted. Returns how many were deleted.
+    pub fn discard_held_from(&mut self, remote: &dyn Remote, keys: &[String]) -> Result<u64> {
+        let me = self.my_card()?;
+        for k in keys {
+            super::inbox::check_in_inbox(&me, k)?;
+        }
+        let wanted: BTreeSet<&String> = keys.iter().collect();
+        let mut discarded = 0;
+        for key in super::inbox::waiting(remote, &me)? {
+            if !wanted.contains(&key) {
+                continue;
+            }
+            let Some(ct) = remote.get(&key)? else {
+                continue;
+            };
+            let held = with_state(self, |v, st| {
+                Ok(envelope::open(&v.keys, &me, &ct)
+                    .is_ok_and(|o| st.check_sender(&me, &o.sender).is_err_and(|e| is_held(&e))))
+            })?;
+            if held {
+                super::inbox::delete_from_inbox(remote, &me, &key)?;
+                discarded += 1;
+            }
+        }
+        Ok(discarded)
+    }
+
+    /// [`Vault::discard_held_from`] the remote named `remote`.
+    pub fn discard_held_on(&mut self, remote: &str, keys: &[String]) -> Result<u64> {
+        let r = self.open_remote_for(remote, RemotePurpose::Messages)?;
+        self.discard_held_from(&r, keys)
     }
 
     fn held_sender(&mut self, remote: &dyn Remote, key: &str) -> (String, Party) {
