@@ -54,11 +54,17 @@ pub fn write_temp(path: &Path, data: &[u8]) -> Result<PathBuf> {
     Ok(tmp)
 }
 
-/// A new, empty temp file in `dir` (created when missing), open for writing.
-pub fn create_temp(dir: &Path) -> Result<(PathBuf, File)> {
+/// Writes `data` to a new temp file beside `path` and fsyncs it through the same handle;
+/// returns the temp file (not yet in place). Nothing is left behind on failure.
+pub fn write_temp_synced(path: &Path, data: &[u8]) -> Result<PathBuf> {
+    let dir = path.parent().expect("a file path has a parent");
     let tmp = temp_path(dir);
-    let file = create_new(&tmp, &[])?;
-    Ok((tmp, file))
+    let file = create_new(&tmp, data)?;
+    if let Err(e) = file.sync_all() {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(format!("syncing {}", path.display()))(e));
+    }
+    Ok(tmp)
 }
 
 /// Writes `data` to a new file at `path` (which must not exist), without syncing it; returns

@@ -468,25 +468,12 @@ impl Vault {
         f: impl FnOnce(&mut Vault) -> Result<(T, Batch)>,
     ) -> Result<T> {
         let lock = self.lock()?;
-        let log_dir = self.layout.log_dir(&self.device);
-        let result = std::thread::scope(|s| {
-            // The log entry's temp file is created meanwhile: on some file systems making a
-            // file costs as much as encrypting one.
-            let temp = s.spawn(|| fsutil::create_temp(&log_dir));
-            let work = self.refresh().and_then(|()| f(self));
-            let temp = temp.join().expect("the temp file maker panicked");
-            match (work, temp) {
-                (Ok((out, batch)), Ok(temp)) => self.commit(batch, temp).map(|()| out),
-                (work, temp) => {
-                    if let Ok((path, _)) = &temp {
-                        let _ = fs::remove_file(path);
-                    }
-                    Err(work.err().or(temp.err()).expect("one side failed"))
-                }
-            }
-        });
+        self.refresh()?;
+        let (out, batch) = f(self)?;
+        let result = self.commit(batch);
         drop(lock);
-        result
+        result?;
+        Ok(out)
     }
 
     pub(crate) fn lock_file(&self) -> Result<File> {
@@ -510,16 +497,13 @@ impl Vault {
     /// rounds of waiting for the disk:
     /// 1. every object is written at its final name (no log entry names it yet, so until the
     ///    commit point it is an ignored left-over, torn or not) and synced with its folder, on
-    ///    other threads, while this one signs and encrypts the log entry, writes it to the temp
-    ///    file `transact` made and syncs that: one round of waiting, with the entry's work
-    ///    done meanwhile;
-    /// 2. the entry is renamed into place, the commit point, reached only after everything it
-    ///    names is durable; its folder is synced while the state takes the batch in;
+    ///    other threads, while this one signs and encrypts the log entry, writes it to a temp
+    ///    file and syncs that: one round of waiting, with the entry's work done meanwhile;
+    /// 2. the entry is renamed into place and its folder synced: the commit point, reached
+    ///    only after everything it names is durable;
     /// 3. only then are purged objects deleted (the entry that names the purge exists first).
-    fn commit(&mut self, batch: Batch, (log_tmp, mut log_file): (PathBuf, File)) -> Result<()> {
+    fn commit(&mut self, batch: Batch) -> Result<()> {
         if batch.objects.is_empty() && batch.purged.is_empty() {
-            drop(log_file);
-            let _ = fs::remove_file(&log_tmp);
             return Ok(());
         }
         let (seq, prev) = self
@@ -558,18 +542,14 @@ impl Vault {
             let entry_side = (|| {
                 let (plain, hash) = entry.seal(&self.keys);
                 let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
-                log_file
-                    .write_all(&ct)
-                    .and_then(|()| log_file.sync_all())
-                    .map_err(Error::io(format!("writing {}", log_path.display())))?;
-                Ok(hash)
+                Ok((hash, fsutil::write_temp_synced(&log_path, &ct)?))
             })();
             let objects = objects.join().expect("the object writer panicked");
             (objects, entry_side)
         });
         // Undoes step 1 (before the commit point nothing names these files).
-        let undo = || {
-            for path in placed.iter().chain([&log_tmp]) {
+        let undo = |log_tmp: Option<&Path>| {
+            for path in placed.iter().map(PathBuf::as_path).chain(log_tmp) {
                 let _ = fs::remove_file(path);
             }
             for obj in &batch.objects {
@@ -578,35 +558,23 @@ impl Vault {
                 }
             }
         };
-        let hash = match (objects, entry_side) {
-            (Ok(()), Ok(hash)) => hash,
+        let (hash, log_tmp) = match (objects, entry_side) {
+            (Ok(()), Ok(written)) => written,
             (objects, entry_side) => {
-                undo();
+                let log_tmp = entry_side.as_ref().ok().map(|(_, tmp)| tmp.as_path());
+                undo(log_tmp);
                 return Err(objects.err().or(entry_side.err()).expect("one side failed"));
             }
         };
         // 2. The commit point.
         if let Err(e) = fs::rename(&log_tmp, &log_path) {
-            undo();
+            undo(Some(&log_tmp));
             return Err(Error::io(format!("renaming into {}", log_path.display()))(
                 e,
             ));
         }
-        // The entry is in place: the state follows it (as a refresh would) while its folder is
-        // synced. A failed folder sync is still reported: the save may not survive a power cut.
-        let log_synced = std::thread::scope(|s| {
-            let log_synced = s.spawn(|| fsutil::sync_dir(&log_dir));
-            self.state.heads.insert(self.device, (seq + 1, hash));
-            for rev in batch.revisions {
-                self.state.apply_revision(rev);
-            }
-            for p in &batch.purged {
-                self.state.apply_purge(p);
-            }
-            self.unsnapshotted += 1;
-            log_synced.join().expect("the folder sync panicked")
-        });
-        log_synced?;
+        fsutil::sync_dir(&log_dir)?;
+        self.state.heads.insert(self.device, (seq + 1, hash));
         // 3. Purged objects go only once the entry naming the purge is durable.
         for p in &batch.purged {
             for id in &p.objects {
@@ -617,6 +585,13 @@ impl Vault {
                 }
             }
         }
+        for rev in batch.revisions {
+            self.state.apply_revision(rev);
+        }
+        for p in &batch.purged {
+            self.state.apply_purge(p);
+        }
+        self.unsnapshotted += 1;
         Ok(())
     }
 
