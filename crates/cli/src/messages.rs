@@ -221,12 +221,7 @@ fn pick_remote(vault: &Vault, named: Option<String>) -> Result<String> {
 
 /// The names of the remotes added with `--messages`.
 fn shared_remotes(vault: &Vault) -> Result<Vec<String>> {
-    Ok(vault
-        .remotes()?
-        .into_iter()
-        .filter(|r| r.purpose == RemotePurpose::Messages)
-        .map(|r| r.name)
-        .collect())
+    Ok(vault.remote_names(RemotePurpose::Messages)?)
 }
 
 fn contact_line(c: &Contact) -> String {

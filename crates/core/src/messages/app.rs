@@ -266,10 +266,9 @@ impl Vault {
     /// the others.
     pub fn check_inboxes(&mut self) -> Result<InboxCheck> {
         let mut out = InboxCheck::default();
-        let shared = self.remotes()?.into_iter();
-        for r in shared.filter(|r| r.purpose == RemotePurpose::Messages) {
-            out.remotes.push(r.name.clone());
-            match self.receive_from_remote(&r.name) {
+        for name in self.remote_names(RemotePurpose::Messages)? {
+            out.remotes.push(name.clone());
+            match self.receive_from_remote(&name) {
                 Ok(rep) => {
                     out.report.received.extend(rep.received);
                     out.report.held.extend(rep.held);
@@ -277,7 +276,7 @@ impl Vault {
                     out.report.duplicates += rep.duplicates;
                 }
                 Err(e) => out.failures.push(InboxFailure {
-                    remote: r.name.clone(),
+                    remote: name,
                     code: e.code().to_string(),
                     message: e.to_string(),
                 }),
@@ -296,12 +295,11 @@ impl Vault {
             super::inbox::check_in_inbox(&me, k)?;
         }
         let mut out = DiscardReport::default();
-        let shared = self.remotes()?.into_iter();
-        for r in shared.filter(|r| r.purpose == RemotePurpose::Messages) {
-            match self.discard_held_on(&r.name, keys) {
+        for name in self.remote_names(RemotePurpose::Messages)? {
+            match self.discard_held_on(&name, keys) {
                 Ok(n) => out.discarded += n,
                 Err(e) => out.failures.push(InboxFailure {
-                    remote: r.name.clone(),
+                    remote: name,
                     code: e.code().to_string(),
                     message: e.to_string(),
                 }),

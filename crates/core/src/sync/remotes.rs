@@ -89,6 +89,16 @@ impl Vault {
             .collect())
     }
 
+    /// The names of the configured remotes used for one purpose, in the order they were added.
+    pub fn remote_names(&self, purpose: RemotePurpose) -> Result<Vec<String>> {
+        Ok(local::read_remotes(self)?
+            .remotes
+            .iter()
+            .filter(|r| r.purpose == purpose)
+            .map(|r| r.name.clone())
+            .collect())
+    }
+
     /// Forgets a remote (and its credentials). Nothing on the remote is touched.
     pub fn remove_remote(&mut self, name: &str) -> Result<()> {
         let _lock = self.lock_file()?;
@@ -162,12 +172,7 @@ impl Vault {
         let name = match name {
             Some(n) => n.to_string(),
             None => {
-                let all: Vec<String> = local::read_remotes(self)?
-                    .remotes
-                    .iter()
-                    .filter(|r| r.purpose == RemotePurpose::Sync)
-                    .map(|r| r.name.clone())
-                    .collect();
+                let all = self.remote_names(RemotePurpose::Sync)?;
                 match all.as_slice() {
                     [one] => one.clone(),
                     [] => {
