@@ -164,7 +164,8 @@ holds them. Exit codes: 0 synced, 1 failed (run it again: it resumes), 4 synced 
     /// Make a new device's vault in DIR from a remote (asks for the vault's passphrase)
     #[command(after_help = "\
 URL: a folder path, file:///path, s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from
-$AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY), or webdav+http(s)://HOST/PATH.
+$AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY), or webdav+http(s)://[USER@]HOST/PATH (with a
+USER, the password is asked for, or read from $COFFER_WEBDAV_PASSWORD).
 Progress is shown on a terminal. An interrupted clone (Ctrl-C, a cut connection) is resumed by
 running the same command again, or by `coffer --vault DIR sync`.")]
     Clone { url: String, dir: PathBuf },
@@ -181,7 +182,9 @@ pub enum RemoteCommand {
     /// and are stored encrypted in the vault
     #[command(after_help = "\
 URL: a folder path, file:///path, s3://BUCKET/PREFIX?endpoint=URL&region=R, or
-webdav+http(s)://HOST/PATH.
+webdav+http(s)://[USER@]HOST/PATH. With a USER, the WebDAV password is asked for on a terminal,
+or read from $COFFER_WEBDAV_PASSWORD: never put it in the URL, where the process list and the
+shell's history would show it. It is stored encrypted in the vault.
 
 A remote is for syncing this vault's devices (the default: use a place only you can write),
 or, with --messages, a place shared with contacts that holds only their message inboxes.

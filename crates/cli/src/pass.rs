@@ -13,6 +13,28 @@ pub const PASSPHRASE_ENV: &str = "COFFER_PASSPHRASE";
 /// The new passphrase for `passwd`.
 pub const NEW_PASSPHRASE_ENV: &str = "COFFER_NEW_PASSPHRASE";
 
+/// The password of a WebDAV remote whose URL names the user but not the password.
+pub const WEBDAV_PASSWORD_ENV: &str = "COFFER_WEBDAV_PASSWORD";
+
+/// A remote's URL ready to use. A WebDAV URL that names a user without a password gets the
+/// password from $COFFER_WEBDAV_PASSWORD or a prompt, so it is never typed on a command line
+/// (where other users can see it in the process list, and shells keep it in their history).
+pub fn complete_remote_url(url: &str) -> Result<SecretString> {
+    let Some(who) = coffer_core::sync::webdav_password_wanted(url) else {
+        return Ok(SecretString::from(url.to_string()));
+    };
+    let password = match from_env(WEBDAV_PASSWORD_ENV)? {
+        Some(p) => p,
+        None if on_terminal() => prompt(&format!("WebDAV password for {who}: "))?,
+        None => {
+            return Err(CliError::Usage(format!(
+                "the URL names WebDAV user {who} without a password: set ${WEBDAV_PASSWORD_ENV} (or run on a terminal to be asked)"
+            )));
+        }
+    };
+    Ok(coffer_core::sync::with_webdav_password(url, &password)?)
+}
+
 /// Whether a person can be asked: a terminal is attached.
 pub fn on_terminal() -> bool {
     std::io::stdin().is_terminal() || std::io::stderr().is_terminal()

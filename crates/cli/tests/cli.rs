@@ -1428,6 +1428,78 @@ fn sync_through_a_folder_remote() {
     assert_eq!(r["error"]["code"], "invalid_input");
 }
 
+/// A WebDAV remote with a password: the URL on the command line names only the user; the
+/// password comes from $COFFER_WEBDAV_PASSWORD (or a prompt), so it never shows in the process
+/// list. Needs the password-protected wsgidav that scripts/sync-servers starts (scripts/test
+/// runs the tests under it).
+#[test]
+fn webdav_password_stays_off_the_command_line() {
+    let need = |k: &str| {
+        std::env::var(k).unwrap_or_else(|_| {
+            panic!("{k} is not set: run the tests under scripts/sync-servers (scripts/test does)")
+        })
+    };
+    let base = need("COFFER_TEST_WEBDAV_AUTH_URL");
+    let (user, password) = (
+        need("COFFER_TEST_WEBDAV_USER"),
+        need("COFFER_TEST_WEBDAV_PASSWORD"),
+    );
+    let tag = format!("cli-{}", std::process::id());
+    let url = format!("{}{tag}/", base.replacen("://", &format!("://{user}@"), 1));
+    let a = Env::new();
+    let id = a.add("Over WebDAV", "behind a password", &[]);
+
+    // No terminal and no variable: a clear error, nothing added.
+    let r = a.run(&["remote", "add", "dav", &url]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.trim_end(),
+        format!(
+            "coffer: error: the URL names WebDAV user {user}@127.0.0.1 without a password: set $COFFER_WEBDAV_PASSWORD (or run on a terminal to be asked)"
+        )
+    );
+    assert_eq!(a.json(&["remote", "list"]), serde_json::json!([]));
+
+    // A wrong password is refused by the server at the first sync.
+    let mut c = a.cmd(&["remote", "add", "dav", &url]);
+    c.env("COFFER_WEBDAV_PASSWORD", "not the password");
+    let r: Run = c.output().expect("coffer runs").into();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = a.run(&["sync"]);
+    assert_ne!(r.code, 0);
+    assert!(!r.stderr.contains("not the password"), "{}", r.stderr);
+    a.ok(&["remote", "rm", "dav"]);
+
+    // The right one, from the variable: sync works, and the password shows nowhere.
+    let mut c = a.cmd(&["--json", "remote", "add", "dav", &url]);
+    c.env("COFFER_WEBDAV_PASSWORD", &password);
+    let r: Run = c.output().expect("coffer runs").into();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains(&password), "{}", r.stdout);
+    let report = a.json(&["sync"]);
+    assert_eq!(report["pushed_entries"], 1, "{report}");
+    let list = a.ok(&["remote", "list"]);
+    assert!(!list.contains(&password), "{list}");
+
+    // A clone asks for it the same way, and gets the note.
+    let b = a.path("b");
+    let mut c = coffer(a.tmp.path());
+    c.args(["clone", &url])
+        .arg(&b)
+        .env("COFFER_PASSPHRASE", PASS)
+        .env("COFFER_WEBDAV_PASSWORD", &password);
+    let r: Run = c.output().expect("coffer runs").into();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut c = coffer(a.tmp.path());
+    c.arg("--vault")
+        .arg(&b)
+        .args(["show", &id])
+        .env("COFFER_PASSPHRASE", PASS);
+    let r: Run = c.output().expect("coffer runs").into();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("behind a password"), "{}", r.stdout);
+}
+
 /// A failed `--json` run's single JSON document.
 fn json_error(r: &Run) -> Value {
     assert_eq!(r.code, 1, "{}", r.stderr);

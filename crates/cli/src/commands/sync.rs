@@ -4,6 +4,7 @@ use super::{Ctx, changed};
 use crate::error::{CliError, Result};
 use crate::output::{Bar, datetime, short, warn};
 use coffer_core::Vault;
+use coffer_core::secrecy::ExposeSecret;
 use coffer_core::sync::{Alarm, RemotePurpose, SyncOptions};
 use serde_json::json;
 use std::path::Path;
@@ -34,7 +35,8 @@ pub fn remote_add(ctx: &Ctx, name: &str, url: &str, messages: bool) -> Result<()
     } else {
         RemotePurpose::Sync
     };
-    let info = vault.add_remote_for(name, url, None, purpose)?;
+    let url = crate::pass::complete_remote_url(url)?;
+    let info = vault.add_remote_for(name, url.expose_secret(), None, purpose)?;
     ctx.out.emit(&info, || {
         format!(
             "added {} remote {} ({}){}",
@@ -114,8 +116,11 @@ pub fn sync(ctx: &Ctx, name: Option<&str>, audit: bool) -> Result<()> {
 
 pub fn clone(ctx: &Ctx, url: &str, dir: &Path) -> Result<()> {
     let pass = ctx.passphrases().current(dir)?;
+    let url = crate::pass::complete_remote_url(url)?;
     let bar = Bar::new();
-    let result = Vault::clone_from(url, dir, &pass, None, &mut |p| bar.update(p));
+    let result = Vault::clone_from(url.expose_secret(), dir, &pass, None, &mut |p| {
+        bar.update(p)
+    });
     bar.finish();
     let (vault, report) = result?;
     for a in &report.alarms {

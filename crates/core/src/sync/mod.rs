@@ -28,7 +28,10 @@ use crate::{Error, Id, Progress, ProgressFn, Result};
 use age::secrecy::{ExposeSecret, SecretString};
 pub use app::{NewRemote, RemoteCheck, RemoteSpec, Reopener, check_remote, check_remote_for};
 use local::{Marks, StoredRemote};
-pub use remote::{Credentials, Remote, RemoteKind, RemoteUrl, StoreRemote};
+pub use remote::{
+    Credentials, Remote, RemoteKind, RemoteUrl, StoreRemote, webdav_password_wanted,
+    with_webdav_password,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fs;

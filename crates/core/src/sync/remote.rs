@@ -217,6 +217,44 @@ impl RemoteUrl {
     }
 }
 
+/// For a WebDAV URL that names a user but no password (so the password need not be typed on a
+/// command line, where other users can see it): who and where, as "user@host", to ask for it.
+pub fn webdav_password_wanted(url: &str) -> Option<String> {
+    let t = url.trim();
+    let http = t
+        .strip_prefix("webdav+")
+        .filter(|h| h.starts_with("http://") || h.starts_with("https://"))?;
+    let u = url::Url::parse(http).ok()?;
+    if u.username().is_empty() || u.password().is_some() {
+        return None;
+    }
+    let user = percent_encoding::percent_decode_str(u.username()).decode_utf8_lossy();
+    Some(format!("{user}@{}", u.host_str().unwrap_or("")))
+}
+
+/// The WebDAV URL with `password` put in (percent-encoded); stored encrypted with the remote.
+pub fn with_webdav_password(url: &str, password: &SecretString) -> Result<SecretString> {
+    let t = url.trim();
+    let bad = |m: &str| Error::BadRemoteUrl {
+        url: redact(t),
+        reason: m.to_string(),
+    };
+    let http = t
+        .strip_prefix("webdav+")
+        .ok_or_else(|| bad("not a WebDAV URL"))?;
+    let mut u = url::Url::parse(http).map_err(|e| bad(&e.to_string()))?;
+    let encoded = zeroize::Zeroizing::new(
+        percent_encoding::utf8_percent_encode(
+            password.expose_secret(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string(),
+    );
+    u.set_password(Some(encoded.as_str()))
+        .map_err(|()| bad("this URL cannot carry a password"))?;
+    Ok(SecretString::from(format!("webdav+{u}")))
+}
+
 /// The URL with any password replaced, for messages and listings.
 pub fn redact(text: &str) -> String {
     match url::Url::parse(text.trim()) {
@@ -640,6 +678,38 @@ impl Remote for StoreRemote {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_webdav_password_is_asked_for_and_put_in_encoded() {
+        assert_eq!(
+            webdav_password_wanted("webdav+https://ann@dav.example/notes"),
+            Some("ann@dav.example".into())
+        );
+        for no in [
+            "webdav+https://ann:pw@dav.example/notes",
+            "webdav+https://dav.example/notes",
+            "s3://ann@bucket/x",
+            "/home/ann/remote",
+        ] {
+            assert_eq!(webdav_password_wanted(no), None, "{no}");
+        }
+        let pw = SecretString::from("p@ss:w/rd %?#".to_string());
+        let url = with_webdav_password("webdav+https://ann@dav.example/notes", &pw).unwrap();
+        let parsed = url::Url::parse(&url.expose_secret()["webdav+".len()..]).unwrap();
+        assert_eq!(parsed.username(), "ann");
+        let back = percent_encoding::percent_decode_str(parsed.password().unwrap())
+            .decode_utf8()
+            .unwrap();
+        assert_eq!(back, "p@ss:w/rd %?#");
+        assert_eq!(
+            (parsed.host_str(), parsed.path()),
+            (Some("dav.example"), "/notes")
+        );
+        assert_eq!(
+            redact(url.expose_secret()),
+            "webdav+https://ann:***@dav.example/notes"
+        );
+    }
 
     #[test]
     fn urls_parse_or_say_why_not() {
