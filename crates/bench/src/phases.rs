@@ -674,7 +674,42 @@ pub struct SaveResult {
     pub bare_dir: Summary,
     /// Two of `bare_dir` in two folders: the least an object plus a log entry can cost.
     pub two_bare_dir: Summary,
+    /// A save's disk work alone, as `Vault::update` does it but without encryption, signing
+    /// or state: an object and a temp file written, both and the object's folder synced in
+    /// parallel, the temp renamed into another folder, that folder synced. What the
+    /// two-file design costs on this disk before any CPU work.
+    #[serde(default)]
+    pub commit_disk: Summary,
     pub peak_rss_mib: f64,
+}
+
+/// The disk pattern of a commit (see [`SaveResult::commit_disk`]), with threads as the vault
+/// uses them: the object side on a second thread, the entry on this one.
+fn commit_disk(objects: &Path, log: &Path, i: usize, data: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let create = |p: &Path| -> Result<fs::File> {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(p)?;
+        f.write_all(data)?;
+        Ok(f)
+    };
+    let tmp = log.join(format!(".tmp-{i}"));
+    std::thread::scope(|s| -> Result<()> {
+        let object = s.spawn(|| -> Result<()> {
+            let f = create(&objects.join(format!("{i}.age")))?;
+            let dir = s.spawn(|| fs::File::open(objects)?.sync_all());
+            f.sync_all()?;
+            dir.join().expect("no panic")?;
+            Ok(())
+        });
+        create(&tmp)?.sync_all()?;
+        object.join().expect("no panic")
+    })?;
+    fs::rename(&tmp, log.join(format!("{i}.age")))?;
+    fs::File::open(log)?.sync_all()?;
+    Ok(())
 }
 
 fn bare_write(dir: &Path, i: usize, data: &[u8], sync_dir: bool) -> Result<()> {
@@ -719,11 +754,14 @@ pub fn save(paths: &Paths, saves: usize, seed: u64) -> Result<SaveResult> {
         bare_root.join("a"),
         bare_root.join("b"),
         bare_root.join("c"),
+        bare_root.join("objects"),
+        bare_root.join("log"),
     ];
     for d in &dirs {
         fs::create_dir_all(d)?;
     }
-    let (mut upd, mut bare, mut bare_dir, mut two) = (vec![], vec![], vec![], vec![]);
+    let (mut upd, mut bare, mut bare_dir, mut two, mut disk) =
+        (vec![], vec![], vec![], vec![], vec![]);
     for (i, body) in bodies.into_iter().enumerate() {
         let t = Instant::now();
         vault.update(
@@ -744,6 +782,9 @@ pub fn save(paths: &Paths, saves: usize, seed: u64) -> Result<SaveResult> {
         bare_write(&dirs[1], i, data, true)?;
         bare_write(&dirs[2], i, data, true)?;
         two.push(ms(t.elapsed()));
+        let t = Instant::now();
+        commit_disk(&dirs[3], &dirs[4], i, data)?;
+        disk.push(ms(t.elapsed()));
     }
     vault.save_snapshot_if_stale()?;
     fs::remove_dir_all(&bare_root)?;
@@ -754,6 +795,7 @@ pub fn save(paths: &Paths, saves: usize, seed: u64) -> Result<SaveResult> {
         bare: Summary::of(&bare),
         bare_dir: Summary::of(&bare_dir),
         two_bare_dir: Summary::of(&two),
+        commit_disk: Summary::of(&disk),
         peak_rss_mib: peak_rss_mib(),
     })
 }

@@ -300,11 +300,25 @@ impl Report {
                 fmt_ms(x.save.two_bare_dir.p99)
             )
         });
+        row("A save's disk work alone (no crypto) p50 / p99", &|x| {
+            format!(
+                "{} / {}",
+                fmt_ms(x.save.commit_disk.p50),
+                fmt_ms(x.save.commit_disk.p99)
+            )
+        });
         row("**update ÷ bare+dir fsync** p50 / p99", &|x| {
             format!(
                 "**{:.2}x** / {:.2}x",
                 x.save.update.p50 / x.save.bare_dir.p50,
                 x.save.update.p99 / x.save.bare_dir.p99
+            )
+        });
+        row("disk work alone ÷ bare+dir fsync p50 / p99", &|x| {
+            format!(
+                "{:.2}x / {:.2}x",
+                x.save.commit_disk.p50 / x.save.bare_dir.p50,
+                x.save.commit_disk.p99 / x.save.bare_dir.p99
             )
         });
         row("update ÷ bare (no dir fsync) p50 / p99", &|x| {
