@@ -669,17 +669,23 @@ fn place_objects(layout: &Layout, objects: &[NewObject]) -> (Vec<PathBuf>, Resul
     let mut dirs = HashSet::new();
     let written = objects.iter().try_for_each(|obj| {
         let path = layout.object(&obj.id);
-        let file = match &obj.sealed {
-            Sealed::Bytes(ct) => fsutil::create_new(&path, ct)?,
+        dirs.insert(path.parent().expect("objects have a folder").to_path_buf());
+        match &obj.sealed {
+            Sealed::Bytes(ct) => {
+                files.push(fsutil::create_new(&path, ct)?);
+                placed.push(path);
+            }
             Sealed::TempFile(tmp) => {
                 fs::rename(tmp, &path)
                     .map_err(Error::io(format!("renaming into {}", path.display())))?;
-                File::open(&path).map_err(Error::io(format!("opening {}", path.display())))?
+                // In place from here: removed again if anything later fails.
+                placed.push(path);
+                let path = placed.last().expect("just placed");
+                files.push(
+                    File::open(path).map_err(Error::io(format!("opening {}", path.display())))?,
+                );
             }
-        };
-        dirs.insert(path.parent().expect("objects have a folder").to_path_buf());
-        placed.push(path);
-        files.push(file);
+        }
         Ok(())
     });
     let synced = written.and_then(|()| {
