@@ -12,22 +12,10 @@ pub const TEMP_PREFIX: &str = ".tmp-";
 /// rename over the target, fsync of the folder.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     let dir = path.parent().expect("a file path has a parent");
-    fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
-    let tmp = temp_path(dir);
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(Error::io(format!("creating {}", tmp.display())))?;
-        f.write_all(data)
-            .map_err(Error::io(format!("writing {}", path.display())))?;
-        f.sync_all()
-            .map_err(Error::io(format!("syncing {}", path.display())))?;
-        drop(f);
-        fs::rename(&tmp, path).map_err(Error::io(format!("renaming into {}", path.display())))?;
-        sync_dir(dir)
-    })();
+    let tmp = write_temp_synced(path, data)?;
+    let result = fs::rename(&tmp, path)
+        .map_err(Error::io(format!("renaming into {}", path.display())))
+        .and_then(|()| sync_dir(dir));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -48,18 +36,16 @@ pub fn commit_temp(tmp: &Path, path: &Path) -> Result<()> {
 /// Writes `data` to a new temp file beside `path` (not synced, not yet in place); returns it.
 /// For batches: sync all temps with [`sync_files`], then rename each into place.
 pub fn write_temp(path: &Path, data: &[u8]) -> Result<PathBuf> {
-    let dir = path.parent().expect("a file path has a parent");
-    let tmp = temp_path(dir);
-    create_new(&tmp, data)?;
+    let tmp = temp_path(path.parent().expect("a file path has a parent"));
+    create_file(&tmp, data, path)?;
     Ok(tmp)
 }
 
 /// Writes `data` to a new temp file beside `path` and fsyncs it through the same handle;
 /// returns the temp file (not yet in place). Nothing is left behind on failure.
 pub fn write_temp_synced(path: &Path, data: &[u8]) -> Result<PathBuf> {
-    let dir = path.parent().expect("a file path has a parent");
-    let tmp = temp_path(dir);
-    let file = create_new(&tmp, data)?;
+    let tmp = temp_path(path.parent().expect("a file path has a parent"));
+    let file = create_file(&tmp, data, path)?;
     if let Err(e) = file.sync_all() {
         let _ = fs::remove_file(&tmp);
         return Err(Error::io(format!("syncing {}", path.display()))(e));
@@ -71,6 +57,12 @@ pub fn write_temp_synced(path: &Path, data: &[u8]) -> Result<PathBuf> {
 /// the open file, so it can be synced without opening it again. For objects, which nothing
 /// names until a later, durable log entry does. Nothing is left behind on failure.
 pub fn create_new(path: &Path, data: &[u8]) -> Result<File> {
+    create_file(path, data, path)
+}
+
+/// [`create_new`], with write errors naming `target` (the file a temp file will become).
+/// The folder is created when missing.
+fn create_file(path: &Path, data: &[u8], target: &Path) -> Result<File> {
     let dir = path.parent().expect("a file path has a parent");
     let open = || OpenOptions::new().write(true).create_new(true).open(path);
     let file = match open() {
@@ -84,14 +76,15 @@ pub fn create_new(path: &Path, data: &[u8]) -> Result<File> {
     if let Err(e) = file.write_all(data) {
         drop(file);
         let _ = fs::remove_file(path);
-        return Err(Error::io(format!("writing {}", path.display()))(e));
+        return Err(Error::io(format!("writing {}", target.display()))(e));
     }
     Ok(file)
 }
 
-/// What a round of fsyncs waits for: a file already open, or a folder.
+/// What a round of fsyncs waits for: a file already open, a file to open, or a folder.
 pub enum ToSync<'a> {
     File(&'a File, &'a Path),
+    Path(&'a Path),
     Dir(&'a Path),
 }
 
@@ -100,6 +93,9 @@ pub fn sync_all(items: &[ToSync<'_>]) -> Result<()> {
     parallel(items, |item| match item {
         ToSync::File(f, p) => f
             .sync_all()
+            .map_err(Error::io(format!("syncing {}", p.display()))),
+        ToSync::Path(p) => File::open(p)
+            .and_then(|f| f.sync_all())
             .map_err(Error::io(format!("syncing {}", p.display()))),
         ToSync::Dir(d) => sync_dir(d),
     })
@@ -117,20 +113,12 @@ pub fn sync_dirs(dirs: &[&Path]) -> Result<()> {
 
 /// fsyncs files and folders all at once, in parallel: one round of waiting for the disk.
 pub fn sync_files_and_dirs(files: &[&Path], dirs: &[&Path]) -> Result<()> {
-    let items: Vec<(&Path, bool)> = files
+    let items: Vec<ToSync<'_>> = files
         .iter()
-        .map(|p| (*p, false))
-        .chain(dirs.iter().map(|d| (*d, true)))
+        .map(|p| ToSync::Path(p))
+        .chain(dirs.iter().map(|d| ToSync::Dir(d)))
         .collect();
-    parallel(&items, |(p, is_dir)| {
-        if *is_dir {
-            sync_dir(p)
-        } else {
-            File::open(p)
-                .and_then(|f| f.sync_all())
-                .map_err(Error::io(format!("syncing {}", p.display())))
-        }
-    })
+    sync_all(&items)
 }
 
 fn parallel<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<()> + Sync) -> Result<()> {
