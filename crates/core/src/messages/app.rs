@@ -291,9 +291,7 @@ impl Vault {
     /// outside the own inbox is refused before any remote is contacted.
     pub fn discard_held(&mut self, keys: &[String]) -> Result<DiscardReport> {
         let me = self.my_card()?;
-        for k in keys {
-            super::inbox::check_in_inbox(&me, k)?;
-        }
+        super::inbox::check_all_in_inbox(&me, keys)?;
         let mut out = DiscardReport::default();
         for name in self.remote_names(RemotePurpose::Messages)? {
             match self.discard_held_on(&name, keys) {

@@ -74,6 +74,11 @@ pub fn check_in_inbox(me: &ContactCard, key: &str) -> Result<()> {
     }
 }
 
+/// Refuses the whole list if any key is not a message file of `me`'s own inbox.
+pub fn check_all_in_inbox(me: &ContactCard, keys: &[String]) -> Result<()> {
+    keys.iter().try_for_each(|k| check_in_inbox(me, k))
+}
+
 /// Deletes a message file from `me`'s own inbox; any other key is refused, untouched.
 pub fn delete_from_inbox(remote: &dyn Remote, me: &ContactCard, key: &str) -> Result<()> {
     check_in_inbox(me, key)?;

@@ -1231,9 +1231,7 @@ impl Vault {
     /// refused before anything is deleted. Returns how many were deleted.
     pub fn discard_held_from(&mut self, remote: &dyn Remote, keys: &[String]) -> Result<u64> {
         let me = self.my_card()?;
-        for k in keys {
-            super::inbox::check_in_inbox(&me, k)?;
-        }
+        super::inbox::check_all_in_inbox(&me, keys)?;
         let wanted: BTreeSet<&String> = keys.iter().collect();
         let mut discarded = 0;
         for key in super::inbox::waiting(remote, &me)? {

@@ -220,11 +220,9 @@ impl RemoteUrl {
 /// For a WebDAV URL that names a user but no password (so the password need not be typed on a
 /// command line, where other users can see it): who and where, as "user@host", to ask for it.
 pub fn webdav_password_wanted(url: &str) -> Option<String> {
-    let t = url.trim();
-    let http = t
-        .strip_prefix("webdav+")
-        .filter(|h| h.starts_with("http://") || h.starts_with("https://"))?;
-    let u = url::Url::parse(http).ok()?;
+    let Ok(RemoteUrl::Webdav { url: u }) = RemoteUrl::parse(url) else {
+        return None;
+    };
     if u.username().is_empty() || u.password().is_some() {
         return None;
     }
