@@ -161,13 +161,23 @@ export async function invoke(b, cmd, args) {
   );
 }
 
-/** Clicks the note with this title in the notes list. */
+/** Clicks the note with this title in the notes list and waits until it is the open note. The list
+ * reuses its rows when it changes (rows are keyed by position), so a row found just before a
+ * re-render can hold another note by the time it is clicked: then it clicks again. */
 export async function clickNote(b, title) {
-  const el = await b.$(
-    `//section[@aria-label="Notes"]//button[contains(@class,"item")][.//span[@class="name" and normalize-space()="${title}"]]`,
+  const row = `//section[@aria-label="Notes"]//button[contains(@class,"item")][.//span[@class="name" and normalize-space()="${title}"]]`;
+  const open = `//section[@aria-label="Notes"]//button[contains(@class,"item") and contains(@class,"current")][.//span[@class="name" and normalize-space()="${title}"]]`;
+  await b.waitUntil(
+    async () => {
+      const el = await b.$(row);
+      if (!(await el.isClickable().catch(() => false))) return false;
+      await el.click().catch(() => {});
+      return b
+        .waitUntil(async () => (await b.$(open)).isExisting(), { timeout: 3000, interval: 100 })
+        .then(() => true, () => false);
+    },
+    { timeout: 30000, interval: 200, timeoutMsg: `the note ${JSON.stringify(title)} did not open` },
   );
-  await el.waitForClickable();
-  await el.click();
 }
 
 /** Replaces the body of the open note through the app's `update` command (for long Markdown

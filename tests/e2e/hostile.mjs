@@ -158,6 +158,7 @@ export function hostileTests(test, assert) {
       }
       await check("tag and notebook views");
       await (await b.$("#view-all")).click();
+      await b.waitUntil(async () => (await listTitles(b)).length === payloads.length + 2, { timeoutMsg: "all notes are not listed again" });
 
       // A note: its title field, tag chips and notebook field hold the payload as text.
       await clickNote(b, cleanTitle(payloads[5]));
