@@ -21,6 +21,9 @@ pub struct Session {
     autolock_override: Option<Duration>,
 }
 
+/// Saves are written out from the journal as files after this long without activity.
+const WRITE_OUT_AFTER: Duration = Duration::from_secs(2);
+
 fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -109,7 +112,9 @@ impl Session {
         let taken = guard(&self.vault).take();
         match taken {
             Some(mut vault) => {
-                // Only a cache: a failure to write it loses nothing.
+                // Saves are durable already: these write the journal out as files and refresh
+                // the snapshot cache; a failure loses nothing (the next unlock retries).
+                let _ = vault.checkpoint();
                 let _ = vault.save_snapshot_if_stale();
                 drop(vault);
                 true
@@ -173,6 +178,14 @@ impl Session {
                 since_reload = Duration::ZERO;
             }
             let idle = guard(&s.last_activity).elapsed();
+            // Saves went to the journal: write them out as files once the user pauses.
+            if idle >= WRITE_OUT_AFTER {
+                s.peek(|v| {
+                    if v.has_unwritten_saves() {
+                        let _ = v.checkpoint();
+                    }
+                });
+            }
             if idle >= delay && s.lock() {
                 let _ = app.emit(
                     "locked",

@@ -666,18 +666,22 @@ pub fn ranking(paths: &Paths, rounds: usize) -> Result<RankingResult> {
 pub struct SaveResult {
     pub saves: usize,
     pub body_bytes: usize,
-    /// `Vault::update` of one note's body (object + log entry, each written durably).
+    /// `Vault::update` of one note's body: durable when it returns (one record appended to the
+    /// save journal and synced; the object and log entry files come at the checkpoint).
     pub update: Summary,
+    /// The checkpoint after the saves: writing all of them out as object and log entry files.
+    #[serde(default)]
+    pub checkpoint_ms: f64,
     /// 4 KiB: temp file, write, fsync, rename.
     pub bare: Summary,
     /// The same plus an fsync of the folder (what makes the rename durable).
     pub bare_dir: Summary,
     /// Two of `bare_dir` in two folders: the least an object plus a log entry can cost.
     pub two_bare_dir: Summary,
-    /// A save's disk work alone, as `Vault::update` does it but without encryption, signing
-    /// or state: an object and a temp file written, both and the object's folder synced in
-    /// parallel, the temp renamed into another folder, that folder synced. What the
-    /// two-file design costs on this disk before any CPU work.
+    /// The disk work of a save written as two files, as a checkpoint or a save that does not
+    /// go to the journal does it, without encryption, signing or state: an object and a temp
+    /// file written, both and the object's folder synced in parallel, the temp renamed into
+    /// another folder, that folder synced.
     #[serde(default)]
     pub commit_disk: Summary,
     pub peak_rss_mib: f64,
@@ -786,12 +790,16 @@ pub fn save(paths: &Paths, saves: usize, seed: u64) -> Result<SaveResult> {
         commit_disk(&dirs[3], &dirs[4], i, data)?;
         disk.push(ms(t.elapsed()));
     }
+    let t = Instant::now();
+    vault.checkpoint()?;
+    let checkpoint_ms = ms(t.elapsed());
     vault.save_snapshot_if_stale()?;
     fs::remove_dir_all(&bare_root)?;
     Ok(SaveResult {
         saves,
         body_bytes,
         update: Summary::of(&upd),
+        checkpoint_ms,
         bare: Summary::of(&bare),
         bare_dir: Summary::of(&bare_dir),
         two_bare_dir: Summary::of(&two),

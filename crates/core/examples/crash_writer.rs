@@ -5,7 +5,8 @@
 //! COFFER_CRASH_PASSPHRASE=... crash_writer <vault> <scratch folder>
 //! ```
 //! Opens the vault (creating it with work factor 10 if the folder is absent), prints `ready`,
-//! then creates, edits, trashes and restores notes and attaches files, forever. After each save
+//! then creates, edits, trashes and restores notes, attaches files, and writes out the save
+//! journal, forever. After each save
 //! returns it prints `ack <note-id> <revision-id> <sha256 of the body>` and flushes, so every
 //! acknowledged line names a revision that must survive any crash after it was printed.
 //! It prints nothing else on stdout; errors go to stderr and end the process with status 1.
@@ -104,7 +105,7 @@ fn run(dir: &Path, scratch: &Path, pass: &SecretString) -> coffer_core::Result<(
             .map(|n| n.id)
             .collect();
         let pick = |rng: &mut Rng, ids: &[Id]| ids[rng.below(ids.len() as u64) as usize];
-        match rng.below(20) {
+        match rng.below(23) {
             0..=5 => {
                 let id = vault.create(NewNote {
                     title: text(&mut rng, 4),
@@ -159,6 +160,8 @@ fn run(dir: &Path, scratch: &Path, pass: &SecretString) -> coffer_core::Result<(
                 ack(&vault, &id)?;
             }
             19 => vault.save_snapshot()?,
+            // Note saves go to the journal; kills also land while it is written out.
+            20 | 21 => vault.checkpoint()?,
             _ => {}
         }
     }

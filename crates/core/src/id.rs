@@ -25,6 +25,10 @@ impl Id {
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }
+
+    pub fn from_bytes(b: [u8; 16]) -> Id {
+        Id(b)
+    }
 }
 
 impl fmt::Display for Id {

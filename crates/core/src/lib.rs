@@ -24,6 +24,7 @@ pub mod crypto;
 mod error;
 pub mod fsutil;
 mod id;
+pub mod journal;
 pub mod keys;
 pub mod log;
 pub mod messages;

@@ -79,7 +79,9 @@ impl Vault {
         let committed =
             new_keys.vault_recipient().to_string() == self.keys.vault_recipient().to_string();
         if !committed {
-            self.refresh()?;
+            // Re-encrypts files: the journal's records (encrypted to the old keys) first become
+            // files, and the journal starts empty.
+            self.checkpoint_locked()?;
             // Every live object: notes in the state, their attachments.
             let mut objects: Vec<(Id, ObjectKind)> = Vec::new();
             for n in self.state.notes.values() {

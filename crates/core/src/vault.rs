@@ -6,10 +6,11 @@
 //! identity.age             the keys, encrypted with the passphrase (age scrypt)
 //! objects/xx/<id>.age      immutable objects: note revisions, attachments
 //! log/<device>/<seq>.age   per-device signed, hash-chained change log
-//! local/                   this device only: device id, lock, encrypted snapshot cache
+//! local/                   this device only: device id, lock, save journal, snapshot cache
 //! ```
 //! Every change is a batch: its objects are written first, then one log entry naming them.
-//! The log entry is the commit point. Writers hold an exclusive lock on `local/lock`, and
+//! The log entry is the commit point. A note save appends the same bytes to the journal
+//! instead, one durable write, and a checkpoint writes them out soon after (crate::journal). Writers hold an exclusive lock on `local/lock`, and
 //! re-read the logs under it, so the app and the CLI can write the same vault at once.
 
 use crate::config::{Config, VAULT_FORMAT};
@@ -174,6 +175,8 @@ pub struct Vault {
     pub(crate) load_problems: Vec<String>,
     /// Contacts and messages (crate::messages), loaded on first use.
     pub(crate) messages: Option<Box<crate::messages::MessageState>>,
+    /// What this handle knows of the save journal (crate::journal).
+    pub(crate) journal: crate::journal::JournalView,
 }
 
 impl std::fmt::Debug for Vault {
@@ -240,6 +243,7 @@ impl Vault {
             unsnapshotted: 0,
             load_problems: Vec::new(),
             messages: None,
+            journal: Default::default(),
         };
         match crate::snapshot::read(&vault) {
             Ok(Some(state)) => vault.state = state,
@@ -247,6 +251,12 @@ impl Vault {
             Err(e) => vault.load_problems.push(format!("snapshot ignored: {e}")),
         }
         vault.replay_logs(true)?;
+        if vault.journal.has_records() {
+            // Left by a crash, or by a process still running: written out now, so the files
+            // are whole for `age -d`, sync and verify. If that fails, the records stay in the
+            // journal (already applied above) and the next checkpoint tries again.
+            let _ = vault.checkpoint();
+        }
         if vault.unsnapshotted >= SNAPSHOT_STALE_AFTER {
             vault.save_snapshot()?;
         }
@@ -283,9 +293,10 @@ impl Vault {
         self.replay_logs(false)
     }
 
-    /// Applies new log entries. With `check_gaps` (at unlock), a missing entry followed by
-    /// later ones is reported; that costs a listing of the device's log folder, so the
-    /// frequent refreshes between commands skip it (`verify` always checks).
+    /// Applies new log entries, then new records of the save journal. With `check_gaps` (at
+    /// unlock), a missing entry followed by later ones is reported; that costs a listing of the
+    /// device's log folder, so the frequent refreshes between commands skip it (`verify`
+    /// always checks).
     fn replay_logs(&mut self, check_gaps: bool) -> Result<()> {
         let problems = self.state.take_problems();
         self.load_problems.extend(problems);
@@ -340,7 +351,7 @@ impl Vault {
                 self.load_problems.push(problem);
             }
         }
-        Ok(())
+        self.replay_journal()
     }
 
     /// Entry `missing` of `device` is absent: if later entries exist, they cannot be chained
@@ -380,29 +391,40 @@ impl Vault {
         ct: &[u8],
         prev: Option<&str>,
     ) -> Result<(LogEntry, String)> {
-        let bad = |m: String| Error::BadLog {
-            device: device.to_string(),
-            seq,
-            reason: m,
-        };
-        let plain = crypto::decrypt(&[self.keys.vault_identity()], ct)
-            .map_err(|e| bad(format!("cannot decrypt: {e}")))?;
-        let (entry, hash) = LogEntry::open(
+        let (entry, hash) = self.open_entry_unchained(device, seq, ct)?;
+        if entry.prev.as_deref() != prev {
+            return Err(Error::BadLog {
+                device: device.to_string(),
+                seq,
+                reason: "it does not follow the previous entry (the chain is broken)".into(),
+            });
+        }
+        Ok((entry, hash))
+    }
+
+    /// Decrypts and checks one log entry's signature and place, not its chain.
+    pub(crate) fn open_entry_unchained(
+        &self,
+        device: &Id,
+        seq: u64,
+        ct: &[u8],
+    ) -> Result<(LogEntry, String)> {
+        let plain =
+            crypto::decrypt(&[self.keys.vault_identity()], ct).map_err(|e| Error::BadLog {
+                device: device.to_string(),
+                seq,
+                reason: format!("cannot decrypt: {e}"),
+            })?;
+        LogEntry::open(
             &plain,
             &self.keys.verifying_key(),
             &self.config.vault,
             device,
             seq,
-        )?;
-        if entry.prev.as_deref() != prev {
-            return Err(bad(
-                "it does not follow the previous entry (the chain is broken)".into(),
-            ));
-        }
-        Ok((entry, hash))
+        )
     }
 
-    fn apply_entry(&mut self, entry: &LogEntry, unreadable: &mut Vec<(Id, String)>) {
+    pub(crate) fn apply_entry(&mut self, entry: &LogEntry, unreadable: &mut Vec<(Id, String)>) {
         for obj in &entry.objects {
             if obj.kind != ObjectKind::Note || self.state.purged_objects.contains(&obj.id) {
                 continue;
@@ -422,30 +444,38 @@ impl Vault {
         Revision::decode(&self.decrypt_object(id, sha256)?, &self.config.vault, id)
     }
 
-    /// Reads one object, checks its ciphertext against the hash the log names (when known) and
-    /// decrypts it whole with the vault key.
+    /// Reads one object (from the journal while a record there holds it, else its file),
+    /// checks its ciphertext against the hash the log names (when known) and decrypts it whole
+    /// with the vault key.
     pub(crate) fn decrypt_object(
         &self,
         id: &Id,
         sha256: Option<&str>,
     ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-        let path = self.layout.object(id);
-        let ct = fs::read(&path).map_err(|e| {
-            if e.kind() == ErrorKind::NotFound {
-                Error::corrupt(id, "the file is missing")
-            } else {
-                Error::io(format!("reading {}", path.display()))(e)
+        let read;
+        let ct = match self.journal_object(id) {
+            Some(ct) => ct,
+            None => {
+                let path = self.layout.object(id);
+                read = fs::read(&path).map_err(|e| {
+                    if e.kind() == ErrorKind::NotFound {
+                        Error::corrupt(id, "the file is missing")
+                    } else {
+                        Error::io(format!("reading {}", path.display()))(e)
+                    }
+                })?;
+                &read[..]
             }
-        })?;
+        };
         if let Some(h) = sha256
-            && crypto::sha256_hex(&ct) != h
+            && crypto::sha256_hex(ct) != h
         {
             return Err(Error::corrupt(
                 id,
                 "its ciphertext differs from the one the log names (swapped or altered)",
             ));
         }
-        crypto::decrypt(&[self.keys.vault_identity()], &ct)
+        crypto::decrypt(&[self.keys.vault_identity()], ct)
             .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))
     }
 
@@ -481,31 +511,32 @@ impl Vault {
     }
 
     fn lock(&self) -> Result<File> {
-        let path = self.layout.lock();
-        fs::create_dir_all(self.layout.local()).map_err(Error::io("creating local/"))?;
-        let f = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(Error::io(format!("opening {}", path.display())))?;
+        let f = self.open_lock_file()?;
         f.lock().map_err(Error::io("locking the vault"))?;
         Ok(f)
     }
 
-    /// Commits a batch durably, in an order that survives a crash at any instant, with two
-    /// rounds of waiting for the disk:
-    /// 1. every object is written at its final name (no log entry names it yet, so until the
-    ///    commit point it is an ignored left-over, torn or not) and synced with its folder, on
-    ///    other threads, while this one signs and encrypts the log entry, writes it to a temp
-    ///    file and syncs that: one round of waiting, with the entry's work done meanwhile;
-    /// 2. the entry is renamed into place and its folder synced: the commit point, reached
-    ///    only after everything it names is durable;
-    /// 3. only then are purged objects deleted (the entry that names the purge exists first).
-    fn commit(&mut self, batch: Batch) -> Result<()> {
-        if batch.objects.is_empty() && batch.purged.is_empty() {
-            return Ok(());
-        }
+    /// The vault's lock if no other handle holds it now (never waits).
+    pub(crate) fn lock_file_nowait(&self) -> Result<File> {
+        let f = self.open_lock_file()?;
+        f.try_lock()
+            .map_err(|_| Error::Invalid("the vault is busy".into()))?;
+        Ok(f)
+    }
+
+    fn open_lock_file(&self) -> Result<File> {
+        let path = self.layout.lock();
+        fs::create_dir_all(self.layout.local()).map_err(Error::io("creating local/"))?;
+        File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io(format!("opening {}", path.display())))
+    }
+
+    /// The log entry that commits `batch` next on this device, and its sequence number.
+    pub(crate) fn next_entry(&self, batch: &Batch) -> (LogEntry, u64) {
         let (seq, prev) = self
             .state
             .heads
@@ -530,7 +561,30 @@ impl Vault {
                 .collect(),
             purged: batch.purged.clone(),
         };
-        let log_path = self.layout.log_entry(&self.device, seq + 1);
+        (entry, seq + 1)
+    }
+
+    /// Commits a batch durably: a few small note revisions by one append to the save journal
+    /// (crate::journal); anything else, after a checkpoint (so this device's log on disk holds
+    /// every earlier entry), as files, in an order that survives a crash at any instant, with
+    /// two rounds of waiting for the disk:
+    /// 1. every object is written at its final name (no log entry names it yet, so until the
+    ///    commit point it is an ignored left-over, torn or not) and synced with its folder, on
+    ///    other threads, while this one signs and encrypts the log entry, writes it to a temp
+    ///    file and syncs that: one round of waiting, with the entry's work done meanwhile;
+    /// 2. the entry is renamed into place and its folder synced: the commit point, reached
+    ///    only after everything it names is durable;
+    /// 3. only then are purged objects deleted (the entry that names the purge exists first).
+    fn commit(&mut self, batch: Batch) -> Result<()> {
+        if batch.objects.is_empty() && batch.purged.is_empty() {
+            return Ok(());
+        }
+        if crate::journal::takes(&batch) {
+            return self.commit_to_journal(batch);
+        }
+        self.write_out()?;
+        let (entry, seq) = self.next_entry(&batch);
+        let log_path = self.layout.log_entry(&self.device, seq);
         let log_dir = log_path
             .parent()
             .expect("log entries have a folder")
@@ -574,7 +628,7 @@ impl Vault {
             ));
         }
         fsutil::sync_dir(&log_dir)?;
-        self.state.heads.insert(self.device, (seq + 1, hash));
+        self.state.heads.insert(self.device, (seq, hash));
         // 3. Purged objects go only once the entry naming the purge is durable.
         for p in &batch.purged {
             for id in &p.objects {
@@ -595,8 +649,11 @@ impl Vault {
         Ok(())
     }
 
-    /// Writes the encrypted snapshot cache now.
+    /// Writes the encrypted snapshot cache now (after writing out the save journal: the
+    /// snapshot may name only revisions whose files exist, which a later open reads bodies
+    /// from when the cache of bodies is stale).
     pub fn save_snapshot(&mut self) -> Result<()> {
+        self.checkpoint()?;
         crate::snapshot::write(self)?;
         self.unsnapshotted = 0;
         Ok(())

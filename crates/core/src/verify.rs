@@ -71,17 +71,27 @@ impl Vault {
             Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(Error::io("listing the log")(e)),
         };
+        let mut devices = devices;
+        if !devices.contains(&self.device) {
+            devices.push(self.device); // its first entries may all be in the journal still
+        }
+        // Objects of journal records not yet written out: checked from the journal.
+        let mut in_journal: HashMap<Id, Vec<u8>> = HashMap::new();
         for device in &devices {
             let dir = self.layout.log_dir(device);
-            let mut files: Vec<String> = fs::read_dir(&dir)
-                .map_err(Error::io(format!("listing {}", dir.display())))?
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect();
+            let mut files: Vec<String> = match fs::read_dir(&dir) {
+                Ok(rd) => rd
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect(),
+                Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(Error::io(format!("listing {}", dir.display()))(e)),
+            };
             files.sort();
             let mut prev: Option<String> = None;
             let mut seq = 0u64;
             let mut expected: HashSet<String> = HashSet::new();
+            let mut broken = false;
             loop {
                 let path = self.layout.log_entry(device, seq + 1);
                 let ct = match fs::read(&path) {
@@ -107,8 +117,30 @@ impl Vault {
                             path: rel(&path),
                             message: e.to_string(),
                         });
+                        broken = true;
                         break;
                     }
+                }
+            }
+            // This device's log continues in the save journal (crate::journal).
+            if *device == self.device && !broken {
+                let check = self.check_journal(seq, prev.clone())?;
+                let path = "local/journal".to_string();
+                for entry in check.entries {
+                    report.log_entries += 1;
+                    for o in entry.objects {
+                        named.insert(o.id, (o.kind, o.sha256));
+                    }
+                }
+                in_journal.extend(check.objects);
+                if let Some(m) = check.problem {
+                    report.problems.push(Problem {
+                        path: path.clone(),
+                        message: m,
+                    });
+                }
+                if let Some(m) = check.warning {
+                    report.warnings.push(Problem { path, message: m });
                 }
             }
             for f in files.iter().filter(|f| !expected.contains(*f)) {
@@ -151,7 +183,11 @@ impl Vault {
                 path: rel(&path),
                 message: m,
             };
-            let ct = match fs::read(&path) {
+            let ct = match in_journal
+                .remove(id)
+                .map(Ok)
+                .unwrap_or_else(|| fs::read(&path))
+            {
                 Ok(ct) => ct,
                 Err(e) if e.kind() == ErrorKind::NotFound => {
                     report.problems.push(problem(

@@ -240,6 +240,7 @@ fn object_from_another_vault_is_caught() {
     let mut other = new_vault(&other_dir);
     let o = other.create(note("Other", "not yours")).expect("create");
     let o1 = other.note(&o).expect("o").revision;
+    other.checkpoint().expect("write out the journal");
 
     // Under a name of this vault: another vault's key, so it does not even decrypt.
     fs::copy(obj_path(&other_dir, &o1), obj_path(&f.dir, &f.a1)).expect("copy");
@@ -675,4 +676,198 @@ fn full_disk_changes_nothing() {
     let mut v = reopen(&dir);
     edit(&mut v, &a, &big);
     assert_eq!(reopen(&dir).note(&a).expect("a").body, big);
+}
+
+// ----- the save journal (local/journal) -----
+
+/// A vault with one note written out as files and three whose saves are still in the journal,
+/// left by a process that ended without a checkpoint (as a crash leaves them).
+fn journal_fixture() -> (tempfile::TempDir, PathBuf, Id, Vec<Id>) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut v = new_vault(&dir);
+    let first = v.create(note("Written out", "on disk")).expect("create");
+    v.checkpoint().expect("checkpoint");
+    let ids = (0..3)
+        .map(|i| {
+            v.create(note(&format!("J{i}"), &format!("journal {i}")))
+                .expect("create")
+        })
+        .collect();
+    std::mem::forget(v);
+    (tmp, dir, first, ids)
+}
+
+/// Where each record starts in a journal file (after its 32-byte header).
+fn record_starts(journal: &[u8]) -> Vec<usize> {
+    (32..journal.len().saturating_sub(4))
+        .filter(|&i| &journal[i..i + 4] == b"CJR1")
+        .collect()
+}
+
+fn damaged_copies(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir.join("local"))
+        .expect("local/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .starts_with("journal-damaged-")
+        })
+        .collect()
+}
+
+#[test]
+fn a_torn_last_journal_append_is_dropped_quietly() {
+    for how in ["cut", "zeros"] {
+        let (_tmp, dir, first, ids) = journal_fixture();
+        let path = dir.join("local/journal");
+        let mut bytes = fs::read(&path).expect("journal");
+        let starts = record_starts(&bytes);
+        assert_eq!(starts.len(), 3, "{how}");
+        let last = starts[2];
+        match how {
+            // The file ends inside the record: the append was cut short.
+            "cut" => bytes.truncate(last + (bytes.len() - last) / 2),
+            // The size grew but the data never reached the disk.
+            _ => bytes[last..].fill(0),
+        }
+        fs::write(&path, &bytes).expect("write");
+        let v = reopen(&dir);
+        assert!(
+            v.load_problems().is_empty(),
+            "{how}: {:?}",
+            v.load_problems()
+        );
+        assert_eq!(v.note(&first).expect("first").body, "on disk");
+        assert_eq!(v.note(&ids[0]).expect("J0").body, "journal 0");
+        assert_eq!(v.note(&ids[1]).expect("J1").body, "journal 1");
+        // The torn save was never acknowledged (its fdatasync had not returned).
+        assert!(v.note(&ids[2]).is_err(), "{how}");
+        assert!(damaged_copies(&dir).is_empty());
+        let report = v.verify(&mut |_| {}).expect("verify");
+        assert!(
+            report.ok() && report.warnings.is_empty(),
+            "{how}: {report:?}"
+        );
+    }
+}
+
+#[test]
+fn a_damaged_journal_record_is_reported_and_the_journal_kept() {
+    let (_tmp, dir, first, ids) = journal_fixture();
+    let path = dir.join("local/journal");
+    let original = fs::read(&path).expect("journal");
+    let starts = record_starts(&original);
+    // A flipped bit inside the second record's ciphertext: it frames, but does not decrypt.
+    flip_bit(&path, starts[1] + 200);
+    let mut v = reopen(&dir);
+    let problems = v.load_problems().join("\n");
+    assert!(
+        problems.contains("local/journal is damaged at byte")
+            && problems.contains("journal-damaged-"),
+        "{problems}"
+    );
+    assert_eq!(v.note(&first).expect("first").body, "on disk");
+    assert_eq!(v.note(&ids[0]).expect("J0").body, "journal 0");
+    assert!(v.note(&ids[1]).is_err() && v.note(&ids[2]).is_err());
+    // Nothing is deleted: the damaged journal is kept, byte for byte, beside the new one.
+    let kept = damaged_copies(&dir);
+    assert_eq!(kept.len(), 1);
+    let mut expected = original.clone();
+    expected[starts[1] + 200] ^= 0x10;
+    assert_eq!(fs::read(&kept[0]).expect("kept"), expected);
+    // The vault goes on working.
+    let later = v
+        .create(note("Later", "still saving"))
+        .expect("save after damage");
+    drop(v);
+    let v = reopen(&dir);
+    assert!(v.load_problems().is_empty(), "{:?}", v.load_problems());
+    assert_eq!(v.note(&later).expect("later").body, "still saving");
+    assert!(v.verify(&mut |_| {}).expect("verify").ok());
+}
+
+#[test]
+fn verify_names_a_damaged_journal_without_changing_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut v = new_vault(&dir);
+    for i in 0..3 {
+        v.create(note(&format!("N{i}"), "x")).expect("create");
+    }
+    let path = dir.join("local/journal");
+    let starts = record_starts(&fs::read(&path).expect("journal"));
+    flip_bit(&path, starts[1] + 200);
+    let before = fs::read(&path).expect("journal");
+    let report = v.verify(&mut |_| {}).expect("verify");
+    assert!(!report.ok());
+    assert_eq!(report.problems[0].path, "local/journal");
+    assert!(
+        report.problems[0].message.contains("cannot decrypt"),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(
+        fs::read(&path).expect("journal"),
+        before,
+        "verify changes nothing"
+    );
+    std::mem::forget(v);
+}
+
+#[test]
+fn a_journal_record_from_another_vault_is_refused() {
+    let (_tmp, dir, first, ids) = journal_fixture();
+    // Another vault's save, framed as a perfectly good record, appended to this journal.
+    let other_tmp = tempfile::tempdir().expect("temp dir");
+    let mut other = new_vault(&other_tmp.path().join("o"));
+    for i in 0..4 {
+        other
+            .create(note(&format!("Intruder {i}"), "not yours"))
+            .expect("create");
+    }
+    let theirs = fs::read(other_tmp.path().join("o/local/journal")).expect("their journal");
+    std::mem::forget(other);
+    let starts = record_starts(&theirs);
+    let path = dir.join("local/journal");
+    let mut ours = fs::read(&path).expect("journal");
+    ours.extend_from_slice(&theirs[starts[3]..]);
+    fs::write(&path, &ours).expect("write");
+    let v = reopen(&dir);
+    let problems = v.load_problems().join("\n");
+    assert!(
+        problems.contains("local/journal is damaged at byte"),
+        "{problems}"
+    );
+    assert!(
+        v.list(&NoteFilter::default())
+            .iter()
+            .all(|n| !n.title.starts_with("Intruder"))
+    );
+    assert!(v.note(&first).is_ok() && ids.iter().all(|id| v.note(id).is_ok()));
+    assert!(v.verify(&mut |_| {}).expect("verify").ok());
+}
+
+#[test]
+fn a_file_that_is_not_a_journal_is_kept_and_reported() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut v = new_vault(&dir);
+    let a = v.create(note("Before", "x")).expect("create");
+    drop(v);
+    fs::write(dir.join("local/journal"), b"hello, not a journal").expect("write");
+    let mut v = reopen(&dir);
+    assert!(
+        v.load_problems()
+            .join("\n")
+            .contains("local/journal is damaged at byte 0"),
+        "{:?}",
+        v.load_problems()
+    );
+    assert_eq!(damaged_copies(&dir).len(), 1);
+    assert!(v.note(&a).is_ok());
+    v.create(note("After", "y")).expect("saving works again");
 }

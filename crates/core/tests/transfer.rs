@@ -257,6 +257,7 @@ fn age_files_from_the_age_tool_and_from_the_crate() {
         })
         .unwrap();
     let original = v.note(&original).unwrap();
+    v.checkpoint().unwrap(); // the save is in the journal until written out as files
     let object = |id: &coffer_core::Id| {
         tmp.path()
             .join("v/objects")

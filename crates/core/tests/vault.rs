@@ -268,3 +268,201 @@ fn snapshot_is_used_and_a_damaged_one_is_ignored() {
         v.load_problems()
     );
 }
+
+// ----- the save journal (crate::journal) -----
+
+fn files_named(dir: &std::path::Path, suffix: &str) -> usize {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            n += files_named(&p, suffix);
+        } else if p.to_string_lossy().ends_with(suffix) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Bytes in `local/journal` past its 32-byte header: the records not yet written out.
+fn journal_records_bytes(root: &std::path::Path) -> u64 {
+    std::fs::metadata(root.join("local/journal"))
+        .map(|m| m.len().saturating_sub(32))
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_note_save_is_a_journal_append_and_a_checkpoint_writes_the_files() {
+    let (dir, mut v) = new_vault();
+    let root = dir.path().join("v");
+    let a = v.create(note("Journal", "first")).unwrap();
+    let first = v.note(&a).unwrap().revision;
+    v.update(
+        &a,
+        NoteChange {
+            body: Some("second".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // Durable in the journal; no object or log file yet.
+    assert!(journal_records_bytes(&root) > 0);
+    assert_eq!(files_named(&root.join("objects"), ".age"), 0);
+    assert_eq!(files_named(&root.join("log"), ".age"), 0);
+    assert!(v.has_unwritten_saves());
+    // Reads find revisions still in the journal.
+    assert_eq!(v.note_at(&a, &first).unwrap().body, "first");
+    let report = v.verify(&mut |_| {}).unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(
+        report.log_entries, 2,
+        "journal records are checked like log entries"
+    );
+
+    v.checkpoint().unwrap();
+    assert_eq!(journal_records_bytes(&root), 0, "a new, empty journal");
+    assert_eq!(files_named(&root.join("objects"), ".age"), 2);
+    assert_eq!(files_named(&root.join("log"), ".age"), 2);
+    assert!(!v.has_unwritten_saves());
+    // Each object is an age file of the vault key, as before the journal.
+    let key = root.join("key.txt");
+    v.export_identity(&key).unwrap();
+    let identity: coffer_core::age::x25519::Identity = std::fs::read_to_string(&key)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let s = first.to_string();
+    let ct = std::fs::read(root.join(format!("objects/{}/{s}.age", &s[..2]))).unwrap();
+    let plain = coffer_core::crypto::decrypt(&[&identity], &ct).unwrap();
+    assert!(String::from_utf8_lossy(&plain).contains("first"));
+    let report = v.verify(&mut |_| {}).unwrap();
+    assert!(report.ok() && report.warnings.is_empty(), "{report:?}");
+    assert_eq!(report.log_entries, 2);
+}
+
+#[test]
+fn saves_left_in_the_journal_by_a_crash_are_there_after_reopening() {
+    let (dir, mut v) = new_vault();
+    let root = dir.path().join("v");
+    let ids: Vec<_> = (0..5)
+        .map(|i| {
+            v.create(note(&format!("Crash {i}"), &format!("body {i}")))
+                .unwrap()
+        })
+        .collect();
+    // Attachments and other non-note batches are written out directly, after the journal.
+    let file = dir.path().join("a.bin");
+    std::fs::write(&file, b"attached").unwrap();
+    v.attach(&ids[0], &file, None).unwrap();
+    assert_eq!(
+        journal_records_bytes(&root),
+        0,
+        "an attachment writes the journal out first"
+    );
+    v.update(
+        &ids[1],
+        NoteChange {
+            body: Some("after the attachment".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(journal_records_bytes(&root) > 0);
+    // A crash: the process ends without dropping the vault (no checkpoint on the way out).
+    std::mem::forget(v);
+
+    let v = LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass("pw"))
+        .unwrap();
+    assert!(v.load_problems().is_empty(), "{:?}", v.load_problems());
+    for (i, id) in ids.iter().enumerate() {
+        let body = if i == 1 {
+            "after the attachment".to_string()
+        } else {
+            format!("body {i}")
+        };
+        assert_eq!(v.note(id).unwrap().body, body);
+    }
+    assert_eq!(v.note(&ids[0]).unwrap().attachments.len(), 1);
+    assert_eq!(
+        journal_records_bytes(&root),
+        0,
+        "opening wrote the journal out"
+    );
+    let report = v.verify(&mut |_| {}).unwrap();
+    assert!(report.ok() && report.warnings.is_empty(), "{report:?}");
+    assert_eq!(report.log_entries, 7);
+}
+
+#[test]
+fn two_handles_share_saves_still_in_the_journal() {
+    let (dir, mut v1) = new_vault();
+    let root = dir.path().join("v");
+    let mut v2 = LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass("pw"))
+        .unwrap();
+    let a = v1.create(note("Shared", "one")).unwrap();
+    let r1 = v1.note(&a).unwrap().revision;
+    v2.refresh().unwrap();
+    assert_eq!(
+        v2.note(&a).unwrap().body,
+        "one",
+        "read from the other handle's journal"
+    );
+    // The second handle's save chains after the first one's, in the same journal.
+    v2.update(
+        &a,
+        NoteChange {
+            body: Some("two".into()),
+            base: Some(r1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    v1.refresh().unwrap();
+    let n = v1.note(&a).unwrap();
+    assert_eq!((n.body.as_str(), n.conflicts.len()), ("two", 0));
+    // A third process (the CLI) opens the vault: it writes both handles' saves out.
+    let v3 = LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass("pw"))
+        .unwrap();
+    assert_eq!(journal_records_bytes(&root), 0);
+    assert_eq!(files_named(&root.join("log"), ".age"), 2);
+    assert!(v3.verify(&mut |_| {}).unwrap().ok());
+    // The first handle still reads its old revision, now from the file.
+    assert_eq!(v1.note_at(&a, &r1).unwrap().body, "one");
+    // And keeps saving after the journal it knew was replaced.
+    v1.create(note("After", "x")).unwrap();
+    drop(v1); // writes its journal out on the way
+    drop(v2);
+    assert_eq!(journal_records_bytes(&root), 0);
+    let v = LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass("pw"))
+        .unwrap();
+    assert_eq!(v.note_count(), 2);
+    assert!(v.verify(&mut |_| {}).unwrap().ok());
+}
+
+#[test]
+fn purging_a_note_whose_saves_are_in_the_journal_removes_every_file() {
+    let (dir, mut v) = new_vault();
+    let root = dir.path().join("v");
+    let keep = v.create(note("Keep", "kept")).unwrap();
+    let a = v.create(note("Secret", "to be destroyed")).unwrap();
+    v.trash(&a).unwrap();
+    v.purge(&a).unwrap();
+    assert!(v.note(&a).is_err());
+    assert_eq!(journal_records_bytes(&root), 0);
+    // Keep's revision only: A's two revisions are gone from disk.
+    assert_eq!(files_named(&root.join("objects"), ".age"), 1);
+    assert!(v.note(&keep).is_ok());
+    let report = v.verify(&mut |_| {}).unwrap();
+    assert!(report.ok() && report.warnings.is_empty(), "{report:?}");
+}

@@ -62,9 +62,14 @@ pub fn find(dir: &Path) -> Result<LockedVault> {
     Ok(LockedVault::open(dir)?)
 }
 
-/// After a command that changed the vault: refresh the snapshot cache. The change itself is
-/// already committed, so a failure here is only a warning.
+/// After a command that changed the vault: write the save journal out as files and refresh the
+/// snapshot cache. The change itself is already durable, so a failure here is only a warning.
 pub fn changed(vault: &mut Vault) {
+    if let Err(e) = vault.checkpoint() {
+        warn(&format!(
+            "the change is saved in the vault's journal, but writing it out failed ({e}); the next command tries again"
+        ));
+    }
     if let Err(e) = vault.save_snapshot_if_stale() {
         warn(&format!("could not update the snapshot cache: {e}"));
     }

@@ -332,6 +332,9 @@ impl Vault {
         report: &mut SyncReport,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
+        // This device's entries are compared with the remote's as files: write out the
+        // journal first (crate::journal).
+        self.checkpoint()?;
         self.check_remote_vault(remote, marks)?;
         marks.keys = Some(self.key_fingerprint());
         self.pull(remote, name, marks, report, progress)?;

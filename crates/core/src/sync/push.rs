@@ -18,7 +18,9 @@ impl Vault {
         report: &mut SyncReport,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        self.refresh()?;
+        // Uploads files: the journal's records (merges, saves since the sync began) first
+        // become files (crate::journal).
+        self.checkpoint()?;
         let (local_seq, _) = self
             .state
             .heads

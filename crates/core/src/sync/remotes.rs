@@ -230,7 +230,7 @@ impl Vault {
                 .cloned()
                 .unwrap_or((0, String::new()));
             let last_change = (seq > 0)
-                .then(|| fs::read(self.layout.log_entry(&id, seq)).ok())
+                .then(|| self.log_entry_bytes(&id, seq))
                 .flatten()
                 .and_then(|ct| crypto::decrypt(&[self.keys.vault_identity()], &ct).ok())
                 .and_then(|p| {

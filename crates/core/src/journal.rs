@@ -1,0 +1,797 @@
+//! The save journal, `local/journal`: how a note save becomes durable with one small write.
+//!
+//! A save of a note appends one record to the journal and waits for one `fdatasync`: no file to
+//! create, no rename, no folder to sync. The record holds exactly the bytes the save would
+//! otherwise write: the signed, encrypted log entry and the encrypted revision objects it names.
+//! Soon after (when the app is idle, before a sync, when the vault locks, when a command ends,
+//! and at the latest after [`MAX_RECORDS`] records), a *checkpoint* writes them out as the usual
+//! files in `objects/` and `log/` and starts a new, empty journal. Opening a vault replays and
+//! writes out records left by a crash. Only this device's own entries go in; the journal lives
+//! in `local/`, which is never synced, so remotes and other devices only ever see the usual files.
+//! docs/FORMAT.md specifies the layout.
+//!
+//! Saves that are not a few small note revisions (attachments, purges, contacts and messages,
+//! big imports) are written out directly, after a checkpoint, as before the journal existed.
+
+use crate::crypto;
+use crate::fsutil;
+use crate::log::ObjectKind;
+use crate::note::now_millis;
+use crate::vault::{Batch, NewObject, Sealed, Vault};
+use crate::{Error, Id, Result};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// The first 16 bytes of a journal file.
+pub const FILE_MAGIC: &[u8; 16] = b"coffer journal 1";
+/// File magic plus the 16 random bytes naming this generation of the journal.
+pub const FILE_HEADER_LEN: usize = 32;
+/// The first 4 bytes of a record.
+pub const RECORD_MAGIC: &[u8; 4] = b"CJR1";
+/// A checkpoint happens inside a save once the journal holds this many records (the app and the
+/// CLI checkpoint long before, when idle and when a command ends).
+pub const MAX_RECORDS: usize = 256;
+/// ... or this many bytes.
+pub const MAX_BYTES: u64 = 8 << 20;
+/// A batch goes to the journal only if its objects are this small in all (larger ones gain
+/// nothing from it and would make replay slow).
+pub const MAX_BATCH_BYTES: usize = 1 << 20;
+/// Objects per record, at most (a limit for readers: a larger count is damage).
+const MAX_OBJECTS: usize = 1 << 16;
+/// Fixed part of a record header: magic, seq, entry length, object count.
+const FIXED: usize = 4 + 8 + 4 + 4;
+/// Per object in the header: id and length.
+const PER_OBJECT: usize = 16 + 4;
+/// The header's check: the first 8 bytes of the SHA-256 of the header before it.
+const CHECK: usize = 8;
+/// Torn writes show up as sectors of zeros.
+const SECTOR: usize = 512;
+
+/// Whether a batch goes to the journal: note revisions only, in memory, small, no purges.
+pub(crate) fn takes(batch: &Batch) -> bool {
+    batch.purged.is_empty()
+        && !batch.objects.is_empty()
+        && batch
+            .objects
+            .iter()
+            .all(|o| o.kind == ObjectKind::Note && matches!(o.sealed, Sealed::Bytes(_)))
+        && batch.objects.iter().map(sealed_len).sum::<usize>() <= MAX_BATCH_BYTES
+}
+
+fn sealed_len(o: &NewObject) -> usize {
+    match &o.sealed {
+        Sealed::Bytes(b) => b.len(),
+        Sealed::TempFile(_) => usize::MAX / 2,
+    }
+}
+
+/// Encodes one record: this device's entry `seq` (its encrypted file) and the objects it names.
+pub(crate) fn encode(seq: u64, entry: &[u8], objects: &[(Id, &[u8])]) -> Vec<u8> {
+    let header_len = FIXED + PER_OBJECT * objects.len();
+    let body_len = entry.len() + objects.iter().map(|(_, b)| b.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(header_len + CHECK + body_len);
+    out.extend_from_slice(RECORD_MAGIC);
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(
+        &u32::try_from(entry.len())
+            .expect("entries are small")
+            .to_le_bytes(),
+    );
+    out.extend_from_slice(
+        &u32::try_from(objects.len())
+            .expect("batches are small")
+            .to_le_bytes(),
+    );
+    for (id, bytes) in objects {
+        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(
+            &u32::try_from(bytes.len())
+                .expect("journal objects are small")
+                .to_le_bytes(),
+        );
+    }
+    let check = Sha256::digest(&out);
+    out.extend_from_slice(&check[..CHECK]);
+    out.extend_from_slice(entry);
+    for (_, bytes) in objects {
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+/// One well-framed record inside a journal file (not yet authenticated).
+pub(crate) struct Record<'a> {
+    /// Where it starts and ends in the file.
+    pub start: usize,
+    pub end: usize,
+    pub seq: u64,
+    pub entry: &'a [u8],
+    pub objects: Vec<(Id, &'a [u8])>,
+}
+
+/// How a record's framing failed.
+enum Bad {
+    /// The file ends inside it.
+    Short,
+    /// Its bytes are not a record header.
+    Garbled,
+}
+
+fn le_u32(b: &[u8]) -> usize {
+    u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize
+}
+
+/// Reads the record framed at `at`.
+fn frame(file: &[u8], at: usize) -> std::result::Result<Record<'_>, Bad> {
+    let rest = &file[at..];
+    if rest.len() < FIXED {
+        return Err(if rest.starts_with(&RECORD_MAGIC[..rest.len().min(4)]) {
+            Bad::Short
+        } else {
+            Bad::Garbled
+        });
+    }
+    if &rest[..4] != RECORD_MAGIC {
+        return Err(Bad::Garbled);
+    }
+    let seq = u64::from_le_bytes(rest[4..12].try_into().expect("8 bytes"));
+    let entry_len = le_u32(&rest[12..16]);
+    let count = le_u32(&rest[16..20]);
+    if count > MAX_OBJECTS {
+        return Err(Bad::Garbled);
+    }
+    let header_len = FIXED + PER_OBJECT * count;
+    if rest.len() < header_len + CHECK {
+        return Err(Bad::Short);
+    }
+    if Sha256::digest(&rest[..header_len])[..CHECK] != rest[header_len..header_len + CHECK] {
+        return Err(Bad::Garbled);
+    }
+    let mut pos = header_len + CHECK;
+    let mut take = |len: usize| -> std::result::Result<&[u8], Bad> {
+        let end = pos.checked_add(len).ok_or(Bad::Garbled)?;
+        let bytes = rest.get(pos..end).ok_or(Bad::Short)?;
+        pos = end;
+        Ok(bytes)
+    };
+    let entry = take(entry_len)?;
+    let mut objects = Vec::with_capacity(count);
+    for i in 0..count {
+        let d = &rest[FIXED + PER_OBJECT * i..FIXED + PER_OBJECT * (i + 1)];
+        let id = Id::from_bytes(d[..16].try_into().expect("16 bytes"));
+        objects.push((id, take(le_u32(&d[16..20]))?));
+    }
+    Ok(Record {
+        start: at,
+        end: at + pos,
+        seq,
+        entry,
+        objects,
+    })
+}
+
+/// How the readable records of a journal end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tail {
+    /// At the end of the file.
+    Clean,
+    /// In the torn end of an append a crash interrupted (never acknowledged): dropped.
+    Torn,
+    /// In damage, at this offset: acknowledged records may be past it, so the file is kept.
+    Damaged(usize),
+}
+
+/// The well-framed records of `file` from offset `from`, and how they end.
+pub(crate) fn records(file: &[u8], from: usize) -> (Vec<Record<'_>>, Tail) {
+    let mut out = Vec::new();
+    let mut at = from;
+    while at < file.len() {
+        match frame(file, at) {
+            Ok(r) => {
+                at = r.end;
+                out.push(r);
+            }
+            Err(bad) => return (out, classify(file, at, matches!(bad, Bad::Short))),
+        }
+    }
+    (out, Tail::Clean)
+}
+
+/// The records of a whole journal file. A file that is not a journal is damage: journals are
+/// created whole (written and renamed into place), so not even a crash leaves one half-made.
+fn read_file(bytes: &[u8]) -> (Vec<Record<'_>>, Tail) {
+    match generation_of(bytes) {
+        Some(_) => records(bytes, FILE_HEADER_LEN),
+        None if bytes.is_empty() => (Vec::new(), Tail::Torn),
+        None => (Vec::new(), Tail::Damaged(0)),
+    }
+}
+
+/// What a record at `at` that cannot be used means: the torn end of an interrupted append, or
+/// damage. Only the last append can be torn (each one was synced before the next began), so a
+/// well-framed record anywhere after `at` means damage; otherwise the record is torn if the
+/// file ends inside it (`short`) or it holds a sector of zeros (written data that never reached
+/// the disk reads back as zeros). Anything else is damage, and damage is never dropped quietly.
+pub(crate) fn classify(file: &[u8], at: usize, short: bool) -> Tail {
+    let later = (at + 1..file.len().saturating_sub(FIXED - 1))
+        .filter(|&i| file[i..].starts_with(RECORD_MAGIC))
+        .any(|i| frame(file, i).is_ok());
+    if later {
+        return Tail::Damaged(at);
+    }
+    if short || has_zero_sector(file, at) {
+        Tail::Torn
+    } else {
+        Tail::Damaged(at)
+    }
+}
+
+fn has_zero_sector(file: &[u8], at: usize) -> bool {
+    let first = at.div_ceil(SECTOR) * SECTOR;
+    let zero = |s: &[u8]| !s.is_empty() && s.iter().all(|b| *b == 0);
+    (first..file.len())
+        .step_by(SECTOR)
+        .any(|s| zero(&file[s..(s + SECTOR).min(file.len())]))
+        || zero(&file[at..])
+}
+
+/// What `verify` found in the journal.
+#[derive(Default)]
+pub(crate) struct JournalCheck {
+    /// Entries continuing this device's log, in order.
+    pub entries: Vec<crate::log::LogEntry>,
+    /// The objects their records hold.
+    pub objects: HashMap<Id, Vec<u8>>,
+    pub problem: Option<String>,
+    pub warning: Option<String>,
+}
+
+/// What a vault handle knows about the journal: how far it has read it, and the objects and
+/// entries of records that may not be written out yet (so reads find them meanwhile).
+#[derive(Default)]
+pub(crate) struct JournalView {
+    /// The generation read so far (`None`: no journal file seen).
+    generation: Option<[u8; 16]>,
+    /// Bytes of that generation read (its header and whole records).
+    read_to: usize,
+    /// The file ended in a torn or damaged record when last read (a checkpoint must clear it
+    /// before the next append).
+    unclean: bool,
+    /// Records in this generation, and their bytes.
+    records: usize,
+    /// Objects of records read or appended, until a checkpoint writes them out.
+    pub(crate) objects: HashMap<Id, Vec<u8>>,
+    /// This device's entries in those records, by sequence number.
+    pub(crate) entries: BTreeMap<u64, Vec<u8>>,
+    /// This handle appended records that no checkpoint has written out since.
+    pub(crate) appended: bool,
+}
+
+impl JournalView {
+    fn reset(&mut self, generation: Option<[u8; 16]>) {
+        *self = JournalView {
+            generation,
+            read_to: FILE_HEADER_LEN,
+            ..JournalView::default()
+        };
+    }
+
+    /// Records not yet written out, as far as this handle knows.
+    pub(crate) fn has_records(&self) -> bool {
+        self.records > 0 || self.unclean
+    }
+}
+
+fn header(generation: &[u8; 16]) -> [u8; FILE_HEADER_LEN] {
+    let mut h = [0u8; FILE_HEADER_LEN];
+    h[..16].copy_from_slice(FILE_MAGIC);
+    h[16..].copy_from_slice(generation);
+    h
+}
+
+fn generation_of(file_start: &[u8]) -> Option<[u8; 16]> {
+    (file_start.len() >= FILE_HEADER_LEN && &file_start[..16] == FILE_MAGIC)
+        .then(|| file_start[16..32].try_into().expect("16 bytes"))
+}
+
+impl Vault {
+    fn journal_path(&self) -> PathBuf {
+        self.layout.local().join("journal")
+    }
+
+    /// Reads records appended since this handle last looked (by this or another process) and
+    /// applies those that continue this device's chain. Without the vault's lock a record may be
+    /// half-written: reading stops before anything it cannot use, and only a checkpoint (under
+    /// the lock) decides what that was.
+    pub(crate) fn replay_journal(&mut self) -> Result<()> {
+        let path = self.journal_path();
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                if self.journal.generation.is_some() {
+                    self.journal.reset(None);
+                }
+                return Ok(());
+            }
+            Err(e) => return Err(Error::io(format!("opening {}", path.display()))(e)),
+        };
+        let io = || Error::io(format!("reading {}", path.display()));
+        let len = file.metadata().map_err(io())?.len() as usize;
+        let mut start = [0u8; FILE_HEADER_LEN];
+        if len < FILE_HEADER_LEN || file.read_exact_at(&mut start, 0).is_err() {
+            // Being created (or not a journal): a checkpoint sorts it out.
+            self.journal.unclean = len > 0;
+            return Ok(());
+        }
+        let Some(generation) = generation_of(&start) else {
+            self.journal.unclean = true;
+            return Ok(());
+        };
+        if self.journal.generation != Some(generation) {
+            // A checkpoint wrote out everything of the generation this handle knew.
+            self.journal.reset(Some(generation));
+        }
+        if len == self.journal.read_to {
+            return Ok(());
+        }
+        let mut bytes = Vec::with_capacity(len);
+        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io())?;
+        if generation_of(&bytes) != Some(generation) {
+            return Ok(()); // replaced while reading: the next look sees the new one
+        }
+        let (records, tail) = records(&bytes, self.journal.read_to);
+        let mut unclean = tail != Tail::Clean;
+        let mut unreadable = Vec::new();
+        for r in records {
+            let head = self.own_head();
+            if r.seq == head.0 + 1 {
+                match self.open_record(&r, Some(head.1.as_deref())) {
+                    Ok((entry, hash)) => {
+                        for (id, ct) in &r.objects {
+                            self.journal.objects.insert(*id, ct.to_vec());
+                        }
+                        self.journal.entries.insert(r.seq, r.entry.to_vec());
+                        self.apply_entry(&entry, &mut unreadable);
+                        self.state.heads.insert(self.device, (r.seq, hash));
+                        self.unsnapshotted += 1;
+                    }
+                    Err(_) => {
+                        unclean = true;
+                        break;
+                    }
+                }
+            } else if r.seq > head.0 + 1 {
+                unclean = true;
+                break;
+            }
+            self.journal.records += 1;
+            self.journal.read_to = r.end;
+        }
+        self.journal.unclean = unclean;
+        for (_, problem) in unreadable {
+            self.load_problems.push(problem);
+        }
+        Ok(())
+    }
+
+    /// This device's last entry: sequence number and hash.
+    fn own_head(&self) -> (u64, Option<String>) {
+        self.state
+            .meta()
+            .heads
+            .get(&self.device)
+            .map(|(s, h)| (*s, Some(h.clone())))
+            .unwrap_or((0, None))
+    }
+
+    /// Authenticates a record: its entry (signature, place, and with `prev` given, the chain
+    /// after it) and its objects (exactly those the entry names, each with the ciphertext hash
+    /// the entry gives).
+    pub(crate) fn open_record(
+        &self,
+        r: &Record<'_>,
+        prev: Option<Option<&str>>,
+    ) -> Result<(crate::log::LogEntry, String)> {
+        let (entry, hash) = match prev {
+            Some(prev) => self.open_entry(&self.device, r.seq, r.entry, prev)?,
+            None => self.open_entry_unchained(&self.device, r.seq, r.entry)?,
+        };
+        let named: HashMap<Id, &str> = entry
+            .objects
+            .iter()
+            .map(|o| (o.id, o.sha256.as_str()))
+            .collect();
+        let ok = named.len() == r.objects.len()
+            && r.objects
+                .iter()
+                .all(|(id, ct)| named.get(id) == Some(&crypto::sha256_hex(ct).as_str()));
+        if !ok {
+            return Err(Error::BadLog {
+                device: self.device.to_string(),
+                seq: r.seq,
+                reason: "its journal record holds objects other than those it names".into(),
+            });
+        }
+        Ok((entry, hash))
+    }
+
+    /// Commits a batch by appending it to the journal: durable once one `fdatasync` returns.
+    /// The caller holds the lock, has refreshed, and has checked [`takes`].
+    pub(crate) fn commit_to_journal(&mut self, batch: Batch) -> Result<()> {
+        if self.journal.unclean {
+            self.write_out()?;
+        }
+        if self.journal.generation.is_none() {
+            self.new_journal()?;
+        }
+        let (entry, seq) = self.next_entry(&batch);
+        let (plain, hash) = entry.seal(&self.keys);
+        let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
+        let objects: Vec<(Id, Vec<u8>)> = batch
+            .objects
+            .into_iter()
+            .map(|o| match o.sealed {
+                Sealed::Bytes(b) => (o.id, b),
+                Sealed::TempFile(_) => unreachable!("journal batches are in memory"),
+            })
+            .collect();
+        let record = encode(
+            seq,
+            &ct,
+            &objects
+                .iter()
+                .map(|(id, b)| (*id, b.as_slice()))
+                .collect::<Vec<_>>(),
+        );
+        self.append(&record)?;
+        self.journal.read_to += record.len();
+        self.journal.records += 1;
+        self.journal.appended = true;
+        self.journal.objects.extend(objects);
+        self.journal.entries.insert(seq, ct);
+        self.state.heads.insert(self.device, (seq, hash));
+        for rev in batch.revisions {
+            self.state.apply_revision(rev);
+        }
+        self.unsnapshotted += 1;
+        if self.journal.records >= MAX_RECORDS || self.journal.read_to as u64 >= MAX_BYTES {
+            // The save is durable already; a failure here leaves the records in the journal.
+            let _ = self.write_out();
+        }
+        Ok(())
+    }
+
+    /// Appends one record and waits for it to be on the disk. On failure the journal is cut
+    /// back to where it was (a torn end would otherwise wait for a checkpoint).
+    fn append(&mut self, record: &[u8]) -> Result<()> {
+        let path = self.journal_path();
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(Error::io(format!("opening {}", path.display())))?;
+        let written = f.write_all(record).and_then(|()| f.sync_data());
+        if let Err(e) = written {
+            if f.set_len(self.journal.read_to as u64).is_err() {
+                self.journal.unclean = true;
+            }
+            return Err(Error::io(format!("writing {}", path.display()))(e));
+        }
+        Ok(())
+    }
+
+    /// Writes every journal record out as the usual files (objects, then log entries) and
+    /// starts an empty journal: a checkpoint. Takes the vault's lock; cheap when there is
+    /// nothing to write. Saves are durable without it; the CLI runs one when a command ends
+    /// and the app when it is idle, before a sync and when it locks.
+    pub fn checkpoint(&mut self) -> Result<()> {
+        let lock = self.lock_file()?;
+        let result = self.checkpoint_locked();
+        drop(lock);
+        result
+    }
+
+    /// [`Self::checkpoint`] for a caller holding the lock.
+    pub(crate) fn checkpoint_locked(&mut self) -> Result<()> {
+        self.refresh()?;
+        self.write_out()
+    }
+
+    /// Whether this handle saved anything that no checkpoint has written out since.
+    pub fn has_unwritten_saves(&self) -> bool {
+        self.journal.appended
+    }
+
+    /// The checkpoint itself; the caller holds the lock and has refreshed (so this handle's
+    /// view of the journal is the file's). Nothing to do, nothing done.
+    pub(crate) fn write_out(&mut self) -> Result<()> {
+        if !self.journal.has_records() {
+            self.journal.appended = false;
+            return Ok(());
+        }
+        let path = self.journal_path();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.journal.reset(None);
+                return Ok(());
+            }
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+        };
+        let (records, mut tail) = read_file(&bytes);
+        // Records this handle applied or appended are known byte for byte; others (applied
+        // through the snapshot before this process started) are authenticated here. Records
+        // past the head did not authenticate when the journal was read under this lock: they
+        // are damage, or the torn end of the last append.
+        let head = self.own_head().0;
+        let usable = records
+            .iter()
+            .take_while(|r| {
+                r.seq <= head
+                    && (self.journal_entry(r.seq) == Some(r.entry)
+                        || self.open_record(r, None).is_ok())
+            })
+            .count();
+        if let Some(r) = records.get(usable) {
+            tail = classify(&bytes, r.start, false);
+        }
+        self.write_records(&records[..usable])?;
+        if let Tail::Damaged(at) = tail {
+            let kept = self
+                .layout
+                .local()
+                .join(format!("journal-damaged-{}", now_millis()));
+            fs::rename(&path, &kept).map_err(Error::io(format!(
+                "keeping the damaged journal as {}",
+                kept.display()
+            )))?;
+            self.load_problems.push(format!(
+                "local/journal is damaged at byte {at}: the records before it are kept, the {} bytes from there on could not be read (the file is kept as local/{})",
+                bytes.len() - at,
+                kept.file_name().expect("a file name").to_string_lossy()
+            ));
+        }
+        self.new_journal()
+    }
+
+    /// Writes records' objects and entries into place durably: temp files first, all synced,
+    /// then renamed (objects before the entries that name them, so a reader that finds an
+    /// entry finds its objects), then their folders synced.
+    fn write_records(&self, records: &[Record<'_>]) -> Result<()> {
+        let mut moves: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let written = (|| {
+            for r in records {
+                for (id, ct) in &r.objects {
+                    let target = self.layout.object(id);
+                    moves.push((fsutil::write_temp(&target, ct)?, target));
+                }
+            }
+            for r in records {
+                let target = self.layout.log_entry(&self.device, r.seq);
+                moves.push((fsutil::write_temp(&target, r.entry)?, target));
+            }
+            let temps: Vec<&Path> = moves.iter().map(|(t, _)| t.as_path()).collect();
+            fsutil::sync_files(&temps)?;
+            let mut dirs = HashSet::new();
+            for (tmp, target) in &moves {
+                fs::rename(tmp, target)
+                    .map_err(Error::io(format!("renaming into {}", target.display())))?;
+                dirs.insert(target.parent().expect("files have a folder").to_path_buf());
+            }
+            let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+            fsutil::sync_dirs(&dirs)
+        })();
+        if written.is_err() {
+            for (tmp, _) in &moves {
+                let _ = fs::remove_file(tmp);
+            }
+        }
+        written
+    }
+
+    /// Starts a new, empty generation of the journal.
+    fn new_journal(&mut self) -> Result<()> {
+        let generation = *Id::random().as_bytes();
+        fsutil::write_atomic(&self.journal_path(), &header(&generation))?;
+        self.journal.reset(Some(generation));
+        Ok(())
+    }
+
+    /// For `verify`: reads the journal (without changing it) and checks the records that
+    /// continue this device's log after entry `seq` with hash `prev`, each like a log entry.
+    pub(crate) fn check_journal(
+        &self,
+        mut seq: u64,
+        mut prev: Option<String>,
+    ) -> Result<JournalCheck> {
+        let mut out = JournalCheck::default();
+        let path = self.journal_path();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+        };
+        let (records, mut tail) = read_file(&bytes);
+        for r in &records {
+            if r.seq <= seq {
+                continue; // written out already (the journal is reset after that)
+            }
+            let opened = if r.seq == seq + 1 {
+                self.open_record(r, Some(prev.as_deref()))
+            } else {
+                Err(Error::BadLog {
+                    device: self.device.to_string(),
+                    seq: seq + 1,
+                    reason: format!("the journal continues with entry {} instead", r.seq),
+                })
+            };
+            match opened {
+                Ok((entry, hash)) => {
+                    out.objects
+                        .extend(r.objects.iter().map(|(id, ct)| (*id, ct.to_vec())));
+                    out.entries.push(entry);
+                    prev = Some(hash);
+                    seq = r.seq;
+                }
+                Err(e) => {
+                    tail = match classify(&bytes, r.start, false) {
+                        Tail::Damaged(_) => {
+                            out.problem = Some(format!("a record at byte {}: {e}", r.start));
+                            Tail::Clean
+                        }
+                        t => t,
+                    };
+                    break;
+                }
+            }
+        }
+        match tail {
+            Tail::Clean => {}
+            Tail::Torn => {
+                out.warning = Some(
+                    "ends in an append interrupted by a crash (never acknowledged); dropped at the next checkpoint"
+                        .into(),
+                );
+            }
+            Tail::Damaged(at) => {
+                out.problem = Some(format!(
+                    "damaged at byte {at}: the {} bytes from there on cannot be read",
+                    bytes.len() - at
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A journal object's ciphertext, if a record not yet written out holds it.
+    pub(crate) fn journal_object(&self, id: &Id) -> Option<&[u8]> {
+        self.journal.objects.get(id).map(Vec::as_slice)
+    }
+
+    /// This device's log entry `seq` as a file would hold it, from the journal if it is there.
+    pub(crate) fn journal_entry(&self, seq: u64) -> Option<&[u8]> {
+        self.journal.entries.get(&seq).map(Vec::as_slice)
+    }
+
+    /// A log entry's file bytes (this device's from the journal while it is there).
+    pub(crate) fn log_entry_bytes(&self, device: &Id, seq: u64) -> Option<Vec<u8>> {
+        match self.journal_entry(seq) {
+            Some(ct) if device == &self.device => Some(ct.to_vec()),
+            _ => fs::read(self.layout.log_entry(device, seq)).ok(),
+        }
+    }
+}
+
+impl Drop for Vault {
+    /// Writes out this handle's journal records if the lock is free at once (never waits:
+    /// whatever stays in the journal is written out by the next open or checkpoint).
+    fn drop(&mut self) {
+        if !self.journal.appended {
+            return;
+        }
+        let Ok(lock) = self.lock_file_nowait() else {
+            return;
+        };
+        let _ = self.checkpoint_locked();
+        drop(lock);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(records: &[Vec<u8>]) -> Vec<u8> {
+        let mut f = header(&[7; 16]).to_vec();
+        for r in records {
+            f.extend_from_slice(r);
+        }
+        f
+    }
+
+    fn rec(seq: u64, n: usize) -> Vec<u8> {
+        let objects: Vec<(Id, Vec<u8>)> = (0..n)
+            .map(|i| (Id::random(), vec![i as u8 + 1; 700]))
+            .collect();
+        let refs: Vec<(Id, &[u8])> = objects.iter().map(|(i, b)| (*i, b.as_slice())).collect();
+        encode(seq, &[9; 300], &refs)
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let f = file(&[rec(1, 1), rec(2, 3), rec(3, 0)]);
+        let (rs, tail) = records(&f, FILE_HEADER_LEN);
+        assert_eq!(tail, Tail::Clean);
+        assert_eq!(rs.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(rs[1].objects.len(), 3);
+        assert_eq!(rs[1].objects[2].1, &[3u8; 700][..]);
+        assert_eq!(rs[0].entry, &[9u8; 300][..]);
+        assert_eq!(rs[2].end, f.len());
+    }
+
+    #[test]
+    fn a_cut_off_last_record_is_torn() {
+        let f = file(&[rec(1, 1), rec(2, 1)]);
+        for cut in [1, 10, 30, 200, 900] {
+            let (rs, tail) = records(&f[..f.len() - cut], FILE_HEADER_LEN);
+            assert_eq!((rs.len(), tail), (1, Tail::Torn), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn zeros_where_the_last_record_should_be_are_torn() {
+        let mut f = file(&[rec(1, 1), rec(2, 2)]);
+        let start = f.len() - rec(2, 2).len();
+        // The whole record unwritten, or one sector of it.
+        let mut all = f.clone();
+        all[start..].fill(0);
+        assert_eq!(records(&all, FILE_HEADER_LEN).1, Tail::Torn);
+        let s = start.div_ceil(SECTOR) * SECTOR + SECTOR;
+        f[s..s + SECTOR].fill(0);
+        let (rs, tail) = records(&f, FILE_HEADER_LEN);
+        // The header still frames, the body is what is torn: found when it fails to open.
+        assert_eq!((rs.len(), tail), (2, Tail::Clean));
+        assert_eq!(classify(&f, rs[1].start, false), Tail::Torn);
+    }
+
+    #[test]
+    fn damage_before_other_records_is_damage() {
+        let f = file(&[rec(1, 1), rec(2, 1), rec(3, 1)]);
+        let second = FILE_HEADER_LEN + rec(1, 1).len();
+        for at in [second, second + 6, second + 25] {
+            let mut g = f.clone();
+            g[at] ^= 0x40;
+            let (rs, tail) = records(&g, FILE_HEADER_LEN);
+            assert_eq!((rs.len(), tail), (1, Tail::Damaged(second)), "byte {at}");
+        }
+        // A flipped byte in the last record's body frames fine; opening it fails, and with no
+        // zeros in it that is damage, not a torn write.
+        let mut g = f.clone();
+        let last = g.len() - 5;
+        g[last] ^= 1;
+        let (rs, _) = records(&g, FILE_HEADER_LEN);
+        assert_eq!(classify(&g, rs[2].start, false), Tail::Damaged(rs[2].start));
+        // Garbage appended after the records is damage too.
+        let mut g = f.clone();
+        g.extend_from_slice(b"not a record at all, and long enough to be more than a header");
+        assert_eq!(records(&g, FILE_HEADER_LEN).1, Tail::Damaged(f.len()));
+    }
+
+    #[test]
+    fn hostile_lengths_do_not_overflow() {
+        let mut r = RECORD_MAGIC.to_vec();
+        r.extend_from_slice(&1u64.to_le_bytes());
+        r.extend_from_slice(&u32::MAX.to_le_bytes());
+        r.extend_from_slice(&1u32.to_le_bytes());
+        r.extend_from_slice(&[1; 16]);
+        r.extend_from_slice(&u32::MAX.to_le_bytes());
+        let check = Sha256::digest(&r);
+        r.extend_from_slice(&check[..CHECK]);
+        r.extend_from_slice(&[5; 64]);
+        let f = file(&[r]);
+        assert_eq!(records(&f, FILE_HEADER_LEN).1, Tail::Torn);
+    }
+}
