@@ -22,7 +22,7 @@ use crate::{Error, Id, Result};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -48,8 +48,10 @@ const FIXED: usize = 4 + 8 + 4 + 4;
 const PER_OBJECT: usize = 16 + 4;
 /// The header's check: the first 8 bytes of the SHA-256 of the header before it.
 const CHECK: usize = 8;
-/// Torn writes show up as sectors of zeros.
-const SECTOR: usize = 512;
+/// Bytes of zeros a new journal is created with, so that appends overwrite blocks the file has
+/// already: their `fdatasync` then writes the data only, not the file's size and block map.
+/// Appends past them grow the file, as appends do.
+pub const RESERVE: usize = 256 << 10;
 
 /// Whether a batch goes to the journal: note revisions only, in memory, small, no purges.
 pub(crate) fn takes(batch: &Batch) -> bool {
@@ -69,8 +71,14 @@ fn sealed_len(o: &NewObject) -> usize {
     }
 }
 
-/// Encodes one record: this device's entry `seq` (its encrypted file) and the objects it names.
-pub(crate) fn encode(seq: u64, entry: &[u8], objects: &[(Id, &[u8])]) -> Vec<u8> {
+/// Encodes one record of journal generation `generation`: this device's entry `seq` (its
+/// encrypted file) and the objects it names.
+pub(crate) fn encode(
+    generation: &[u8; 16],
+    seq: u64,
+    entry: &[u8],
+    objects: &[(Id, &[u8])],
+) -> Vec<u8> {
     let header_len = FIXED + PER_OBJECT * objects.len();
     let body_len = entry.len() + objects.iter().map(|(_, b)| b.len()).sum::<usize>();
     let mut out = Vec::with_capacity(header_len + CHECK + body_len);
@@ -94,8 +102,8 @@ pub(crate) fn encode(seq: u64, entry: &[u8], objects: &[(Id, &[u8])]) -> Vec<u8>
                 .to_le_bytes(),
         );
     }
-    let check = Sha256::digest(&out);
-    out.extend_from_slice(&check[..CHECK]);
+    let check = header_check(generation, &out);
+    out.extend_from_slice(&check);
     out.extend_from_slice(entry);
     for (_, bytes) in objects {
         out.extend_from_slice(bytes);
@@ -121,12 +129,25 @@ enum Bad {
     Garbled,
 }
 
+/// A record header's check: it binds the header to the journal generation it was written in,
+/// so records of earlier generations (left in the file's reused space) never frame.
+fn header_check(generation: &[u8; 16], header: &[u8]) -> [u8; CHECK] {
+    let mut h = Sha256::new();
+    h.update(generation);
+    h.update(header);
+    h.finalize()[..CHECK].try_into().expect("8 bytes")
+}
+
 fn le_u32(b: &[u8]) -> usize {
     u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize
 }
 
-/// Reads the record framed at `at`.
-fn frame(file: &[u8], at: usize) -> std::result::Result<Record<'_>, Bad> {
+/// Reads the record of generation `generation` framed at `at`.
+fn frame<'a>(
+    generation: &[u8; 16],
+    file: &'a [u8],
+    at: usize,
+) -> std::result::Result<Record<'a>, Bad> {
     let rest = &file[at..];
     if rest.len() < FIXED {
         return Err(if rest.starts_with(&RECORD_MAGIC[..rest.len().min(4)]) {
@@ -148,7 +169,7 @@ fn frame(file: &[u8], at: usize) -> std::result::Result<Record<'_>, Bad> {
     if rest.len() < header_len + CHECK {
         return Err(Bad::Short);
     }
-    if Sha256::digest(&rest[..header_len])[..CHECK] != rest[header_len..header_len + CHECK] {
+    if header_check(generation, &rest[..header_len]) != rest[header_len..header_len + CHECK] {
         return Err(Bad::Garbled);
     }
     let mut pos = header_len + CHECK;
@@ -177,67 +198,73 @@ fn frame(file: &[u8], at: usize) -> std::result::Result<Record<'_>, Bad> {
 /// How the readable records of a journal end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Tail {
-    /// At the end of the file.
-    Clean,
-    /// In the torn end of an append a crash interrupted (never acknowledged): dropped.
-    Torn,
-    /// In damage, at this offset: acknowledged records may be past it, so the file is kept.
+    /// Where nothing follows but zeros, bytes of earlier generations, or the torn end of an
+    /// append a crash interrupted (never acknowledged): the next append goes there.
+    End,
+    /// In damage, at this offset: a valid record follows, so acknowledged saves may be past
+    /// it, and the file is kept.
     Damaged(usize),
 }
 
-/// The well-framed records of `file` from offset `from`, and how they end.
+/// The records of `file` (a whole journal file) from offset `from`, and how they end.
 pub(crate) fn records(file: &[u8], from: usize) -> (Vec<Record<'_>>, Tail) {
+    let Some(generation) = generation_of(file) else {
+        return (
+            Vec::new(),
+            if file.is_empty() {
+                Tail::End
+            } else {
+                Tail::Damaged(0)
+            },
+        );
+    };
     let mut out = Vec::new();
-    let mut at = from;
+    let mut at = from.max(FILE_HEADER_LEN);
     while at < file.len() {
-        match frame(file, at) {
+        match frame(&generation, file, at) {
             Ok(r) => {
                 at = r.end;
                 out.push(r);
             }
-            Err(bad) => return (out, classify(file, at, matches!(bad, Bad::Short))),
+            Err(_) => return (out, classify(file, at)),
         }
     }
-    (out, Tail::Clean)
+    (out, Tail::End)
 }
 
-/// The records of a whole journal file. A file that is not a journal is damage: journals are
-/// created whole (written and renamed into place), so not even a crash leaves one half-made.
-fn read_file(bytes: &[u8]) -> (Vec<Record<'_>>, Tail) {
-    match generation_of(bytes) {
-        Some(_) => records(bytes, FILE_HEADER_LEN),
-        None if bytes.is_empty() => (Vec::new(), Tail::Torn),
-        None => (Vec::new(), Tail::Damaged(0)),
-    }
+/// Where each record of a journal file's current generation starts and ends (whether or not it
+/// opens): for tools and tests that look inside a journal.
+pub fn record_spans(file: &[u8]) -> Vec<(usize, usize)> {
+    records(file, FILE_HEADER_LEN)
+        .0
+        .iter()
+        .map(|r| (r.start, r.end))
+        .collect()
 }
 
-/// What a record at `at` that cannot be used means: the torn end of an interrupted append, or
-/// damage. Only the last append can be torn (each one was synced before the next began), so a
-/// well-framed record anywhere after `at` means damage; otherwise the record is torn if the
-/// file ends inside it (`short`) or it holds a sector of zeros (written data that never reached
-/// the disk reads back as zeros). Anything else is damage, and damage is never dropped quietly.
-pub(crate) fn classify(file: &[u8], at: usize, short: bool) -> Tail {
+/// What a record at `at` that cannot be used (it does not frame, or does not open) means.
+/// Only the last append can be torn (each was synced before the next began), so a valid record
+/// of this generation anywhere after it means damage; otherwise it is where the records end.
+/// (As in other write-ahead logs, damage to the very last record cannot be told from a torn
+/// append: both end the journal there.)
+pub(crate) fn classify(file: &[u8], at: usize) -> Tail {
+    let Some(generation) = generation_of(file) else {
+        return Tail::Damaged(0);
+    };
     let later = (at + 1..file.len().saturating_sub(FIXED - 1))
         .filter(|&i| file[i..].starts_with(RECORD_MAGIC))
-        .any(|i| frame(file, i).is_ok());
-    if later {
-        return Tail::Damaged(at);
-    }
-    if short || has_zero_sector(file, at) {
-        Tail::Torn
-    } else {
-        Tail::Damaged(at)
-    }
+        .any(|i| frame(&generation, file, i).is_ok());
+    if later { Tail::Damaged(at) } else { Tail::End }
 }
 
-fn has_zero_sector(file: &[u8], at: usize) -> bool {
-    let first = at.div_ceil(SECTOR) * SECTOR;
-    let zero = |s: &[u8]| !s.is_empty() && s.iter().all(|b| *b == 0);
-    (first..file.len())
-        .step_by(SECTOR)
-        .any(|s| zero(&file[s..(s + SECTOR).min(file.len())]))
-        || zero(&file[at..])
+/// Where a checkpoint starts the next generation of the journal.
+enum Next {
+    SameFile,
+    NewFile,
 }
+
+/// Bytes read where a handle stopped reading, to see whether a new record begins there.
+const PEEK: usize = 4096;
 
 /// What `verify` found in the journal.
 #[derive(Default)]
@@ -247,7 +274,6 @@ pub(crate) struct JournalCheck {
     /// The objects their records hold.
     pub objects: HashMap<Id, Vec<u8>>,
     pub problem: Option<String>,
-    pub warning: Option<String>,
 }
 
 /// What a vault handle knows about the journal: how far it has read it, and the objects and
@@ -320,31 +346,36 @@ impl Vault {
             Err(e) => return Err(Error::io(format!("opening {}", path.display()))(e)),
         };
         let io = || Error::io(format!("reading {}", path.display()));
-        let len = file.metadata().map_err(io())?.len() as usize;
         let mut start = [0u8; FILE_HEADER_LEN];
-        if len < FILE_HEADER_LEN || file.read_exact_at(&mut start, 0).is_err() {
-            // Being created (or not a journal): a checkpoint sorts it out.
-            self.journal.unclean = len > 0;
-            return Ok(());
-        }
-        let Some(generation) = generation_of(&start) else {
-            self.journal.unclean = true;
+        let Some(generation) = file
+            .read_exact_at(&mut start, 0)
+            .ok()
+            .and_then(|()| generation_of(&start))
+        else {
+            // Not a journal: a checkpoint sorts it out.
+            self.journal.unclean = file.metadata().map_err(io())?.len() > 0;
             return Ok(());
         };
         if self.journal.generation != Some(generation) {
             // A checkpoint wrote out everything of the generation this handle knew.
             self.journal.reset(Some(generation));
         }
-        if len == self.journal.read_to {
+        // Something new only if a record of this generation begins where this handle stopped
+        // reading (after the records come zeros, or bytes of earlier generations).
+        let mut next = vec![0u8; PEEK];
+        let n = file
+            .read_at(&mut next, self.journal.read_to as u64)
+            .map_err(io())?;
+        if !matches!(frame(&generation, &next[..n], 0), Ok(_) | Err(Bad::Short)) {
             return Ok(());
         }
-        let mut bytes = Vec::with_capacity(len);
+        let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io())?;
         if generation_of(&bytes) != Some(generation) {
             return Ok(()); // replaced while reading: the next look sees the new one
         }
         let (records, tail) = records(&bytes, self.journal.read_to);
-        let mut unclean = tail != Tail::Clean;
+        let mut unclean = tail != Tail::End;
         let mut unreadable = Vec::new();
         for r in records {
             let head = self.own_head();
@@ -360,7 +391,7 @@ impl Vault {
                         self.unsnapshotted += 1;
                     }
                     Err(_) => {
-                        unclean = true;
+                        unclean = classify(&bytes, r.start) != Tail::End;
                         break;
                     }
                 }
@@ -439,7 +470,9 @@ impl Vault {
                 Sealed::TempFile(_) => unreachable!("journal batches are in memory"),
             })
             .collect();
+        let generation = self.journal.generation.expect("a journal exists");
         let record = encode(
+            &generation,
             seq,
             &ct,
             &objects
@@ -465,22 +498,29 @@ impl Vault {
         Ok(())
     }
 
-    /// Appends one record and waits for it to be on the disk. On failure the journal is cut
-    /// back to where it was (a torn end would otherwise wait for a checkpoint).
+    /// Writes one record after the last and waits for it to be on the disk. It overwrites
+    /// space the file has already (zeros, or records of earlier generations); when there is
+    /// not enough, the file grows by the record and a new reserve of zeros, once.
     fn append(&mut self, record: &[u8]) -> Result<()> {
         let path = self.journal_path();
-        let mut f = OpenOptions::new()
-            .append(true)
+        let io = || Error::io(format!("writing {}", path.display()));
+        let f = OpenOptions::new()
+            .write(true)
             .open(&path)
             .map_err(Error::io(format!("opening {}", path.display())))?;
-        let written = f.write_all(record).and_then(|()| f.sync_data());
-        if let Err(e) = written {
-            if f.set_len(self.journal.read_to as u64).is_err() {
-                self.journal.unclean = true;
-            }
-            return Err(Error::io(format!("writing {}", path.display()))(e));
-        }
-        Ok(())
+        let at = self.journal.read_to as u64;
+        let end = at + record.len() as u64;
+        let written = if end > f.metadata().map_err(io())?.len() {
+            let mut grown = Vec::with_capacity(record.len() + RESERVE);
+            grown.extend_from_slice(record);
+            grown.resize(record.len() + RESERVE, 0);
+            f.write_all_at(&grown, at)
+        } else {
+            f.write_all_at(record, at)
+        };
+        // Whatever part of a failed append is there is a torn record: the next one overwrites
+        // it, and readers stop before it.
+        written.and_then(|()| f.sync_data()).map_err(io())
     }
 
     /// Writes every journal record out as the usual files (objects, then log entries) and
@@ -512,6 +552,20 @@ impl Vault {
             self.journal.appended = false;
             return Ok(());
         }
+        self.write_out_into(Next::SameFile)
+    }
+
+    /// A checkpoint that also replaces the journal file with a new one, so that no earlier
+    /// record stays in its reused space: before a purge (the purged note's old revisions may
+    /// be there, encrypted).
+    pub(crate) fn write_out_and_replace(&mut self) -> Result<()> {
+        if !self.journal.has_records() && !self.journal_path().exists() {
+            return Ok(());
+        }
+        self.write_out_into(Next::NewFile)
+    }
+
+    fn write_out_into(&mut self, next: Next) -> Result<()> {
         let path = self.journal_path();
         let bytes = match fs::read(&path) {
             Ok(b) => b,
@@ -521,7 +575,7 @@ impl Vault {
             }
             Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
         };
-        let (records, mut tail) = read_file(&bytes);
+        let (records, mut tail) = records(&bytes, FILE_HEADER_LEN);
         // Records this handle applied or appended are known byte for byte; others (applied
         // through the snapshot before this process started) are authenticated here. Records
         // past the head did not authenticate when the journal was read under this lock: they
@@ -536,9 +590,10 @@ impl Vault {
             })
             .count();
         if let Some(r) = records.get(usable) {
-            tail = classify(&bytes, r.start, false);
+            tail = classify(&bytes, r.start);
         }
         self.write_records(&records[..usable])?;
+        let damaged = matches!(tail, Tail::Damaged(_));
         if let Tail::Damaged(at) = tail {
             let kept = self
                 .layout
@@ -554,7 +609,30 @@ impl Vault {
                 kept.file_name().expect("a file name").to_string_lossy()
             ));
         }
-        self.new_journal()
+        match next {
+            Next::SameFile if !damaged && generation_of(&bytes).is_some() => {
+                self.next_generation_in_place()
+            }
+            _ => self.new_journal(),
+        }
+    }
+
+    /// Starts the next generation in the same file: a new header, synced. The records after it
+    /// no longer frame (their checks bind them to the old generation), and their space is
+    /// reused by the next appends, whose fdatasync then has no file size or blocks to write.
+    fn next_generation_in_place(&mut self) -> Result<()> {
+        let path = self.journal_path();
+        let generation = *Id::random().as_bytes();
+        OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| {
+                f.write_all_at(&header(&generation), 0)?;
+                f.sync_data()
+            })
+            .map_err(Error::io(format!("writing {}", path.display())))?;
+        self.journal.reset(Some(generation));
+        Ok(())
     }
 
     /// Writes records' objects and entries into place durably: temp files first, all synced,
@@ -592,10 +670,12 @@ impl Vault {
         written
     }
 
-    /// Starts a new, empty generation of the journal.
+    /// Starts a new, empty generation of the journal, with its reserve of zeros.
     fn new_journal(&mut self) -> Result<()> {
         let generation = *Id::random().as_bytes();
-        fsutil::write_atomic(&self.journal_path(), &header(&generation))?;
+        let mut file = vec![0u8; FILE_HEADER_LEN + RESERVE];
+        file[..FILE_HEADER_LEN].copy_from_slice(&header(&generation));
+        fsutil::write_atomic(&self.journal_path(), &file)?;
         self.journal.reset(Some(generation));
         Ok(())
     }
@@ -614,7 +694,7 @@ impl Vault {
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(out),
             Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
         };
-        let (records, mut tail) = read_file(&bytes);
+        let (records, mut tail) = records(&bytes, FILE_HEADER_LEN);
         for r in &records {
             if r.seq <= seq {
                 continue; // written out already (the journal is reset after that)
@@ -637,31 +717,22 @@ impl Vault {
                     seq = r.seq;
                 }
                 Err(e) => {
-                    tail = match classify(&bytes, r.start, false) {
+                    tail = match classify(&bytes, r.start) {
                         Tail::Damaged(_) => {
                             out.problem = Some(format!("a record at byte {}: {e}", r.start));
-                            Tail::Clean
+                            Tail::End
                         }
-                        t => t,
+                        // The torn end of an interrupted append: never acknowledged.
+                        Tail::End => Tail::End,
                     };
                     break;
                 }
             }
         }
-        match tail {
-            Tail::Clean => {}
-            Tail::Torn => {
-                out.warning = Some(
-                    "ends in an append interrupted by a crash (never acknowledged); dropped at the next checkpoint"
-                        .into(),
-                );
-            }
-            Tail::Damaged(at) => {
-                out.problem = Some(format!(
-                    "damaged at byte {at}: the {} bytes from there on cannot be read",
-                    bytes.len() - at
-                ));
-            }
+        if let Tail::Damaged(at) = tail {
+            out.problem = Some(format!(
+                "damaged at byte {at}: a valid record follows bytes that are not one"
+            ));
         }
         Ok(out)
     }
@@ -704,80 +775,113 @@ impl Drop for Vault {
 mod tests {
     use super::*;
 
+    const GENERATION: [u8; 16] = [7; 16];
+
+    /// A journal file with these records, and a reserve of zeros after them.
     fn file(records: &[Vec<u8>]) -> Vec<u8> {
-        let mut f = header(&[7; 16]).to_vec();
+        let mut f = header(&GENERATION).to_vec();
         for r in records {
             f.extend_from_slice(r);
         }
+        f.resize(f.len() + 4096, 0);
         f
     }
 
-    fn rec(seq: u64, n: usize) -> Vec<u8> {
+    fn rec_of(generation: &[u8; 16], seq: u64, n: usize) -> Vec<u8> {
         let objects: Vec<(Id, Vec<u8>)> = (0..n)
-            .map(|i| (Id::random(), vec![i as u8 + 1; 700]))
+            .map(|i| {
+                (
+                    Id::random(),
+                    (0..700).map(|j| (i * 7 + j % 251 + 1) as u8).collect(),
+                )
+            })
             .collect();
         let refs: Vec<(Id, &[u8])> = objects.iter().map(|(i, b)| (*i, b.as_slice())).collect();
-        encode(seq, &[9; 300], &refs)
+        encode(generation, seq, &[9; 300], &refs)
+    }
+
+    fn rec(seq: u64, n: usize) -> Vec<u8> {
+        rec_of(&GENERATION, seq, n)
+    }
+
+    fn end_of(records: &[Vec<u8>]) -> usize {
+        FILE_HEADER_LEN + records.iter().map(Vec::len).sum::<usize>()
     }
 
     #[test]
-    fn records_round_trip() {
-        let f = file(&[rec(1, 1), rec(2, 3), rec(3, 0)]);
+    fn records_round_trip_up_to_the_reserve() {
+        let rs_in = [rec(1, 1), rec(2, 3), rec(3, 0)];
+        let f = file(&rs_in);
         let (rs, tail) = records(&f, FILE_HEADER_LEN);
-        assert_eq!(tail, Tail::Clean);
+        assert_eq!(tail, Tail::End);
         assert_eq!(rs.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(rs[1].objects.len(), 3);
-        assert_eq!(rs[1].objects[2].1, &[3u8; 700][..]);
+        assert_eq!(rs[1].objects[2].1.len(), 700);
         assert_eq!(rs[0].entry, &[9u8; 300][..]);
-        assert_eq!(rs[2].end, f.len());
+        assert_eq!(rs[2].end, end_of(&rs_in));
+        // Without a reserve (a journal that grew past it) the file's end ends them.
+        let (rs, tail) = records(&f[..end_of(&rs_in)], FILE_HEADER_LEN);
+        assert_eq!((rs.len(), tail), (3, Tail::End));
     }
 
     #[test]
-    fn a_cut_off_last_record_is_torn() {
-        let f = file(&[rec(1, 1), rec(2, 1)]);
-        for cut in [1, 10, 30, 200, 900] {
-            let (rs, tail) = records(&f[..f.len() - cut], FILE_HEADER_LEN);
-            assert_eq!((rs.len(), tail), (1, Tail::Torn), "cut {cut}");
-        }
-    }
-
-    #[test]
-    fn zeros_where_the_last_record_should_be_are_torn() {
-        let mut f = file(&[rec(1, 1), rec(2, 2)]);
-        let start = f.len() - rec(2, 2).len();
-        // The whole record unwritten, or one sector of it.
-        let mut all = f.clone();
-        all[start..].fill(0);
-        assert_eq!(records(&all, FILE_HEADER_LEN).1, Tail::Torn);
-        let s = start.div_ceil(SECTOR) * SECTOR + SECTOR;
-        f[s..s + SECTOR].fill(0);
+    fn records_of_an_earlier_generation_do_not_frame() {
+        let old = [7u8; 16];
+        let rs_in = [rec_of(&old, 1, 1), rec_of(&old, 2, 1)];
+        let mut f = file(&rs_in);
+        // The next generation, written over the header in place, and one new record over
+        // part of the first old one.
+        f[..FILE_HEADER_LEN].copy_from_slice(&header(&[8; 16]));
+        let new = rec_of(&[8; 16], 3, 0);
+        f[FILE_HEADER_LEN..FILE_HEADER_LEN + new.len()].copy_from_slice(&new);
         let (rs, tail) = records(&f, FILE_HEADER_LEN);
-        // The header still frames, the body is what is torn: found when it fails to open.
-        assert_eq!((rs.len(), tail), (2, Tail::Clean));
-        assert_eq!(classify(&f, rs[1].start, false), Tail::Torn);
+        assert_eq!(rs.iter().map(|r| r.seq).collect::<Vec<_>>(), [3]);
+        assert_eq!(tail, Tail::End, "the old records after it are not damage");
+    }
+
+    #[test]
+    fn a_cut_off_or_unwritten_last_record_ends_the_records() {
+        let rs_in = [rec(1, 1), rec(2, 2)];
+        let f = file(&rs_in);
+        let end = end_of(&rs_in);
+        for cut in [1, 10, 30, 200, 900] {
+            let (rs, tail) = records(&f[..end - cut], FILE_HEADER_LEN);
+            assert_eq!((rs.len(), tail), (1, Tail::End), "cut {cut}");
+        }
+        let start = end_of(&rs_in[..1]);
+        for (from, to) in [
+            (start, f.len()),
+            (start + 600, start + 700),
+            (start + 10, start + 60),
+        ] {
+            let mut g = f.clone();
+            g[from..to].fill(0);
+            let (rs, tail) = records(&g, FILE_HEADER_LEN);
+            if rs.len() == 2 {
+                // It frames but will not open: where it starts is where the records end.
+                assert_eq!(classify(&g, rs[1].start), Tail::End);
+            }
+            assert_eq!(tail, Tail::End, "zeros at {from}..{to}");
+        }
     }
 
     #[test]
     fn damage_before_other_records_is_damage() {
-        let f = file(&[rec(1, 1), rec(2, 1), rec(3, 1)]);
-        let second = FILE_HEADER_LEN + rec(1, 1).len();
+        let rs_in = [rec(1, 1), rec(2, 1), rec(3, 1)];
+        let f = file(&rs_in);
+        let second = end_of(&rs_in[..1]);
         for at in [second, second + 6, second + 25] {
             let mut g = f.clone();
             g[at] ^= 0x40;
             let (rs, tail) = records(&g, FILE_HEADER_LEN);
             assert_eq!((rs.len(), tail), (1, Tail::Damaged(second)), "byte {at}");
         }
-        // A flipped byte in the last record's body frames fine; opening it fails, and with no
-        // zeros in it that is damage, not a torn write.
-        let mut g = f.clone();
-        let last = g.len() - 5;
-        g[last] ^= 1;
-        let (rs, _) = records(&g, FILE_HEADER_LEN);
-        assert_eq!(classify(&g, rs[2].start, false), Tail::Damaged(rs[2].start));
-        // Garbage appended after the records is damage too.
-        let mut g = f.clone();
-        g.extend_from_slice(b"not a record at all, and long enough to be more than a header");
-        assert_eq!(records(&g, FILE_HEADER_LEN).1, Tail::Damaged(f.len()));
+        // A record that frames but will not open, with a valid one after it.
+        let (rs, _) = records(&f, FILE_HEADER_LEN);
+        assert_eq!(classify(&f, rs[1].start), Tail::Damaged(rs[1].start));
+        // A file that is not a journal at all.
+        assert_eq!(records(b"not a journal", 0).1, Tail::Damaged(0));
+        assert_eq!(records(b"", 0).1, Tail::End);
     }
 
     #[test]
@@ -788,10 +892,11 @@ mod tests {
         r.extend_from_slice(&1u32.to_le_bytes());
         r.extend_from_slice(&[1; 16]);
         r.extend_from_slice(&u32::MAX.to_le_bytes());
-        let check = Sha256::digest(&r);
-        r.extend_from_slice(&check[..CHECK]);
+        let check = header_check(&GENERATION, &r);
+        r.extend_from_slice(&check);
         r.extend_from_slice(&[5; 64]);
         let f = file(&[r]);
-        assert_eq!(records(&f, FILE_HEADER_LEN).1, Tail::Torn);
+        let (rs, tail) = records(&f, FILE_HEADER_LEN);
+        assert_eq!((rs.len(), tail), (0, Tail::End));
     }
 }

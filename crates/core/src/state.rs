@@ -64,9 +64,14 @@ pub struct State {
     /// Notes destroyed on purpose, and their objects.
     pub purged_notes: HashSet<Id>,
     pub purged_objects: HashSet<Id>,
-    /// Built on first use (or in the background after an unlock); kept up to date after that.
+    /// Built on first use (or in the background after an unlock); brought up to date with the
+    /// notes changed since (`index_stale`) by the next search.
     #[serde(skip)]
     pub index: Option<SearchIndex>,
+    /// Notes changed since the index last saw them: re-indexed when a search needs the index,
+    /// not by each save (typing saves a note every few seconds; only the last text counts).
+    #[serde(skip)]
+    pub(crate) index_stale: HashSet<Id>,
     /// The index being built in the background, and the notes changed since its input was
     /// taken (re-indexed when it is joined).
     #[serde(skip)]
@@ -135,8 +140,8 @@ impl State {
         }
         note.links = crate::render::wiki_links(&note.current().body);
         note.excerpt = crate::ops::excerpt(&note.current().body);
-        if let Some(index) = &mut self.index {
-            index.upsert(note.current());
+        if self.index.is_some() {
+            self.index_stale.insert(note_id);
         } else if let Some(p) = &mut self.pending_index {
             p.changed.insert(note_id);
         }
@@ -146,8 +151,8 @@ impl State {
         self.notes.remove(&p.note);
         self.purged_notes.insert(p.note);
         self.purged_objects.extend(p.objects.iter().copied());
-        if let Some(index) = &mut self.index {
-            index.remove(&p.note);
+        if self.index.is_some() {
+            self.index_stale.insert(p.note);
         } else if let Some(pending) = &mut self.pending_index {
             pending.changed.insert(p.note);
         }
@@ -222,9 +227,17 @@ impl State {
             for n in self.notes.values() {
                 index.upsert(n.current());
             }
+            self.index_stale.clear();
             self.index = Some(index);
         }
-        self.index.as_ref().expect("just built")
+        let index = self.index.as_mut().expect("just built");
+        for id in self.index_stale.drain() {
+            match self.notes.get(&id) {
+                Some(n) => index.upsert(n.current()),
+                None => index.remove(&id),
+            }
+        }
+        index
     }
 }
 

@@ -582,7 +582,11 @@ impl Vault {
         if crate::journal::takes(&batch) {
             return self.commit_to_journal(batch);
         }
-        self.write_out()?;
+        if batch.purged.is_empty() {
+            self.write_out()?;
+        } else {
+            self.write_out_and_replace()?;
+        }
         let (entry, seq) = self.next_entry(&batch);
         let log_path = self.layout.log_entry(&self.device, seq);
         let log_dir = log_path

@@ -134,13 +134,7 @@ impl Vault {
                 }
                 in_journal.extend(check.objects);
                 if let Some(m) = check.problem {
-                    report.problems.push(Problem {
-                        path: path.clone(),
-                        message: m,
-                    });
-                }
-                if let Some(m) = check.warning {
-                    report.warnings.push(Problem { path, message: m });
+                    report.problems.push(Problem { path, message: m });
                 }
             }
             for f in files.iter().filter(|f| !expected.contains(*f)) {

@@ -616,14 +616,14 @@ fn files_under(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
 }
 
 #[test]
-fn full_disk_changes_nothing() {
+fn full_disk_loses_nothing_acknowledged() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let mount = match TmpfsMount::new(&tmp.path().join("small"), "4m") {
         Ok(m) => m,
         Err(why) => {
             let msg = format!(
-                "full_disk_changes_nothing NOT RUN: cannot mount a tmpfs here ({why}); it needs \
-                 root. Set COFFER_ALLOW_NO_TMPFS=1 to accept running without this test."
+                "full_disk_loses_nothing_acknowledged NOT RUN: cannot mount a tmpfs here ({why}); \
+                 it needs root. Set COFFER_ALLOW_NO_TMPFS=1 to accept running without this test."
             );
             assert!(std::env::var_os("COFFER_ALLOW_NO_TMPFS").is_some(), "{msg}");
             eprintln!("{msg}");
@@ -635,18 +635,35 @@ fn full_disk_changes_nothing() {
     let a = v
         .create(note("Alpha", "before the disk filled"))
         .expect("create");
-    let rev = v.note(&a).expect("a").revision;
+    v.checkpoint().expect("checkpoint");
     let files_before = files_under(&dir);
     let filler = fill_disk(&mount.0);
 
+    // Saves go on into the save journal's reserve (its blocks exist already); past it, a
+    // clear error.
     let big = "a body that does not fit. ".repeat(2000);
-    let e = err_of(v.update(
-        &a,
-        NoteChange {
-            body: Some(big.clone()),
-            ..Default::default()
-        },
-    ));
+    let mut saved: Vec<(Id, String)> = Vec::new();
+    let e = loop {
+        let body = format!("{} {big}", saved.len());
+        match v.update(
+            &a,
+            NoteChange {
+                body: Some(body.clone()),
+                ..Default::default()
+            },
+        ) {
+            Ok(rev) => saved.push((rev, body)),
+            Err(e) => break e,
+        }
+        assert!(
+            saved.len() <= 8,
+            "the reserve cannot hold more than a few of these"
+        );
+    };
+    assert!(
+        !saved.is_empty(),
+        "the journal's reserve takes saves on a full disk"
+    );
     assert_eq!(e.code(), "disk_full", "{e}");
     assert!(
         e.to_string()
@@ -655,27 +672,48 @@ fn full_disk_changes_nothing() {
     );
     let e = err_of(v.create(note("New", &big)));
     assert_eq!(e.code(), "disk_full", "{e}");
-    // The open vault still shows the old state.
-    assert_eq!(v.note(&a).expect("a").body, "before the disk filled");
+    // The open vault shows the last acknowledged save, and nothing of the refused ones.
+    let last = &saved.last().expect("saved").1;
+    assert_eq!(&v.note(&a).expect("a").body, last);
     assert_eq!(v.list(&NoteFilter::default()).len(), 1);
-    // No half-written object or temp file is left behind.
+    // No object or temp file is left behind by the refused saves or the failed write-outs.
     assert_eq!(files_under(&dir), files_before);
 
-    // And so does the vault on disk, even while the disk is still full.
+    // Reopened while the disk is still full: every acknowledged save is there.
     drop(v);
     let v = reopen(&dir);
     assert!(v.load_problems().is_empty(), "{:?}", v.load_problems());
-    assert_eq!(v.note(&a).expect("a").revision, rev);
-    assert_eq!(v.note(&a).expect("a").body, "before the disk filled");
+    assert_eq!(&v.note(&a).expect("a").body, last);
+    for (rev, body) in &saved {
+        assert_eq!(
+            &v.note_at(&a, rev).expect("acknowledged revision").body,
+            body
+        );
+    }
     let report = v.verify(&mut |_| {}).expect("verify");
     assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(files_under(&dir), files_before);
 
-    // With space again, saving works.
+    // With space again, the journal is written out and saving works.
     drop(v);
     fs::remove_file(filler).expect("rm filler");
     let mut v = reopen(&dir);
-    edit(&mut v, &a, &big);
-    assert_eq!(reopen(&dir).note(&a).expect("a").body, big);
+    assert!(
+        files_under(&dir).len() > files_before.len(),
+        "written out at open"
+    );
+    edit(&mut v, &a, "after the disk had room again");
+    drop(v);
+    let v = reopen(&dir);
+    assert_eq!(v.note(&a).expect("a").body, "after the disk had room again");
+    for (rev, body) in &saved {
+        assert_eq!(
+            &v.note_at(&a, rev).expect("acknowledged revision").body,
+            body
+        );
+    }
+    let report = v.verify(&mut |_| {}).expect("verify");
+    assert!(report.ok() && report.warnings.is_empty(), "{report:?}");
 }
 
 // ----- the save journal (local/journal) -----
@@ -698,11 +736,19 @@ fn journal_fixture() -> (tempfile::TempDir, PathBuf, Id, Vec<Id>) {
     (tmp, dir, first, ids)
 }
 
-/// Where each record starts in a journal file (after its 32-byte header).
+/// Where each record starts in a journal file.
 fn record_starts(journal: &[u8]) -> Vec<usize> {
-    (32..journal.len().saturating_sub(4))
-        .filter(|&i| &journal[i..i + 4] == b"CJR1")
+    coffer_core::journal::record_spans(journal)
+        .iter()
+        .map(|(s, _)| *s)
         .collect()
+}
+
+/// Where the records of a journal file end.
+fn records_end(journal: &[u8]) -> usize {
+    coffer_core::journal::record_spans(journal)
+        .last()
+        .map_or(32, |(_, e)| *e)
 }
 
 fn damaged_copies(dir: &Path) -> Vec<PathBuf> {
@@ -729,8 +775,8 @@ fn a_torn_last_journal_append_is_dropped_quietly() {
         assert_eq!(starts.len(), 3, "{how}");
         let last = starts[2];
         match how {
-            // The file ends inside the record: the append was cut short.
-            "cut" => bytes.truncate(last + (bytes.len() - last) / 2),
+            // The file ends inside the record: the append grew the file and was cut short.
+            "cut" => bytes.truncate(last + (records_end(&bytes) - last) / 2),
             // The size grew but the data never reached the disk.
             _ => bytes[last..].fill(0),
         }
@@ -819,9 +865,8 @@ fn verify_names_a_damaged_journal_without_changing_it() {
 }
 
 #[test]
-fn a_journal_record_from_another_vault_is_refused() {
-    let (_tmp, dir, first, ids) = journal_fixture();
-    // Another vault's save, framed as a perfectly good record, appended to this journal.
+fn a_journal_record_from_another_vault_is_never_applied() {
+    // Another vault's saves, as records of its own journal.
     let other_tmp = tempfile::tempdir().expect("temp dir");
     let mut other = new_vault(&other_tmp.path().join("o"));
     for i in 0..4 {
@@ -831,23 +876,51 @@ fn a_journal_record_from_another_vault_is_refused() {
     }
     let theirs = fs::read(other_tmp.path().join("o/local/journal")).expect("their journal");
     std::mem::forget(other);
-    let starts = record_starts(&theirs);
+    let spans = coffer_core::journal::record_spans(&theirs);
+    let foreign = &theirs[spans[3].0..spans[3].1];
+    let intruders = |v: &Vault| {
+        v.list(&NoteFilter::default())
+            .iter()
+            .any(|n| n.title.starts_with("Intruder"))
+    };
+
+    // After this journal's last record: not a record of this journal, so where its records
+    // end (like the torn end of an append). Nothing of it is applied.
+    let (_tmp, dir, first, ids) = journal_fixture();
     let path = dir.join("local/journal");
     let mut ours = fs::read(&path).expect("journal");
-    ours.extend_from_slice(&theirs[starts[3]..]);
+    let end = records_end(&ours);
+    ours[end..end + foreign.len()].copy_from_slice(foreign);
     fs::write(&path, &ours).expect("write");
+    let v = reopen(&dir);
+    assert!(v.load_problems().is_empty(), "{:?}", v.load_problems());
+    assert!(!intruders(&v));
+    assert!(v.note(&first).is_ok() && ids.iter().all(|id| v.note(id).is_ok()));
+    assert!(v.verify(&mut |_| {}).expect("verify").ok());
+    drop(v);
+
+    // Between two of this journal's records: damage, reported, and the journal kept.
+    let (_tmp, dir, first, ids) = journal_fixture();
+    let path = dir.join("local/journal");
+    let ours = fs::read(&path).expect("journal");
+    let spans = coffer_core::journal::record_spans(&ours);
+    let mut forged = ours[..spans[2].0].to_vec();
+    forged.extend_from_slice(foreign);
+    forged.extend_from_slice(&ours[spans[2].0..]);
+    fs::write(&path, &forged).expect("write");
     let v = reopen(&dir);
     let problems = v.load_problems().join("\n");
     assert!(
-        problems.contains("local/journal is damaged at byte"),
+        problems.contains(&format!("local/journal is damaged at byte {}", spans[2].0)),
         "{problems}"
     );
+    assert!(!intruders(&v));
+    assert!(v.note(&first).is_ok() && v.note(&ids[0]).is_ok() && v.note(&ids[1]).is_ok());
     assert!(
-        v.list(&NoteFilter::default())
-            .iter()
-            .all(|n| !n.title.starts_with("Intruder"))
+        v.note(&ids[2]).is_err(),
+        "the record after the damage is not applied"
     );
-    assert!(v.note(&first).is_ok() && ids.iter().all(|id| v.note(id).is_ok()));
+    assert_eq!(damaged_copies(&dir).len(), 1);
     assert!(v.verify(&mut |_| {}).expect("verify").ok());
 }
 

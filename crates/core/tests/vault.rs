@@ -284,10 +284,15 @@ fn files_named(dir: &std::path::Path, suffix: &str) -> usize {
     n
 }
 
-/// Bytes in `local/journal` past its 32-byte header: the records not yet written out.
-fn journal_records_bytes(root: &std::path::Path) -> u64 {
-    std::fs::metadata(root.join("local/journal"))
-        .map(|m| m.len().saturating_sub(32))
+/// Bytes of records in `local/journal` (of its current generation).
+fn journal_records_bytes(root: &std::path::Path) -> usize {
+    std::fs::read(root.join("local/journal"))
+        .map(|b| {
+            coffer_core::journal::record_spans(&b)
+                .iter()
+                .map(|(s, e)| e - s)
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -457,7 +462,17 @@ fn purging_a_note_whose_saves_are_in_the_journal_removes_every_file() {
     let keep = v.create(note("Keep", "kept")).unwrap();
     let a = v.create(note("Secret", "to be destroyed")).unwrap();
     v.trash(&a).unwrap();
+    let revisions: Vec<_> = v.history(&a).unwrap().iter().map(|r| r.revision).collect();
+    assert_eq!(revisions.len(), 2);
     v.purge(&a).unwrap();
+    // Not even in the journal's reused space: a purge starts a new journal file.
+    let journal = std::fs::read(root.join("local/journal")).unwrap();
+    for r in &revisions {
+        assert!(
+            !journal.windows(16).any(|w| w == r.as_bytes()),
+            "revision {r} left in the journal"
+        );
+    }
     assert!(v.note(&a).is_err());
     assert_eq!(journal_records_bytes(&root), 0);
     // Keep's revision only: A's two revisions are gone from disk.
