@@ -48,6 +48,15 @@ const FIXED: usize = 4 + 8 + 4 + 4;
 const PER_OBJECT: usize = 16 + 4;
 /// The header's check: the first 8 bytes of the SHA-256 of the header before it.
 const CHECK: usize = 8;
+/// Records start at multiples of this many bytes (the first after the file header's block), so
+/// that each append is whole blocks, written straight to the disk (O_DIRECT | O_DSYNC).
+pub const BLOCK: usize = 4096;
+
+/// `n` rounded up to a whole number of blocks.
+fn align(n: usize) -> usize {
+    n.div_ceil(BLOCK) * BLOCK
+}
+
 /// Bytes of zeros a new journal is created with, so that appends overwrite blocks the file has
 /// already: their `fdatasync` then writes the data only, not the file's size and block map.
 /// Appends past them grow the file, as appends do.
@@ -219,11 +228,11 @@ pub(crate) fn records(file: &[u8], from: usize) -> (Vec<Record<'_>>, Tail) {
         );
     };
     let mut out = Vec::new();
-    let mut at = from.max(FILE_HEADER_LEN);
+    let mut at = align(from.max(FILE_HEADER_LEN));
     while at < file.len() {
         match frame(&generation, file, at) {
             Ok(r) => {
-                at = r.end;
+                at = align(r.end);
                 out.push(r);
             }
             Err(_) => return (out, classify(file, at)),
@@ -251,10 +260,49 @@ pub(crate) fn classify(file: &[u8], at: usize) -> Tail {
     let Some(generation) = generation_of(file) else {
         return Tail::Damaged(0);
     };
-    let later = (at + 1..file.len().saturating_sub(FIXED - 1))
+    let later = (align(at + 1)..file.len())
+        .step_by(BLOCK)
         .filter(|&i| file[i..].starts_with(RECORD_MAGIC))
         .any(|i| frame(&generation, file, i).is_ok());
     if later { Tail::Damaged(at) } else { Tail::End }
+}
+
+/// Writes `data` at `at` with O_DIRECT | O_DSYNC: durable when it returns.
+fn write_direct(path: &Path, data: &[u8], at: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = rustix::fs::OFlags::DIRECT | rustix::fs::OFlags::DSYNC;
+    let f = OpenOptions::new()
+        .write(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)?;
+    f.write_all_at(data, at)
+}
+
+/// A zeroed buffer whose start is aligned to a block, as direct writes need.
+struct Aligned {
+    bytes: Vec<u8>,
+    start: usize,
+    len: usize,
+}
+
+impl Aligned {
+    fn zeroed(len: usize) -> Aligned {
+        let bytes = vec![0u8; len + BLOCK];
+        let start = bytes.as_ptr().align_offset(BLOCK);
+        Aligned { bytes, start, len }
+    }
+}
+
+impl AsRef<[u8]> for Aligned {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[self.start..self.start + self.len]
+    }
+}
+
+impl AsMut<[u8]> for Aligned {
+    fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[self.start..self.start + self.len]
+    }
 }
 
 /// Where a checkpoint starts the next generation of the journal.
@@ -295,13 +343,17 @@ pub(crate) struct JournalView {
     pub(crate) entries: BTreeMap<u64, Vec<u8>>,
     /// This handle appended records that no checkpoint has written out since.
     pub(crate) appended: bool,
+    /// The file system refused direct writes (tmpfs, some network file systems): appends go
+    /// through the page cache and an fdatasync instead.
+    buffered: bool,
 }
 
 impl JournalView {
     fn reset(&mut self, generation: Option<[u8; 16]>) {
         *self = JournalView {
             generation,
-            read_to: FILE_HEADER_LEN,
+            read_to: BLOCK,
+            buffered: self.buffered,
             ..JournalView::default()
         };
     }
@@ -400,7 +452,7 @@ impl Vault {
                 break;
             }
             self.journal.records += 1;
-            self.journal.read_to = r.end;
+            self.journal.read_to = align(r.end);
         }
         self.journal.unclean = unclean;
         for (_, problem) in unreadable {
@@ -481,7 +533,7 @@ impl Vault {
                 .collect::<Vec<_>>(),
         );
         self.append(&record)?;
-        self.journal.read_to += record.len();
+        self.journal.read_to += align(record.len());
         self.journal.records += 1;
         self.journal.appended = true;
         self.journal.objects.extend(objects);
@@ -498,29 +550,43 @@ impl Vault {
         Ok(())
     }
 
-    /// Writes one record after the last and waits for it to be on the disk. It overwrites
-    /// space the file has already (zeros, or records of earlier generations); when there is
-    /// not enough, the file grows by the record and a new reserve of zeros, once.
+    /// Writes one record after the last and waits for it to be on the disk: whole blocks,
+    /// straight to the disk (O_DIRECT | O_DSYNC), over space the file has already (zeros, or
+    /// records of earlier generations), so nothing but the data is written. When there is not
+    /// enough space, the file grows by the record and a new reserve of zeros, once. File
+    /// systems that refuse direct writes get a buffered write and an fdatasync.
     fn append(&mut self, record: &[u8]) -> Result<()> {
         let path = self.journal_path();
         let io = || Error::io(format!("writing {}", path.display()));
-        let f = OpenOptions::new()
+        let at = self.journal.read_to as u64;
+        let len = align(record.len());
+        let file_len = fs::metadata(&path).map_err(io())?.len();
+        let len = if at + len as u64 > file_len {
+            len + RESERVE
+        } else {
+            len
+        };
+        let mut buf = Aligned::zeroed(len);
+        buf.as_mut()[..record.len()].copy_from_slice(record);
+        if !self.journal.buffered {
+            match write_direct(&path, buf.as_ref(), at) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
+                    self.journal.buffered = true;
+                }
+                // Whatever part of a failed append is there is a torn record: the next one
+                // overwrites it, and readers stop before it.
+                Err(e) => return Err(io()(e)),
+            }
+        }
+        OpenOptions::new()
             .write(true)
             .open(&path)
-            .map_err(Error::io(format!("opening {}", path.display())))?;
-        let at = self.journal.read_to as u64;
-        let end = at + record.len() as u64;
-        let written = if end > f.metadata().map_err(io())?.len() {
-            let mut grown = Vec::with_capacity(record.len() + RESERVE);
-            grown.extend_from_slice(record);
-            grown.resize(record.len() + RESERVE, 0);
-            f.write_all_at(&grown, at)
-        } else {
-            f.write_all_at(record, at)
-        };
-        // Whatever part of a failed append is there is a torn record: the next one overwrites
-        // it, and readers stop before it.
-        written.and_then(|()| f.sync_data()).map_err(io())
+            .and_then(|f| {
+                f.write_all_at(buf.as_ref(), at)?;
+                f.sync_data()
+            })
+            .map_err(io())
     }
 
     /// Writes every journal record out as the usual files (objects, then log entries) and
@@ -673,7 +739,7 @@ impl Vault {
     /// Starts a new, empty generation of the journal, with its reserve of zeros.
     fn new_journal(&mut self) -> Result<()> {
         let generation = *Id::random().as_bytes();
-        let mut file = vec![0u8; FILE_HEADER_LEN + RESERVE];
+        let mut file = vec![0u8; BLOCK + RESERVE];
         file[..FILE_HEADER_LEN].copy_from_slice(&header(&generation));
         fsutil::write_atomic(&self.journal_path(), &file)?;
         self.journal.reset(Some(generation));
@@ -777,14 +843,20 @@ mod tests {
 
     const GENERATION: [u8; 16] = [7; 16];
 
-    /// A journal file with these records, and a reserve of zeros after them.
+    /// A journal file with these records, each at a block boundary, and a reserve of zeros.
     fn file(records: &[Vec<u8>]) -> Vec<u8> {
         let mut f = header(&GENERATION).to_vec();
         for r in records {
+            f.resize(align(f.len()), 0);
             f.extend_from_slice(r);
         }
-        f.resize(f.len() + 4096, 0);
+        f.resize(align(f.len()) + 4096, 0);
         f
+    }
+
+    /// Where record `i` starts in [`file`].
+    fn start_of(records: &[Vec<u8>], i: usize) -> usize {
+        BLOCK + records[..i].iter().map(|r| align(r.len())).sum::<usize>()
     }
 
     fn rec_of(generation: &[u8; 16], seq: u64, n: usize) -> Vec<u8> {
@@ -804,8 +876,9 @@ mod tests {
         rec_of(&GENERATION, seq, n)
     }
 
+    /// Where the last record ends in [`file`].
     fn end_of(records: &[Vec<u8>]) -> usize {
-        FILE_HEADER_LEN + records.iter().map(Vec::len).sum::<usize>()
+        start_of(records, records.len() - 1) + records[records.len() - 1].len()
     }
 
     #[test]
@@ -833,7 +906,7 @@ mod tests {
         // part of the first old one.
         f[..FILE_HEADER_LEN].copy_from_slice(&header(&[8; 16]));
         let new = rec_of(&[8; 16], 3, 0);
-        f[FILE_HEADER_LEN..FILE_HEADER_LEN + new.len()].copy_from_slice(&new);
+        f[BLOCK..BLOCK + new.len()].copy_from_slice(&new);
         let (rs, tail) = records(&f, FILE_HEADER_LEN);
         assert_eq!(rs.iter().map(|r| r.seq).collect::<Vec<_>>(), [3]);
         assert_eq!(tail, Tail::End, "the old records after it are not damage");
@@ -848,7 +921,7 @@ mod tests {
             let (rs, tail) = records(&f[..end - cut], FILE_HEADER_LEN);
             assert_eq!((rs.len(), tail), (1, Tail::End), "cut {cut}");
         }
-        let start = end_of(&rs_in[..1]);
+        let start = start_of(&rs_in, 1);
         for (from, to) in [
             (start, f.len()),
             (start + 600, start + 700),
@@ -869,7 +942,7 @@ mod tests {
     fn damage_before_other_records_is_damage() {
         let rs_in = [rec(1, 1), rec(2, 1), rec(3, 1)];
         let f = file(&rs_in);
-        let second = end_of(&rs_in[..1]);
+        let second = start_of(&rs_in, 1);
         for at in [second, second + 6, second + 25] {
             let mut g = f.clone();
             g[at] ^= 0x40;
@@ -898,5 +971,42 @@ mod tests {
         let f = file(&[r]);
         let (rs, tail) = records(&f, FILE_HEADER_LEN);
         assert_eq!((rs.len(), tail), (0, Tail::End));
+    }
+
+    /// Where the file system refuses direct writes (some network file systems), appends go
+    /// through the page cache and an fdatasync: the same records, as durable.
+    #[test]
+    fn buffered_appends_where_direct_writes_are_refused() {
+        use crate::{InitOptions, LockedVault, NewNote, NoteChange};
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("v");
+        let pass = age::secrecy::SecretString::from("pw".to_string());
+        let mut v = Vault::init(&dir, &pass, &InitOptions { work_factor: 10 }).expect("init");
+        v.journal.buffered = true;
+        let id = v
+            .create(NewNote {
+                title: "Buffered".into(),
+                body: "one".into(),
+                ..Default::default()
+            })
+            .expect("create");
+        for body in ["two", "three"] {
+            v.update(
+                &id,
+                NoteChange {
+                    body: Some(body.into()),
+                    ..Default::default()
+                },
+            )
+            .expect("update");
+        }
+        assert!(v.journal.buffered, "kept across the journal's creation");
+        assert_eq!(v.journal.records, 3);
+        std::mem::forget(v); // a crash: nothing written out
+        let v = LockedVault::open(&dir)
+            .and_then(|l| l.unlock(&pass))
+            .expect("reopen");
+        assert_eq!(v.note(&id).expect("note").body, "three");
+        assert!(v.verify(&mut |_| {}).expect("verify").ok());
     }
 }

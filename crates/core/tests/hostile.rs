@@ -877,7 +877,10 @@ fn a_journal_record_from_another_vault_is_never_applied() {
     let theirs = fs::read(other_tmp.path().join("o/local/journal")).expect("their journal");
     std::mem::forget(other);
     let spans = coffer_core::journal::record_spans(&theirs);
-    let foreign = &theirs[spans[3].0..spans[3].1];
+    // Records start at block boundaries: the foreign one, padded to whole blocks.
+    let block = coffer_core::journal::BLOCK;
+    let mut foreign = theirs[spans[3].0..spans[3].1].to_vec();
+    foreign.resize(foreign.len().div_ceil(block) * block, 0);
     let intruders = |v: &Vault| {
         v.list(&NoteFilter::default())
             .iter()
@@ -889,8 +892,8 @@ fn a_journal_record_from_another_vault_is_never_applied() {
     let (_tmp, dir, first, ids) = journal_fixture();
     let path = dir.join("local/journal");
     let mut ours = fs::read(&path).expect("journal");
-    let end = records_end(&ours);
-    ours[end..end + foreign.len()].copy_from_slice(foreign);
+    let end = records_end(&ours).div_ceil(block) * block;
+    ours[end..end + foreign.len()].copy_from_slice(&foreign);
     fs::write(&path, &ours).expect("write");
     let v = reopen(&dir);
     assert!(v.load_problems().is_empty(), "{:?}", v.load_problems());
@@ -905,7 +908,7 @@ fn a_journal_record_from_another_vault_is_never_applied() {
     let ours = fs::read(&path).expect("journal");
     let spans = coffer_core::journal::record_spans(&ours);
     let mut forged = ours[..spans[2].0].to_vec();
-    forged.extend_from_slice(foreign);
+    forged.extend_from_slice(&foreign);
     forged.extend_from_slice(&ours[spans[2].0..]);
     fs::write(&path, &forged).expect("write");
     let v = reopen(&dir);
