@@ -2,7 +2,7 @@
 // WebKitWebDriver. Run under Xvfb by scripts/e2e. Each test has its own temporary vault.
 // Prints "N passed, M failed" last and exits non-zero if any test failed.
 import { createServer } from "node:http";
-import { readFileSync, writeFileSync, mkdtempSync, mkdirSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, mkdirSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -324,6 +324,14 @@ test("a note survives closing and reopening the app", async (driver) => {
   try {
     await createVault(b);
     await newNote(b, "Persistent", "Still here after a restart.");
+    // Saved first to the vault's journal (local/journal), then written out as the usual age
+    // files once the app has been idle for 2 seconds.
+    const ageFiles = (dir) =>
+      readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith(".age")).length;
+    await b.waitUntil(() => ageFiles(path.join(vault, "objects")) >= 1 && ageFiles(path.join(vault, "log")) >= 1, {
+      timeout: 15000,
+      timeoutMsg: "the save was not written out as files while the app was idle",
+    });
   } finally {
     await closeApp(b);
   }
