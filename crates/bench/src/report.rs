@@ -107,16 +107,20 @@ impl Report {
         }
         if let Some(s) = self.sizes.iter().max_by_key(|s| s.notes) {
             let v = &s.save;
-            let r50 = v.update.p50 / v.bare_dir.p50;
-            let r99 = v.update.p99 / v.bare_dir.p99;
+            // Against the bare write of the goal (write+fsync+rename) and against the same
+            // made durable (+ fsync of the folder): met only if under 1.5x against both.
+            let (b50, b99) = (v.update.p50 / v.bare.p50, v.update.p99 / v.bare.p99);
+            let (d50, d99) = (v.update.p50 / v.bare_dir.p50, v.update.p99 / v.bare_dir.p99);
             self.goals.push(Goal {
                 name: format!(
-                    "Durable save at {} notes vs bare write+fsync+rename+dir fsync",
+                    "Durable save at {} notes vs bare 4 KiB write+fsync+rename (and + dir fsync)",
                     thousands(s.notes)
                 ),
                 target: "< 1.5x (p50 and p99)".into(),
-                measured: format!("p50 {r50:.2}x, p99 {r99:.2}x"),
-                met: r50 < 1.5 && r99 < 1.5,
+                measured: format!(
+                    "p50 {b50:.2}x, p99 {b99:.2}x (+ dir fsync: p50 {d50:.2}x, p99 {d99:.2}x)"
+                ),
+                met: [b50, b99, d50, d99].iter().all(|r| *r < 1.5),
             });
         }
     }
@@ -746,16 +750,29 @@ mod tests {
         s.open_snapshot.open_ms = 50.0;
         s.save.update.p50 = 1.0;
         s.save.update.p99 = 2.0;
+        s.save.bare.p50 = 0.8;
+        s.save.bare.p99 = 1.5;
         s.save.bare_dir.p50 = 0.5;
         s.save.bare_dir.p99 = 1.0;
         let mut r = Report {
-            sizes: vec![s],
+            sizes: vec![s.clone()],
             ..Report::default()
         };
         r.evaluate_goals();
         assert_eq!(r.goals.len(), 2);
         assert!(r.goals[0].met, "5% of baseline meets < 10%");
         assert!(!r.goals[1].met, "2x misses < 1.5x");
+        // Under 1.5x against the bare write but not against it with the folder's fsync.
+        s.save.bare_dir = s.save.bare.clone();
+        s.save.bare_dir.p50 = 0.6;
+        r.sizes = vec![s.clone()];
+        r.evaluate_goals();
+        assert!(!r.goals[1].met, "1.67x against bare + dir fsync misses");
+        s.save.bare_dir.p50 = 0.9;
+        s.save.bare_dir.p99 = 1.6;
+        r.sizes = vec![s];
+        r.evaluate_goals();
+        assert!(r.goals[1].met, "1.25x / 1.33x against both meets");
         let md = r.markdown();
         assert!(md.contains("| 10,000 notes |"), "{md}");
         assert!(r.svg().starts_with("<svg"));
