@@ -57,10 +57,11 @@ fn align(n: usize) -> usize {
     n.div_ceil(BLOCK) * BLOCK
 }
 
-/// Bytes of zeros a new journal is created with, so that appends overwrite blocks the file has
-/// already: their `fdatasync` then writes the data only, not the file's size and block map.
-/// Appends past them grow the file, as appends do.
-pub const RESERVE: usize = 256 << 10;
+/// Bytes of zeros a new journal is created with (when the vault is created, and after a purge),
+/// so that appends overwrite blocks the file has already: their write then changes no file size
+/// or block map. Room for 256 records of notes up to 4 KiB, the most a journal holds before a
+/// save writes it out. An append past them grows the file by the record and another reserve.
+pub const RESERVE: usize = 2 << 20;
 
 /// Whether a batch goes to the journal: note revisions only, in memory, small, no purges.
 pub(crate) fn takes(batch: &Batch) -> bool {
@@ -479,10 +480,22 @@ impl Vault {
         r: &Record<'_>,
         prev: Option<Option<&str>>,
     ) -> Result<(crate::log::LogEntry, String)> {
-        let (entry, hash) = match prev {
-            Some(prev) => self.open_entry(&self.device, r.seq, r.entry, prev)?,
-            None => self.open_entry_unchained(&self.device, r.seq, r.entry)?,
-        };
+        let (entry, hash) = crate::log::LogEntry::open(
+            r.entry,
+            &self.keys.verifying_key(),
+            &self.config.vault,
+            &self.device,
+            r.seq,
+        )?;
+        if let Some(prev) = prev
+            && entry.prev.as_deref() != prev
+        {
+            return Err(Error::BadLog {
+                device: self.device.to_string(),
+                seq: r.seq,
+                reason: "it does not follow the previous entry (the chain is broken)".into(),
+            });
+        }
         let named: HashMap<Id, &str> = entry
             .objects
             .iter()
@@ -511,9 +524,10 @@ impl Vault {
         if self.journal.generation.is_none() {
             self.new_journal()?;
         }
+        // The signed entry goes in as it is: it holds ids, ciphertext hashes, a time and a
+        // sequence number, nothing of the notes; it is encrypted when written out.
         let (entry, seq) = self.next_entry(&batch);
-        let (plain, hash) = entry.seal(&self.keys);
-        let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
+        let (signed, hash) = entry.seal(&self.keys);
         let objects: Vec<(Id, Vec<u8>)> = batch
             .objects
             .into_iter()
@@ -526,7 +540,7 @@ impl Vault {
         let record = encode(
             &generation,
             seq,
-            &ct,
+            &signed,
             &objects
                 .iter()
                 .map(|(id, b)| (*id, b.as_slice()))
@@ -537,7 +551,7 @@ impl Vault {
         self.journal.records += 1;
         self.journal.appended = true;
         self.journal.objects.extend(objects);
-        self.journal.entries.insert(seq, ct);
+        self.journal.entries.insert(seq, signed);
         self.state.heads.insert(self.device, (seq, hash));
         for rev in batch.revisions {
             self.state.apply_revision(rev);
@@ -715,7 +729,8 @@ impl Vault {
             }
             for r in records {
                 let target = self.layout.log_entry(&self.device, r.seq);
-                moves.push((fsutil::write_temp(&target, r.entry)?, target));
+                let ct = crypto::encrypt(&[&self.keys.vault_recipient()], r.entry)?;
+                moves.push((fsutil::write_temp(&target, &ct)?, target));
             }
             let temps: Vec<&Path> = moves.iter().map(|(t, _)| t.as_path()).collect();
             fsutil::sync_files(&temps)?;
@@ -737,7 +752,7 @@ impl Vault {
     }
 
     /// Starts a new, empty generation of the journal, with its reserve of zeros.
-    fn new_journal(&mut self) -> Result<()> {
+    pub(crate) fn new_journal(&mut self) -> Result<()> {
         let generation = *Id::random().as_bytes();
         let mut file = vec![0u8; BLOCK + RESERVE];
         file[..FILE_HEADER_LEN].copy_from_slice(&header(&generation));
@@ -808,17 +823,31 @@ impl Vault {
         self.journal.objects.get(id).map(Vec::as_slice)
     }
 
-    /// This device's log entry `seq` as a file would hold it, from the journal if it is there.
+    /// This device's signed entry `seq` (the plaintext of its log file), if the journal has it.
     pub(crate) fn journal_entry(&self, seq: u64) -> Option<&[u8]> {
         self.journal.entries.get(&seq).map(Vec::as_slice)
     }
 
-    /// A log entry's file bytes (this device's from the journal while it is there).
-    pub(crate) fn log_entry_bytes(&self, device: &Id, seq: u64) -> Option<Vec<u8>> {
-        match self.journal_entry(seq) {
-            Some(ct) if device == &self.device => Some(ct.to_vec()),
-            _ => fs::read(self.layout.log_entry(device, seq)).ok(),
-        }
+    /// A device's log entry `seq`, opened (this device's from the journal while it is there).
+    pub(crate) fn read_log_entry(&self, device: &Id, seq: u64) -> Option<crate::log::LogEntry> {
+        let plain = match self.journal_entry(seq) {
+            Some(signed) if device == &self.device => signed.to_vec(),
+            _ => {
+                let ct = fs::read(self.layout.log_entry(device, seq)).ok()?;
+                crypto::decrypt(&[self.keys.vault_identity()], &ct)
+                    .ok()?
+                    .to_vec()
+            }
+        };
+        crate::log::LogEntry::open(
+            &plain,
+            &self.keys.verifying_key(),
+            &self.config.vault,
+            device,
+            seq,
+        )
+        .ok()
+        .map(|(e, _)| e)
     }
 }
 

@@ -229,7 +229,10 @@ impl Vault {
         write_atomic(&layout.identity(), &ct)?;
         // coffer.toml last: a folder without it is not (yet) a vault.
         write_atomic(&layout.config(), config.to_toml().as_bytes())?;
-        Vault::load(layout, config, keys)
+        let mut vault = Vault::load(layout, config, keys)?;
+        // The save journal's space, made now rather than in the first save.
+        vault.new_journal()?;
+        Ok(vault)
     }
 
     pub(crate) fn load(layout: Layout, config: Config, keys: Keys) -> Result<Vault> {
@@ -258,7 +261,8 @@ impl Vault {
             let _ = vault.checkpoint();
         }
         if vault.unsnapshotted >= SNAPSHOT_STALE_AFTER {
-            vault.save_snapshot()?;
+            // Only a cache: a vault on a full disk still opens.
+            let _ = vault.save_snapshot();
         }
         Ok(vault)
     }

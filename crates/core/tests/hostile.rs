@@ -618,7 +618,7 @@ fn files_under(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
 #[test]
 fn full_disk_loses_nothing_acknowledged() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let mount = match TmpfsMount::new(&tmp.path().join("small"), "4m") {
+    let mount = match TmpfsMount::new(&tmp.path().join("small"), "16m") {
         Ok(m) => m,
         Err(why) => {
             let msg = format!(
@@ -656,8 +656,8 @@ fn full_disk_loses_nothing_acknowledged() {
             Err(e) => break e,
         }
         assert!(
-            saved.len() <= 8,
-            "the reserve cannot hold more than a few of these"
+            saved.len() <= coffer_core::journal::RESERVE / big.len() + 1,
+            "the reserve cannot hold more than so many of these"
         );
     };
     assert!(
@@ -852,7 +852,7 @@ fn verify_names_a_damaged_journal_without_changing_it() {
     assert!(!report.ok());
     assert_eq!(report.problems[0].path, "local/journal");
     assert!(
-        report.problems[0].message.contains("cannot decrypt"),
+        report.problems[0].message.contains("forged or altered"),
         "{:?}",
         report.problems
     );

@@ -230,14 +230,9 @@ impl Vault {
                 .cloned()
                 .unwrap_or((0, String::new()));
             let last_change = (seq > 0)
-                .then(|| self.log_entry_bytes(&id, seq))
+                .then(|| self.read_log_entry(&id, seq))
                 .flatten()
-                .and_then(|ct| crypto::decrypt(&[self.keys.vault_identity()], &ct).ok())
-                .and_then(|p| {
-                    LogEntry::open(&p, &self.keys.verifying_key(), &self.config.vault, &id, seq)
-                        .ok()
-                })
-                .map(|(e, _)| e.time);
+                .map(|e| e.time);
             out.push(DeviceInfo {
                 id,
                 this_device: id == self.device,
