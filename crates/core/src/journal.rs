@@ -268,15 +268,25 @@ pub(crate) fn classify(file: &[u8], at: usize) -> Tail {
     if later { Tail::Damaged(at) } else { Tail::End }
 }
 
-/// Writes `data` at `at` with O_DIRECT | O_DSYNC: durable when it returns.
+/// Writes `data` at `at` with O_DIRECT | O_DSYNC: durable when it returns. O_DSYNC, not
+/// O_SYNC: the data and what reading it back needs (size, blocks), not the file's times, which
+/// would cost a second write.
+#[cfg(target_os = "linux")]
 fn write_direct(path: &Path, data: &[u8], at: u64) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let flags = rustix::fs::OFlags::DIRECT | rustix::fs::OFlags::DSYNC;
+    // O_DSYNC on Linux (asm-generic and x86). rustix's `OFlags::DSYNC` is O_SYNC there.
+    const O_DSYNC: i32 = 0o10000;
     let f = OpenOptions::new()
         .write(true)
-        .custom_flags(flags.bits() as i32)
+        .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32 | O_DSYNC)
         .open(path)?;
     f.write_all_at(data, at)
+}
+
+/// Elsewhere appends are buffered and fdatasync'ed.
+#[cfg(not(target_os = "linux"))]
+fn write_direct(_path: &Path, _data: &[u8], _at: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// A zeroed buffer whose start is aligned to a block, as direct writes need.
@@ -585,7 +595,10 @@ impl Vault {
         if !self.journal.buffered {
             match write_direct(&path, buf.as_ref(), at) {
                 Ok(()) => return Ok(()),
-                Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
+                Err(e)
+                    if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error())
+                        || e.kind() == std::io::ErrorKind::Unsupported =>
+                {
                     self.journal.buffered = true;
                 }
                 // Whatever part of a failed append is there is a torn record: the next one
