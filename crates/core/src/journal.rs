@@ -454,7 +454,7 @@ impl Vault {
                         self.unsnapshotted += 1;
                     }
                     Err(_) => {
-                        unclean = classify(&bytes, r.start) != Tail::End;
+                        unclean = self.what_stops_at(&bytes, &r) != Tail::End;
                         break;
                     }
                 }
@@ -480,6 +480,17 @@ impl Vault {
             .get(&self.device)
             .map(|(s, h)| (*s, Some(h.clone())))
             .unwrap_or((0, None))
+    }
+
+    /// What a well-framed record that cannot be used where it is means: a record that is
+    /// genuine (it verifies) but out of place is damage, never a torn append; otherwise as
+    /// [`classify`] says.
+    fn what_stops_at(&self, file: &[u8], r: &Record<'_>) -> Tail {
+        if self.open_record(r, None).is_ok() {
+            Tail::Damaged(r.start)
+        } else {
+            classify(file, r.start)
+        }
     }
 
     /// Authenticates a record: its entry (signature, place, and with `prev` given, the chain
@@ -683,7 +694,7 @@ impl Vault {
             })
             .count();
         if let Some(r) = records.get(usable) {
-            tail = classify(&bytes, r.start);
+            tail = self.what_stops_at(&bytes, r);
         }
         self.write_records(&records[..usable])?;
         let damaged = matches!(tail, Tail::Damaged(_));
@@ -811,14 +822,11 @@ impl Vault {
                     seq = r.seq;
                 }
                 Err(e) => {
-                    tail = match classify(&bytes, r.start) {
-                        Tail::Damaged(_) => {
-                            out.problem = Some(format!("a record at byte {}: {e}", r.start));
-                            Tail::End
-                        }
-                        // The torn end of an interrupted append: never acknowledged.
-                        Tail::End => Tail::End,
-                    };
+                    // Unless it is the torn end of an interrupted append (never acknowledged).
+                    if let Tail::Damaged(_) = self.what_stops_at(&bytes, r) {
+                        out.problem = Some(format!("a record at byte {}: {e}", r.start));
+                    }
+                    tail = Tail::End;
                     break;
                 }
             }

@@ -928,6 +928,55 @@ fn a_journal_record_from_another_vault_is_never_applied() {
 }
 
 #[test]
+fn journal_records_out_of_order_are_damage_not_a_torn_end() {
+    let (_tmp, dir, first, ids) = journal_fixture();
+    let path = dir.join("local/journal");
+    let ours = fs::read(&path).expect("journal");
+    let spans = coffer_core::journal::record_spans(&ours);
+    let block = coffer_core::journal::BLOCK;
+    let padded = |(s, e): (usize, usize)| {
+        let mut r = ours[s..e].to_vec();
+        r.resize(r.len().div_ceil(block) * block, 0);
+        r
+    };
+    // The last two records swapped: each genuine, the third one out of place.
+    let mut swapped = ours[..spans[1].0].to_vec();
+    swapped.extend_from_slice(&padded(spans[2]));
+    swapped.extend_from_slice(&padded(spans[1]));
+    swapped.resize(ours.len(), 0);
+    fs::write(&path, &swapped).expect("write");
+    let v = reopen(&dir);
+    let problems = v.load_problems().join("\n");
+    assert!(
+        problems.contains(&format!("local/journal is damaged at byte {}", spans[1].0)),
+        "{problems}"
+    );
+    assert!(v.note(&first).is_ok() && v.note(&ids[0]).is_ok());
+    assert!(v.note(&ids[1]).is_err() && v.note(&ids[2]).is_err());
+    assert_eq!(damaged_copies(&dir).len(), 1, "kept for inspection");
+    drop(v);
+
+    // A record taken out: the last one, genuine, follows a gap. Not a torn append either.
+    let (_tmp, dir, _, ids) = journal_fixture();
+    let path = dir.join("local/journal");
+    let ours = fs::read(&path).expect("journal");
+    let spans = coffer_core::journal::record_spans(&ours);
+    let mut gap = ours[..spans[1].0].to_vec();
+    let mut last = ours[spans[2].0..spans[2].1].to_vec();
+    last.resize(last.len().div_ceil(block) * block, 0);
+    gap.extend_from_slice(&last);
+    gap.resize(ours.len(), 0);
+    fs::write(&path, &gap).expect("write");
+    let v = reopen(&dir);
+    let problems = v.load_problems().join("\n");
+    assert!(
+        problems.contains(&format!("local/journal is damaged at byte {}", spans[1].0)),
+        "{problems}"
+    );
+    assert!(v.note(&ids[0]).is_ok() && v.note(&ids[2]).is_err());
+}
+
+#[test]
 fn a_file_that_is_not_a_journal_is_kept_and_reported() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("v");
