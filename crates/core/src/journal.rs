@@ -1,13 +1,15 @@
 //! The save journal, `local/journal`: how a note save becomes durable with one small write.
 //!
-//! A save of a note appends one record to the journal and waits for one `fdatasync`: no file to
-//! create, no rename, no folder to sync. The record holds exactly the bytes the save would
-//! otherwise write: the signed, encrypted log entry and the encrypted revision objects it names.
+//! A save of a note writes one record into space the journal file already has, as whole blocks
+//! straight to the disk, and waits for that one write: no file to create, no rename, no folder
+//! to sync, no size to change. The record holds what the save would otherwise write: its signed
+//! log entry (encrypted when written out) and the encrypted revision objects it names.
 //! Soon after (when the app is idle, before a sync, when the vault locks, when a command ends,
 //! and at the latest after [`MAX_RECORDS`] records), a *checkpoint* writes them out as the usual
-//! files in `objects/` and `log/` and starts a new, empty journal. Opening a vault replays and
-//! writes out records left by a crash. Only this device's own entries go in; the journal lives
-//! in `local/`, which is never synced, so remotes and other devices only ever see the usual files.
+//! files in `objects/` and `log/` and starts the journal's next generation in the same file.
+//! Opening a vault replays and writes out records left by a crash. Only this device's own
+//! entries go in; the journal lives in `local/`, which is never synced, so remotes and other
+//! devices only ever see the usual files.
 //! docs/FORMAT.md specifies the layout.
 //!
 //! Saves that are not a few small note revisions (attachments, purges, contacts and messages,
@@ -536,7 +538,7 @@ impl Vault {
         Ok((entry, hash))
     }
 
-    /// Commits a batch by appending it to the journal: durable once one `fdatasync` returns.
+    /// Commits a batch by appending it to the journal: durable once that one write returns.
     /// The caller holds the lock, has refreshed, and has checked [`takes`].
     pub(crate) fn commit_to_journal(&mut self, batch: Batch) -> Result<()> {
         if self.journal.unclean {
@@ -723,7 +725,7 @@ impl Vault {
 
     /// Starts the next generation in the same file: a new header, synced. The records after it
     /// no longer frame (their checks bind them to the old generation), and their space is
-    /// reused by the next appends, whose fdatasync then has no file size or blocks to write.
+    /// reused by the next appends, which then have no file size or blocks to write.
     fn next_generation_in_place(&mut self) -> Result<()> {
         let path = self.journal_path();
         let generation = *Id::random().as_bytes();
