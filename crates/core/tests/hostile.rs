@@ -751,6 +751,31 @@ fn records_end(journal: &[u8]) -> usize {
         .map_or(32, |(_, e)| *e)
 }
 
+/// Bytes padded with zeros to whole journal blocks (records start at block boundaries).
+fn padded(bytes: &[u8]) -> Vec<u8> {
+    let block = coffer_core::journal::BLOCK;
+    let mut out = bytes.to_vec();
+    out.resize(bytes.len().div_ceil(block) * block, 0);
+    out
+}
+
+/// Replaces the vault's journal with what `f` makes of it and its record spans.
+fn rewrite_journal(dir: &Path, f: impl FnOnce(&[u8], &[(usize, usize)]) -> Vec<u8>) {
+    let path = dir.join("local/journal");
+    let ours = fs::read(&path).expect("journal");
+    let spans = coffer_core::journal::record_spans(&ours);
+    fs::write(&path, f(&ours, &spans)).expect("write");
+}
+
+/// Asserts the vault reported its journal damaged at byte `at`.
+fn assert_journal_damaged_at(v: &Vault, at: usize) {
+    let problems = v.load_problems().join("\n");
+    assert!(
+        problems.contains(&format!("local/journal is damaged at byte {at}")),
+        "{problems}"
+    );
+}
+
 fn damaged_copies(dir: &Path) -> Vec<PathBuf> {
     fs::read_dir(dir.join("local"))
         .expect("local/")
@@ -866,7 +891,7 @@ fn verify_names_a_damaged_journal_without_changing_it() {
 
 #[test]
 fn a_journal_record_from_another_vault_is_never_applied() {
-    // Another vault's saves, as records of its own journal.
+    // Another vault's save, as a record of its own journal.
     let other_tmp = tempfile::tempdir().expect("temp dir");
     let mut other = new_vault(&other_tmp.path().join("o"));
     for i in 0..4 {
@@ -877,10 +902,7 @@ fn a_journal_record_from_another_vault_is_never_applied() {
     let theirs = fs::read(other_tmp.path().join("o/local/journal")).expect("their journal");
     std::mem::forget(other);
     let spans = coffer_core::journal::record_spans(&theirs);
-    // Records start at block boundaries: the foreign one, padded to whole blocks.
-    let block = coffer_core::journal::BLOCK;
-    let mut foreign = theirs[spans[3].0..spans[3].1].to_vec();
-    foreign.resize(foreign.len().div_ceil(block) * block, 0);
+    let foreign = padded(&theirs[spans[3].0..spans[3].1]);
     let intruders = |v: &Vault| {
         v.list(&NoteFilter::default())
             .iter()
@@ -890,11 +912,12 @@ fn a_journal_record_from_another_vault_is_never_applied() {
     // After this journal's last record: not a record of this journal, so where its records
     // end (like the torn end of an append). Nothing of it is applied.
     let (_tmp, dir, first, ids) = journal_fixture();
-    let path = dir.join("local/journal");
-    let mut ours = fs::read(&path).expect("journal");
-    let end = records_end(&ours).div_ceil(block) * block;
-    ours[end..end + foreign.len()].copy_from_slice(&foreign);
-    fs::write(&path, &ours).expect("write");
+    rewrite_journal(&dir, |ours, _| {
+        let mut out = ours.to_vec();
+        let end = padded(&ours[..records_end(ours)]).len();
+        out[end..end + foreign.len()].copy_from_slice(&foreign);
+        out
+    });
     let v = reopen(&dir);
     assert!(v.load_problems().is_empty(), "{:?}", v.load_problems());
     assert!(!intruders(&v));
@@ -904,19 +927,13 @@ fn a_journal_record_from_another_vault_is_never_applied() {
 
     // Between two of this journal's records: damage, reported, and the journal kept.
     let (_tmp, dir, first, ids) = journal_fixture();
-    let path = dir.join("local/journal");
-    let ours = fs::read(&path).expect("journal");
-    let spans = coffer_core::journal::record_spans(&ours);
-    let mut forged = ours[..spans[2].0].to_vec();
-    forged.extend_from_slice(&foreign);
-    forged.extend_from_slice(&ours[spans[2].0..]);
-    fs::write(&path, &forged).expect("write");
+    let mut at = 0;
+    rewrite_journal(&dir, |ours, spans| {
+        at = spans[2].0;
+        [&ours[..at], &foreign, &ours[at..]].concat()
+    });
     let v = reopen(&dir);
-    let problems = v.load_problems().join("\n");
-    assert!(
-        problems.contains(&format!("local/journal is damaged at byte {}", spans[2].0)),
-        "{problems}"
-    );
+    assert_journal_damaged_at(&v, at);
     assert!(!intruders(&v));
     assert!(v.note(&first).is_ok() && v.note(&ids[0]).is_ok() && v.note(&ids[1]).is_ok());
     assert!(
@@ -929,28 +946,22 @@ fn a_journal_record_from_another_vault_is_never_applied() {
 
 #[test]
 fn journal_records_out_of_order_are_damage_not_a_torn_end() {
-    let (_tmp, dir, first, ids) = journal_fixture();
-    let path = dir.join("local/journal");
-    let ours = fs::read(&path).expect("journal");
-    let spans = coffer_core::journal::record_spans(&ours);
-    let block = coffer_core::journal::BLOCK;
-    let padded = |(s, e): (usize, usize)| {
-        let mut r = ours[s..e].to_vec();
-        r.resize(r.len().div_ceil(block) * block, 0);
-        r
-    };
     // The last two records swapped: each genuine, the third one out of place.
-    let mut swapped = ours[..spans[1].0].to_vec();
-    swapped.extend_from_slice(&padded(spans[2]));
-    swapped.extend_from_slice(&padded(spans[1]));
-    swapped.resize(ours.len(), 0);
-    fs::write(&path, &swapped).expect("write");
+    let (_tmp, dir, first, ids) = journal_fixture();
+    let mut at = 0;
+    rewrite_journal(&dir, |ours, spans| {
+        at = spans[1].0;
+        let mut out = [
+            &ours[..at],
+            &padded(&ours[spans[2].0..spans[2].1]),
+            &padded(&ours[spans[1].0..spans[1].1]),
+        ]
+        .concat();
+        out.resize(ours.len(), 0);
+        out
+    });
     let v = reopen(&dir);
-    let problems = v.load_problems().join("\n");
-    assert!(
-        problems.contains(&format!("local/journal is damaged at byte {}", spans[1].0)),
-        "{problems}"
-    );
+    assert_journal_damaged_at(&v, at);
     assert!(v.note(&first).is_ok() && v.note(&ids[0]).is_ok());
     assert!(v.note(&ids[1]).is_err() && v.note(&ids[2]).is_err());
     assert_eq!(damaged_copies(&dir).len(), 1, "kept for inspection");
@@ -958,21 +969,14 @@ fn journal_records_out_of_order_are_damage_not_a_torn_end() {
 
     // A record taken out: the last one, genuine, follows a gap. Not a torn append either.
     let (_tmp, dir, _, ids) = journal_fixture();
-    let path = dir.join("local/journal");
-    let ours = fs::read(&path).expect("journal");
-    let spans = coffer_core::journal::record_spans(&ours);
-    let mut gap = ours[..spans[1].0].to_vec();
-    let mut last = ours[spans[2].0..spans[2].1].to_vec();
-    last.resize(last.len().div_ceil(block) * block, 0);
-    gap.extend_from_slice(&last);
-    gap.resize(ours.len(), 0);
-    fs::write(&path, &gap).expect("write");
+    rewrite_journal(&dir, |ours, spans| {
+        at = spans[1].0;
+        let mut out = [&ours[..at], &padded(&ours[spans[2].0..spans[2].1])].concat();
+        out.resize(ours.len(), 0);
+        out
+    });
     let v = reopen(&dir);
-    let problems = v.load_problems().join("\n");
-    assert!(
-        problems.contains(&format!("local/journal is damaged at byte {}", spans[1].0)),
-        "{problems}"
-    );
+    assert_journal_damaged_at(&v, at);
     assert!(v.note(&ids[0]).is_ok() && v.note(&ids[2]).is_err());
 }
 
