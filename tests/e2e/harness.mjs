@@ -63,18 +63,29 @@ export function tempVault() {
 /** Opens the app on `vault`; extra command-line arguments may follow. */
 export async function openApp(driver, vault, extraArgs = []) {
   mkdirSync(SHOTS, { recursive: true });
-  const b = await remote({
+  const options = {
     hostname: "127.0.0.1",
     port: driver.port,
     logLevel: "error",
-    connectionRetryCount: 1, // the first start of WebKit after a build can drop the new-session request
+    connectionRetryCount: 1,
     waitforTimeout: 15000,
     capabilities: {
       "wdio:enforceWebDriverClassic": true,
       "tauri:options": { application: APP, args: ["--vault", vault, ...extraArgs] },
     },
-  });
-  return b;
+  };
+  // tauri-driver answers on its port before the WebKitWebDriver behind it is ready, and WebKit's
+  // first start after a build can take a while: a new-session request then fails with a dropped
+  // socket (a CI run lost its first six tests so). Ask again, for up to a minute.
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    try {
+      return await remote(options);
+    } catch (e) {
+      if (Date.now() > deadline || !/UND_ERR_SOCKET|ECONNREFUSED|ECONNRESET|socket hang up/.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 let sessions = 0;
