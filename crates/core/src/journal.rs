@@ -510,14 +510,8 @@ impl Vault {
             &self.device,
             r.seq,
         )?;
-        if let Some(prev) = prev
-            && entry.prev.as_deref() != prev
-        {
-            return Err(Error::BadLog {
-                device: self.device.to_string(),
-                seq: r.seq,
-                reason: "it does not follow the previous entry (the chain is broken)".into(),
-            });
+        if let Some(prev) = prev {
+            entry.check_follows(prev)?;
         }
         let named: HashMap<Id, &str> = entry
             .objects

@@ -126,6 +126,20 @@ impl LogEntry {
     }
 }
 
+impl LogEntry {
+    /// Checks that this entry comes right after the entry with hash `prev` (`None`: first).
+    pub fn check_follows(&self, prev: Option<&str>) -> Result<()> {
+        if self.prev.as_deref() == prev {
+            return Ok(());
+        }
+        Err(Error::BadLog {
+            device: self.device.to_string(),
+            seq: self.seq,
+            reason: "it does not follow the previous entry (the chain is broken)".into(),
+        })
+    }
+}
+
 /// The file name of entry `seq`: zero-padded so names sort in order.
 pub fn entry_file_name(seq: u64) -> String {
     format!("{seq:012}.age")

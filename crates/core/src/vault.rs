@@ -395,37 +395,21 @@ impl Vault {
         ct: &[u8],
         prev: Option<&str>,
     ) -> Result<(LogEntry, String)> {
-        let (entry, hash) = self.open_entry_unchained(device, seq, ct)?;
-        if entry.prev.as_deref() != prev {
-            return Err(Error::BadLog {
-                device: device.to_string(),
-                seq,
-                reason: "it does not follow the previous entry (the chain is broken)".into(),
-            });
-        }
-        Ok((entry, hash))
-    }
-
-    /// Decrypts and checks one log entry's signature and place, not its chain.
-    pub(crate) fn open_entry_unchained(
-        &self,
-        device: &Id,
-        seq: u64,
-        ct: &[u8],
-    ) -> Result<(LogEntry, String)> {
         let plain =
             crypto::decrypt(&[self.keys.vault_identity()], ct).map_err(|e| Error::BadLog {
                 device: device.to_string(),
                 seq,
                 reason: format!("cannot decrypt: {e}"),
             })?;
-        LogEntry::open(
+        let (entry, hash) = LogEntry::open(
             &plain,
             &self.keys.verifying_key(),
             &self.config.vault,
             device,
             seq,
-        )
+        )?;
+        entry.check_follows(prev)?;
+        Ok((entry, hash))
     }
 
     pub(crate) fn apply_entry(&mut self, entry: &LogEntry, unreadable: &mut Vec<(Id, String)>) {
