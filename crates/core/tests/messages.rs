@@ -1,14 +1,16 @@
 //! Contacts and signed messages between real vaults: three people exchanging messages through a
 //! real S3 server (SeaweedFS, started by `scripts/sync-servers` unless COFFER_TEST_S3_ENDPOINT
-//! and the AWS_* credentials name a running one) and through armored text; and one test per
+//! and the AWS_* credentials name a running one) and through armored text; the same through a
+//! password-protected WebDAV server and a folder; and one test per
 //! attack of issue 5 ("Bad input and attacks"): each gets its own clear error and stores nothing.
 #![allow(clippy::unwrap_used)]
 
 use coffer_core::messages::armor::{armor, dearmor};
 use coffer_core::messages::inbox::inbox_folder;
 use coffer_core::messages::{ContactCard, Draft, Party, Via};
+use coffer_core::secrecy::ExposeSecret;
 use coffer_core::secrecy::SecretString;
-use coffer_core::sync::{Remote, RemotePurpose, StoreRemote};
+use coffer_core::sync::{NewRemote, Remote, RemotePurpose, StoreRemote};
 use coffer_core::{Id, InitOptions, NewNote, NoteFilter, Vault, crypto};
 
 mod sync_support;
@@ -255,6 +257,64 @@ fn three_people_exchange_messages_through_s3_and_armored_text() {
     for p in [&mut alice, &mut bob, &mut carol] {
         let report = p.v.verify(&mut |_| {}).unwrap();
         assert!(report.ok(), "{:?}", report.problems);
+    }
+}
+
+/// The other carriers of issue 5's shared remote: a WebDAV server that asks for a password (the
+/// URL made as the app's Settings form makes it) and a plain folder. Each carries a message and
+/// its answer, and its inboxes are empty once read.
+#[test]
+fn messages_travel_through_webdav_with_a_password_and_through_a_folder() {
+    let (dav, user, password) = &servers().webdav_auth;
+    let dav_url = NewRemote {
+        name: "shared".into(),
+        url: format!("{dav}inbox-{}", Id::random()),
+        user: user.clone(),
+        secret: password.clone(),
+        purpose: RemotePurpose::Messages,
+    }
+    .spec()
+    .unwrap()
+    .url
+    .expose_secret()
+    .to_string();
+    let folder = tempfile::tempdir().unwrap();
+    let folder_url = folder.path().join("shared").display().to_string();
+    for (kind, url) in [("webdav", dav_url), ("folder", folder_url)] {
+        let mut alice = person("Alice", Some(&url));
+        let mut bob = person("Bob", Some(&url));
+        introduce(&mut alice, &mut bob);
+        let sent = alice
+            .v
+            .send_to_remote("shared", &["Bob"], Draft::text(format!("via {kind}")))
+            .unwrap()
+            .message;
+        let r = bob.v.receive_from_remote("shared").unwrap();
+        assert_eq!(r.received.len(), 1, "{kind}: {r:?}");
+        assert_eq!(r.received[0].id, sent.id, "{kind}");
+        assert_eq!(r.received[0].body, format!("via {kind}"));
+        assert!(matches!(&r.received[0].from, Party::Contact { name, .. } if name == "Alice"));
+        bob.v
+            .send_to_remote("shared", &["Alice"], Draft::text("got it"))
+            .unwrap();
+        let r = alice.v.receive_from_remote("shared").unwrap();
+        assert_eq!(r.received.len(), 1, "{kind}: {r:?}");
+        assert_eq!(r.received[0].conversation, sent.conversation, "{kind}");
+        assert_eq!(
+            alice
+                .v
+                .thread(&sent.conversation)
+                .unwrap()
+                .iter()
+                .map(|m| m.body.as_str())
+                .collect::<Vec<_>>(),
+            [format!("via {kind}").as_str(), "got it"]
+        );
+        let remote = alice.v.open_remote("shared").unwrap();
+        assert!(
+            remote.list("inbox/").unwrap().is_empty(),
+            "{kind}: the inboxes were emptied"
+        );
     }
 }
 
