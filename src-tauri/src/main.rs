@@ -2,6 +2,11 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 #![forbid(unsafe_code)]
 
+/// mimalloc returns freed memory to the system; with glibc's per-thread arenas the app grew by
+/// about 95 MiB per round of searches at 10k notes (docs/BENCHMARKS.md, "The desktop app").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     coffer_core::harden_process()
         .unwrap_or_else(|e| eprintln!("coffer-app: core dumps stay enabled: {e}"));
