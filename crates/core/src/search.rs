@@ -6,9 +6,9 @@ use crate::Id;
 use crate::note::Revision;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -45,6 +45,7 @@ pub struct SearchIndex {
     postings: Vec<Vec<Posting>>,
     live: usize,
     total_len: u64,
+    scratch: Scratch,
 }
 
 /// A piece of a snippet; `hit` pieces matched the query.
@@ -55,25 +56,76 @@ pub struct Segment {
     pub hit: bool,
 }
 
-/// The words of a text (as written; see [`fold`]).
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| {
-        !w.is_empty() && w.len() <= 4 * MAX_TOKEN_CHARS && w.chars().count() <= MAX_TOKEN_CHARS
-    })
-}
-
-/// A word in the index's form: lowercase (allocating only when it is not already).
-fn fold(word: &str) -> Cow<'_, str> {
-    if word.chars().any(char::is_uppercase) {
-        Cow::Owned(word.to_lowercase())
-    } else {
-        Cow::Borrowed(word)
+/// Calls `f` with each word of `text` in the index's form: lowercase; a word is a run of
+/// alphanumeric characters, at most 64 characters (longer runs are not words). ASCII words,
+/// nearly all of them in most notes, take a fast path over bytes; `buf` holds a word being
+/// lowercased.
+fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() && !b.is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut upper = false;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            upper |= bytes[i].is_ascii_uppercase();
+            i += 1;
+        }
+        if i < bytes.len() && !bytes[i].is_ascii() {
+            // Not all ASCII: the word (if the next character is a letter or digit) as chars.
+            i = start + slow_word(&text[start..], buf, &mut f);
+            continue;
+        }
+        let word = &text[start..i];
+        if word.len() > MAX_TOKEN_CHARS {
+            continue;
+        }
+        if upper {
+            buf.clear();
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+            f(buf);
+        } else {
+            f(word);
+        }
     }
 }
 
+/// The word at the start of `text` (which holds a non-ASCII character in its first word, or
+/// starts with one), given to `f` like [`for_each_word`] does; returns the bytes it spans (at
+/// least one character).
+fn slow_word(text: &str, buf: &mut String, f: &mut impl FnMut(&str)) -> usize {
+    let end = text
+        .char_indices()
+        .find(|(_, c)| !c.is_alphanumeric())
+        .map_or(text.len(), |(i, _)| i);
+    if end == 0 {
+        return text.chars().next().map_or(1, char::len_utf8);
+    }
+    let word = &text[..end];
+    if word.len() > 4 * MAX_TOKEN_CHARS || word.chars().count() > MAX_TOKEN_CHARS {
+        return end;
+    }
+    if word.chars().any(char::is_uppercase) {
+        // `str::to_lowercase`, not per character: a final capital sigma becomes ς.
+        buf.clear();
+        buf.push_str(&word.to_lowercase());
+        f(buf);
+    } else {
+        f(word);
+    }
+    end
+}
+
 /// Splits text into lowercase words.
-pub fn tokenize(text: &str) -> impl Iterator<Item = String> + '_ {
-    words(text).map(|w| fold(w).into_owned())
+pub fn tokenize(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_word(text, &mut String::new(), |w| out.push(w.to_string()));
+    out
 }
 
 /// How many indexed words a query word of `len` characters may expand to: short prefixes
@@ -86,23 +138,134 @@ fn max_expansions(len: usize) -> usize {
     }
 }
 
+/// What the index reads of one note (a revision's parts, borrowed).
+#[derive(Clone, Copy, Debug)]
+pub struct DocInput<'a> {
+    pub note: Id,
+    pub title: &'a str,
+    pub tags: &'a [String],
+    pub deleted: bool,
+    pub body: &'a str,
+}
+
+impl<'a> DocInput<'a> {
+    pub fn of(rev: &'a Revision) -> DocInput<'a> {
+        DocInput {
+            note: rev.note,
+            title: &rev.title,
+            tags: &rev.tags,
+            deleted: rev.deleted,
+            body: &rev.body,
+        }
+    }
+}
+
+/// Reused between documents: where each term's posting for the document being indexed is in
+/// `doc` (`u32::MAX`: none yet).
+#[derive(Default, Debug)]
+struct Scratch {
+    at: Vec<u32>,
+    doc: Vec<(u32, Posting)>,
+}
+
+/// Notes per thread below which building an index in parallel is not worth a thread.
+const MIN_NOTES_PER_THREAD: usize = 512;
+/// Threads used at most to build an index.
+const MAX_BUILD_THREADS: usize = 8;
+
 impl SearchIndex {
+    /// An index of `docs`, built on up to [`MAX_BUILD_THREADS`] threads (each indexes a run of
+    /// the notes, and the runs are joined in order, so the result ranks exactly as one built
+    /// note by note). `None` if `cancel` was set meanwhile.
+    pub fn build(docs: &[DocInput<'_>], cancel: &AtomicBool) -> Option<SearchIndex> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_BUILD_THREADS)
+            .min(docs.len() / MIN_NOTES_PER_THREAD);
+        SearchIndex::build_on(docs, threads.max(1), cancel)
+    }
+
+    /// [`SearchIndex::build`] on `threads` threads.
+    fn build_on(docs: &[DocInput<'_>], threads: usize, cancel: &AtomicBool) -> Option<SearchIndex> {
+        let run = docs.len().div_ceil(threads).max(1);
+        let index_run = |part: &[DocInput<'_>]| {
+            let mut index = SearchIndex::default();
+            for (i, d) in part.iter().enumerate() {
+                if i % 256 == 0 && cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                index.add(d, false);
+            }
+            Some(index)
+        };
+        let mut parts = docs.chunks(run);
+        let mut index = if threads == 1 {
+            index_run(parts.next().unwrap_or_default())?
+        } else {
+            let built: Vec<Option<SearchIndex>> = std::thread::scope(|s| {
+                let handles: Vec<_> = parts.map(|part| s.spawn(move || index_run(part))).collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            let mut built = built.into_iter();
+            let mut index = built.next().flatten()?;
+            for other in built {
+                index.append(other?);
+            }
+            index
+        };
+        index.scratch = Scratch::default();
+        index.sorted_terms = index
+            .term_ids
+            .iter()
+            .map(|(t, id)| (t.clone(), *id))
+            .collect();
+        Some(index)
+    }
+
+    /// Adds the documents of `other` (which indexed other notes) after this index's own.
+    fn append(&mut self, mut other: SearchIndex) {
+        let offset = self.docs.len() as u32;
+        for (term, id) in other.term_ids {
+            let postings = std::mem::take(&mut other.postings[id as usize]);
+            let mine = match self.term_ids.get(&term) {
+                Some(mine) => *mine as usize,
+                None => {
+                    self.term_ids.insert(term, self.postings.len() as u32);
+                    self.postings.push(Vec::new());
+                    self.postings.len() - 1
+                }
+            };
+            self.postings[mine].extend(postings.into_iter().map(|p| Posting {
+                doc: p.doc + offset,
+                ..p
+            }));
+        }
+        for (note, doc) in other.by_note {
+            self.by_note.insert(note, doc + offset);
+        }
+        self.docs.extend(other.docs);
+        self.live += other.live;
+        self.total_len += other.total_len;
+    }
+
     /// Indexes the revision as its note's current content (trashed notes are not indexed).
     pub fn upsert(&mut self, rev: &Revision) {
-        self.upsert_parts(rev.note, &rev.title, &rev.tags, rev.deleted, &rev.body);
+        self.upsert_doc(&DocInput::of(rev));
     }
 
     /// [`SearchIndex::upsert`] from the parts of a revision it reads.
-    pub fn upsert_parts(
-        &mut self,
-        note: Id,
-        title: &str,
-        tags: &[String],
-        deleted: bool,
-        body: &str,
-    ) {
-        self.remove(&note);
-        if deleted {
+    pub fn upsert_doc(&mut self, doc: &DocInput<'_>) {
+        self.remove(&doc.note);
+        self.add(doc, true);
+    }
+
+    /// Indexes a note this index does not hold. `sorted`: also enter new words in the ordered
+    /// vocabulary (a build makes it once at the end instead).
+    fn add(&mut self, input: &DocInput<'_>, sorted: bool) {
+        if input.deleted {
             return;
         }
         let doc = self.docs.len() as u32;
@@ -112,44 +275,64 @@ impl SearchIndex {
             in_title: false,
             in_tag: false,
         };
-        let mut seen: FxHashMap<Cow<'_, str>, Posting> = FxHashMap::default();
+        let mut scratch = std::mem::take(&mut self.scratch);
         let mut len = 0u32;
-        for w in words(body) {
-            len += 1;
-            let p = seen.entry(fold(w)).or_insert(blank);
-            p.body_tf = p.body_tf.saturating_add(1);
-        }
-        for w in words(title) {
-            len += 1;
-            seen.entry(fold(w)).or_insert(blank).in_title = true;
-        }
-        for tag in tags {
-            for w in words(tag) {
-                seen.entry(fold(w)).or_insert(blank).in_tag = true;
-            }
-        }
-        for (w, p) in seen {
-            let id = match self.term_ids.get(&*w) {
-                Some(id) => *id,
-                None => {
-                    let id = self.postings.len() as u32;
-                    let key: Box<str> = w.into_owned().into_boxed_str();
-                    self.term_ids.insert(key.clone(), id);
-                    self.sorted_terms.insert(key, id);
-                    self.postings.push(Vec::new());
-                    id
+        let fields = [(input.body, 0u8), (input.title, 1)]
+            .into_iter()
+            .chain(input.tags.iter().map(|t| (t.as_str(), 2)));
+        let mut buf = String::new();
+        for (text, field) in fields {
+            for_each_word(text, &mut buf, |w| {
+                let term = self.term_id(w, sorted);
+                if scratch.at.len() <= term as usize {
+                    scratch
+                        .at
+                        .resize(self.postings.len().max(term as usize + 1), u32::MAX);
                 }
-            };
-            self.postings[id as usize].push(p);
+                let at = &mut scratch.at[term as usize];
+                if *at == u32::MAX {
+                    *at = scratch.doc.len() as u32;
+                    scratch.doc.push((term, blank));
+                }
+                let p = &mut scratch.doc[*at as usize].1;
+                match field {
+                    0 => p.body_tf = p.body_tf.saturating_add(1),
+                    1 => p.in_title = true,
+                    _ => p.in_tag = true,
+                }
+                if field < 2 {
+                    len += 1;
+                }
+            });
         }
+        for (term, p) in scratch.doc.drain(..) {
+            scratch.at[term as usize] = u32::MAX;
+            self.postings[term as usize].push(p);
+        }
+        self.scratch = scratch;
         self.docs.push(Doc {
-            note,
+            note: input.note,
             alive: true,
             len,
         });
-        self.by_note.insert(note, doc);
+        self.by_note.insert(input.note, doc);
         self.live += 1;
         self.total_len += len as u64;
+    }
+
+    /// The id of `word` (in the index's form), entered if new.
+    fn term_id(&mut self, word: &str, sorted: bool) -> u32 {
+        if let Some(id) = self.term_ids.get(word) {
+            return *id;
+        }
+        let id = self.postings.len() as u32;
+        let key: Box<str> = word.into();
+        if sorted {
+            self.sorted_terms.insert(key.clone(), id);
+        }
+        self.term_ids.insert(key, id);
+        self.postings.push(Vec::new());
+        id
     }
 
     /// Drops a note from the index.
@@ -201,7 +384,7 @@ impl SearchIndex {
     /// The best `limit` notes for `query`, best first. Every query word must match (as a
     /// whole word or as the start of one).
     pub fn search(&self, query: &str, limit: usize) -> Vec<(Id, f32)> {
-        let words: Vec<String> = tokenize(query).collect();
+        let words: Vec<String> = tokenize(query);
         if words.is_empty() || self.live == 0 {
             return Vec::new();
         }
@@ -301,7 +484,7 @@ fn prefix_len_ci(word: &str, prefix: &str) -> Option<usize> {
 /// A short excerpt of `text` around the first match of the query words, split into plain
 /// and matching pieces (the UI shows them as text, never as HTML).
 pub fn snippet(text: &str, query: &str, max_chars: usize) -> Vec<Segment> {
-    let words: Vec<String> = tokenize(query).collect();
+    let words: Vec<String> = tokenize(query);
     // Word spans (byte ranges) of the text that start with a query word.
     let mut spans = Vec::new();
     let mut start = None;
@@ -432,6 +615,155 @@ mod tests {
         assert!(s.iter().any(|x| x.hit && x.text == "Pass"));
         let text: String = s.iter().map(|x| x.text.as_str()).collect();
         assert_eq!(text, "Remember the Passport and tickets");
+    }
+}
+
+#[cfg(test)]
+mod build_tests {
+    use super::*;
+
+    /// The definition of a word, written plainly: what the fast tokenizer must agree with.
+    fn reference_words(text: &str) -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty() && w.chars().count() <= MAX_TOKEN_CHARS)
+            .map(|w| {
+                if w.chars().any(char::is_uppercase) {
+                    w.to_lowercase()
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_fast_tokenizer_splits_and_lowercases_as_the_plain_definition() {
+        let fixed = [
+            "Hello, World! it's 2026-11-30",
+            "naïve Café CAFÉ crème brûlée",
+            "ΣΟΦΟΣ σοφός Σ ΑΣ.",
+            "straße STRASSE İstanbul ǅemal",
+            "ab日本語cd 東京 ٣٤ x²",
+            "a\u{300}b e\u{301} 🙂smile🙂 \u{feff}bom",
+            "",
+            "-- __ ..",
+            &"x".repeat(64),
+            &"X".repeat(65),
+            &"é".repeat(64),
+            &format!("{} tail", "É".repeat(65)),
+            &format!("{}é", "a".repeat(63)),
+            &format!("{}é", "a".repeat(64)),
+        ];
+        for t in fixed {
+            assert_eq!(tokenize(t), reference_words(t), "{t:?}");
+        }
+        let pool: Vec<char> = "aZ9 .-_éÉßΣσ日ٽ٣\u{300}🙂İ\n\t"
+            .chars()
+            .chain(('a'..='e').chain('A'..='E'))
+            .collect();
+        let mut seed = 1u64;
+        for _ in 0..3000 {
+            let mut t = String::new();
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            for _ in 0..(seed >> 58) * 3 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                let c = pool[(seed >> 33) as usize % pool.len()];
+                let run = if (seed >> 20).is_multiple_of(9) {
+                    70
+                } else {
+                    1
+                };
+                t.extend(std::iter::repeat_n(c, run));
+            }
+            assert_eq!(tokenize(&t), reference_words(&t), "{t:?}");
+        }
+    }
+
+    /// Notes of made-up words (some capitalized, some only in titles or tags, some trashed).
+    fn notes(n: usize) -> Vec<Revision> {
+        let mut seed = 7u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let mut words = |count: u64| {
+            let mut out = Vec::new();
+            for _ in 0..next(count) {
+                let w = format!("w{}x{}", next(40), next(300));
+                out.push(if next(10) == 0 { w.to_uppercase() } else { w });
+            }
+            out
+        };
+        (0..n)
+            .map(|i| {
+                let (body, title, tags) = (words(80), words(4), words(3));
+                let mut r = Revision {
+                    note: Id::random(),
+                    revision: Id::random(),
+                    parents: vec![],
+                    title: title.join(" "),
+                    tags,
+                    notebook: None,
+                    pinned: false,
+                    deleted: i % 20 == 7,
+                    created: 0,
+                    updated: 0,
+                    attachments: vec![],
+                    body: body.join(" "),
+                };
+                if i % 30 == 3 {
+                    r.body.push_str(" ΣΟΦΟΣ Straße");
+                }
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_build_on_many_threads_ranks_exactly_as_note_by_note() {
+        let revs = notes(3000);
+        let docs: Vec<DocInput<'_>> = revs.iter().map(DocInput::of).collect();
+        let mut one_by_one = SearchIndex::default();
+        for r in &revs {
+            one_by_one.upsert(r);
+        }
+        let no = AtomicBool::new(false);
+        let queries = [
+            "w1",
+            "w12x3",
+            "W3X1",
+            "w7 w2",
+            "w",
+            "σοφος",
+            "straße",
+            "w39x",
+            "nothing",
+        ];
+        for threads in [1, 2, 3, 7] {
+            let built = SearchIndex::build_on(&docs, threads, &no).unwrap();
+            assert_eq!(built.len(), one_by_one.len());
+            assert_eq!(built.sorted_terms.len(), one_by_one.sorted_terms.len());
+            for q in queries {
+                assert_eq!(
+                    built.search(q, 40),
+                    one_by_one.search(q, 40),
+                    "{threads} threads, {q:?}"
+                );
+            }
+        }
+        assert!(!one_by_one.search("w1", 40).is_empty());
+        assert!(!one_by_one.search("σοφος", 40).is_empty());
+        // A cancelled build gives nothing.
+        assert!(SearchIndex::build_on(&docs, 2, &AtomicBool::new(true)).is_none());
+        // Changes after a build are indexed as in any index.
+        let mut built = SearchIndex::build(&docs, &no).unwrap();
+        let mut changed = revs[5].clone();
+        changed.body = "brandnewword".into();
+        changed.deleted = false;
+        built.upsert(&changed);
+        assert_eq!(built.search("brandnew", 5)[0].0, changed.note);
     }
 }
 

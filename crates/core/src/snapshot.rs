@@ -13,7 +13,7 @@
 //! complete state over, then builds the search index. See [`crate::state::StateCell`].
 
 use crate::note::Revision;
-use crate::search::SearchIndex;
+use crate::search::{DocInput, SearchIndex};
 use crate::state::{Loading, State, StateCell};
 use crate::vault::{Layout, Vault};
 use crate::{Error, Id, Result, crypto};
@@ -171,14 +171,17 @@ fn load_in_background(
         })
         .collect();
     tx.send(state).ok()?;
-    let mut index = SearchIndex::default();
-    for (i, n) in current.iter().enumerate() {
-        if i % 256 == 0 && cancel.load(Ordering::Relaxed) {
-            return None;
-        }
-        index.upsert_parts(n.note, &n.title, &n.tags, n.deleted, &n.body);
-    }
-    Some(index)
+    let docs: Vec<DocInput<'_>> = current
+        .iter()
+        .map(|n| DocInput {
+            note: n.note,
+            title: &n.title,
+            tags: &n.tags,
+            deleted: n.deleted,
+            body: &n.body,
+        })
+        .collect();
+    SearchIndex::build(&docs, cancel)
 }
 
 /// The decrypted, unpacked bodies file, if it is there and readable.

@@ -3,7 +3,7 @@
 
 use crate::log::Purge;
 use crate::note::{Millis, Revision};
-use crate::search::SearchIndex;
+use crate::search::{DocInput, SearchIndex};
 use crate::{Error, Id, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -223,10 +223,12 @@ impl State {
             self.index = Some(index);
         }
         if self.index.is_none() {
-            let mut index = SearchIndex::default();
-            for n in self.notes.values() {
-                index.upsert(n.current());
-            }
+            let docs: Vec<DocInput<'_>> = self
+                .notes
+                .values()
+                .map(|n| DocInput::of(n.current()))
+                .collect();
+            let index = SearchIndex::build(&docs, &AtomicBool::new(false)).expect("not cancelled");
             self.index_stale.clear();
             self.index = Some(index);
         }
