@@ -75,7 +75,8 @@ struct IndexInput<'a> {
 
 /// Reads the snapshot's metadata and starts loading the bodies in the background. `None`: no
 /// usable snapshot (missing, older format, another vault); the state must come from the log.
-pub(crate) fn read(vault: &Vault) -> Result<Option<StateCell>> {
+/// `search`: then build the search index on the same thread.
+pub(crate) fn read(vault: &Vault, search: bool) -> Result<Option<StateCell>> {
     let path = vault.layout.snapshot();
     let ct = match fs::read(&path) {
         Ok(ct) => ct,
@@ -106,7 +107,7 @@ pub(crate) fn read(vault: &Vault) -> Result<Option<StateCell>> {
         let (plain, src, cancel) = (plain.clone(), src.clone(), cancel.clone());
         std::thread::Builder::new()
             .name("coffer-load".into())
-            .spawn(move || load_in_background(&plain, &src, &tx, &cancel))
+            .spawn(move || load_in_background(&plain, &src, &tx, &cancel, search))
             .map_err(Error::io("starting the background loader"))?
     };
     let fallback = Box::new(move || {
@@ -136,6 +137,7 @@ fn load_in_background(
     src: &Source,
     tx: &mpsc::Sender<State>,
     cancel: &AtomicBool,
+    search: bool,
 ) -> Option<SearchIndex> {
     let mut state = decode_meta(meta_plain).ok()?.state;
     let bodies_plain = read_bodies(src);
@@ -148,6 +150,10 @@ fn load_in_background(
         .map(|b| b.bodies.into_iter().collect())
         .unwrap_or_default();
     fill_bodies(&mut state, &bodies, src, cancel);
+    if !search {
+        tx.send(state).ok()?;
+        return None;
+    }
     if cancel.load(Ordering::Relaxed) {
         return None;
     }

@@ -156,7 +156,7 @@ impl LockedVault {
         let text = std::str::from_utf8(&plain)
             .map_err(|_| Error::BadIdentity("identity.age does not hold text".into()))?;
         let keys = Keys::from_identity_file(text, &self.config.vault)?;
-        let mut vault = Vault::load(self.layout, self.config, keys)?;
+        let mut vault = Vault::load(self.layout, self.config, keys, true)?;
         vault.resume_rotation(passphrase)?;
         Ok(vault)
     }
@@ -229,13 +229,16 @@ impl Vault {
         write_atomic(&layout.identity(), &ct)?;
         // coffer.toml last: a folder without it is not (yet) a vault.
         write_atomic(&layout.config(), config.to_toml().as_bytes())?;
-        let mut vault = Vault::load(layout, config, keys)?;
+        let mut vault = Vault::load(layout, config, keys, true)?;
         // The save journal's space, made now rather than in the first save.
         vault.new_journal()?;
         Ok(vault)
     }
 
-    pub(crate) fn load(layout: Layout, config: Config, keys: Keys) -> Result<Vault> {
+    /// Loads the state (from the snapshot and the log). `search`: build the search index in
+    /// the background right away (a handle that never searches, like the app's sync worker,
+    /// saves that memory and work; its first search, if any, builds the index then).
+    pub(crate) fn load(layout: Layout, config: Config, keys: Keys, search: bool) -> Result<Vault> {
         let device = load_or_create_device(&layout)?;
         let mut vault = Vault {
             layout,
@@ -248,7 +251,7 @@ impl Vault {
             messages: None,
             journal: Default::default(),
         };
-        match crate::snapshot::read(&vault) {
+        match crate::snapshot::read(&vault, search) {
             Ok(Some(state)) => vault.state = state,
             Ok(None) => {}
             Err(e) => vault.load_problems.push(format!("snapshot ignored: {e}")),

@@ -167,9 +167,9 @@ pub struct Reopener {
 impl Reopener {
     /// Loads the second handle (from the snapshot and the log, as an unlock does, without the
     /// passphrase). Both handles then coordinate through the vault's file lock, as two
-    /// processes on the same vault would.
+    /// processes on the same vault would. It builds no search index unless it is searched.
     pub fn open(self) -> Result<Vault> {
-        Vault::load(self.layout, self.config, self.keys)
+        Vault::load(self.layout, self.config, self.keys, false)
     }
 }
 
@@ -490,9 +490,13 @@ mod tests {
                 ..Default::default()
             })
             .expect("create");
+        // Opened from the snapshot, as after an unlock: the second handle builds no search
+        // index in the background, yet searches (building one then) like the first.
+        first.save_snapshot().expect("snapshot");
         let mut second = first.reopener().expect("reopener").open().expect("open");
         assert_eq!(second.device_id(), first.device_id());
         assert_eq!(second.note(&id).expect("seen").body, "one");
+        assert_eq!(second.search("one", 5)[0].id, id);
         // The first handle edits; the second sees it after a refresh, and its own writes
         // reach the first the same way.
         first
