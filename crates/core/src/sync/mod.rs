@@ -233,9 +233,7 @@ fn check_entry(
     prev: Option<&str>,
 ) -> std::result::Result<(LogEntry, String), EntryFault> {
     let (entry, hash) = open_signed(keys, config, device, seq, ct).map_err(EntryFault::Forged)?;
-    if entry.prev.as_deref() != prev {
-        return Err(EntryFault::Fork);
-    }
+    entry.check_follows(prev).map_err(|_| EntryFault::Fork)?;
     Ok((entry, hash))
 }
 
