@@ -75,7 +75,7 @@ struct IndexInput<'a> {
 
 /// Reads the snapshot's metadata and starts loading the bodies in the background. `None`: no
 /// usable snapshot (missing, older format, another vault); the state must come from the log.
-/// `search`: then build the search index on the same thread.
+/// `search`: then also build the search index in the background ([`SearchIndex::build`]).
 pub(crate) fn read(vault: &Vault, search: bool) -> Result<Option<StateCell>> {
     let path = vault.layout.snapshot();
     let ct = match fs::read(&path) {

@@ -255,8 +255,9 @@ pub(crate) struct StateCell {
     loading: Mutex<Option<Loading>>,
 }
 
-/// The background load of the bodies: its result arrives on `rx`, then the same thread builds
-/// the search index (`index`); `fallback` finishes the job on this thread if the loader died.
+/// The background load of the bodies: its result arrives on `rx`, then the same thread has the
+/// search index built (`index`; [`SearchIndex::build`], on several threads); `fallback`
+/// finishes the job on this thread if the loader died.
 pub(crate) struct Loading {
     pub rx: Receiver<State>,
     pub cancel: Arc<AtomicBool>,
