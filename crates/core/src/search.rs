@@ -128,6 +128,22 @@ pub fn tokenize(text: &str) -> Vec<String> {
     out
 }
 
+/// [`tokenize`] written plainly, with no fast path: the definition the tests and the
+/// `search_text` fuzz target hold the tokenizer to. Not for use elsewhere (it is slower).
+#[doc(hidden)]
+pub fn tokenize_plainly(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && w.chars().count() <= MAX_TOKEN_CHARS)
+        .map(|w| {
+            if w.chars().any(char::is_uppercase) {
+                w.to_lowercase()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect()
+}
+
 /// How many indexed words a query word of `len` characters may expand to: short prefixes
 /// match huge parts of the vocabulary, and the rarest of those add nothing to the ranking.
 fn max_expansions(len: usize) -> usize {
@@ -158,6 +174,14 @@ impl<'a> DocInput<'a> {
             body: &rev.body,
         }
     }
+}
+
+/// Where in a note a word was found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Body,
+    Title,
+    Tag,
 }
 
 /// Reused between documents: where each term's posting for the document being indexed is in
@@ -253,13 +277,8 @@ impl SearchIndex {
 
     /// Indexes the revision as its note's current content (trashed notes are not indexed).
     pub fn upsert(&mut self, rev: &Revision) {
-        self.upsert_doc(&DocInput::of(rev));
-    }
-
-    /// [`SearchIndex::upsert`] from the parts of a revision it reads.
-    pub fn upsert_doc(&mut self, doc: &DocInput<'_>) {
-        self.remove(&doc.note);
-        self.add(doc, true);
+        self.remove(&rev.note);
+        self.add(&DocInput::of(rev), true);
     }
 
     /// Indexes a note this index does not hold. `sorted`: also enter new words in the ordered
@@ -277,9 +296,9 @@ impl SearchIndex {
         };
         let mut scratch = std::mem::take(&mut self.scratch);
         let mut len = 0u32;
-        let fields = [(input.body, 0u8), (input.title, 1)]
+        let fields = [(input.body, Field::Body), (input.title, Field::Title)]
             .into_iter()
-            .chain(input.tags.iter().map(|t| (t.as_str(), 2)));
+            .chain(input.tags.iter().map(|t| (t.as_str(), Field::Tag)));
         let mut buf = String::new();
         for (text, field) in fields {
             for_each_word(text, &mut buf, |w| {
@@ -296,11 +315,12 @@ impl SearchIndex {
                 }
                 let p = &mut scratch.doc[*at as usize].1;
                 match field {
-                    0 => p.body_tf = p.body_tf.saturating_add(1),
-                    1 => p.in_title = true,
-                    _ => p.in_tag = true,
+                    Field::Body => p.body_tf = p.body_tf.saturating_add(1),
+                    Field::Title => p.in_title = true,
+                    Field::Tag => p.in_tag = true,
                 }
-                if field < 2 {
+                // A document's length (for BM25) counts its body's and title's words.
+                if field != Field::Tag {
                     len += 1;
                 }
             });
@@ -622,20 +642,6 @@ mod tests {
 mod build_tests {
     use super::*;
 
-    /// The definition of a word, written plainly: what the fast tokenizer must agree with.
-    fn reference_words(text: &str) -> Vec<String> {
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty() && w.chars().count() <= MAX_TOKEN_CHARS)
-            .map(|w| {
-                if w.chars().any(char::is_uppercase) {
-                    w.to_lowercase()
-                } else {
-                    w.to_string()
-                }
-            })
-            .collect()
-    }
-
     #[test]
     fn the_fast_tokenizer_splits_and_lowercases_as_the_plain_definition() {
         let fixed = [
@@ -655,7 +661,7 @@ mod build_tests {
             &format!("{}é", "a".repeat(64)),
         ];
         for t in fixed {
-            assert_eq!(tokenize(t), reference_words(t), "{t:?}");
+            assert_eq!(tokenize(t), tokenize_plainly(t), "{t:?}");
         }
         let pool: Vec<char> = "aZ9 .-_éÉßΣσ日ٽ٣\u{300}🙂İ\n\t"
             .chars()
@@ -675,7 +681,7 @@ mod build_tests {
                 };
                 t.extend(std::iter::repeat_n(c, run));
             }
-            assert_eq!(tokenize(&t), reference_words(&t), "{t:?}");
+            assert_eq!(tokenize(&t), tokenize_plainly(&t), "{t:?}");
         }
     }
 
