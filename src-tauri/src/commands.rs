@@ -121,7 +121,9 @@ pub async fn search(s: S<'_>, query: String) -> ApiResult<Vec<SearchHit>> {
 /// Sanitized HTML of a draft (the live preview).
 #[tauri::command]
 pub async fn render_markdown(s: S<'_>, text: String) -> ApiResult<String> {
-    s.with(|v| Ok(v.render_markdown(&text)))
+    let prepared = s.with(|v| Ok(v.prepare_markdown(text)))?;
+    // Rendered without the session's lock (bounded in depth, size and time: core::render).
+    crate::session::blocking(move || Ok(prepared.render())).await
 }
 
 #[tauri::command]

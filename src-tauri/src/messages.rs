@@ -20,9 +20,7 @@ async fn on_vault<T: Send + 'static>(
     app: AppHandle,
     f: impl FnOnce(&mut coffer_core::Vault) -> coffer_core::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
-    tauri::async_runtime::spawn_blocking(move || app.state::<Session>().with(f))
-        .await
-        .map_err(|e| ApiError::new("app", e.to_string()))?
+    crate::session::blocking(move || app.state::<Session>().with(f)).await
 }
 
 #[tauri::command]
@@ -76,7 +74,9 @@ pub async fn conversations(s: S<'_>) -> ApiResult<Vec<ConversationSummary>> {
 /// A conversation with every body rendered; marks it read.
 #[tauri::command]
 pub async fn open_conversation(s: S<'_>, conversation: Id) -> ApiResult<Vec<ThreadMessage>> {
-    s.with(|v| v.open_conversation(&conversation))
+    let parts = s.with(|v| v.conversation_to_render(&conversation))?;
+    // Rendered without the session's lock, so a hostile message cannot keep the app unlocked.
+    crate::session::blocking(move || Ok(parts.into_iter().map(|m| m.render()).collect())).await
 }
 
 #[tauri::command]

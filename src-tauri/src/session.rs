@@ -41,6 +41,16 @@ fn check_passphrase(v: &Vault, pass: &SecretString) -> coffer_core::Result<u8> {
         .unwrap_or(coffer_core::crypto::DEFAULT_WORK_FACTOR))
 }
 
+/// Runs `f` (network work, rendering) off the async runtime, whose threads must not block, and
+/// off the window's thread.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new("app", e.to_string()))?
+}
+
 /// Wraps a passphrase from the UI in a `SecretString` and wipes the original.
 pub fn secret(mut s: String) -> SecretString {
     // `to_owned` allocates exactly the length, so the boxed str inside is never reallocated.

@@ -101,15 +101,7 @@ fn save_file(vault: &Path, f: &SyncFile) -> ApiResult<()> {
     Ok(coffer_core::fsutil::write_atomic(&file_path(vault), &json)?)
 }
 
-/// Runs `f` (network work: a connection test) off the async runtime, whose threads must not
-/// block, and off the window's thread.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
-) -> ApiResult<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::new("app", e.to_string()))?
-}
+use crate::session::blocking;
 
 // ----- commands -----
 

@@ -534,7 +534,12 @@ fn inbox(ctx: &Ctx, remote: Option<String>, local: bool, discard_held: bool) -> 
                     ));
                 }
                 for x in &r.rejected {
-                    s.push_str(&format!("REJECTED [{}]: {}\n", x.code, x.message));
+                    let what = if x.removed {
+                        "removed from the inbox"
+                    } else {
+                        "left in the inbox: it is no message for you"
+                    };
+                    s.push_str(&format!("REJECTED [{}] ({what}): {}\n", x.code, x.message));
                 }
                 if r.duplicates > 0 {
                     s.push_str(&format!("{} duplicate(s) dropped\n", r.duplicates));

@@ -70,6 +70,26 @@ pub enum Error {
     RemoteDenied { remote: String, reason: String },
     #[error("the remote {remote} cannot be used here: {reason}")]
     RemoteMismatch { remote: String, reason: String },
+    #[error(
+        "the remote {remote} has a symbolic link at {key}: a folder remote never follows links, \
+         so nothing was read or changed there"
+    )]
+    RemoteLink { remote: String, key: String },
+    #[error(
+        "the remote {remote} holds {key} of {size} bytes or more, over the limit of {limit} bytes \
+         for such a file: it was not downloaded"
+    )]
+    RemoteFileTooLarge {
+        remote: String,
+        key: String,
+        size: u64,
+        limit: u64,
+    },
+    #[error(
+        "{path} is {size} bytes, over the limit of {limit} bytes for such a file: it was not read \
+         (it is damaged or was not written by Coffer)"
+    )]
+    FileTooLarge { path: String, size: u64, limit: u64 },
     #[error("the disk is full: nothing was changed ({0})")]
     DiskFull(String),
     #[error("bad contact card: {0}")]
@@ -147,6 +167,9 @@ impl Error {
             Error::RemoteUnreachable { .. } => "remote_unreachable",
             Error::RemoteDenied { .. } => "remote_denied",
             Error::RemoteMismatch { .. } => "remote_mismatch",
+            Error::RemoteLink { .. } => "remote_link",
+            Error::RemoteFileTooLarge { .. } => "remote_file_too_large",
+            Error::FileTooLarge { .. } => "file_too_large",
             Error::DiskFull(_) => "disk_full",
             Error::BadCard(_) => "bad_card",
             Error::NoSuchContact(_) => "no_such_contact",
@@ -168,6 +191,16 @@ impl Error {
     pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
         let context = context.into();
         move |source| {
+            if source
+                .get_ref()
+                .is_some_and(|e| e.is::<crate::limits::TooLarge>())
+            {
+                let inner = source.into_inner().expect("checked above");
+                return inner
+                    .downcast::<crate::limits::TooLarge>()
+                    .expect("checked above")
+                    .0;
+            }
             if source.kind() == std::io::ErrorKind::StorageFull
                 || source.kind() == std::io::ErrorKind::QuotaExceeded
             {

@@ -26,6 +26,7 @@ pub mod fsutil;
 mod id;
 pub mod journal;
 pub mod keys;
+pub mod limits;
 pub mod log;
 pub mod messages;
 pub mod model;

@@ -446,6 +446,17 @@ impl Vault {
         })
     }
 
+    /// A text with its links resolved against this vault's notes, to render without holding
+    /// the vault ([`crate::render::Prepared::render`]).
+    pub fn prepare_markdown(&self, markdown: String) -> crate::render::Prepared {
+        crate::render::Prepared::new(markdown, &|title| {
+            self.state
+                .meta()
+                .find_by_title(title)
+                .map(|id| id.to_string())
+        })
+    }
+
     /// The live note a `[[title]]` link points to.
     pub fn find_by_title(&self, title: &str) -> Option<Id> {
         self.state.meta().find_by_title(title)

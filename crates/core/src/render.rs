@@ -4,10 +4,26 @@
 //!
 //! Links between notes: `[[Title]]` and `[[Title|label]]` become `coffer:note/<id>` links
 //! when a note has that title, and `coffer:missing/<title>` otherwise.
+//!
+//! Rendering is bounded, since a note or a message can come from anyone (an import, a contact):
+//! Markdown nested deeper than [`MAX_DEPTH`] (lists, quotes, raw HTML elements), larger than
+//! [`MAX_PREVIEW_BYTES`], or taking longer than [`TIME_BUDGET`] is not rendered; the preview
+//! says so instead ([`too_complex`]) and the text stays as it is, editable. The depth is checked
+//! before parsing and again on the HTML before it is sanitized, whose parser is quadratic in
+//! nesting. [`Prepared`] carries a text and its link targets, resolved while the vault is held,
+//! so that the rendering itself runs without it.
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+/// The deepest nesting rendered: block containers (lists, quotes) and HTML elements.
+pub const MAX_DEPTH: usize = 64;
+/// The largest text rendered.
+pub const MAX_PREVIEW_BYTES: usize = 8 << 20;
+/// Rendering that takes longer than this stops (checked between parser events).
+pub const TIME_BUDGET: Duration = Duration::from_secs(2);
 
 /// The URL scheme of links inside Coffer (handled by the app, never by a browser).
 pub const NOTE_LINK_PREFIX: &str = "coffer:note/";
@@ -46,11 +62,56 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
-/// Renders Markdown to sanitized HTML. `resolve` maps a wiki-link title to a note id.
+/// What the preview shows instead of a text it will not render; `why` says which bound.
+pub fn too_complex(why: &str) -> String {
+    format!(
+        "<p class=\"too-complex\">This text is too complex to preview ({}). It is kept as \
+         written and can still be edited.</p>",
+        escape_html(why)
+    )
+}
+
+/// Renders Markdown to sanitized HTML. `resolve` maps a wiki-link title to a note id. Past a
+/// bound (see the module docs) the result is [`too_complex`].
 pub fn render_markdown(markdown: &str, resolve: &dyn Fn(&str) -> Option<String>) -> String {
+    match render_bounded(markdown, resolve) {
+        Ok(html) => html,
+        Err(why) => too_complex(&why),
+    }
+}
+
+fn render_bounded(
+    markdown: &str,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    if markdown.len() > MAX_PREVIEW_BYTES {
+        return Err(format!(
+            "{} bytes; the preview shows up to {MAX_PREVIEW_BYTES}",
+            markdown.len()
+        ));
+    }
+    let nested = || format!("nested more than {MAX_DEPTH} levels deep");
+    if block_depth(markdown) > MAX_DEPTH {
+        return Err(nested());
+    }
+    let started = Instant::now();
     let mut events = Vec::new();
     let mut in_image = false;
-    for ev in Parser::new_ext(markdown, options()) {
+    let mut depth = 0usize;
+    for (n, ev) in Parser::new_ext(markdown, options()).enumerate() {
+        if n % 1024 == 1023 && started.elapsed() > TIME_BUDGET {
+            return Err("it takes too long to render".into());
+        }
+        match &ev {
+            Event::Start(_) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(nested());
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         match ev {
             Event::Start(Tag::Link {
                 link_type: LinkType::WikiLink { .. },
@@ -90,7 +151,150 @@ pub fn render_markdown(markdown: &str, resolve: &dyn Fn(&str) -> Option<String>)
     }
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
-    sanitize(&raw)
+    if html_depth(&raw) > MAX_DEPTH {
+        return Err(nested());
+    }
+    if started.elapsed() > TIME_BUDGET {
+        return Err("it takes too long to render".into());
+    }
+    Ok(sanitize(&raw))
+}
+
+/// The deepest nesting of block containers any line opens at its start (`>`, list markers),
+/// counted without parsing: a line such as `- - - - …` or `>>>>…` is as deep as its markers.
+fn block_depth(markdown: &str) -> usize {
+    markdown
+        .lines()
+        .map(|line| {
+            let b = line.as_bytes();
+            let (mut i, mut depth) = (0, 0);
+            while i < b.len() {
+                match b[i] {
+                    b' ' | b'\t' => i += 1,
+                    b'>' => {
+                        depth += 1;
+                        i += 1;
+                    }
+                    b'-' | b'*' | b'+'
+                        if b.get(i + 1).is_none_or(|c| *c == b' ' || *c == b'\t') =>
+                    {
+                        depth += 1;
+                        i += 1;
+                    }
+                    b'0'..=b'9' => {
+                        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                        match b.get(i + digits) {
+                            Some(b'.' | b')')
+                                if b.get(i + digits + 1)
+                                    .is_none_or(|c| *c == b' ' || *c == b'\t') =>
+                            {
+                                depth += 1;
+                                i += digits + 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            depth
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Elements that hold no content, and those whose end tag may be left out (the next one of
+/// their kind closes them): neither nests when repeated.
+const NOT_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "thead", "tbody", "tfoot",
+    "colgroup", "caption", "rt", "rp", "optgroup",
+];
+
+/// How deep the elements of an HTML text nest, read the way a browser would, only roughly:
+/// every start tag of an element that can nest opens a level, every end tag closes one. It
+/// errs on the deep side, never the shallow one.
+fn html_depth(html: &str) -> usize {
+    let b = html.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while let Some(off) = memchr(b'<', &b[i..]) {
+        i += off + 1;
+        let closing = b.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let len = b[start..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if len == 0 || !b[start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = html[start..start + len].to_ascii_lowercase();
+        if NOT_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            let end = memchr(b'>', &b[start..]).map_or(b.len(), |e| start + e);
+            if end > 0 && b.get(end - 1) == Some(&b'/') {
+                continue;
+            }
+            depth += 1;
+            max = max.max(depth);
+        }
+    }
+    max
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|c| *c == needle)
+}
+
+/// A text ready to render without the vault: its wiki-link targets were resolved when it was
+/// prepared ([`Prepared::new`]), so [`Prepared::render`] needs no lock.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    markdown: String,
+    links: HashMap<String, String>,
+}
+
+impl Prepared {
+    /// Resolves every `[[target]]` the text may hold with `resolve` (a cheap scan that finds
+    /// at least each one the parser will).
+    pub fn new(markdown: String, resolve: &dyn Fn(&str) -> Option<String>) -> Prepared {
+        let mut links = HashMap::new();
+        for target in link_candidates(&markdown) {
+            if !links.contains_key(target)
+                && let Some(id) = resolve(target)
+            {
+                links.insert(target.to_string(), id);
+            }
+        }
+        Prepared { markdown, links }
+    }
+
+    /// A text whose links resolve to nothing (messages: links to notes stay inert).
+    pub fn without_links(markdown: String) -> Prepared {
+        Prepared {
+            markdown,
+            links: HashMap::new(),
+        }
+    }
+
+    /// [`render_markdown`] of the text, with the links resolved when it was prepared.
+    pub fn render(&self) -> String {
+        render_markdown(&self.markdown, &|t| self.links.get(t).cloned())
+    }
+}
+
+/// Every text between `[[` and the next `]]` or `|`, trimmed the way the parser gives it.
+fn link_candidates(markdown: &str) -> impl Iterator<Item = &str> {
+    markdown.split("[[").skip(1).filter_map(|rest| {
+        let end = rest.find("]]")?;
+        let inner = &rest[..end];
+        let target = inner.split('|').next().unwrap_or(inner);
+        (!target.is_empty() && !target.contains('\n')).then_some(target)
+    })
 }
 
 /// Cleans any HTML with the same whitelist.
@@ -196,6 +400,59 @@ mod tests {
         assert!(html.contains("href=\"coffer:note/abcd\""), "{html}");
         assert!(html.contains("coffer:missing/Unknown"), "{html}");
         assert_eq!(wiki_links("[[A]] [[b|x]] `[[not]]`"), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_it_costs_anything() {
+        let many = |s: &str, n: usize| s.repeat(n);
+        for md in [
+            many("- ", 20_000),
+            many(">", 1 << 20),
+            many("<div>", 100_000),
+            many("1. ", 20_000),
+            many("<span>", 100_000),
+            format!("text\n\n{}", many("* ", 100)),
+            (0..200)
+                .map(|i| format!("{}- x\n", "  ".repeat(i)))
+                .collect(),
+            many("<div><p>", 50_000),
+            many("<b><i>", 50_000),
+        ] {
+            let html = r(&md);
+            assert!(
+                html.starts_with("<p class=\"too-complex\">"),
+                "{:?}: {html:.200}",
+                &md[..20]
+            );
+        }
+        let too_big = "a".repeat(MAX_PREVIEW_BYTES + 1);
+        assert!(r(&too_big).contains("too complex to preview ("), "size");
+        // Ordinary nesting and many siblings render.
+        let fine = [
+            many("- ", 10) + "deep",
+            many("<div>x</div>\n", 10_000),
+            many("<p>para\n", 1000),
+            many("- item\n", 10_000),
+            many("> ", 20) + "quote",
+            "<br><br><img src=coffer:x><hr>".repeat(1000),
+        ];
+        for md in fine {
+            assert!(!r(&md).contains("too-complex"), "{:.40}", md);
+        }
+    }
+
+    #[test]
+    fn a_prepared_text_renders_as_the_vault_would() {
+        let resolve = |t: &str| (t == "Known" || t == "Other note").then(|| format!("id-{t}"));
+        for md in [
+            "See [[Known]] and [[Unknown|that]] and [[Other note|x]].",
+            "[[Known]] `[[Known]]` [[ Known ]] [[a [[Known]]",
+            "no links",
+            "[[Known",
+        ] {
+            let p = Prepared::new(md.to_string(), &resolve);
+            assert_eq!(p.render(), render_markdown(md, &resolve), "{md}");
+        }
     }
 
     #[test]

@@ -522,6 +522,63 @@ fn split_front_matter(text: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// Front matter nested deeper than this is kept in the body.
+const MAX_YAML_DEPTH: usize = 16;
+/// Front matter with more values than this is kept in the body.
+const MAX_YAML_NODES: usize = 10_000;
+
+/// Refuses YAML that could cost more to load than its size: anchors and aliases (a few
+/// hundred bytes of aliases expand to gigabytes, "billion laughs"), deep nesting, too many
+/// values. Streams the parser's events; builds nothing.
+fn check_yaml_shape(yaml: &str) -> Result<(), &'static str> {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    struct Shape {
+        depth: usize,
+        nodes: usize,
+        bad: Option<&'static str>,
+    }
+    impl MarkedEventReceiver for Shape {
+        fn on_event(&mut self, ev: Event, _: yaml_rust2::scanner::Marker) {
+            if self.bad.is_some() {
+                return;
+            }
+            let anchored = match &ev {
+                Event::Alias(_) => true,
+                Event::Scalar(_, _, a, _)
+                | Event::SequenceStart(a, _)
+                | Event::MappingStart(a, _) => *a > 0,
+                _ => false,
+            };
+            match ev {
+                Event::SequenceStart(..) | Event::MappingStart(..) => {
+                    self.depth += 1;
+                    self.nodes += 1;
+                }
+                Event::SequenceEnd | Event::MappingEnd => self.depth = self.depth.saturating_sub(1),
+                Event::Scalar(..) | Event::Alias(_) => self.nodes += 1,
+                _ => {}
+            }
+            self.bad = if anchored {
+                Some("uses YAML anchors or aliases, which Coffer does not expand")
+            } else if self.depth > MAX_YAML_DEPTH {
+                Some("is nested too deeply")
+            } else if self.nodes > MAX_YAML_NODES {
+                Some("holds too many values")
+            } else {
+                None
+            };
+        }
+    }
+    let mut shape = Shape {
+        depth: 0,
+        nodes: 0,
+        bad: None,
+    };
+    // A syntax error is left for the loader to report in its own words.
+    let _ = Parser::new_from_str(yaml).load(&mut shape, true);
+    shape.bad.map_or(Ok(()), Err)
+}
+
 /// Reads a Markdown text: front matter (if any) and body.
 fn parse_markdown(text: &str) -> Parsed {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -537,6 +594,11 @@ fn parse_markdown(text: &str) -> Parsed {
         return whole(Some(
             "its front matter is too large; it was kept in the body".into(),
         ));
+    }
+    if let Err(why) = check_yaml_shape(yaml) {
+        return whole(Some(format!(
+            "its front matter {why}; it was kept in the body"
+        )));
     }
     let doc = match YamlLoader::load_from_str(yaml) {
         Ok(mut docs) if docs.len() <= 1 => docs.pop().unwrap_or(Yaml::Null),

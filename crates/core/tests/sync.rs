@@ -263,7 +263,7 @@ fn attacks(kind: Backend) {
     let n = b.create("third", "dropped then back");
     b.sync();
     let rev = b.v.note(&n).unwrap().revision;
-    let saved = evil.get(&object_key(&rev)).unwrap().unwrap();
+    let saved = evil.get(&object_key(&rev), u64::MAX).unwrap().unwrap();
     evil.delete(&object_key(&rev)).unwrap();
     let r = a.sync();
     assert_eq!(kinds(&r), vec![AlarmKind::DroppedObject], "{r:?}");
@@ -281,7 +281,10 @@ fn attacks(kind: Backend) {
     let rev = b.v.note(&n).unwrap().revision;
     let other = a.v.list(&NoteFilter::default())[0].id;
     let other_rev = a.v.note(&other).unwrap().revision;
-    let other_bytes = evil.get(&object_key(&other_rev)).unwrap().unwrap();
+    let other_bytes = evil
+        .get(&object_key(&other_rev), u64::MAX)
+        .unwrap()
+        .unwrap();
     evil.put(&object_key(&rev), &other_bytes).unwrap();
     let r = a.sync();
     assert_eq!(kinds(&r), vec![AlarmKind::SwappedObject], "{r:?}");
@@ -318,7 +321,7 @@ fn dropped_objects(kind: Backend) {
     let r = a.sync_opts(&SyncOptions { audit: true });
     assert_eq!(kinds(&r), vec![AlarmKind::DroppedObject], "{r:?}");
     assert!(r.alarms[0].message.contains("uploaded again"), "{r:?}");
-    assert!(evil.get(&object_key(&rev)).unwrap().is_some());
+    assert!(evil.get(&object_key(&rev), u64::MAX).unwrap().is_some());
     let r = b.sync();
     assert!(r.alarms.is_empty(), "{r:?}");
     assert_eq!(b.body(&mine), "from a");
@@ -349,7 +352,7 @@ fn dropped_objects(kind: Backend) {
     let r = a.sync_opts(&SyncOptions { audit: true });
     assert_eq!(kinds(&r), vec![AlarmKind::DroppedObject], "{r:?}");
     assert!(r.alarms[0].message.contains("device"), "{r:?}");
-    assert!(evil.get(&object_key(&rev)).unwrap().is_some());
+    assert!(evil.get(&object_key(&rev), u64::MAX).unwrap().is_some());
     let c = clone_device(&_r);
     assert_eq!(c.view(), a.view());
     // Kept for `coffer verify`, until dismissed.

@@ -127,8 +127,8 @@ impl FaultyRemote {
 }
 
 impl Remote for FaultyRemote {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.inner.get(key)
+    fn get(&self, key: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        self.inner.get(key, limit)
     }
     fn put(&self, key: &str, data: &[u8]) -> Result<()> {
         self.inner.put(key, data)
@@ -148,15 +148,15 @@ impl Remote for FaultyRemote {
     fn describe(&self) -> String {
         self.inner.describe()
     }
-    fn get_many(&self, keys: &[String]) -> Vec<Result<Option<Vec<u8>>>> {
+    fn get_many(&self, keys: &[String], limit: u64) -> Vec<Result<Option<Vec<u8>>>> {
         // Only a batch of objects: the log is read a few entries at a time.
         if self.on_put || !self.armed() || keys.len() < 8 || !keys[0].starts_with("objects/") {
-            return self.inner.get_many(keys);
+            return self.inner.get_many(keys, limit);
         }
         let (first, rest) = keys.split_at(keys.len() / 2);
-        let mut out = self.inner.get_many(first);
+        let mut out = self.inner.get_many(first, limit);
         self.fire();
-        out.extend(self.inner.get_many(rest));
+        out.extend(self.inner.get_many(rest, limit));
         out
     }
     fn put_many(&self, items: &[(String, Vec<u8>)]) -> Result<()> {
@@ -168,8 +168,8 @@ impl Remote for FaultyRemote {
         self.fire();
         self.inner.put_many(rest)
     }
-    fn get_to_file(&self, key: &str, to: &Path) -> Result<Option<String>> {
-        self.inner.get_to_file(key, to)
+    fn get_to_file(&self, key: &str, to: &Path, limit: u64) -> Result<Option<String>> {
+        self.inner.get_to_file(key, to, limit)
     }
     fn put_file(&self, key: &str, from: &Path) -> Result<()> {
         self.inner.put_file(key, from)

@@ -347,7 +347,12 @@ key: string,
 /**
  * The stable error code (`bad_signature`, `not_a_recipient`, ...).
  */
-code: string, message: string, };
+code: string, message: string, 
+/**
+ * Whether the file was removed from the inbox: only a file that opened as a message
+ * encrypted to this vault is; anything else is left where it is.
+ */
+removed: boolean, };
 
 export type Held = { key: string, 
 /**
@@ -370,7 +375,7 @@ received: Array<MessageView>,
  */
 held: Array<Held>, 
 /**
- * Messages refused (each with a clear reason) and removed from the inbox.
+ * Files refused (each with a clear reason); see [`Rejected::removed`].
  */
 rejected: Array<Rejected>, 
 /**

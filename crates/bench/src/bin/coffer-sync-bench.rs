@@ -104,9 +104,9 @@ fn add(c: &AtomicU64, n: usize) {
 }
 
 impl<R: Remote> Remote for Counting<R> {
-    fn get(&self, key: &str) -> coffer_core::Result<Option<Vec<u8>>> {
+    fn get(&self, key: &str, limit: u64) -> coffer_core::Result<Option<Vec<u8>>> {
         add(&self.get, 1);
-        self.inner.get(key)
+        self.inner.get(key, limit)
     }
     fn put(&self, key: &str, data: &[u8]) -> coffer_core::Result<()> {
         add(&self.put, 1);
@@ -130,17 +130,17 @@ impl<R: Remote> Remote for Counting<R> {
     fn describe(&self) -> String {
         self.inner.describe()
     }
-    fn get_many(&self, keys: &[String]) -> Vec<coffer_core::Result<Option<Vec<u8>>>> {
+    fn get_many(&self, keys: &[String], limit: u64) -> Vec<coffer_core::Result<Option<Vec<u8>>>> {
         add(&self.get, keys.len());
-        self.inner.get_many(keys)
+        self.inner.get_many(keys, limit)
     }
     fn put_many(&self, items: &[(String, Vec<u8>)]) -> coffer_core::Result<()> {
         add(&self.put, items.len());
         self.inner.put_many(items)
     }
-    fn get_to_file(&self, key: &str, to: &Path) -> coffer_core::Result<Option<String>> {
+    fn get_to_file(&self, key: &str, to: &Path, limit: u64) -> coffer_core::Result<Option<String>> {
         add(&self.get, 1);
-        self.inner.get_to_file(key, to)
+        self.inner.get_to_file(key, to, limit)
     }
     fn put_file(&self, key: &str, from: &Path) -> coffer_core::Result<()> {
         add(&self.put, 1);

@@ -102,6 +102,13 @@ pub fn sync(ctx: &Ctx, name: Option<&str>, audit: bool) -> Result<()> {
         if !report.alarms.is_empty() {
             s.push_str(&format!(
                 "\n{} alarm(s): the remote did something wrong; nothing local was changed by it",
+                report.alarms.len() as u64 + report.more_alarms
+            ));
+        }
+        if report.more_alarms > 0 {
+            s.push_str(&format!(
+                " ({} more than the {} listed were only counted)",
+                report.more_alarms,
                 report.alarms.len()
             ));
         }

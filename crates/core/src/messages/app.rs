@@ -5,6 +5,7 @@
 
 use super::envelope::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use super::{Contact, ContactCard, Draft, MessageView, ReceiveReport, SafetyNumber, Via};
+use crate::render::Prepared;
 use crate::sync::RemotePurpose;
 use crate::vault::Vault;
 use crate::{Error, Id, Result};
@@ -96,6 +97,22 @@ pub struct ContactDetail {
 pub struct ThreadMessage {
     pub message: MessageView,
     pub html: String,
+}
+
+/// A message of a thread and its body, to render without the vault.
+pub struct MessageToRender {
+    pub message: MessageView,
+    body: Prepared,
+}
+
+impl MessageToRender {
+    /// The message with its body rendered (bounded: crate::render).
+    pub fn render(self) -> ThreadMessage {
+        ThreadMessage {
+            html: self.body.render(),
+            message: self.message,
+        }
+    }
 }
 
 /// A message to send, as the app's compose form fills it.
@@ -213,11 +230,24 @@ impl Vault {
 
     /// A conversation, oldest first, each body rendered; marks it read.
     pub fn open_conversation(&mut self, conversation: &Id) -> Result<Vec<ThreadMessage>> {
+        Ok(self
+            .conversation_to_render(conversation)?
+            .into_iter()
+            .map(MessageToRender::render)
+            .collect())
+    }
+
+    /// A conversation, oldest first, with each body ready to render without the vault (a
+    /// contact's message can be slow to render: see crate::render); marks it read.
+    pub fn conversation_to_render(&mut self, conversation: &Id) -> Result<Vec<MessageToRender>> {
         let messages = self.thread(conversation)?;
         let mut out = Vec::with_capacity(messages.len());
         for m in messages {
-            let html = self.render_message(&m.id)?;
-            out.push(ThreadMessage { message: m, html });
+            let body = self.message_body(&m.id)?;
+            out.push(MessageToRender {
+                message: m,
+                body: Prepared::without_links(body),
+            });
         }
         self.mark_read(conversation)?;
         Ok(out)

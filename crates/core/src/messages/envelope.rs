@@ -128,6 +128,9 @@ pub fn seal(keys: &Keys, env: &Envelope) -> Result<(Vec<u8>, Opened)> {
     Ok((ct, opened))
 }
 
+/// The start of the reason of a [`Error::BadMessage`] for a file that could not be decrypted.
+pub const NOT_DECRYPTED: &str = "it cannot be decrypted";
+
 /// Decrypts a message file with the messaging key, checks its signature, and checks that this
 /// vault's owner is among its recipients (or its sender).
 pub fn open(keys: &Keys, me: &ContactCard, ciphertext: &[u8]) -> Result<Opened> {
@@ -140,9 +143,11 @@ pub fn open(keys: &Keys, me: &ContactCard, ciphertext: &[u8]) -> Result<Opened> 
     let plain = crypto::decrypt(&[keys.messaging_identity()], ciphertext).map_err(|e| match e {
         age::DecryptError::NoMatchingKeys => Error::NotForMe,
         age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat => {
-            Error::BadMessage(format!("it is not an age file ({e})"))
+            Error::BadMessage(format!("{NOT_DECRYPTED}: it is not an age file ({e})"))
         }
-        other => Error::BadMessage(format!("it was altered or cut short ({other})")),
+        other => Error::BadMessage(format!(
+            "{NOT_DECRYPTED}: it was altered or cut short ({other})"
+        )),
     })?;
     let opened = verify(&plain)?;
     if !opened.sender.same_keys(me) && !opened.recipients.iter().any(|r| r.same_keys(me)) {

@@ -222,6 +222,9 @@ pub struct Rejected {
     /// The stable error code (`bad_signature`, `not_a_recipient`, ...).
     pub code: String,
     pub message: String,
+    /// Whether the file was removed from the inbox: only a file that opened as a message
+    /// encrypted to this vault is; anything else is left where it is.
+    pub removed: bool,
 }
 
 /// A message from keys that are not a contact's: kept apart, left in the inbox until its
@@ -250,7 +253,7 @@ pub struct ReceiveReport {
     /// Messages from unknown or changed keys (not stored; they stay in the inbox until
     /// discarded).
     pub held: Vec<Held>,
-    /// Messages refused (each with a clear reason) and removed from the inbox.
+    /// Files refused (each with a clear reason); see [`Rejected::removed`].
     pub rejected: Vec<Rejected>,
     /// Copies of messages already stored (duplicates, replays), removed from the inbox.
     #[cfg_attr(feature = "ts", ts(type = "number"))]

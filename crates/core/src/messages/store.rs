@@ -799,6 +799,13 @@ pub struct Sent {
 
 /// Classifies why a message could not be accepted: held apart (a sender who is not a contact)
 /// or rejected.
+/// Inbox files received are committed in groups of about this many bytes.
+pub const RECEIVE_GROUP_BYTES: usize = 16 << 20;
+
+/// How the reason of a message that could not be decrypted at all begins (so it was never
+/// shown to be one for this user, and is not removed from an inbox).
+const NOT_OPENED: &str = envelope::NOT_DECRYPTED;
+
 fn is_held(e: &Error) -> bool {
     matches!(
         e,
@@ -1168,18 +1175,55 @@ impl Vault {
     }
 
     /// Checks an inbox on a shared remote: every waiting message is checked and stored, or held
-    /// (from keys that are not a contact's: left in the inbox), or rejected (removed).
+    /// (from keys that are not a contact's: left in the inbox), or rejected. Files are fetched
+    /// one at a time, each no larger than a message can be, and committed in groups of at most
+    /// [`RECEIVE_GROUP_BYTES`], so a flooded inbox costs bounded memory. A rejected file is
+    /// removed only if it opened as a message encrypted to this vault (a forged signature, a
+    /// replay, a malformed envelope): a file that is not one for this user (not an age file, not
+    /// encrypted to this vault, too large, cut short) is left where it is and reported, since
+    /// Coffer deletes nothing it cannot show to be a message meant for this user.
     pub fn receive_from(&mut self, remote: &dyn Remote, name: &str) -> Result<ReceiveReport> {
         let me = self.my_card()?;
-        let keys = super::inbox::waiting(remote, &me)?;
-        let mut files = Vec::with_capacity(keys.len());
-        for k in keys {
-            if let Some(bytes) = remote.get(&k)? {
-                files.push((k, bytes));
+        let carrier = format!("remote:{name}");
+        let mut report = ReceiveReport::default();
+        let mut group: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut group_bytes = 0;
+        let mut keys = super::inbox::waiting(remote, &me)?.into_iter().peekable();
+        while let Some(k) = keys.next() {
+            match remote.get(&k, envelope::MAX_MESSAGE_BYTES as u64) {
+                Ok(Some(bytes)) => {
+                    group_bytes += bytes.len();
+                    group.push((k, bytes));
+                }
+                Ok(None) => {}
+                Err(e @ Error::RemoteFileTooLarge { .. }) => report.rejected.push(Rejected {
+                    key: k,
+                    code: e.code().to_string(),
+                    message: e.to_string(),
+                    removed: false,
+                }),
+                Err(e) => return Err(e),
+            }
+            if group_bytes >= RECEIVE_GROUP_BYTES || (keys.peek().is_none() && !group.is_empty()) {
+                let files = std::mem::take(&mut group);
+                group_bytes = 0;
+                self.receive_group(remote, &me, files, &carrier, &mut report)?;
             }
         }
-        let results = self.accept(files, &format!("remote:{name}"))?;
-        let mut report = ReceiveReport::default();
+        report.received.sort_by_key(|m| (m.time, m.id));
+        Ok(report)
+    }
+
+    /// Stores one group of inbox files and then removes from the inbox what may be removed.
+    fn receive_group(
+        &mut self,
+        remote: &dyn Remote,
+        me: &ContactCard,
+        files: Vec<(String, Vec<u8>)>,
+        carrier: &str,
+        report: &mut ReceiveReport,
+    ) -> Result<()> {
+        let results = self.accept(files, carrier)?;
         let mut remove = Vec::new();
         for (key, r) in results {
             match r {
@@ -1202,21 +1246,25 @@ impl Vault {
                     });
                 }
                 Err(e) => {
+                    let removed = !matches!(e, Error::NotForMe | Error::MessageTooLarge { .. })
+                        && !matches!(&e, Error::BadMessage(m) if m.starts_with(NOT_OPENED));
                     report.rejected.push(Rejected {
                         key: key.clone(),
                         code: e.code().to_string(),
                         message: e.to_string(),
+                        removed,
                     });
-                    remove.push(key);
+                    if removed {
+                        remove.push(key);
+                    }
                 }
             }
         }
         // Only after the accepted messages are committed.
         for key in remove {
-            super::inbox::delete_from_inbox(remote, &me, &key)?;
+            super::inbox::delete_from_inbox(remote, me, &key)?;
         }
-        report.received.sort_by_key(|m| (m.time, m.id));
-        Ok(report)
+        Ok(())
     }
 
     /// [`Vault::receive_from`] the remote named `remote`.
@@ -1238,7 +1286,7 @@ impl Vault {
             if !wanted.contains(&key) {
                 continue;
             }
-            let Some(ct) = remote.get(&key)? else {
+            let Some(ct) = remote.get(&key, envelope::MAX_MESSAGE_BYTES as u64)? else {
                 continue;
             };
             let held = with_state(self, |v, st| {
@@ -1267,7 +1315,7 @@ impl Vault {
                 fingerprint: String::new(),
             },
         );
-        let Ok(Some(ct)) = remote.get(key) else {
+        let Ok(Some(ct)) = remote.get(key, envelope::MAX_MESSAGE_BYTES as u64) else {
             return unknown;
         };
         let Ok(me) = self.my_card() else {
@@ -1519,13 +1567,18 @@ impl Vault {
 
     /// The sanitized HTML of a message body (rendered like a note; links to notes inert).
     pub fn render_message(&mut self, id: &Id) -> Result<String> {
-        let body = with_state(self, |_, st| {
+        let body = self.message_body(id)?;
+        Ok(crate::render::render_markdown(&body, &|_| None))
+    }
+
+    /// The Markdown body of a message.
+    pub fn message_body(&mut self, id: &Id) -> Result<String> {
+        with_state(self, |_, st| {
             st.messages
                 .get(id)
                 .map(|m| m.envelope.body.clone())
                 .ok_or_else(|| Error::NoSuchMessage(id.to_string()))
-        })?;
-        Ok(crate::render::render_markdown(&body, &|_| None))
+        })
     }
 
     /// The bytes of a message's attachment.

@@ -200,7 +200,7 @@ pub fn check_remote_for(
         remote: remote.describe(),
         reason,
     };
-    let holds_this_vault = match remote.get("coffer.toml")? {
+    let holds_this_vault = match remote.get("coffer.toml", crate::limits::CONFIG)? {
         None => false,
         Some(_) if purpose == RemotePurpose::Messages => {
             return Err(mismatch(

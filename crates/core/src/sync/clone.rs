@@ -32,12 +32,12 @@ impl Vault {
             total: 0,
         });
         let toml = remote
-            .get("coffer.toml")?
+            .get("coffer.toml", crate::limits::CONFIG)?
             .ok_or_else(|| mismatch("it holds no vault (no coffer.toml)"))?;
         let text = String::from_utf8(toml).map_err(|_| mismatch("its coffer.toml is not text"))?;
         let config = Config::parse(&text, dir)?;
         let identity = remote
-            .get("identity.age")?
+            .get("identity.age", crate::limits::IDENTITY)?
             .ok_or_else(|| mismatch("it holds no identity.age"))?;
         if !Self::only_clone_debris(dir, &identity) {
             return Err(Error::FolderNotEmpty(dir.to_path_buf()));
@@ -109,7 +109,7 @@ impl Vault {
         progress: ProgressFn<'_>,
     ) -> Result<(Vault, SyncReport)> {
         let exists = || Error::VaultExists(dir.to_path_buf());
-        let Some(toml) = remote.get("coffer.toml")? else {
+        let Some(toml) = remote.get("coffer.toml", crate::limits::CONFIG)? else {
             return Err(exists());
         };
         let theirs = String::from_utf8(toml)

@@ -71,12 +71,21 @@ pub(crate) struct SyncFile {
 
 impl SyncFile {
     /// Adds alarms, replacing an older one about the same thing (kind, remote, key).
+    /// Linear in the alarms kept and added: only the newest [`MAX_ALARMS`] of `new` count.
     pub fn add_alarms(&mut self, new: &[Alarm]) {
-        for a in new {
-            self.alarms
-                .retain(|o| !(o.kind == a.kind && o.remote == a.remote && o.key == a.key));
-            self.alarms.push(a.clone());
-        }
+        let new = &new[new.len().saturating_sub(MAX_ALARMS)..];
+        let about = |a: &Alarm| (a.kind, a.remote.clone(), a.key.clone());
+        // The newest alarm about each thing wins, also among the new ones.
+        let mut seen = std::collections::HashSet::new();
+        let mut fresh: Vec<Alarm> = new
+            .iter()
+            .rev()
+            .filter(|a| seen.insert(about(a)))
+            .cloned()
+            .collect();
+        fresh.reverse();
+        self.alarms.retain(|o| !seen.contains(&about(o)));
+        self.alarms.extend(fresh);
         if self.alarms.len() > MAX_ALARMS {
             let extra = self.alarms.len() - MAX_ALARMS;
             self.alarms.drain(..extra);

@@ -10,6 +10,8 @@
 
 mod app;
 mod clone;
+#[cfg(unix)]
+mod folder;
 mod local;
 mod merge;
 mod pull;
@@ -39,7 +41,7 @@ use std::io::ErrorKind;
 use std::path::Path;
 
 /// What a remote did wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmKind {
@@ -104,7 +106,13 @@ pub struct SyncReport {
     pub requests: u64,
     /// What the remote did wrong during this sync (also kept for `coffer verify`).
     pub alarms: Vec<Alarm>,
+    /// Alarms of this sync past the first [`MAX_REPORT_ALARMS`]: counted, not kept.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub more_alarms: u64,
 }
+
+/// Alarms one sync reports at most.
+pub const MAX_REPORT_ALARMS: usize = 1000;
 
 /// What a remote is for. A person's own devices sync through a place only they can write; a
 /// place shared with contacts holds message inboxes that anyone with access can write to, so
@@ -374,7 +382,7 @@ impl Vault {
         let identity =
             fs::read(self.layout.identity()).map_err(Error::io("reading identity.age"))?;
         let identity_hash = crypto::sha256_hex(&identity);
-        match remote.get("coffer.toml")? {
+        match remote.get("coffer.toml", crate::limits::CONFIG)? {
             Some(bytes) => {
                 let text = String::from_utf8(bytes).map_err(|_| Error::RemoteMismatch {
                     remote: remote.describe(),
@@ -412,7 +420,10 @@ impl Vault {
                 }
             }
             None => {
-                if remote.get("identity.age")?.is_none() {
+                if remote
+                    .get("identity.age", crate::limits::IDENTITY)?
+                    .is_none()
+                {
                     remote.put("identity.age", &identity)?;
                 }
                 // coffer.toml last: a remote without it is not (yet) a vault.
@@ -423,7 +434,13 @@ impl Vault {
         Ok(())
     }
 
+    /// Adds an alarm to the report; past [`MAX_REPORT_ALARMS`] (a remote with 100k planted
+    /// names) they are only counted, in [`SyncReport::more_alarms`].
     fn alarm(report: &mut SyncReport, name: &str, kind: AlarmKind, key: String, message: String) {
+        if report.alarms.len() >= MAX_REPORT_ALARMS {
+            report.more_alarms += 1;
+            return;
+        }
         report.alarms.push(Alarm {
             kind,
             remote: name.to_string(),

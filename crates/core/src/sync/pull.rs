@@ -189,7 +189,7 @@ impl Vault {
         };
         if seq > 0 {
             let key = entry_key(&device, seq);
-            match remote.get(&key)? {
+            match remote.get(&key, crate::limits::LOG_ENTRY)? {
                 None => {
                     Self::alarm(
                         report,
@@ -241,7 +241,7 @@ impl Vault {
                 let keys: Vec<String> = (seq + 1..=seq + window)
                     .map(|s| entry_key(&device, s))
                     .collect();
-                for got in remote.get_many(&keys) {
+                for got in remote.get_many(&keys, crate::limits::LOG_ENTRY) {
                     queue.push_back(got?);
                 }
                 window = (window * 2).min(MAX_WINDOW);
@@ -339,7 +339,7 @@ impl Vault {
         let key = entry_key(&self.device, marks.pushed);
         let local = fs::read(self.layout.log_entry(&self.device, marks.pushed))
             .map_err(Error::io("reading this device's log"))?;
-        match remote.get(&key)? {
+        match remote.get(&key, crate::limits::LOG_ENTRY)? {
             Some(ct) if ct == local => {}
             Some(_) => {
                 Self::alarm(
@@ -433,10 +433,16 @@ impl Vault {
         let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut failure: Option<Error> = None;
         let keys: Vec<String> = small.iter().map(|(_, _, o)| object_key(&o.id)).collect();
-        let fetched = remote.get_many(&keys);
+        let fetched = remote.get_many(&keys, crate::limits::OBJECT);
         for ((i, inc, obj), got) in small.iter().zip(fetched) {
             let got = match got {
                 Ok(got) => got,
+                // No object the entry names can be that large: another one is in its place.
+                Err(Error::RemoteFileTooLarge { .. }) => {
+                    whole[*i] = false;
+                    Self::swapped(report, name, inc, obj);
+                    continue;
+                }
                 Err(e) => {
                     failure.get_or_insert(e);
                     continue;
@@ -464,7 +470,7 @@ impl Vault {
             let dir = path.parent().expect("objects have a folder");
             fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
             let tmp = fsutil::temp_path(dir);
-            match remote.get_to_file(&object_key(&obj.id), &tmp) {
+            match remote.get_to_file(&object_key(&obj.id), &tmp, u64::MAX) {
                 Err(e) => failure = Some(e),
                 Ok(None) => {
                     whole[*i] = false;

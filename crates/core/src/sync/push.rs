@@ -83,7 +83,7 @@ impl Vault {
             }
             // Read-your-writes: the group's last entry must be there now.
             let (key, last_ct) = entries.last().expect("a group has an entry");
-            match remote.get(key)? {
+            match remote.get(key, crate::limits::LOG_ENTRY)? {
                 Some(back) if &back == last_ct => {
                     marks.pushed = seq;
                     self.save_marks(name, marks)?;

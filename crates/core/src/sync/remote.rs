@@ -1,9 +1,12 @@
 //! Remotes: where a vault's files are copied for sync. One small blocking trait, [`Remote`],
-//! and one implementation of it, [`StoreRemote`], that speaks to a folder, an S3-compatible
-//! object store or a WebDAV server through the `object_store` crate. Nothing outside this file
-//! knows which client library is used (docs/ARCHITECTURE.md says why it is object_store).
+//! and [`StoreRemote`], which opens the remote a URL names: a folder (super::folder, which
+//! never follows a symbolic link), or an S3-compatible object store or a WebDAV server
+//! through the `object_store` crate. Nothing outside this file and the folder's knows which
+//! client library is used (docs/ARCHITECTURE.md says why it is object_store).
 //!
 //! Keys are `/`-separated paths relative to the remote's root (`log/<device>/<seq>.age`).
+//! Every download names the largest size it accepts (crate::limits): a larger file is refused
+//! before its body is read, and a server that sends more than it announced is cut off there.
 
 use crate::{Error, Result};
 use age::secrecy::{ExposeSecret, SecretString};
@@ -22,8 +25,9 @@ use std::time::Duration;
 /// A place that holds a copy of a vault's files. Every method is one request to the remote
 /// (a listing may be paged by the server; it is still counted once).
 pub trait Remote {
-    /// The bytes at `key`, or `None` if there is nothing there.
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// The bytes at `key`, or `None` if there is nothing there. A file larger than `limit` is
+    /// [`Error::RemoteFileTooLarge`], and no more than `limit` bytes of it are read.
+    fn get(&self, key: &str, limit: u64) -> Result<Option<Vec<u8>>>;
     /// Writes `data` at `key` (replacing what was there).
     fn put(&self, key: &str, data: &[u8]) -> Result<()>;
     /// Removes `key`; absent keys are no error.
@@ -39,8 +43,8 @@ pub trait Remote {
 
     /// Several GETs (one request each, up to [`CONCURRENCY`] at once where the remote allows);
     /// the results are in the order of `keys`.
-    fn get_many(&self, keys: &[String]) -> Vec<Result<Option<Vec<u8>>>> {
-        keys.iter().map(|k| self.get(k)).collect()
+    fn get_many(&self, keys: &[String], limit: u64) -> Vec<Result<Option<Vec<u8>>>> {
+        keys.iter().map(|k| self.get(k, limit)).collect()
     }
     /// Several PUTs (one request each, several at once where the remote allows); the first
     /// failure is returned once every upload started has ended.
@@ -49,9 +53,9 @@ pub trait Remote {
     }
     /// Streams the bytes at `key` into a new file `to` (never held whole in memory); returns
     /// the hex SHA-256 of what was written, or `None` if there is nothing at `key`. On failure
-    /// `to` is removed.
-    fn get_to_file(&self, key: &str, to: &Path) -> Result<Option<String>> {
-        let Some(data) = self.get(key)? else {
+    /// (a file larger than `limit` among them) `to` is removed.
+    fn get_to_file(&self, key: &str, to: &Path, limit: u64) -> Result<Option<String>> {
+        let Some(data) = self.get(key, limit)? else {
             return Ok(None);
         };
         std::fs::write(to, &data).map_err(Error::io(format!("writing {}", to.display())))?;
@@ -64,6 +68,19 @@ pub trait Remote {
         let data = std::fs::read(from).map_err(Error::io(format!("reading {}", from.display())))?;
         self.put(key, &data)
     }
+}
+
+/// Refuses a file of `size` bytes (announced or read so far) over `limit`.
+pub(crate) fn check_size(remote: &str, key: &str, size: u64, limit: u64) -> Result<()> {
+    if size > limit {
+        return Err(Error::RemoteFileTooLarge {
+            remote: remote.to_string(),
+            key: key.to_string(),
+            size,
+            limit,
+        });
+    }
+    Ok(())
 }
 
 /// Requests a remote runs at once in [`Remote::get_many`] and [`Remote::put_many`].
@@ -264,8 +281,68 @@ pub fn redact(text: &str) -> String {
     }
 }
 
+/// The remote a URL names, with a request counter.
+pub struct StoreRemote(Box<dyn Remote + Send + Sync>);
+
+impl StoreRemote {
+    /// Opens the remote a URL names. For S3, `credentials` (else the environment's
+    /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`) sign the requests. A folder remote is
+    /// created if absent. No request is made yet.
+    pub fn open(url: &str, credentials: Option<&Credentials>) -> Result<StoreRemote> {
+        let parsed = RemoteUrl::parse(url)?;
+        #[cfg(unix)]
+        if let RemoteUrl::Folder(path) = &parsed {
+            return Ok(StoreRemote(Box::new(super::folder::FolderRemote::open(
+                path,
+                redact(url),
+            )?)));
+        }
+        Ok(StoreRemote(Box::new(ObjectRemote::open(
+            url,
+            &parsed,
+            credentials,
+        )?)))
+    }
+}
+
+impl Remote for StoreRemote {
+    fn get(&self, key: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        self.0.get(key, limit)
+    }
+    fn put(&self, key: &str, data: &[u8]) -> Result<()> {
+        self.0.put(key, data)
+    }
+    fn delete(&self, key: &str) -> Result<()> {
+        self.0.delete(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        self.0.list(prefix)
+    }
+    fn list_dirs(&self, prefix: &str) -> Result<Vec<String>> {
+        self.0.list_dirs(prefix)
+    }
+    fn requests(&self) -> u64 {
+        self.0.requests()
+    }
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+    fn get_many(&self, keys: &[String], limit: u64) -> Vec<Result<Option<Vec<u8>>>> {
+        self.0.get_many(keys, limit)
+    }
+    fn put_many(&self, items: &[(String, Vec<u8>)]) -> Result<()> {
+        self.0.put_many(items)
+    }
+    fn get_to_file(&self, key: &str, to: &Path, limit: u64) -> Result<Option<String>> {
+        self.0.get_to_file(key, to, limit)
+    }
+    fn put_file(&self, key: &str, from: &Path) -> Result<()> {
+        self.0.put_file(key, from)
+    }
+}
+
 /// A remote spoken to through `object_store`, with a request counter.
-pub struct StoreRemote {
+struct ObjectRemote {
     store: Arc<dyn ObjectStore>,
     rt: tokio::runtime::Runtime,
     requests: AtomicU64,
@@ -276,12 +353,12 @@ pub struct StoreRemote {
     webdav_dirs: Option<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
-impl StoreRemote {
-    /// Opens the remote a URL names. For S3, `credentials` (else the environment's
-    /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`) sign the requests. A folder remote is
-    /// created if absent. No request is made yet.
-    pub fn open(url: &str, credentials: Option<&Credentials>) -> Result<StoreRemote> {
-        let parsed = RemoteUrl::parse(url)?;
+impl ObjectRemote {
+    fn open(
+        url: &str,
+        parsed: &RemoteUrl,
+        credentials: Option<&Credentials>,
+    ) -> Result<ObjectRemote> {
         let display = redact(url);
         let bad = |reason: String| Error::BadRemoteUrl {
             url: display.clone(),
@@ -292,7 +369,7 @@ impl StoreRemote {
             retry_timeout: Duration::from_secs(20),
             ..RetryConfig::default()
         };
-        let store: Arc<dyn ObjectStore> = match &parsed {
+        let store: Arc<dyn ObjectStore> = match parsed {
             RemoteUrl::Folder(path) => {
                 std::fs::create_dir_all(path).map_err(Error::io(format!(
                     "creating the remote folder {}",
@@ -393,7 +470,7 @@ impl StoreRemote {
             .enable_all()
             .build()
             .map_err(Error::io("starting the network runtime"))?;
-        Ok(StoreRemote {
+        Ok(ObjectRemote {
             store,
             rt,
             requests: AtomicU64::new(0),
@@ -456,20 +533,34 @@ fn path(key: &str) -> StorePath {
     StorePath::from(key)
 }
 
-impl Remote for StoreRemote {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+impl ObjectRemote {
+    /// One GET of at most `limit` bytes: the size the server announces is checked before the
+    /// body is read, and the body is read no further than the limit.
+    async fn get_capped(&self, key: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let r = match self.store.get(&path(key)).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.fail("reading", key, e)),
+        };
+        check_size(&self.display, key, r.meta.size, limit)?;
+        let mut data = Vec::with_capacity(r.meta.size as usize);
+        let mut stream = r.into_stream();
+        while let Some(chunk) = stream
+            .try_next()
+            .await
+            .map_err(|e| self.fail("reading", key, e))?
+        {
+            check_size(&self.display, key, (data.len() + chunk.len()) as u64, limit)?;
+            data.extend_from_slice(&chunk);
+        }
+        Ok(Some(data))
+    }
+}
+
+impl Remote for ObjectRemote {
+    fn get(&self, key: &str, limit: u64) -> Result<Option<Vec<u8>>> {
         self.count();
-        let p = path(key);
-        self.rt.block_on(async {
-            match self.store.get(&p).await {
-                Ok(r) => match r.bytes().await {
-                    Ok(b) => Ok(Some(b.to_vec())),
-                    Err(e) => Err(self.fail("reading", key, e)),
-                },
-                Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(e) => Err(self.fail("reading", key, e)),
-            }
-        })
+        self.rt.block_on(self.get_capped(key, limit))
     }
 
     fn put(&self, key: &str, data: &[u8]) -> Result<()> {
@@ -527,23 +618,13 @@ impl Remote for StoreRemote {
         self.display.clone()
     }
 
-    fn get_many(&self, keys: &[String]) -> Vec<Result<Option<Vec<u8>>>> {
+    fn get_many(&self, keys: &[String], limit: u64) -> Vec<Result<Option<Vec<u8>>>> {
         self.requests
             .fetch_add(keys.len() as u64, Ordering::Relaxed);
         self.rt.block_on(
-            futures::stream::iter(keys.iter().map(|key| async move {
-                let p = path(key);
-                match self.store.get(&p).await {
-                    Ok(r) => match r.bytes().await {
-                        Ok(b) => Ok(Some(b.to_vec())),
-                        Err(e) => Err(self.fail("reading", key, e)),
-                    },
-                    Err(object_store::Error::NotFound { .. }) => Ok(None),
-                    Err(e) => Err(self.fail("reading", key, e)),
-                }
-            }))
-            .buffered(CONCURRENCY)
-            .collect(),
+            futures::stream::iter(keys.iter().map(|key| self.get_capped(key, limit)))
+                .buffered(CONCURRENCY)
+                .collect(),
         )
     }
 
@@ -579,7 +660,7 @@ impl Remote for StoreRemote {
         results.into_iter().collect()
     }
 
-    fn get_to_file(&self, key: &str, to: &Path) -> Result<Option<String>> {
+    fn get_to_file(&self, key: &str, to: &Path, limit: u64) -> Result<Option<String>> {
         self.count();
         let p = path(key);
         let result = self.rt.block_on(async {
@@ -588,6 +669,8 @@ impl Remote for StoreRemote {
                 Err(object_store::Error::NotFound { .. }) => return Ok(None),
                 Err(e) => return Err(self.fail("reading", key, e)),
             };
+            check_size(&self.display, key, r.meta.size, limit)?;
+            let mut total = 0u64;
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -600,6 +683,8 @@ impl Remote for StoreRemote {
                 .await
                 .map_err(|e| self.fail("reading", key, e))?
             {
+                total += chunk.len() as u64;
+                check_size(&self.display, key, total, limit)?;
                 hash.update(&chunk);
                 file.write_all(&chunk)
                     .map_err(Error::io(format!("writing {}", to.display())))?;

@@ -1,0 +1,390 @@
+//! The classes of attack an outside probe found (issue 12), each with generated cases: symbolic
+//! links anywhere under a folder remote, size bombs for every file kind, deep nesting for every
+//! parser and the renderer, control characters in every name. Each case checks that the attack
+//! gets a clear, specific error or is ignored, and that nothing outside its place is read,
+//! changed or deleted.
+#![allow(clippy::unwrap_used)]
+
+use coffer_core::messages::Draft;
+use coffer_core::messages::inbox::inbox_folder;
+use coffer_core::secrecy::SecretString;
+use coffer_core::sync::{Remote, RemotePurpose, StoreRemote, SyncOptions};
+use coffer_core::{InitOptions, NewNote, NoteFilter, Vault, crypto};
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+fn pass() -> SecretString {
+    SecretString::from("probe passphrase".to_string())
+}
+
+fn new_vault(dir: &Path, name: &str) -> Vault {
+    let mut v = Vault::init(dir, &pass(), &InitOptions { work_factor: 10 }).unwrap();
+    v.set_display_name(name).unwrap();
+    v
+}
+
+fn note(title: &str) -> NewNote {
+    NewNote {
+        title: title.into(),
+        body: format!("{title} body"),
+        ..Default::default()
+    }
+}
+
+/// Every file under `dir` with its bytes (links as their targets).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let meta = fs::symlink_metadata(&p).unwrap();
+            if meta.is_dir() {
+                stack.push(p);
+            } else if meta.file_type().is_symlink() {
+                out.insert(
+                    p.clone(),
+                    fs::read_link(&p).unwrap().into_os_string().into_vec(),
+                );
+            } else {
+                out.insert(p.clone(), fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+// ---------- symbolic links under a folder remote ----------
+
+/// Two people who write to each other through a shared folder.
+struct Pair {
+    _dir: tempfile::TempDir,
+    shared: PathBuf,
+    alice: Vault,
+    bob: Vault,
+    bob_dir: PathBuf,
+}
+
+fn pair() -> Pair {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    let url = shared.display().to_string();
+    let mut alice = new_vault(&dir.path().join("alice"), "Alice");
+    let bob_dir = dir.path().join("bob");
+    let mut bob = new_vault(&bob_dir, "Bob");
+    for v in [&mut alice, &mut bob] {
+        v.add_remote_for("shared", &url, None, RemotePurpose::Messages)
+            .unwrap();
+    }
+    let (ca, cb) = (alice.my_card().unwrap(), bob.my_card().unwrap());
+    alice.add_contact(&cb.encode(), "Bob").unwrap();
+    bob.add_contact(&ca.encode(), "Alice").unwrap();
+    bob.create(note("Bob's own note")).unwrap();
+    Pair {
+        _dir: dir,
+        shared,
+        alice,
+        bob,
+        bob_dir,
+    }
+}
+
+#[test]
+fn a_symlinked_inbox_deletes_nothing_outside_it() {
+    let mut p = pair();
+    let me = p.bob.my_card().unwrap();
+    // The contact replaces Bob's inbox with a link to Bob's own log folder (full of *.age
+    // files that are no messages), and to the vault's root.
+    let device = fs::read_dir(p.bob_dir.join("log"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for target in [device.clone(), p.bob_dir.clone(), p.bob_dir.join("objects")] {
+        let inbox = p.shared.join(inbox_folder(&me));
+        let _ = fs::remove_dir_all(&inbox);
+        let _ = fs::remove_file(&inbox);
+        fs::create_dir_all(inbox.parent().unwrap()).unwrap();
+        symlink(&target, &inbox).unwrap();
+        let before = snapshot(&p.bob_dir);
+        let e = p.bob.receive_from_remote("shared").unwrap_err();
+        assert_eq!(e.code(), "remote_link", "{e}");
+        assert!(e.to_string().contains("never follows links"), "{e}");
+        let e = p
+            .bob
+            .discard_held_on("shared", &[format!("{}/x.age", inbox_folder(&me))])
+            .unwrap_err();
+        assert_eq!(e.code(), "remote_link", "{e}");
+        assert_eq!(snapshot(&p.bob_dir), before, "through {}", target.display());
+    }
+    // The vault still shows its note after a fresh open.
+    drop(p.bob);
+    let v = coffer_core::LockedVault::open(&p.bob_dir)
+        .unwrap()
+        .unlock(&pass())
+        .unwrap();
+    assert_eq!(v.list(&NoteFilter::default()).len(), 1);
+}
+
+#[test]
+fn links_inside_an_inbox_are_skipped_and_messages_still_arrive() {
+    let mut p = pair();
+    let me = p.bob.my_card().unwrap();
+    let inbox = p.shared.join(inbox_folder(&me));
+    fs::create_dir_all(&inbox).unwrap();
+    let outside = p._dir.path().join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(outside.join("precious.age"), b"not a message").unwrap();
+    symlink(outside.join("precious.age"), inbox.join("a.age")).unwrap();
+    symlink(&outside, inbox.join("sub")).unwrap();
+    p.alice
+        .send_to_remote("shared", &["Bob"], Draft::text("hello"))
+        .unwrap();
+    let r = p.bob.receive_from_remote("shared").unwrap();
+    assert_eq!(r.received.len(), 1);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert_eq!(
+        fs::read(outside.join("precious.age")).unwrap(),
+        b"not a message"
+    );
+}
+
+#[test]
+fn only_files_that_open_as_messages_for_this_user_are_removed() {
+    let mut p = pair();
+    let me = p.bob.my_card().unwrap();
+    let folder = inbox_folder(&me);
+    let remote = StoreRemote::open(&p.shared.display().to_string(), None).unwrap();
+    // Not messages for Bob: left where they are.
+    let stranger = coffer_core::keys::Keys::generate();
+    let not_for_bob =
+        crypto::encrypt(&[&stranger.messaging_identity().to_public()], b"hi").unwrap();
+    let kept = [
+        ("garbage", b"not an age file at all".to_vec()),
+        ("not-for-bob", not_for_bob),
+        ("cut", {
+            let (_, block) = p
+                .alice
+                .send_armored(&["Bob"], Draft::text("cut short"))
+                .unwrap();
+            let ct = coffer_core::messages::armor::dearmor(&block).unwrap();
+            ct[..ct.len() - 40].to_vec()
+        }),
+    ];
+    for (name, bytes) in &kept {
+        remote.put(&format!("{folder}/{name}.age"), bytes).unwrap();
+    }
+    // A 3 GB sparse file: refused by its size, never read.
+    let big = p.shared.join(&folder).join("big.age");
+    fs::File::create(&big).unwrap().set_len(3 << 30).unwrap();
+    // For Bob but forged: removed.
+    let forged = crypto::encrypt(&[&me.messaging_recipient()], b"coffer-message1\n{}").unwrap();
+    remote
+        .put(&format!("{folder}/forged.age"), &forged)
+        .unwrap();
+
+    let r = p.bob.receive_from_remote("shared").unwrap();
+    let by: BTreeMap<String, (String, bool)> = r
+        .rejected
+        .iter()
+        .map(|x| {
+            let name = x.key.rsplit('/').next().unwrap().to_string();
+            (name, (x.code.clone(), x.removed))
+        })
+        .collect();
+    assert_eq!(by["garbage.age"], ("bad_message".into(), false), "{by:?}");
+    assert_eq!(by["not-for-bob.age"], ("not_for_me".into(), false));
+    assert_eq!(by["cut.age"], ("bad_message".into(), false));
+    assert_eq!(by["big.age"], ("remote_file_too_large".into(), false));
+    assert_eq!(by["forged.age"], ("bad_message".into(), true));
+    let mut left = remote.list(&format!("{folder}/")).unwrap();
+    left.sort();
+    assert_eq!(
+        left,
+        ["big.age", "cut.age", "garbage.age", "not-for-bob.age"].map(|n| format!("{folder}/{n}"))
+    );
+}
+
+/// Every key a folder sync remote holds, after two devices synced through it.
+fn synced_pair() -> (tempfile::TempDir, PathBuf, Vault, Vault) {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("remote");
+    let url = remote.display().to_string();
+    let mut a = new_vault(&dir.path().join("a"), "Laptop");
+    a.create(note("first")).unwrap();
+    a.add_remote("origin", &url, None).unwrap();
+    a.sync(Some("origin"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    let (b, _) =
+        Vault::clone_from(&url, &dir.path().join("b"), &pass(), None, &mut |_| {}).unwrap();
+    (dir, remote, a, b)
+}
+
+#[test]
+fn a_link_anywhere_in_a_sync_remote_is_never_followed() {
+    let (dir, remote, mut a, mut b) = synced_pair();
+    // A decoy outside the remote, with files of every name the remote holds.
+    let decoy = dir.path().join("decoy");
+    let keys: Vec<PathBuf> = snapshot(&remote).into_keys().collect();
+    // Every file and every folder on the way to one, in turn, becomes a link to the decoy.
+    let mut places: Vec<PathBuf> = Vec::new();
+    for k in &keys {
+        let rel = k.strip_prefix(&remote).unwrap().to_path_buf();
+        for anc in rel.ancestors() {
+            if !anc.as_os_str().is_empty() && !places.contains(&anc.to_path_buf()) {
+                places.push(anc.to_path_buf());
+            }
+        }
+    }
+    assert!(places.len() >= 6, "{places:?}");
+    for place in &places {
+        let _ = fs::remove_dir_all(&decoy);
+        fs::create_dir_all(&decoy).unwrap();
+        for k in &keys {
+            let rel = k.strip_prefix(&remote).unwrap();
+            for d in [decoy.join(rel), decoy.join(rel.file_name().unwrap())] {
+                fs::create_dir_all(d.parent().unwrap()).unwrap();
+                fs::write(&d, b"decoy").unwrap();
+            }
+        }
+        let target = remote.join(place);
+        let saved = dir.path().join("saved");
+        fs::rename(&target, &saved).unwrap();
+        // A folder links to the decoy folder, a file to the decoy's file of the same name.
+        let to = if saved.is_dir() {
+            decoy.clone()
+        } else {
+            decoy.join(place)
+        };
+        symlink(&to, &target).unwrap();
+        let decoy_before = snapshot(&decoy);
+        a.create(note(&format!("while {} is a link", place.display())))
+            .unwrap();
+        for v in [&mut a, &mut b] {
+            match v.sync(Some("origin"), &SyncOptions::default(), &mut |_| {}) {
+                Ok(_) => {}
+                Err(e) => assert!(
+                    matches!(
+                        e.code(),
+                        "remote_link" | "remote_mismatch" | "remote_failed"
+                    ),
+                    "{}: {e}",
+                    place.display()
+                ),
+            }
+        }
+        assert_eq!(
+            snapshot(&decoy),
+            decoy_before,
+            "through {}",
+            place.display()
+        );
+        fs::remove_file(&target).unwrap();
+        fs::rename(&saved, &target).unwrap();
+    }
+    // With the links gone, both devices agree again.
+    a.sync(Some("origin"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    b.sync(Some("origin"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    assert_eq!(
+        a.list(&NoteFilter::default()).len(),
+        b.list(&NoteFilter::default()).len()
+    );
+}
+
+// ---------- deep nesting and expansion in every parser ----------
+
+#[test]
+fn front_matter_that_would_expand_or_nest_is_kept_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = new_vault(&dir.path().join("v"), "Me");
+    let src = dir.path().join("import");
+    fs::create_dir_all(&src).unwrap();
+    // "Billion laughs": 616 bytes that expand to gigabytes.
+    let mut laughs = String::from(
+        "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (i, c) in "bcdefghi".chars().enumerate() {
+        let prev = (b'a' + i as u8) as char;
+        laughs.push_str(&format!(
+            "{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+    }
+    laughs.push_str("title: laughs\n---\nbody\n");
+    let cases = [
+        ("laughs.md", laughs, "anchors or aliases"),
+        (
+            "anchor.md",
+            "---\ntitle: &t x\ntags: [*t]\n---\nb\n".to_string(),
+            "anchors or aliases",
+        ),
+        (
+            "deep.md",
+            format!("---\nx: {}{}\n---\nb\n", "[".repeat(50), "]".repeat(50)),
+            "nested too deeply",
+        ),
+        (
+            "deeper.md",
+            format!("---\nx: {}{}\n---\nb\n", "[".repeat(5000), "]".repeat(5000)),
+            "recursion limit exceeded",
+        ),
+        (
+            "many.md",
+            format!("---\nx: [{}]\n---\nb\n", "1,".repeat(20_000)),
+            "too many values",
+        ),
+    ];
+    for (name, text, _) in &cases {
+        fs::write(src.join(name), text).unwrap();
+    }
+    let report = v.import_dir(&src, &mut |_| {}).unwrap();
+    assert_eq!(report.notes, cases.len(), "{report:?}");
+    for (name, _, why) in &cases {
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|w| w.contains(name) && w.contains(why)),
+            "{name}: {:?}",
+            report.warnings
+        );
+    }
+}
+
+#[test]
+fn hostile_nesting_renders_as_too_complex_for_notes_and_messages() {
+    let mut p = pair();
+    for body in [
+        "- ".repeat(20_000),
+        ">".repeat(1 << 20),
+        "<div>".repeat(100_000),
+    ] {
+        let id = p
+            .bob
+            .create(NewNote {
+                title: "deep".into(),
+                body: body.clone(),
+                ..Default::default()
+            })
+            .unwrap();
+        let html = p.bob.render(&id).unwrap();
+        assert!(html.contains("too complex to preview"), "{html:.100}");
+        // The text is kept as written.
+        assert_eq!(p.bob.note(&id).unwrap().body, body);
+        p.alice
+            .send_to_remote("shared", &["Bob"], Draft::text(&body))
+            .unwrap();
+    }
+    let r = p.bob.receive_from_remote("shared").unwrap();
+    assert_eq!(r.received.len(), 3);
+    for got in &r.received {
+        for m in p.bob.open_conversation(&got.conversation).unwrap() {
+            assert!(m.html.contains("too complex to preview"), "{:.100}", m.html);
+        }
+    }
+}
