@@ -32,10 +32,11 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// scrypt work factor.
 fn check_passphrase(v: &Vault, pass: &SecretString) -> coffer_core::Result<u8> {
     let identity = v.root().join("identity.age");
-    let ct = std::fs::read(&identity).map_err(|e| coffer_core::Error::Io {
-        context: format!("reading {}", identity.display()),
-        source: e,
-    })?;
+    let ct = coffer_core::limits::read(
+        &identity,
+        coffer_core::limits::IDENTITY,
+        format!("reading {}", identity.display()),
+    )?;
     coffer_core::crypto::decrypt_with_passphrase(pass, &ct)?;
     Ok(coffer_core::crypto::scrypt_work_factor(&ct)
         .unwrap_or(coffer_core::crypto::DEFAULT_WORK_FACTOR))

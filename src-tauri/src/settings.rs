@@ -28,7 +28,7 @@ pub fn save(vault: &Path, s: &Settings) -> ApiResult<()> {
         ));
     }
     let json = serde_json::to_vec_pretty(s).map_err(|e| ApiError::new("app", e.to_string()))?;
-    std::fs::create_dir_all(vault.join("local"))
+    coffer_core::fsutil::create_dirs(&vault.join("local"))
         .map_err(|e| ApiError::new("io", format!("creating the settings folder: {e}")))?;
     Ok(coffer_core::fsutil::write_atomic(&path(vault), &json)?)
 }

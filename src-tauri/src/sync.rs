@@ -96,7 +96,7 @@ fn load_file(vault: &Path) -> SyncFile {
 
 fn save_file(vault: &Path, f: &SyncFile) -> ApiResult<()> {
     let json = serde_json::to_vec_pretty(f).map_err(|e| ApiError::new("app", e.to_string()))?;
-    std::fs::create_dir_all(vault.join("local"))
+    coffer_core::fsutil::create_dirs(&vault.join("local"))
         .map_err(|e| ApiError::new("io", format!("creating the settings folder: {e}")))?;
     Ok(coffer_core::fsutil::write_atomic(&file_path(vault), &json)?)
 }

@@ -57,7 +57,7 @@ fn report(ctx: &Ctx, e: anyhow::Error) -> ExitCode {
         None => ("internal", 1),
     };
     let message = e.to_string();
-    eprintln!("coffer: error: {message}");
+    eprintln!("coffer: error: {}", output::inert(&message, false));
     if ctx.out.json() && !ctx.out.emitted() {
         print_json_error(code, &message);
     }
@@ -66,7 +66,7 @@ fn report(ctx: &Ctx, e: anyhow::Error) -> ExitCode {
 
 fn print_json_error(code: &str, message: &str) {
     let doc = serde_json::json!({ "error": { "code": code, "message": message } });
-    let _ = output::write_stdout(&format!("{doc:#}\n"));
+    let _ = output::write_json(&format!("{doc:#}\n"));
 }
 
 /// clap's own errors; with `--json`, also as one JSON document (help and version excepted).

@@ -351,6 +351,7 @@ fn ask_match(name: &str, number: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Ok(false);
     }
+    let name = crate::output::inert(name, false);
     eprintln!(
         "Safety number with {name}:\n{number}\nDoes {name} see exactly the same digits? [y/N] "
     );
@@ -362,9 +363,7 @@ fn ask_match(name: &str, number: &str) -> Result<bool> {
 }
 
 fn write_new(path: &Path, data: &[u8]) -> Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
+    let mut f = coffer_core::fsutil::new_private_file()
         .open(path)
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {

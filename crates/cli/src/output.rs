@@ -1,5 +1,11 @@
 //! Printing: one JSON document or human text on stdout, warnings on stderr, progress bars only
 //! when stderr is a terminal.
+//!
+//! Everything printed passes through [`inert`]: titles, tags, names, bodies and messages come
+//! from notes and contacts, and a control character in them could move the cursor, rewrite
+//! the screen or retitle the terminal. They are printed escaped (`\u{1b}`), as are invisible
+//! format characters such as `U+202E` (which reverses how the rest of a line reads). JSON is
+//! escaped the same way, as `\u001b`, so it stays the same JSON.
 
 use crate::error::{CliError, Result};
 use coffer_core::note::{Millis, millis_to_rfc3339};
@@ -51,12 +57,67 @@ impl Out {
         if !s.ends_with('\n') {
             s.push('\n');
         }
-        write_stdout(&s)
+        if self.json {
+            write_json(&s)
+        } else {
+            write_stdout(&s)
+        }
     }
 }
 
-/// Writes to stdout, reporting failures (a closed pipe among them) as errors.
+/// Bold and plain again: the only escape sequences the CLI itself prints (search matches).
+pub const BOLD: &str = "\x1b[1m";
+pub const PLAIN: &str = "\x1b[0m";
+
+/// Whether `c` must not reach a terminal as itself: a control character other than a newline
+/// or a tab, or an invisible format character (coffer_core::text). Joiners stay: emoji and
+/// several scripts need them.
+fn hidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || (coffer_core::text::is_invisible(c) && !matches!(c, '\u{200C}' | '\u{200D}'))
+}
+
+/// `text` with every [`hidden`] character written as `\u{…}` (or, in JSON, as `\uXXXX`,
+/// which JSON reads back as the same character). The CLI's own [`BOLD`] and [`PLAIN`] stay.
+pub fn inert(text: &str, json: bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(hidden) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if let Some(seq) = [BOLD, PLAIN].into_iter().find(|s| rest.starts_with(*s)) {
+            out.push_str(seq);
+            rest = &rest[seq.len()..];
+            continue;
+        }
+        if !hidden(c) {
+            out.push(c);
+        } else if json {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out.into()
+}
+
+/// Writes text to stdout, hidden characters escaped ([`inert`]), reporting failures (a closed
+/// pipe among them) as errors.
 pub fn write_stdout(s: &str) -> Result<()> {
+    write_raw(&inert(s, false))
+}
+
+/// Writes a JSON document to stdout, hidden characters escaped the JSON way ([`inert`]).
+pub fn write_json(s: &str) -> Result<()> {
+    write_raw(&inert(s, true))
+}
+
+fn write_raw(s: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(s.as_bytes())
         .and_then(|_| out.flush())
@@ -65,12 +126,12 @@ pub fn write_stdout(s: &str) -> Result<()> {
 
 /// A warning on stderr.
 pub fn warn(msg: &str) {
-    eprintln!("coffer: warning: {msg}");
+    eprintln!("coffer: warning: {}", inert(msg, false));
 }
 
 /// A note on stderr for the person at the terminal (not part of the result).
 pub fn info(msg: &str) {
-    eprintln!("{msg}");
+    eprintln!("{}", inert(msg, false));
 }
 
 /// The first 8 characters of an id, as `list` shows it.

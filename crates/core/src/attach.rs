@@ -36,7 +36,13 @@ impl<W: Write> Write for HashingWriter<W> {
 
 fn valid_name(name: &str) -> Result<String> {
     let n = name.trim();
-    if n.is_empty() || n.contains(['/', '\\', '\0']) || n == "." || n == ".." || n.len() > 255 {
+    if n.is_empty()
+        || n.contains(['/', '\\'])
+        || crate::text::unsafe_in_name(n).is_some()
+        || n == "."
+        || n == ".."
+        || n.len() > 255
+    {
         return Err(Error::Invalid(format!(
             "{name:?} is not a usable file name"
         )));
@@ -86,10 +92,12 @@ impl Vault {
         let padded = padme(head.len() as u64 + size);
         let dest = self.layout.object(&object);
         let dir = dest.parent().expect("objects have a folder");
-        fs::create_dir_all(dir).map_err(Error::io("creating an object folder"))?;
+        fsutil::create_dirs(dir).map_err(Error::io("creating an object folder"))?;
         let tmp = fsutil::temp_path(dir);
         let result = (|| {
-            let out = File::create(&tmp).map_err(Error::io("creating a temp file"))?;
+            let out = fsutil::new_private_file()
+                .open(&tmp)
+                .map_err(Error::io("creating a temp file"))?;
             let mut ct_hash = HashingWriter {
                 inner: io::BufWriter::new(out),
                 hash: Sha256::new(),
@@ -170,13 +178,11 @@ impl Vault {
                 to.display()
             )));
         }
-        let dir = match to.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let tmp = fsutil::temp_path(&dir);
+        let dir = fsutil::folder_of(to);
+        let tmp = fsutil::temp_path(dir);
         let result = (|| {
-            let out = File::create(&tmp)
+            let out = fsutil::new_private_file()
+                .open(&tmp)
                 .map_err(Error::io(format!("creating a file in {}", dir.display())))?;
             let mut out = io::BufWriter::new(out);
             self.decrypt_attachment(id, &a, &mut out)?;

@@ -5,13 +5,21 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The folder a file is in: `.` for a bare file name (whose `parent()` is empty).
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// Prefix of temporary files; anything starting with it is debris of an interrupted write.
 pub const TEMP_PREFIX: &str = ".tmp-";
 
 /// Writes `data` to `path` atomically and durably: temp file in the same folder, fsync,
 /// rename over the target, fsync of the folder.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let dir = path.parent().expect("a file path has a parent");
+    let dir = folder_of(path);
     let tmp = write_temp_synced(path, data)?;
     let result = fs::rename(&tmp, path)
         .map_err(Error::io(format!("renaming into {}", path.display())))
@@ -24,8 +32,8 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Moves a finished temp file into place durably (for files written by streaming).
 pub fn commit_temp(tmp: &Path, path: &Path) -> Result<()> {
-    let dir = path.parent().expect("a file path has a parent");
-    fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+    let dir = folder_of(path);
+    create_dirs(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
     File::open(tmp)
         .and_then(|f| f.sync_all())
         .map_err(Error::io(format!("syncing {}", tmp.display())))?;
@@ -36,7 +44,7 @@ pub fn commit_temp(tmp: &Path, path: &Path) -> Result<()> {
 /// Writes `data` to a new temp file beside `path` (not synced, not yet in place); returns it.
 /// For batches: sync all temps with [`sync_files`], then rename each into place.
 pub fn write_temp(path: &Path, data: &[u8]) -> Result<PathBuf> {
-    let tmp = temp_path(path.parent().expect("a file path has a parent"));
+    let tmp = temp_path(folder_of(path));
     create_file(&tmp, data, path)?;
     Ok(tmp)
 }
@@ -44,7 +52,7 @@ pub fn write_temp(path: &Path, data: &[u8]) -> Result<PathBuf> {
 /// Writes `data` to a new temp file beside `path` and fsyncs it through the same handle;
 /// returns the temp file (not yet in place). Nothing is left behind on failure.
 pub fn write_temp_synced(path: &Path, data: &[u8]) -> Result<PathBuf> {
-    let tmp = temp_path(path.parent().expect("a file path has a parent"));
+    let tmp = temp_path(folder_of(path));
     let file = create_file(&tmp, data, path)?;
     if let Err(e) = file.sync_all() {
         let _ = fs::remove_file(&tmp);
@@ -63,11 +71,11 @@ pub fn create_new(path: &Path, data: &[u8]) -> Result<File> {
 /// [`create_new`], with write errors naming `target` (the file a temp file will become).
 /// The folder is created when missing.
 fn create_file(path: &Path, data: &[u8], target: &Path) -> Result<File> {
-    let dir = path.parent().expect("a file path has a parent");
-    let open = || OpenOptions::new().write(true).create_new(true).open(path);
+    let dir = folder_of(path);
+    let open = || new_private_file().open(path);
     let file = match open() {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+            create_dirs(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
             open()
         }
         other => other,
@@ -167,6 +175,14 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 
 /// Creates a file readable only by its owner (for exported secrets).
 pub fn create_private(path: &Path) -> Result<File> {
+    new_private_file()
+        .open(path)
+        .map_err(Error::io(format!("creating {}", path.display())))
+}
+
+/// Options for writing a new file readable only by its owner (0600 whatever the umask): every
+/// file Coffer writes, in the vault or out of it, is made with these.
+pub fn new_private_file() -> OpenOptions {
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -174,6 +190,18 @@ pub fn create_private(path: &Path) -> Result<File> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    opts.open(path)
-        .map_err(Error::io(format!("creating {}", path.display())))
+    opts
+}
+
+/// Creates a folder and any missing parents, each open only to its owner (0700 whatever the
+/// umask); folders that exist keep their mode.
+pub fn create_dirs(dir: &Path) -> std::io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
 }

@@ -667,7 +667,7 @@ impl Vault {
 
     fn write_out_into(&mut self, next: Next) -> Result<()> {
         let path = self.journal_path();
-        let bytes = match fs::read(&path) {
+        let bytes = match crate::limits::read_file(&path, crate::limits::LOCAL_FILE) {
             Ok(b) => b,
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 self.journal.reset(None);
@@ -790,7 +790,7 @@ impl Vault {
     ) -> Result<JournalCheck> {
         let mut out = JournalCheck::default();
         let path = self.journal_path();
-        let bytes = match fs::read(&path) {
+        let bytes = match crate::limits::read_file(&path, crate::limits::LOCAL_FILE) {
             Ok(b) => b,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(out),
             Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
@@ -850,7 +850,11 @@ impl Vault {
         let plain = match self.journal_entry(seq) {
             Some(signed) if device == &self.device => signed.to_vec(),
             _ => {
-                let ct = fs::read(self.layout.log_entry(device, seq)).ok()?;
+                let ct = crate::limits::read_file(
+                    self.layout.log_entry(device, seq),
+                    crate::limits::LOG_ENTRY,
+                )
+                .ok()?;
                 crypto::decrypt(&[self.keys.vault_identity()], &ct)
                     .ok()?
                     .to_vec()

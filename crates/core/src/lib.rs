@@ -40,6 +40,7 @@ pub mod search;
 mod snapshot;
 pub mod state;
 pub mod sync;
+pub mod text;
 pub mod transfer;
 pub mod vault;
 pub mod verify;

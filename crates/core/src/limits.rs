@@ -25,7 +25,8 @@ pub const LOCAL_FILE: u64 = 64 << 20;
 /// Reads the file at `path` whole if it is no larger than `limit`; a larger one is refused with
 /// [`Error::FileTooLarge`] before anything is read (and a file that grows while it is read is
 /// read no further than the limit).
-pub fn read_file(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+pub fn read_file(path: impl AsRef<Path>, limit: u64) -> std::io::Result<Vec<u8>> {
+    let path = path.as_ref();
     let file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     if size > limit {

@@ -39,7 +39,8 @@ impl Vault {
         let ct = crypto::encrypt_with_passphrase(
             passphrase,
             crypto::scrypt_work_factor(
-                &fs::read(self.layout.identity()).map_err(Error::io("reading identity.age"))?,
+                &crate::limits::read_file(self.layout.identity(), crate::limits::IDENTITY)
+                    .map_err(Error::io("reading identity.age"))?,
             )
             .unwrap_or(crypto::DEFAULT_WORK_FACTOR),
             text.as_bytes(),
@@ -51,7 +52,7 @@ impl Vault {
 
     /// Finishes a rotation left half-done by a crash, if there is one. Called on unlock.
     pub(crate) fn resume_rotation(&mut self, passphrase: &SecretString) -> Result<()> {
-        let ct = match fs::read(self.rotation_path()) {
+        let ct = match crate::limits::read_file(self.rotation_path(), crate::limits::LOCAL_FILE) {
             Ok(ct) => ct,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(Error::io("reading local/rotation.age")(e)),
@@ -126,8 +127,8 @@ impl Vault {
             crate::sync::rekey_local_files(self, &new_keys)?;
             // The commit point: identity.age now holds the new keys.
             let identity = new_keys.to_identity_file(&self.config.vault);
-            let old =
-                fs::read(self.layout.identity()).map_err(Error::io("reading identity.age"))?;
+            let old = crate::limits::read_file(self.layout.identity(), crate::limits::IDENTITY)
+                .map_err(Error::io("reading identity.age"))?;
             let wf = crypto::scrypt_work_factor(&old).unwrap_or(crypto::DEFAULT_WORK_FACTOR);
             let ct = crypto::encrypt_with_passphrase(
                 passphrase,
@@ -188,7 +189,9 @@ impl Vault {
         let dir = path.parent().expect("objects have a folder");
         let tmp = fsutil::temp_path(dir);
         let result = (|| {
-            let out = File::create(&tmp).map_err(Error::io("creating a temp file"))?;
+            let out = fsutil::new_private_file()
+                .open(&tmp)
+                .map_err(Error::io("creating a temp file"))?;
             let mut out = BufWriter::new(out);
             let mut w = crypto::encrypt_stream(&[&new_keys.vault_recipient()], &mut out)?;
             std::io::copy(&mut reader, &mut w)

@@ -219,13 +219,14 @@ fn fill_bodies(state: &mut State, bodies: &HashMap<Id, &str>, src: &Source, canc
 }
 
 fn read_object(src: &Source, id: &Id) -> Result<Revision> {
-    let ct = fs::read(src.layout.object(id)).map_err(|e| {
-        if e.kind() == ErrorKind::NotFound {
-            Error::corrupt(id, "the file is missing")
-        } else {
-            Error::io(format!("reading object {id}"))(e)
-        }
-    })?;
+    let ct =
+        crate::limits::read_file(src.layout.object(id), crate::limits::OBJECT).map_err(|e| {
+            if e.kind() == ErrorKind::NotFound {
+                Error::corrupt(id, "the file is missing")
+            } else {
+                Error::io(format!("reading object {id}"))(e)
+            }
+        })?;
     let plain = crypto::decrypt(&[&src.identity], &ct)
         .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))?;
     Revision::decode(&plain, &src.vault, id)

@@ -42,7 +42,7 @@ use crate::{Error, Id, Progress, ProgressFn, Result, Vault, crypto, fsutil};
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -1019,7 +1019,10 @@ pub fn safe_file_name(name: &str) -> String {
     let replaced: String = name
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+            if c.is_control()
+                || crate::text::is_invisible(c)
+                || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+            {
                 '_'
             } else {
                 c
@@ -1079,14 +1082,7 @@ fn write_new(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> R
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let tmp = fsutil::temp_path(dir);
     let result = (|| {
-        let mut opts = File::options();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let f = opts
+        let f = fsutil::new_private_file()
             .open(&tmp)
             .map_err(Error::io(format!("creating a file in {}", dir.display())))?;
         let mut w = io::BufWriter::new(f);
@@ -1104,15 +1100,7 @@ fn write_new(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> R
 /// Creates a folder and its missing parents, readable by the owner only (exports are
 /// plaintext).
 fn create_private_dirs(dir: &Path) -> Result<()> {
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
-        .map_err(Error::io(format!("creating {}", dir.display())))
+    fsutil::create_dirs(dir).map_err(Error::io(format!("creating {}", dir.display())))
 }
 
 fn json_str(s: &str) -> String {

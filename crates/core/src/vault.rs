@@ -121,23 +121,26 @@ impl LockedVault {
         let layout = Layout {
             root: dir.to_path_buf(),
         };
-        let text = match fs::read_to_string(layout.config()) {
-            Ok(t) => t,
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Err(Error::NoVault(dir.to_path_buf()));
-            }
-            Err(e) if e.kind() == ErrorKind::InvalidData => {
-                return Err(Error::ForeignFolder {
-                    path: dir.to_path_buf(),
-                    reason: "coffer.toml is not a text file".into(),
-                });
-            }
-            Err(e) => {
-                return Err(Error::io(format!("reading {}", layout.config().display()))(
-                    e,
-                ));
-            }
-        };
+        let text =
+            match crate::limits::read_file(layout.config(), crate::limits::CONFIG).and_then(|b| {
+                String::from_utf8(b).map_err(|e| std::io::Error::new(ErrorKind::InvalidData, e))
+            }) {
+                Ok(t) => t,
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    return Err(Error::NoVault(dir.to_path_buf()));
+                }
+                Err(e) if e.kind() == ErrorKind::InvalidData => {
+                    return Err(Error::ForeignFolder {
+                        path: dir.to_path_buf(),
+                        reason: "coffer.toml is not a text file".into(),
+                    });
+                }
+                Err(e) => {
+                    return Err(Error::io(format!("reading {}", layout.config().display()))(
+                        e,
+                    ));
+                }
+            };
         let config = Config::parse(&text, dir)?;
         Ok(LockedVault { layout, config })
     }
@@ -148,10 +151,10 @@ impl LockedVault {
 
     /// Unlocks with the passphrase and loads the notes.
     pub fn unlock(self, passphrase: &SecretString) -> Result<Vault> {
-        let ct = fs::read(self.layout.identity()).map_err(Error::io(format!(
-            "reading {}",
-            self.layout.identity().display()
-        )))?;
+        let ct =
+            crate::limits::read_file(self.layout.identity(), crate::limits::IDENTITY).map_err(
+                Error::io(format!("reading {}", self.layout.identity().display())),
+            )?;
         let plain = crypto::decrypt_with_passphrase(passphrase, &ct)?;
         let text = std::str::from_utf8(&plain)
             .map_err(|_| Error::BadIdentity("identity.age does not hold text".into()))?;
@@ -211,7 +214,8 @@ impl Vault {
         {
             return Err(Error::FolderNotEmpty(dir.to_path_buf()));
         }
-        fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+        crate::fsutil::create_dirs(dir)
+            .map_err(Error::io(format!("creating {}", dir.display())))?;
         let config = Config {
             format: VAULT_FORMAT,
             vault: Id::random(),
@@ -224,7 +228,8 @@ impl Vault {
             identity.expose_secret().as_bytes(),
         )?;
         for d in [layout.objects(), layout.logs(), layout.local()] {
-            fs::create_dir_all(&d).map_err(Error::io(format!("creating {}", d.display())))?;
+            crate::fsutil::create_dirs(&d)
+                .map_err(Error::io(format!("creating {}", d.display())))?;
         }
         write_atomic(&layout.identity(), &ct)?;
         // coffer.toml last: a folder without it is not (yet) a vault.
@@ -330,7 +335,7 @@ impl Vault {
                     .map(|(s, h)| (*s, Some(h.clone())))
                     .unwrap_or((0, None));
                 let path = self.layout.log_entry(&device, seq + 1);
-                let ct = match fs::read(&path) {
+                let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
                     Ok(ct) => ct,
                     Err(e) if e.kind() == ErrorKind::NotFound => {
                         if check_gaps {
@@ -448,7 +453,7 @@ impl Vault {
             Some(ct) => ct,
             None => {
                 let path = self.layout.object(id);
-                read = fs::read(&path).map_err(|e| {
+                read = crate::limits::read_file(&path, crate::limits::OBJECT).map_err(|e| {
                     if e.kind() == ErrorKind::NotFound {
                         Error::corrupt(id, "the file is missing")
                     } else {
@@ -517,12 +522,12 @@ impl Vault {
 
     fn open_lock_file(&self) -> Result<File> {
         let path = self.layout.lock();
-        fs::create_dir_all(self.layout.local()).map_err(Error::io("creating local/"))?;
-        File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
+        crate::fsutil::create_dirs(&self.layout.local()).map_err(Error::io("creating local/"))?;
+        let mut opts = File::options();
+        opts.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        opts.open(&path)
             .map_err(Error::io(format!("opening {}", path.display())))
     }
 

@@ -388,3 +388,88 @@ fn hostile_nesting_renders_as_too_complex_for_notes_and_messages() {
         }
     }
 }
+
+// ---------- size bombs for every file kind ----------
+
+/// A vault with a note, synced once through a folder remote (so every local file exists).
+fn full_vault(dir: &Path) -> (PathBuf, coffer_core::Id) {
+    let root = dir.join("v");
+    let mut v = new_vault(&root, "Me");
+    let id = v.create(note("kept")).unwrap();
+    v.add_remote("r", &dir.join("remote").display().to_string(), None)
+        .unwrap();
+    v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    v.create(note("in the journal")).unwrap();
+    std::mem::forget(v); // as after a crash: the journal keeps its record
+    (root, id)
+}
+
+/// Every error an everyday round of use meets: open, unlock, list, read, sync, verify.
+fn everyday(root: &Path, id: &coffer_core::Id) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut v = match coffer_core::LockedVault::open(root).and_then(|l| l.unlock(&pass())) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("{}: {e}", e.code())],
+    };
+    let _ = v.list(&NoteFilter::default());
+    if let Err(e) = v.note(id) {
+        errors.push(format!("{}: {e}", e.code()));
+    }
+    if let Err(e) = v.sync(Some("r"), &SyncOptions::default(), &mut |_| {}) {
+        errors.push(format!("{}: {e}", e.code()));
+    }
+    let report = format!("{:?}", v.verify(&mut |_| {}));
+    errors.push(report);
+    errors
+}
+
+/// Where a kind of file is in a vault.
+type Place = fn(&Path, &coffer_core::Id) -> PathBuf;
+
+#[test]
+fn a_huge_local_file_of_any_kind_is_refused_before_it_is_read() {
+    let kinds: Vec<(&str, Place)> = vec![
+        ("coffer.toml", |r, _| r.join("coffer.toml")),
+        ("identity.age", |r, _| r.join("identity.age")),
+        ("local/journal", |r, _| r.join("local/journal")),
+        ("local/sync.age", |r, _| r.join("local/sync.age")),
+        ("local/remotes.age", |r, _| r.join("local/remotes.age")),
+        ("a log entry", |r, _| {
+            let dev = fs::read_dir(r.join("log"))
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path();
+            dev.join("000000000001.age")
+        }),
+        ("an object", |r, id| {
+            let s = id.to_string();
+            r.join("objects").join(&s[..2]).join(format!("{s}.age"))
+        }),
+    ];
+    for (what, place) in kinds {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, id) = full_vault(dir.path());
+        let mut path = place(&root, &id);
+        if what == "an object" {
+            // The note's revision object, whichever name it has.
+            path = fs::read_dir(root.join("objects"))
+                .unwrap()
+                .flat_map(|d| fs::read_dir(d.unwrap().path()).unwrap())
+                .map(|f| f.unwrap().path())
+                .next()
+                .unwrap();
+        }
+        assert!(path.exists(), "{what}: {}", path.display());
+        let f = fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(3 << 30).unwrap();
+        drop(f);
+        let errors = everyday(&root, &id);
+        assert!(
+            errors.iter().any(|e| e.contains("over the limit of")),
+            "{what}: {errors:?}"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 use super::{Ctx, changed, list_lines};
 use crate::cli::{AddArgs, EditArgs};
 use crate::error::{CliError, Result};
-use crate::output::{date, datetime, hashtags, info, short};
+use crate::output::{BOLD, PLAIN, date, datetime, hashtags, info, short};
 use coffer_core::search::Segment;
 use coffer_core::{NewNote, Note, NoteChange, NoteFilter};
 use serde_json::json;
@@ -202,7 +202,7 @@ fn segments(segs: &[Segment], emphasis: bool) -> String {
     segs.iter()
         .map(|s| {
             if s.hit && emphasis {
-                format!("\x1b[1m{}\x1b[0m", s.text)
+                format!("{BOLD}{}{PLAIN}", s.text)
             } else {
                 s.text.clone()
             }

@@ -222,6 +222,21 @@ fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
     d[..CHECKSUM_LEN].try_into().expect("a hash is longer")
 }
 
+/// A name chosen here (a contact's, one's own display name): [`clean_name`], and no invisible
+/// character at all (a zero-width space would let "Alice" and "Ali\u{200B}ce" be two
+/// contacts). Names on cards received keep [`clean_name`]'s rule, so cards made before still
+/// parse.
+pub fn clean_new_name(name: &str) -> std::result::Result<String, String> {
+    let n = clean_name(name)?;
+    match crate::text::unsafe_in_name(&n) {
+        Some(c) => Err(format!(
+            "the name contains the invisible character U+{:04X}",
+            c as u32
+        )),
+        None => Ok(n),
+    }
+}
+
 /// A display name: trimmed, 1 to [`MAX_NAME_BYTES`] bytes, no control characters and no
 /// bidirectional overrides (which could make one name look like another).
 pub fn clean_name(name: &str) -> std::result::Result<String, String> {

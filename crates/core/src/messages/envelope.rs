@@ -250,14 +250,15 @@ pub fn verify(plain: &[u8]) -> Result<Opened> {
     })
 }
 
-/// An attachment name: a plain file name (no folders), 1 to 255 bytes, no control characters.
+/// An attachment name: a plain file name (no folders), 1 to 255 bytes, no control or
+/// invisible characters (crate::text: `U+202E` would make `exe.txt` read as `txt.exe`).
 pub fn check_attachment_name(name: &str) -> std::result::Result<(), String> {
     if name.is_empty()
         || name.len() > 255
         || name == "."
         || name == ".."
         || name.contains(['/', '\\'])
-        || name.chars().any(char::is_control)
+        || crate::text::unsafe_in_name(name).is_some()
     {
         return Err(format!("{name:?} is not a valid attachment name"));
     }

@@ -13,7 +13,7 @@
 //! itself (so the note state and its snapshot stay untouched), and cached encrypted in
 //! `local/messages.age`.
 
-use super::card::{ContactCard, clean_name};
+use super::card::{ContactCard, clean_new_name};
 use super::envelope::{self, Envelope, MESSAGE_FORMAT, Opened, WireAttachment, WireNote};
 use super::{
     AttachmentInfo, Contact, ConversationSummary, Draft, Held, MessageHit, MessageView, Party,
@@ -622,7 +622,7 @@ fn scan(v: &mut Vault, st: &mut MessageState) -> Result<()> {
                 .map(|(s, h)| (*s, Some(h.clone())))
                 .unwrap_or((0, None));
             let path = v.layout.log_entry(&device, seq + 1);
-            let ct = match fs::read(&path) {
+            let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
                 Ok(ct) => ct,
                 Err(e) if e.kind() == ErrorKind::NotFound => break,
                 Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
@@ -775,7 +775,7 @@ fn message_pending(v: &Vault, m: StoredMessage, plaintext: &[u8]) -> Pending {
 }
 
 fn clean_contact_name(name: &str) -> Result<String> {
-    clean_name(name).map_err(|m| Error::Invalid(format!("contact name: {m}")))
+    clean_new_name(name).map_err(|m| Error::Invalid(format!("contact name: {m}")))
 }
 
 /// How a message leaves this vault.
@@ -822,7 +822,8 @@ impl Vault {
 
     /// Sets the display name in this vault's card (what contacts see when they add it).
     pub fn set_display_name(&mut self, name: &str) -> Result<ContactCard> {
-        let name = clean_name(name).map_err(|m| Error::Invalid(format!("display name: {m}")))?;
+        let name =
+            clean_new_name(name).map_err(|m| Error::Invalid(format!("display name: {m}")))?;
         write(self, |v, st| {
             let p = ProfileRecord {
                 object: Id::random(),

@@ -53,9 +53,10 @@ impl Vault {
             .map_err(|_| Error::BadIdentity("identity.age does not hold text".into()))?;
         Keys::from_identity_file(id_text, &config.vault)?;
         drop(plain);
-        fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+        crate::fsutil::create_dirs(dir)
+            .map_err(Error::io(format!("creating {}", dir.display())))?;
         for d in ["objects", "log", "local"] {
-            fs::create_dir_all(dir.join(d))
+            crate::fsutil::create_dirs(&dir.join(d))
                 .map_err(Error::io(format!("creating {}", dir.display())))?;
         }
         write_atomic(&dir.join("identity.age"), &identity)?;

@@ -37,11 +37,7 @@ impl FolderRemote {
     /// Opens (and creates, mode 0700, if absent) the folder at `path`.
     pub fn open(path: &Path, display: String) -> Result<FolderRemote> {
         let creating = || Error::io(format!("creating the remote folder {}", path.display()));
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode_if_unix(0o700)
-            .create(path)
-            .map_err(creating())?;
+        crate::fsutil::create_dirs(path).map_err(creating())?;
         let root = rustix::fs::open(
             path,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -352,10 +348,7 @@ impl Remote for FolderRemote {
             .len();
         check_size(&self.display, key, size, limit)?;
         let creating = || Error::io(format!("creating {}", to.display()));
-        let mut out = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode_if_unix(0o600)
+        let mut out = crate::fsutil::new_private_file()
             .open(to)
             .map_err(creating())?;
         let copied = (|| {
@@ -391,23 +384,6 @@ impl Remote for FolderRemote {
                 .map(|_| ())
                 .map_err(|e| self.failed("writing", key, e))
         })
-    }
-}
-
-/// `mode` on Unix builders (a no-op elsewhere), so call sites read the same.
-trait ModeIfUnix {
-    fn mode_if_unix(&mut self, mode: u32) -> &mut Self;
-}
-
-impl ModeIfUnix for std::fs::DirBuilder {
-    fn mode_if_unix(&mut self, mode: u32) -> &mut Self {
-        std::os::unix::fs::DirBuilderExt::mode(self, mode)
-    }
-}
-
-impl ModeIfUnix for std::fs::OpenOptions {
-    fn mode_if_unix(&mut self, mode: u32) -> &mut Self {
-        std::os::unix::fs::OpenOptionsExt::mode(self, mode)
     }
 }
 

@@ -102,7 +102,7 @@ fn sync_path(v: &Vault) -> PathBuf {
 }
 
 fn read_encrypted<T: for<'de> Deserialize<'de> + Default>(v: &Vault, path: &PathBuf) -> Result<T> {
-    let ct = match std::fs::read(path) {
+    let ct = match crate::limits::read_file(path, crate::limits::LOCAL_FILE) {
         Ok(ct) => ct,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(T::default()),
         Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
@@ -148,7 +148,7 @@ pub(crate) fn write_sync(v: &Vault, f: &mut SyncFile) -> Result<()> {
 /// still name the old keys, so a later sync knows the remotes hold the vault under them.
 pub(crate) fn rekey(v: &Vault, new_keys: &crate::keys::Keys) -> Result<()> {
     for path in [remotes_path(v), sync_path(v)] {
-        let ct = match std::fs::read(&path) {
+        let ct = match crate::limits::read_file(&path, crate::limits::LOCAL_FILE) {
             Ok(ct) => ct,
             Err(e) if e.kind() == ErrorKind::NotFound => continue,
             Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),

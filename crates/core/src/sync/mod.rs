@@ -379,8 +379,8 @@ impl Vault {
     /// After `coffer rotate-keys`, a remote that holds the vault (under the old keys) is
     /// refused: the rotated vault goes to a new, empty remote.
     fn check_remote_vault(&self, remote: &dyn Remote, marks: &mut Marks) -> Result<()> {
-        let identity =
-            fs::read(self.layout.identity()).map_err(Error::io("reading identity.age"))?;
+        let identity = crate::limits::read_file(self.layout.identity(), crate::limits::IDENTITY)
+            .map_err(Error::io("reading identity.age"))?;
         let identity_hash = crypto::sha256_hex(&identity);
         match remote.get("coffer.toml", crate::limits::CONFIG)? {
             Some(bytes) => {

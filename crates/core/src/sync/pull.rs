@@ -137,7 +137,7 @@ impl Vault {
                     continue;
                 }
                 let path = self.layout.log_entry(&inc.device, inc.seq);
-                match fs::read(&path) {
+                match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
                     Ok(local) if local == inc.ct => applied.push(inc),
                     Ok(_) => {
                         Self::alarm(
@@ -262,7 +262,10 @@ impl Vault {
                     let have_locally = local.as_ref().is_some_and(|(s, _)| seq <= *s);
                     if have_locally {
                         // Known already (e.g. through another remote): must be the same entry.
-                        let same = match fs::read(self.layout.log_entry(&device, seq)) {
+                        let same = match crate::limits::read_file(
+                            self.layout.log_entry(&device, seq),
+                            crate::limits::LOG_ENTRY,
+                        ) {
                             Ok(l) => {
                                 l == ct
                                     || open_signed(&self.keys, &self.config, &device, seq, &l)
@@ -337,8 +340,11 @@ impl Vault {
             return Ok(());
         }
         let key = entry_key(&self.device, marks.pushed);
-        let local = fs::read(self.layout.log_entry(&self.device, marks.pushed))
-            .map_err(Error::io("reading this device's log"))?;
+        let local = crate::limits::read_file(
+            self.layout.log_entry(&self.device, marks.pushed),
+            crate::limits::LOG_ENTRY,
+        )
+        .map_err(Error::io("reading this device's log"))?;
         match remote.get(&key, crate::limits::LOG_ENTRY)? {
             Some(ct) if ct == local => {}
             Some(_) => {
@@ -468,7 +474,7 @@ impl Vault {
             }
             let path = self.layout.object(&obj.id);
             let dir = path.parent().expect("objects have a folder");
-            fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+            fsutil::create_dirs(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
             let tmp = fsutil::temp_path(dir);
             match remote.get_to_file(&object_key(&obj.id), &tmp, u64::MAX) {
                 Err(e) => failure = Some(e),

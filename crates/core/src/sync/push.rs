@@ -60,7 +60,7 @@ impl Vault {
                         }
                         continue;
                     }
-                    match fs::read(&opath) {
+                    match crate::limits::read_file(&opath, crate::limits::OBJECT) {
                         Ok(d) => small.push((object_key(&obj.id), d)),
                         // Purged by a later entry of this device: nothing to upload.
                         Err(e) if e.kind() == ErrorKind::NotFound => {}
@@ -108,7 +108,8 @@ impl Vault {
     /// This device's entry `seq`, read from the vault and checked before it is uploaded.
     fn own_entry(&self, seq: u64) -> Result<(Vec<u8>, LogEntry)> {
         let path = self.layout.log_entry(&self.device, seq);
-        let ct = fs::read(&path).map_err(Error::io(format!("reading {}", path.display())))?;
+        let ct = crate::limits::read_file(&path, crate::limits::LOG_ENTRY)
+            .map_err(Error::io(format!("reading {}", path.display())))?;
         let (entry, _) =
             open_signed(&self.keys, &self.config, &self.device, seq, &ct).map_err(|_| {
                 Error::BadLog {
@@ -207,7 +208,10 @@ impl Vault {
         let mut named = HashMap::new();
         for (device, (last, _)) in &self.state.heads {
             for seq in 1..=*last {
-                let Ok(ct) = fs::read(self.layout.log_entry(device, seq)) else {
+                let Ok(ct) = crate::limits::read_file(
+                    self.layout.log_entry(device, seq),
+                    crate::limits::LOG_ENTRY,
+                ) else {
                     continue;
                 };
                 let Ok(plain) = crypto::decrypt(&[self.keys.vault_identity()], &ct) else {

@@ -58,7 +58,10 @@ pub trait Remote {
         let Some(data) = self.get(key, limit)? else {
             return Ok(None);
         };
-        std::fs::write(to, &data).map_err(Error::io(format!("writing {}", to.display())))?;
+        crate::fsutil::new_private_file()
+            .open(to)
+            .and_then(|mut f| f.write_all(&data))
+            .map_err(Error::io(format!("writing {}", to.display())))?;
         Ok(Some(crate::crypto::sha256_hex(&data)))
     }
     /// Uploads the file at `from` to `key`, in parts where the remote allows it (S3, folder),
@@ -671,9 +674,7 @@ impl Remote for ObjectRemote {
             };
             check_size(&self.display, key, r.meta.size, limit)?;
             let mut total = 0u64;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
+            let mut file = crate::fsutil::new_private_file()
                 .open(to)
                 .map_err(Error::io(format!("creating {}", to.display())))?;
             let mut hash = Sha256::new();
