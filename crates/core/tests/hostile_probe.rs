@@ -473,3 +473,77 @@ fn a_huge_local_file_of_any_kind_is_refused_before_it_is_read() {
         );
     }
 }
+
+// ---------- names ----------
+
+#[test]
+fn no_two_vaults_share_a_default_name_and_a_name_alone_attributes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mk = |n: &str| {
+        Vault::init(
+            &dir.path().join(n),
+            &pass(),
+            &InitOptions { work_factor: 10 },
+        )
+        .unwrap()
+    };
+    let (mut a, mut b, mut stranger) = (mk("a"), mk("b"), mk("s"));
+    let (ca, cb) = (a.my_card().unwrap(), b.my_card().unwrap());
+    assert!(ca.name().starts_with("Coffer user "), "{}", ca.name());
+    assert_ne!(ca.name(), cb.name());
+    assert_ne!(ca.name(), stranger.my_card().unwrap().name());
+    // Bob knows Alice by the name on her card; a stranger writes the same name on theirs.
+    b.add_contact(&ca.encode(), ca.name()).unwrap();
+    stranger.set_display_name(ca.name()).unwrap();
+    stranger.add_contact(&cb.encode(), "Bob").unwrap();
+    let (_, block) = stranger
+        .send_armored(&["Bob"], Draft::text("it is me, really"))
+        .unwrap();
+    let e = b.open_armored(&block).unwrap_err();
+    assert_eq!(e.code(), "unknown_sender", "{e}");
+    // The same after Alice is removed: her name on a stranger's card is no key change.
+    b.remove_contact(ca.name()).unwrap();
+    assert_eq!(b.open_armored(&block).unwrap_err().code(), "unknown_sender");
+    let (_, real) = {
+        a.add_contact(&cb.encode(), "Bob").unwrap();
+        a.send_armored(&["Bob"], Draft::text("hi")).unwrap()
+    };
+    assert_eq!(b.open_armored(&real).unwrap_err().code(), "unknown_sender");
+}
+
+#[test]
+fn invisible_characters_are_refused_in_names() {
+    let mut p = pair();
+    let alice = p.alice.my_card().unwrap();
+    for bad in [
+        "Ali\u{200B}ce",
+        "Al\u{202E}ice",
+        "Ali\u{2060}ce",
+        "\u{FEFF}Alice",
+        "Ali\u{1b}ce",
+    ] {
+        let e = p.bob.set_display_name(bad).unwrap_err();
+        assert_eq!(e.code(), "invalid_input", "{bad:?}");
+        let e = p.bob.add_contact(&alice.encode(), bad).unwrap_err();
+        assert!(
+            matches!(e.code(), "invalid_input" | "contact_exists"),
+            "{bad:?}: {e}"
+        );
+    }
+    let id = p.bob.create(note("n")).unwrap();
+    let file = p._dir.path().join("f.txt");
+    fs::write(&file, b"x").unwrap();
+    for bad in [
+        "exe\u{202E}txt.exe",
+        "a\u{200B}.txt",
+        "a\nb.txt",
+        "a\u{1b}.txt",
+    ] {
+        let e = p.bob.attach(&id, &file, Some(bad)).unwrap_err();
+        assert_eq!(e.code(), "invalid_input", "{bad:?}");
+    }
+    assert_eq!(
+        coffer_core::transfer::safe_file_name("exe\u{202E}txt.exe"),
+        "exe_txt.exe"
+    );
+}

@@ -39,7 +39,9 @@ const CACHE_FORMAT: u32 = 2;
 const CACHE_MAGIC: &[u8; 8] = b"cofmsgs2";
 /// After this many objects applied from the log since the cache was written, it is rewritten.
 const CACHE_STALE_AFTER: usize = 64;
-/// The display name in the owner's card until one is set.
+/// The start of the display name in the owner's card until one is set; the card's fingerprint
+/// follows, so no two vaults share a default name (a shared one made every stranger look like
+/// the contact of that name).
 pub const DEFAULT_DISPLAY_NAME: &str = "Coffer user";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -296,11 +298,9 @@ impl MessageState {
                 .previous
                 .iter()
                 .any(|p| ContactCard::parse(p).is_ok_and(|o| o.same_keys(sender)));
-            if old_key
-                || k.shares_a_key(sender)
-                || c.name.to_lowercase() == sender.name().to_lowercase()
-                || k.name().to_lowercase() == sender.name().to_lowercase()
-            {
+            // Only a key ties a sender to a contact: a name is what anyone can write on a
+            // card, so a stranger with a contact's name is a stranger ("claims to be").
+            if old_key || k.shares_a_key(sender) {
                 changed = Some(c.name.clone());
             }
         }
@@ -719,25 +719,24 @@ fn write<T>(
 }
 
 fn my_card(v: &Vault, st: &MessageState) -> ContactCard {
-    let name = st
-        .profile
-        .as_ref()
-        .map(|p| p.name.as_str())
-        .unwrap_or(DEFAULT_DISPLAY_NAME);
+    let name = st.profile.as_ref().map(|p| p.name.clone());
     let k = &v.keys;
-    ContactCard::new(
-        name,
-        &k.messaging_identity().to_public(),
-        &k.verifying_key(),
-    )
-    .or_else(|_| {
+    let card = |name: &str| {
         ContactCard::new(
-            DEFAULT_DISPLAY_NAME,
+            name,
             &k.messaging_identity().to_public(),
             &k.verifying_key(),
         )
-    })
-    .expect("the owner's keys make a card")
+    };
+    let default = || {
+        let c = card(DEFAULT_DISPLAY_NAME).expect("the owner's keys make a card");
+        let own = format!("{DEFAULT_DISPLAY_NAME} {}", &c.fingerprint()[..9]);
+        card(&own).expect("the default name is valid")
+    };
+    match name {
+        Some(n) => card(&n).unwrap_or_else(|_| default()),
+        None => default(),
+    }
 }
 
 fn to_contact(c: &ContactRecord) -> Contact {
@@ -856,8 +855,9 @@ impl Vault {
     }
 
     /// Adds a contact from their card under a name of this user's choosing. A card whose keys
-    /// are already a contact's is refused; so is a known name (or a key of a known contact)
-    /// with other keys: that is a key change, accepted only by [`Vault::replace_contact_keys`].
+    /// are already a contact's is refused; so is a known name (chosen by this user, not read
+    /// from the card) or a key of a known contact with other keys: that is a key change,
+    /// accepted only by [`Vault::replace_contact_keys`].
     pub fn add_contact(&mut self, card: &str, name: &str) -> Result<Contact> {
         let card = ContactCard::parse(card)?;
         let name = clean_contact_name(name)?;
