@@ -42,7 +42,7 @@ impl Config {
         match probe.format {
             Some(f) if f > VAULT_FORMAT as i64 => {
                 return Err(Error::NewerFormat {
-                    found: f as u32,
+                    found: f,
                     supported: VAULT_FORMAT,
                 });
             }
@@ -51,5 +51,21 @@ impl Config {
         }
         toml::from_str(text)
             .map_err(|e| foreign(format!("coffer.toml is invalid: {}", e.message())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_format_number_is_reported_as_written() {
+        let e = Config::parse(
+            "format = 4294967297\nvault = \"00000000000000000000000000000000\"\n",
+            Path::new("x"),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "newer_format");
+        assert!(e.to_string().contains("4294967297"), "{e}");
     }
 }

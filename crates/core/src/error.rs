@@ -17,7 +17,7 @@ pub enum Error {
     #[error(
         "this vault has format version {found}; this Coffer reads up to version {supported}: update Coffer"
     )]
-    NewerFormat { found: u32, supported: u32 },
+    NewerFormat { found: i64, supported: u32 },
     #[error("wrong passphrase")]
     WrongPassphrase,
     #[error("the passphrase is empty")]

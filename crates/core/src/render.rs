@@ -45,11 +45,13 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tags(["input"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
         .add_tag_attribute_values("input", "type", ["checkbox"])
+        // Any other <input> (raw HTML in a note) becomes the same inert, disabled checkbox.
+        .set_tag_attribute_value("input", "type", "checkbox")
+        .set_tag_attribute_value("input", "disabled", "")
         .add_generic_attributes(["class"])
         .attribute_filter(|element, attribute, value| match (element, attribute) {
             // Images load only from inside Coffer; remote images were turned into links.
             ("img", "src") if !value.starts_with("coffer:") => None,
-            ("input", "disabled") => Some("".into()),
             (_, "class") => {
                 let kept: Vec<&str> = value
                     .split_whitespace()
@@ -375,6 +377,7 @@ mod tests {
             "<svg><script>alert(1)</script></svg>",
             "<a href=\"&#106;avascript:alert(1)\">x</a>",
             "<style>body{background:url(https://evil.example)}</style>",
+            "<input type=text value=pw><input><input type=password><input type=submit>",
             "<div style=\"background:url(https://evil.example)\">x</div>",
         ] {
             let html = r(md).to_lowercase();
@@ -388,8 +391,16 @@ mod tests {
                 "<style",
                 "style=",
                 "<img src=\"https",
+                "type=\"text\"",
+                "type=\"password\"",
+                "type=\"submit\"",
+                "value=",
             ] {
                 assert!(!html.contains(bad), "{md:?} rendered {html:?}");
+            }
+            for input in html.match_indices("<input").map(|(i, _)| &html[i..]) {
+                let tag = &input[..input.find('>').unwrap_or(input.len())];
+                assert!(tag.contains("type=\"checkbox\"") && tag.contains("disabled"), "{tag}");
             }
         }
     }

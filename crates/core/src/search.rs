@@ -6,7 +6,7 @@ use crate::Id;
 use crate::note::Revision;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -196,6 +196,20 @@ struct Scratch {
 const MIN_NOTES_PER_THREAD: usize = 512;
 /// Threads used at most to build an index.
 const MAX_BUILD_THREADS: usize = 8;
+
+/// A query's first words that count: at most this many, each once.
+const MAX_QUERY_WORDS: usize = 32;
+
+/// The words of a query, each once, in order, at most [`MAX_QUERY_WORDS`] (a query of 4,000
+/// words, or one word 4,000 times, costs no more than 32 distinct ones).
+fn query_words(query: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
+    tokenize(query)
+        .into_iter()
+        .filter(|w| seen.insert(w.clone()))
+        .take(MAX_QUERY_WORDS)
+        .collect()
+}
 
 impl SearchIndex {
     /// An index of `docs`, built on up to [`MAX_BUILD_THREADS`] threads (each indexes a run of
@@ -404,7 +418,7 @@ impl SearchIndex {
     /// The best `limit` notes for `query`, best first. Every query word must match (as a
     /// whole word or as the start of one).
     pub fn search(&self, query: &str, limit: usize) -> Vec<(Id, f32)> {
-        let words: Vec<String> = tokenize(query);
+        let words: Vec<String> = query_words(query);
         if words.is_empty() || self.live == 0 {
             return Vec::new();
         }
@@ -504,7 +518,7 @@ fn prefix_len_ci(word: &str, prefix: &str) -> Option<usize> {
 /// A short excerpt of `text` around the first match of the query words, split into plain
 /// and matching pieces (the UI shows them as text, never as HTML).
 pub fn snippet(text: &str, query: &str, max_chars: usize) -> Vec<Segment> {
-    let words: Vec<String> = tokenize(query);
+    let words: Vec<String> = query_words(query);
     // Word spans (byte ranges) of the text that start with a query word.
     let mut spans = Vec::new();
     let mut start = None;

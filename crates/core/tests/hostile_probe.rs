@@ -547,3 +547,77 @@ fn invisible_characters_are_refused_in_names() {
         "exe_txt.exe"
     );
 }
+
+// ---------- message times and conversations ----------
+
+/// A message signed by `from`, to Bob, with the fields a hostile sender chooses.
+fn crafted(from: &mut Vault, bob: &mut Vault, conversation: coffer_core::Id, time: i64) -> String {
+    use coffer_core::messages::envelope::{Envelope, MESSAGE_FORMAT, seal};
+    let env = Envelope {
+        format: MESSAGE_FORMAT,
+        sender: from.my_card().unwrap().encode(),
+        recipients: vec![bob.my_card().unwrap().encode()],
+        conversation,
+        message: coffer_core::Id::random(),
+        time,
+        prev: None,
+        body: "crafted".into(),
+        note: None,
+        attachments: vec![],
+    };
+    let (ct, _) = seal(from.keys(), &env).unwrap();
+    coffer_core::messages::armor::armor(&ct).unwrap()
+}
+
+#[test]
+fn future_times_and_borrowed_conversations_are_refused_and_replies_never_overflow() {
+    let mut p = pair();
+    let dir = tempfile::tempdir().unwrap();
+    let mut carol = new_vault(&dir.path().join("c"), "Carol");
+    let cb = p.bob.my_card().unwrap();
+    carol.add_contact(&cb.encode(), "Bob").unwrap();
+    p.bob
+        .add_contact(&carol.my_card().unwrap().encode(), "Carol")
+        .unwrap();
+    // Alice and Bob talk.
+    let (m, block) = p.alice.send_armored(&["Bob"], Draft::text("hi Bob")).unwrap();
+    p.bob.open_armored(&block).unwrap();
+    let conv = m.conversation;
+    // Carol, a contact but not in that conversation, names its id.
+    let block = crafted(&mut carol, &mut p.bob, conv, 1);
+    let e = p.bob.open_armored(&block).unwrap_err();
+    assert_eq!(e.code(), "bad_message");
+    assert!(e.to_string().contains("not part of"), "{e}");
+    // Year 9999, or i64::MAX: refused, so nothing is pinned on top.
+    for time in [253_402_300_799_000, i64::MAX] {
+        let block = crafted(&mut carol, &mut p.bob, coffer_core::Id::random(), time);
+        let e = p.bob.open_armored(&block).unwrap_err();
+        assert!(e.to_string().contains("ahead of this clock"), "{e}");
+    }
+    assert_eq!(p.bob.thread(&conv).unwrap().len(), 1);
+    // A reply after a message of the latest time allowed does not overflow.
+    let ahead = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        + 3_600_000;
+    let block = crafted(&mut p.alice, &mut p.bob, coffer_core::Id::random(), ahead);
+    let got = p.bob.open_armored(&block).unwrap();
+    let mut d = Draft::text("reply");
+    d.conversation = Some(got.conversation);
+    p.bob.send_armored(&["Alice"], d).unwrap();
+}
+
+#[test]
+fn a_query_of_one_word_repeated_costs_one_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = new_vault(&dir.path().join("v"), "Me");
+    for i in 0..50 {
+        v.create(note(&format!("apple {i}"))).unwrap();
+    }
+    let once = v.search("a", 50);
+    let ids = |h: Vec<coffer_core::SearchHit>| h.into_iter().map(|h| h.id).collect::<Vec<_>>();
+    assert_eq!(ids(v.search(&"a ".repeat(4000), 50)), ids(once));
+    let many: String = (0..4000).map(|i| format!("w{i} ")).collect();
+    let _ = v.search(&many, 50);
+}

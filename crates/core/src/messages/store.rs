@@ -798,6 +798,10 @@ pub struct Sent {
 
 /// Classifies why a message could not be accepted: held apart (a sender who is not a contact)
 /// or rejected.
+/// How far ahead of this device's clock a message's time may be (clocks differ); a message
+/// further ahead would stay on top of every list.
+const MAX_CLOCK_AHEAD: Millis = 24 * 3600 * 1000;
+
 /// Inbox files received are committed in groups of about this many bytes.
 pub const RECEIVE_GROUP_BYTES: usize = 16 << 20;
 
@@ -1104,7 +1108,7 @@ impl Vault {
                 .iter()
                 .max_by_key(|m| (m.envelope.time, m.envelope.message));
             let prev = last.map(|m| m.hash.clone());
-            let time = now_millis().max(last.map_or(0, |m| m.envelope.time + 1));
+            let time = now_millis().max(last.map_or(0, |m| m.envelope.time.saturating_add(1)));
             let mut attachments = Vec::with_capacity(draft.attachments.len());
             for (name, bytes) in &draft.attachments {
                 envelope::check_attachment_name(name).map_err(Error::Invalid)?;
@@ -1357,6 +1361,21 @@ impl Vault {
                         return Err(Error::DuplicateMessage(id.to_string()));
                     }
                     st.check_sender(&me, &o.sender)?;
+                    if o.envelope.time > now_millis().saturating_add(MAX_CLOCK_AHEAD) {
+                        return Err(Error::BadMessage(
+                            "its time is more than a day ahead of this clock".into(),
+                        ));
+                    }
+                    // A conversation is its participants': nobody else may post into it by
+                    // naming its id.
+                    if !o.sender.same_keys(&me) {
+                        let members = st.participants(&me, &o.envelope.conversation);
+                        if !members.is_empty() && !members.contains_key(&o.sender.key_id()) {
+                            return Err(Error::BadMessage(
+                                "it names a conversation its sender is not part of".into(),
+                            ));
+                        }
+                    }
                     let stored = StoredMessage {
                         object: Id::random(),
                         hash: o.hash.clone(),
