@@ -20,6 +20,12 @@ pub const WEBDAV_PASSWORD_ENV: &str = "COFFER_WEBDAV_PASSWORD";
 /// password from $COFFER_WEBDAV_PASSWORD or a prompt, so it is never typed on a command line
 /// (where other users can see it in the process list, and shells keep it in their history).
 pub fn complete_remote_url(url: &str) -> Result<SecretString> {
+    if coffer_core::sync::url_has_password(url) {
+        return Err(CliError::Usage(format!(
+            "the URL {} carries a password: give only the user name (webdav+https://USER@HOST/PATH); Coffer asks for the password, or reads ${WEBDAV_PASSWORD_ENV}",
+            coffer_core::sync::remote::redact(url)
+        )));
+    }
     let Some(who) = coffer_core::sync::webdav_password_wanted(url) else {
         return Ok(SecretString::from(url.to_string()));
     };

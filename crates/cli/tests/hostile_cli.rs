@@ -198,3 +198,33 @@ fn terminal_escapes_in_titles_tags_bodies_and_names_print_inert() {
         Some(format!("body{nasty}\nline two").as_str())
     );
 }
+
+#[test]
+fn a_password_in_a_url_argument_is_refused_and_never_shown() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let (home, vault) = (tmp.path(), tmp.path().join("v"));
+    ok(home, &vault, &["init", "--work-factor", "10"], "");
+    for url in [
+        "webdav+http://me:secret@127.0.0.1:9/x",
+        "s3://b/p?endpoint=http://key:secret@127.0.0.1:9",
+        "webdav+http://me:secret@[bad/x",
+    ] {
+        for json in [false, true] {
+            let mut args = vec!["remote", "add", "r", url];
+            if json {
+                args.insert(0, "--json");
+            }
+            let o = coffer(home, &vault, &args, "");
+            assert!(!o.status.success(), "{url}");
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(!all.contains("secret"), "{url}: {all}");
+            assert!(all.contains("***") || all.contains("password"), "{url}: {all}");
+        }
+    }
+    let list = ok(home, &vault, &["remote", "list"], "");
+    assert!(!list.contains("secret"), "{list}");
+}

@@ -31,8 +31,8 @@ use age::secrecy::{ExposeSecret, SecretString};
 pub use app::{NewRemote, RemoteCheck, RemoteSpec, Reopener, check_remote, check_remote_for};
 use local::{Marks, StoredRemote};
 pub use remote::{
-    Credentials, Remote, RemoteKind, RemoteUrl, StoreRemote, webdav_password_wanted,
-    with_webdav_password,
+    Credentials, Remote, RemoteKind, RemoteUrl, StoreRemote, url_has_password,
+    webdav_password_wanted, with_webdav_password,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;

@@ -273,15 +273,41 @@ pub fn with_webdav_password(url: &str, password: &SecretString) -> Result<Secret
     Ok(SecretString::from(format!("webdav+{u}")))
 }
 
-/// The URL with any password replaced, for messages and listings.
+/// The URL with every password in it replaced by `***`, for messages and listings: the
+/// URL's own and any inside it (an S3 `endpoint=http://user:pw@host`), read as text, so an
+/// unparsable URL is redacted too.
 pub fn redact(text: &str) -> String {
-    match url::Url::parse(text.trim()) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
+    let t = text.trim();
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '&'))
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(i) => {
+                let user = authority[..i].split(':').next().unwrap_or("");
+                let had_password = authority[..i].contains(':');
+                out.push_str(user);
+                if had_password {
+                    out.push_str(":***");
+                }
+                out.push_str(&authority[i..]);
+            }
+            None => out.push_str(authority),
         }
-        _ => text.trim().to_string(),
+        rest = &tail[end..];
     }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a URL carries a password anywhere (see [`redact`]).
+pub fn url_has_password(text: &str) -> bool {
+    redact(text) != text.trim()
 }
 
 /// The remote a URL names, with a request counter.
@@ -838,5 +864,24 @@ mod tests {
             redact("webdav+http://me:secret@h/x"),
             "webdav+http://me:***@h/x"
         );
+        for (url, want) in [
+            (
+                "s3://b/p?endpoint=http://key:secret@127.0.0.1:9000&region=x",
+                "s3://b/p?endpoint=http://key:***@127.0.0.1:9000&region=x",
+            ),
+            ("webdav+http://me:sec ret@h x/y", "webdav+http://me:***@h x/y"),
+            ("webdav+http://me:p@ss:w@rd@h/x", "webdav+http://me:***@h/x"),
+            ("http://[::1:secret@h", "http://[:***@h"),
+            ("webdav+https://me@h/x", "webdav+https://me@h/x"),
+            ("/a/folder", "/a/folder"),
+        ] {
+            assert_eq!(redact(url), want, "{url}");
+            assert!(!redact(url).contains("secret"), "{url}");
+        }
+        // An unparsable URL with a password is refused without showing it.
+        let e = RemoteUrl::parse("webdav+http://me:secret@[bad/x").unwrap_err();
+        assert!(!e.to_string().contains("secret"), "{e}");
+        assert!(url_has_password("webdav+http://me:secret@h/x"));
+        assert!(!url_has_password("webdav+http://me@h/x"));
     }
 }
