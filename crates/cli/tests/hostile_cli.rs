@@ -222,7 +222,10 @@ fn a_password_in_a_url_argument_is_refused_and_never_shown() {
                 String::from_utf8_lossy(&o.stderr)
             );
             assert!(!all.contains("secret"), "{url}: {all}");
-            assert!(all.contains("***") || all.contains("password"), "{url}: {all}");
+            assert!(
+                all.contains("***") || all.contains("password"),
+                "{url}: {all}"
+            );
         }
     }
     let list = ok(home, &vault, &["remote", "list"], "");

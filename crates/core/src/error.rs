@@ -90,6 +90,13 @@ pub enum Error {
          (it is damaged or was not written by Coffer)"
     )]
     FileTooLarge { path: String, size: u64, limit: u64 },
+    #[error(
+        "the log of device {device} ends before entry {seq}, which this vault had already read: \
+         the vault folder was restored from an older copy, or entries were deleted. Nothing new \
+         is saved on this device (it would land after the gap and be lost); set it up again from \
+         a remote (`coffer clone`), or put the missing log files back"
+    )]
+    LogRolledBack { device: crate::Id, seq: u64 },
     #[error("the disk is full: nothing was changed ({0})")]
     DiskFull(String),
     #[error("bad contact card: {0}")]
@@ -170,6 +177,7 @@ impl Error {
             Error::RemoteLink { .. } => "remote_link",
             Error::RemoteFileTooLarge { .. } => "remote_file_too_large",
             Error::FileTooLarge { .. } => "file_too_large",
+            Error::LogRolledBack { .. } => "log_rolled_back",
             Error::DiskFull(_) => "disk_full",
             Error::BadCard(_) => "bad_card",
             Error::NoSuchContact(_) => "no_such_contact",

@@ -400,7 +400,10 @@ mod tests {
             }
             for input in html.match_indices("<input").map(|(i, _)| &html[i..]) {
                 let tag = &input[..input.find('>').unwrap_or(input.len())];
-                assert!(tag.contains("type=\"checkbox\"") && tag.contains("disabled"), "{tag}");
+                assert!(
+                    tag.contains("type=\"checkbox\"") && tag.contains("disabled"),
+                    "{tag}"
+                );
             }
         }
     }

@@ -176,6 +176,9 @@ pub struct Vault {
     pub(crate) unsnapshotted: usize,
     /// Problems found while loading (damaged objects or logs); the rest stays usable.
     pub(crate) load_problems: Vec<String>,
+    /// This device's log ends before an entry its snapshot had counted (the folder was
+    /// restored from an older copy): nothing is committed, so nothing lands after a gap.
+    pub(crate) rolled_back: Option<u64>,
     /// Contacts and messages (crate::messages), loaded on first use.
     pub(crate) messages: Option<Box<crate::messages::MessageState>>,
     /// What this handle knows of the save journal (crate::journal).
@@ -253,6 +256,7 @@ impl Vault {
             state: StateCell::default(),
             unsnapshotted: 0,
             load_problems: Vec::new(),
+            rolled_back: None,
             messages: None,
             journal: Default::default(),
         };
@@ -261,6 +265,7 @@ impl Vault {
             Ok(None) => {}
             Err(e) => vault.load_problems.push(format!("snapshot ignored: {e}")),
         }
+        vault.check_not_rolled_back();
         vault.replay_logs(true)?;
         if vault.journal.has_records() {
             // Left by a crash, or by a process still running: written out now, so the files
@@ -364,6 +369,29 @@ impl Vault {
             }
         }
         self.replay_journal()
+    }
+
+    /// Every device's last entry the snapshot counts must still be in the log: one that is
+    /// gone means the vault folder was rolled back (restored from an older copy, or entries
+    /// deleted). Reported for every device; for this one, commits are refused from then on.
+    fn check_not_rolled_back(&mut self) {
+        let heads: Vec<(Id, u64)> = self
+            .state
+            .meta()
+            .heads
+            .iter()
+            .map(|(d, (s, _))| (*d, *s))
+            .collect();
+        for (device, seq) in heads {
+            if seq == 0 || self.layout.log_entry(&device, seq).exists() {
+                continue;
+            }
+            let e = Error::LogRolledBack { device, seq };
+            self.load_problems.push(e.to_string());
+            if device == self.device {
+                self.rolled_back = Some(seq);
+            }
+        }
     }
 
     /// Entry `missing` of `device` is absent: if later entries exist, they cannot be chained
@@ -574,6 +602,12 @@ impl Vault {
     fn commit(&mut self, batch: Batch) -> Result<()> {
         if batch.objects.is_empty() && batch.purged.is_empty() {
             return Ok(());
+        }
+        if let Some(seq) = self.rolled_back {
+            return Err(Error::LogRolledBack {
+                device: self.device,
+                seq,
+            });
         }
         if crate::journal::takes(&batch) {
             return self.commit_to_journal(batch);

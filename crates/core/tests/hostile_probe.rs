@@ -15,6 +15,7 @@ use std::fs;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn pass() -> SecretString {
     SecretString::from("probe passphrase".to_string())
@@ -580,7 +581,10 @@ fn future_times_and_borrowed_conversations_are_refused_and_replies_never_overflo
         .add_contact(&carol.my_card().unwrap().encode(), "Carol")
         .unwrap();
     // Alice and Bob talk.
-    let (m, block) = p.alice.send_armored(&["Bob"], Draft::text("hi Bob")).unwrap();
+    let (m, block) = p
+        .alice
+        .send_armored(&["Bob"], Draft::text("hi Bob"))
+        .unwrap();
     p.bob.open_armored(&block).unwrap();
     let conv = m.conversation;
     // Carol, a contact but not in that conversation, names its id.
@@ -620,4 +624,109 @@ fn a_query_of_one_word_repeated_costs_one_word() {
     assert_eq!(ids(v.search(&"a ".repeat(4000), 50)), ids(once));
     let many: String = (0..4000).map(|i| format!("w{i} ")).collect();
     let _ = v.search(&many, 50);
+}
+
+// ---------- a rolled-back vault folder, a restored device ----------
+
+fn own_log(root: &Path) -> PathBuf {
+    fs::read_dir(root.join("log"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
+
+#[test]
+fn a_rolled_back_vault_folder_is_noticed_and_saves_nothing_after_the_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let mut v = new_vault(&root, "Me");
+    v.create(note("one")).unwrap();
+    v.create(note("two")).unwrap();
+    v.save_snapshot().unwrap();
+    drop(v);
+    // The newest entry of this device's log is taken away; the snapshot still counts it.
+    let log = own_log(&root);
+    let mut entries: Vec<PathBuf> = fs::read_dir(&log)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    let newest = entries.pop().unwrap();
+    fs::remove_file(&newest).unwrap();
+    let mut v = coffer_core::LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass())
+        .unwrap();
+    assert!(
+        v.load_problems()
+            .iter()
+            .any(|p| p.contains("restored from an older copy")),
+        "{:?}",
+        v.load_problems()
+    );
+    let e = v.create(note("three")).unwrap_err();
+    assert_eq!(e.code(), "log_rolled_back", "{e}");
+    // Nothing was written after the gap.
+    assert_eq!(fs::read_dir(&log).unwrap().count(), entries.len());
+}
+
+#[test]
+fn a_device_restored_from_a_backup_never_overwrites_its_entries_on_the_remote() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let remote = dir.path().join("remote");
+    let mut v = new_vault(&root, "Me");
+    v.create(note("one")).unwrap();
+    v.add_remote("r", &remote.display().to_string(), None)
+        .unwrap();
+    v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    drop(v);
+    // A backup of the folder is taken, then the device goes on and syncs.
+    let backup = dir.path().join("backup");
+    assert!(
+        Command::new("cp")
+            .arg("-a")
+            .arg(&root)
+            .arg(&backup)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut v = coffer_core::LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass())
+        .unwrap();
+    v.create(note("after the backup")).unwrap();
+    v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    drop(v);
+    let on_remote = snapshot(&remote);
+    // The backup comes back, and writes other entries at the same places.
+    fs::remove_dir_all(&root).unwrap();
+    fs::rename(&backup, &root).unwrap();
+    let mut v = coffer_core::LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass())
+        .unwrap();
+    v.create(note("restored device")).unwrap();
+    let r = v
+        .sync(Some("r"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    assert!(
+        r.alarms
+            .iter()
+            .any(|a| a.message.contains("restored from an older copy")),
+        "{:?}",
+        r.alarms
+    );
+    // Every entry that was on the remote is still there, byte for byte.
+    let after = snapshot(&remote);
+    for (k, bytes) in &on_remote {
+        if k.to_string_lossy().contains("/log/") {
+            assert_eq!(after.get(k), Some(bytes), "{} was overwritten", k.display());
+        }
+    }
 }

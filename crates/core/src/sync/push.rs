@@ -70,6 +70,25 @@ impl Vault {
                 purges.extend(entry.purged.iter().flat_map(|p| p.objects.iter().copied()));
                 entries.push((entry_key(&self.device, seq), ct));
             }
+            // A log entry on the remote is never overwritten: another entry of this device at
+            // this place means this device was restored from an older copy (or another device
+            // writes under its id). One GET a group.
+            let (first_key, first_ct) = &entries[0];
+            if let Some(there) = remote.get(first_key, crate::limits::LOG_ENTRY)?
+                && &there != first_ct
+            {
+                Self::alarm(
+                    report,
+                    name,
+                    AlarmKind::Fork,
+                    first_key.clone(),
+                    format!(
+                        "the remote already holds another entry {} of this device: this device was restored from an older copy of the vault, or another device uses its id; nothing was overwritten and this device's changes from there on were not uploaded (set this device up again with `coffer clone`, after exporting what it holds)",
+                        seq + 1 - entries.len() as u64
+                    ),
+                );
+                return Ok(());
+            }
             remote.put_many(&small)?;
             for (key, path) in &large {
                 remote.put_file(key, path)?;

@@ -283,9 +283,7 @@ pub fn redact(text: &str) -> String {
     while let Some(at) = rest.find("://") {
         let (head, tail) = rest.split_at(at + 3);
         out.push_str(head);
-        let end = tail
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '&'))
-            .unwrap_or(tail.len());
+        let end = tail.find(['/', '?', '#', '&']).unwrap_or(tail.len());
         let authority = &tail[..end];
         match authority.rfind('@') {
             Some(i) => {
@@ -869,7 +867,10 @@ mod tests {
                 "s3://b/p?endpoint=http://key:secret@127.0.0.1:9000&region=x",
                 "s3://b/p?endpoint=http://key:***@127.0.0.1:9000&region=x",
             ),
-            ("webdav+http://me:sec ret@h x/y", "webdav+http://me:***@h x/y"),
+            (
+                "webdav+http://me:sec ret@h x/y",
+                "webdav+http://me:***@h x/y",
+            ),
             ("webdav+http://me:p@ss:w@rd@h/x", "webdav+http://me:***@h/x"),
             ("http://[::1:secret@h", "http://[:***@h"),
             ("webdav+https://me@h/x", "webdav+https://me@h/x"),
