@@ -84,6 +84,31 @@ async function problems(b, server, where) {
 }
 
 export function hostileTests(test, assert) {
+  test("a note nested 20,000 deep previews as too complex, and the app still locks at once", async (driver) => {
+    const b = await openApp(driver, tempVault());
+    try {
+      await createVault(b);
+      const deep = "- ".repeat(20000);
+      const r = await invoke(b, "create", { note: { title: "Deep list", body: deep, tags: [], notebook: null, pinned: false } });
+      assert(r.ok, `create: ${JSON.stringify(r.err)}`);
+      await b.waitUntil(async () => (await listTitles(b)).includes("Deep list"), { timeoutMsg: "the note is not listed" });
+      await clickNote(b, "Deep list");
+      await (await b.$("#mode-split")).click();
+      await b.waitUntil(
+        () => b.execute(() => (document.querySelector(".preview iframe")?.contentDocument?.body?.innerText ?? "").includes("too complex to preview")),
+        { timeout: 20000, timeoutMsg: "the preview does not say the text is too complex" },
+      );
+      await shot(b, "too-complex");
+      // The preview is rendered outside the session lock: locking answers at once.
+      const started = Date.now();
+      await (await b.$("#lock")).click();
+      await (await b.$("#passphrase")).waitForDisplayed({ timeout: 10000 });
+      console.log(`    locked ${Date.now() - started} ms after the click`);
+    } finally {
+      await closeApp(b);
+    }
+  });
+
   test("hostile titles, tags, notebooks, snippets and diffs render inert", async (driver) => {
     const server = await canaryServer();
     const payloads = armedPayloads(server.base);
