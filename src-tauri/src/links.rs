@@ -14,6 +14,17 @@ pub fn https_url(url: &str) -> ApiResult<tauri::Url> {
             format!("only https links are opened, not {url:?}"),
         ));
     }
+    // `https://bank.example@evil.example/` goes to evil.example: a link that names a user
+    // (or a password) before its host is never opened, whatever the confirmation showed.
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(ApiError::new(
+            "invalid_input",
+            format!(
+                "the link names a user before its host, which hides where it goes: not opened ({})",
+                u.host_str().unwrap_or("")
+            ),
+        ));
+    }
     Ok(u)
 }
 
@@ -38,6 +49,8 @@ mod tests {
             "coffer:note/00",
             "data:text/html,x",
             "not a url",
+            "https://bank.example@evil.example/",
+            "https://user:pw@evil.example/",
         ] {
             let e = https_url(bad).expect_err(bad);
             assert_eq!(e.code, "invalid_input");

@@ -91,7 +91,10 @@ export function hostileTests(test, assert) {
       const deep = "- ".repeat(20000);
       const r = await invoke(b, "create", { note: { title: "Deep list", body: deep, tags: [], notebook: null, pinned: false } });
       assert(r.ok, `create: ${JSON.stringify(r.err)}`);
-      await b.waitUntil(async () => (await listTitles(b)).includes("Deep list"), { timeoutMsg: "the note is not listed" });
+      // The list reloads when its view changes.
+      await (await b.$("#view-pinned")).click();
+      await (await b.$("#view-all")).click();
+      await b.waitUntil(async () => (await listTitles(b)).includes("Deep list"), { timeout: 30000, timeoutMsg: "the note is not listed" });
       await clickNote(b, "Deep list");
       await (await b.$("#mode-split")).click();
       await b.waitUntil(

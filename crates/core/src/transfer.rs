@@ -57,6 +57,9 @@ pub const MAX_NOTE_FILE: u64 = 64 << 20;
 const MAX_FRONT_MATTER: usize = 256 << 10;
 /// Longest file or folder name written by an export, in bytes (before " (2)" and ".md").
 const MAX_NAME_BYTES: usize = 120;
+/// Notebook folders an export nests at most; a deeper notebook's note goes in the deepest of
+/// them (its front matter keeps the whole notebook name, so an import restores it).
+const MAX_EXPORT_DEPTH: usize = 16;
 /// The folder, beside the notes of a notebook, that holds their attachments on export.
 pub const ATTACHMENTS_DIR: &str = "_attachments";
 
@@ -1204,6 +1207,7 @@ impl Vault {
                 .iter()
                 .flat_map(|nb| nb.split('/'))
                 .filter(|p| !p.trim().is_empty())
+                .take(MAX_EXPORT_DEPTH)
             {
                 let mut p = safe_file_name(part);
                 if p.eq_ignore_ascii_case(ATTACHMENTS_DIR) {

@@ -730,3 +730,31 @@ fn a_device_restored_from_a_backup_never_overwrites_its_entries_on_the_remote() 
         }
     }
 }
+
+#[test]
+fn a_notebook_3000_levels_deep_exports_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = new_vault(&dir.path().join("v"), "Me");
+    let deep = vec!["level"; 3000].join("/");
+    v.create(NewNote {
+        title: "deep".into(),
+        body: "in a deep notebook".into(),
+        notebook: Some(deep.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    v.create(note("plain")).unwrap();
+    let out = dir.path().join("export");
+    let report = v.export_dir(&out, &mut |_| {}).unwrap();
+    assert_eq!(report.notes, 2, "{report:?}");
+    // The note is in a folder at most 16 deep; its front matter keeps the whole notebook.
+    let mut back = new_vault(&dir.path().join("w"), "Me");
+    let r = back.import_dir(&out, &mut |_| {}).unwrap();
+    assert_eq!(r.notes, 2, "{r:?}");
+    let nb: Vec<Option<String>> = back
+        .list(&NoteFilter::default())
+        .into_iter()
+        .map(|n| n.notebook)
+        .collect();
+    assert!(nb.contains(&Some(deep)), "{:?}", nb.iter().map(|n| n.as_ref().map(String::len)).collect::<Vec<_>>());
+}
