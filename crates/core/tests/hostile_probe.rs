@@ -756,5 +756,11 @@ fn a_notebook_3000_levels_deep_exports_and_comes_back() {
         .into_iter()
         .map(|n| n.notebook)
         .collect();
-    assert!(nb.contains(&Some(deep)), "{:?}", nb.iter().map(|n| n.as_ref().map(String::len)).collect::<Vec<_>>());
+    assert!(
+        nb.contains(&Some(deep)),
+        "{:?}",
+        nb.iter()
+            .map(|n| n.as_ref().map(String::len))
+            .collect::<Vec<_>>()
+    );
 }
