@@ -128,6 +128,14 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
+/// SHA-256 of a file, hex-encoded, read in pieces (never held whole).
+pub fn sha256_file_hex(path: &std::path::Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
+}
+
 /// Padmé padding (Nikitin et al., 2019): the padded length leaks at most O(log log n) bits
 /// of the real length, at a cost of at most 12% extra bytes.
 pub fn padme(len: u64) -> u64 {

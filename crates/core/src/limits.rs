@@ -27,17 +27,23 @@ pub const LOCAL_FILE: u64 = 64 << 20;
 /// read no further than the limit).
 pub fn read_file(path: impl AsRef<Path>, limit: u64) -> std::io::Result<Vec<u8>> {
     let path = path.as_ref();
-    let file = std::fs::File::open(path)?;
+    read_open(std::fs::File::open(path)?, limit)?.map_err(|size| too_large_io(path, size, limit))
+}
+
+/// Reads an open file whole if it is no larger than `limit`, checking its size first and
+/// reading no further than the limit; a larger one gives `Ok(Err(size))` (its size, or how
+/// much more than the limit it held while it was read).
+pub fn read_open(file: std::fs::File, limit: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
     let size = file.metadata()?.len();
     if size > limit {
-        return Err(too_large_io(path, size, limit));
+        return Ok(Err(size));
     }
     let mut data = Vec::with_capacity(size as usize);
     file.take(limit.saturating_add(1)).read_to_end(&mut data)?;
     if data.len() as u64 > limit {
-        return Err(too_large_io(path, data.len() as u64, limit));
+        return Ok(Err(data.len() as u64));
     }
-    Ok(data)
+    Ok(Ok(data))
 }
 
 /// An io error carrying [`Error::FileTooLarge`], so callers that map io errors keep it:

@@ -182,7 +182,7 @@ impl Vault {
             let read = match in_journal.remove(id) {
                 Some(ct) => Ok((crypto::sha256_hex(&ct), ct)),
                 None if *kind == ObjectKind::Attachment => {
-                    sha256_of_file(&path).map(|h| (h, Vec::new()))
+                    crypto::sha256_file_hex(&path).map(|h| (h, Vec::new()))
                 }
                 None => crate::limits::read_file(&path, crate::limits::OBJECT)
                     .map(|ct| (crypto::sha256_hex(&ct), ct)),
@@ -273,13 +273,4 @@ impl Vault {
         report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(report)
     }
-}
-
-/// The hex SHA-256 of a file, read in pieces.
-fn sha256_of_file(path: &std::path::Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut f = fs::File::open(path)?;
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
 }

@@ -263,17 +263,15 @@ fn join(prefix: &str, name: &str) -> String {
 
 /// Reads at most `limit` bytes of `file`; more is [`Error::RemoteFileTooLarge`].
 fn read_capped(remote: &FolderRemote, key: &str, file: File, limit: u64) -> Result<Vec<u8>> {
-    let size = file
-        .metadata()
-        .map_err(|e| remote.failed("reading", key, e))?
-        .len();
-    check_size(&remote.display, key, size, limit)?;
-    let mut data = Vec::with_capacity(size as usize);
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| remote.failed("reading", key, e))?;
-    check_size(&remote.display, key, data.len() as u64, limit)?;
-    Ok(data)
+    match crate::limits::read_open(file, limit).map_err(|e| remote.failed("reading", key, e))? {
+        Ok(data) => Ok(data),
+        Err(size) => Err(Error::RemoteFileTooLarge {
+            remote: remote.display.clone(),
+            key: key.to_string(),
+            size,
+            limit,
+        }),
+    }
 }
 
 impl Remote for FolderRemote {

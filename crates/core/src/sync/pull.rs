@@ -529,25 +529,11 @@ impl Vault {
 
 /// The hex SHA-256 of a file, read in pieces; `None` if there is no file.
 pub(super) fn file_sha256(path: &Path) -> Result<Option<String>> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut f = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
-    };
-    let mut hash = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(Error::io(format!("reading {}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        hash.update(&buf[..n]);
+    match crypto::sha256_file_hex(path) {
+        Ok(h) => Ok(Some(h)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(format!("reading {}", path.display()))(e)),
     }
-    Ok(Some(hex::encode(hash.finalize())))
 }
 
 /// Makes finished temp files durable and moves each into place: one round of fsyncs, the
