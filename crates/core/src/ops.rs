@@ -438,23 +438,21 @@ impl Vault {
 
     /// Renders any Markdown (e.g. an unsaved draft) with this vault's notes as link targets.
     pub fn render_markdown(&self, markdown: &str) -> String {
-        crate::render::render_markdown(markdown, &|title| {
-            self.state
-                .meta()
-                .find_by_title(title)
-                .map(|id| id.to_string())
-        })
+        crate::render::render_markdown(markdown, &|title| self.link_target(title))
+    }
+
+    /// The note id a `[[title]]` link goes to, as the renderer writes it.
+    fn link_target(&self, title: &str) -> Option<String> {
+        self.state
+            .meta()
+            .find_by_title(title)
+            .map(|id| id.to_string())
     }
 
     /// A text with its links resolved against this vault's notes, to render without holding
     /// the vault ([`crate::render::Prepared::render`]).
     pub fn prepare_markdown(&self, markdown: String) -> crate::render::Prepared {
-        crate::render::Prepared::new(markdown, &|title| {
-            self.state
-                .meta()
-                .find_by_title(title)
-                .map(|id| id.to_string())
-        })
+        crate::render::Prepared::new(markdown, &|title| self.link_target(title))
     }
 
     /// The live note a `[[title]]` link points to.
