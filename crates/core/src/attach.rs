@@ -64,7 +64,8 @@ impl Vault {
             )?,
         };
         self.state.note(id)?;
-        let (attachment, object) = self.seal_file(id, path, &name)?;
+        let file = File::open(path).map_err(Error::io(format!("opening {}", path.display())))?;
+        let (attachment, object) = self.seal_file(id, file, path, &name)?;
         let a = attachment.clone();
         self.revise_with(id, None, vec![object], move |r| {
             r.attachments.retain(|x| x.name != a.name);
@@ -74,15 +75,15 @@ impl Vault {
         Ok(attachment)
     }
 
-    /// Encrypts a file into a finished temp object file.
+    /// Encrypts an open file (`path` names it in errors) into a finished temp object file.
     pub(crate) fn seal_file(
         &self,
         note: &Id,
+        file: File,
         path: &Path,
         name: &str,
     ) -> Result<(Attachment, NewObject)> {
         let ctx = |what: &str| format!("{what} {}", path.display());
-        let file = File::open(path).map_err(Error::io(ctx("opening")))?;
         let size = file.metadata().map_err(Error::io(ctx("reading")))?.len();
         let object = Id::random();
         let mut h = Header::new(Kind::Attachment, &self.config.vault, &object);

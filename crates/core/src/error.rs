@@ -76,6 +76,12 @@ pub enum Error {
     )]
     RemoteLink { remote: String, key: String },
     #[error(
+        "{} is a symbolic link that appeared in the folder while Coffer was writing into it: \
+         links inside are never followed, so nothing was written through it",
+        path.display()
+    )]
+    FolderLink { path: std::path::PathBuf },
+    #[error(
         "the remote {remote} holds {key} of {size} bytes or more, over the limit of {limit} bytes \
          for such a file: it was not downloaded"
     )]
@@ -175,6 +181,7 @@ impl Error {
             Error::RemoteDenied { .. } => "remote_denied",
             Error::RemoteMismatch { .. } => "remote_mismatch",
             Error::RemoteLink { .. } => "remote_link",
+            Error::FolderLink { .. } => "folder_link",
             Error::RemoteFileTooLarge { .. } => "remote_file_too_large",
             Error::FileTooLarge { .. } => "file_too_large",
             Error::LogRolledBack { .. } => "log_rolled_back",

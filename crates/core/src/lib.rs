@@ -23,6 +23,7 @@ pub mod config;
 pub mod crypto;
 mod error;
 pub mod fsutil;
+pub(crate) mod held;
 mod id;
 pub mod journal;
 pub mod keys;

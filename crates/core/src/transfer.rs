@@ -34,15 +34,17 @@
 //! the front matter, so importing an export brings everything back. The files are plaintext:
 //! on Unix they are created readable by their owner only (0600, folders 0700).
 
-use crate::note::{Attachment, Millis, Revision, millis_to_rfc3339, rfc3339_to_millis};
+use crate::held::{HeldDir, Refused, WriteError};
+use crate::note::{Millis, Revision, millis_to_rfc3339, rfc3339_to_millis};
 use crate::object::{Header, Kind};
 use crate::ops::clean_tags;
 use crate::vault::{Batch, NewObject, Sealed};
 use crate::{Error, Id, Progress, ProgressFn, Result, Vault, crypto, fsutil};
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
+use rustix::fs::FileType;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -95,9 +97,10 @@ pub struct ExportReport {
 // ---------------------------------------------------------------------------------------------
 
 /// A file found in the imported folder, by its path relative to the root (`/`-separated).
+/// Files are opened again by that path from the held root, one name at a time without
+/// following links, so a file swapped for a link after the walk is refused, not followed.
 struct Found {
     rel: String,
-    abs: PathBuf,
 }
 
 /// What a walk of the imported folder found.
@@ -105,8 +108,8 @@ struct Found {
 struct Scan {
     /// `.md`, `.markdown` and `.age` files.
     notes: Vec<Found>,
-    /// Every other regular file: attachment candidates.
-    files: BTreeMap<String, PathBuf>,
+    /// Every other regular file: attachment candidates, by relative path.
+    files: BTreeSet<String>,
     /// File name -> relative paths of the candidates with that name.
     by_name: HashMap<String, Vec<String>>,
     /// Lowercased file name -> relative paths.
@@ -116,8 +119,8 @@ struct Scan {
 /// A note read from a file, waiting for its batch.
 struct Pending {
     rev: Revision,
-    /// (attachment name, relative path, absolute path).
-    attachments: Vec<(String, String, PathBuf)>,
+    /// (attachment name, relative path).
+    attachments: Vec<(String, String)>,
 }
 
 /// A Markdown text split into its metadata and body.
@@ -158,61 +161,95 @@ fn parent_of(rel: &str) -> &str {
     rel.rsplit_once('/').map(|(p, _)| p).unwrap_or("")
 }
 
-fn walk(root: &Path, report: &mut ImportReport) -> Result<Scan> {
-    let meta = fs::metadata(root).map_err(Error::io(format!("reading {}", root.display())))?;
-    if !meta.is_dir() {
-        return Err(Error::Invalid(format!(
-            "{} is not a folder; import reads a folder of Markdown files",
-            root.display()
-        )));
+/// Opens the folder the user chose to import.
+fn open_import_root(root: &Path) -> Result<HeldDir> {
+    HeldDir::open(root).map_err(|e| {
+        if e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error()) {
+            Error::Invalid(format!(
+                "{} is not a folder; import reads a folder of Markdown files",
+                root.display()
+            ))
+        } else {
+            Error::io(format!("reading {}", root.display()))(e)
+        }
+    })
+}
+
+/// Why a path in the imported folder was not read, for the report.
+fn refused_reason(r: Refused) -> String {
+    match r {
+        Refused::Missing => "it is gone (removed during the import)".into(),
+        Refused::Link => "a symbolic link (not followed)".into(),
+        Refused::WrongKind => "not a regular file".into(),
+        Refused::Io(e) => format!("cannot read: {e}"),
     }
+}
+
+/// Opens the regular file at `rel` below `root`, every part without following links.
+fn open_rel(root: &HeldDir, rel: &str) -> std::result::Result<File, String> {
+    root.dirs(parent_of(rel).split('/').filter(|p| !p.is_empty()), false)
+        .and_then(|dir| dir.file(last_segment(rel)))
+        .map_err(refused_reason)
+}
+
+fn walk(root: &HeldDir, report: &mut ImportReport) -> Result<Scan> {
     let mut scan = Scan::default();
-    // (absolute path, relative path)
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, rel_dir)) = stack.pop() {
+    // Relative paths of the folders still to read, each opened again from the root.
+    let mut stack = vec![String::new()];
+    while let Some(rel_dir) = stack.pop() {
         let shown = if rel_dir.is_empty() { "." } else { &rel_dir };
-        let entries = match fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) => {
-                report
-                    .skipped
-                    .push(format!("{shown}/: cannot read the folder: {e}"));
+        let entries = root
+            .dirs(rel_dir.split('/').filter(|p| !p.is_empty()), false)
+            .map_err(refused_reason)
+            .and_then(|d| {
+                d.entries()
+                    .map_err(|e| format!("cannot read the folder: {e}"))
+            });
+        let mut entries = match entries {
+            Ok(entries) => entries,
+            Err(reason) => {
+                report.skipped.push(format!("{shown}/: {reason}"));
                 continue;
             }
         };
-        let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
-        entries.sort_by_key(|e| e.file_name());
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut subdirs = Vec::new();
-        for entry in entries {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let rel = if rel_dir.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel_dir}/{name}")
+        for (name, kind) in entries {
+            let rel_of = |name: &str| {
+                if rel_dir.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{rel_dir}/{name}")
+                }
             };
-            let ft = match entry.file_type() {
-                Ok(ft) => ft,
-                Err(e) => {
-                    report.skipped.push(format!("{rel}: cannot read: {e}"));
+            let name = match name {
+                Ok(name) => name,
+                Err(lossy) => {
+                    report.skipped.push(format!(
+                        "{}: its name is not UTF-8 (rename it to import it)",
+                        rel_of(&lossy)
+                    ));
                     continue;
                 }
             };
-            if ft.is_symlink() {
+            let rel = rel_of(&name);
+            if kind == FileType::Symlink {
                 report
                     .skipped
                     .push(format!("{rel}: a symbolic link (not followed)"));
             } else if name.starts_with('.') {
-                let what = if ft.is_dir() { "folder" } else { "file" };
+                let what = if kind == FileType::Directory {
+                    "folder"
+                } else {
+                    "file"
+                };
                 report.skipped.push(format!("{rel}: a hidden {what}"));
-            } else if ft.is_dir() {
-                subdirs.push((entry.path(), rel));
-            } else if !ft.is_file() {
+            } else if kind == FileType::Directory {
+                subdirs.push(rel);
+            } else if kind != FileType::RegularFile {
                 report.skipped.push(format!("{rel}: not a regular file"));
             } else if is_markdown(&name) || name.to_ascii_lowercase().ends_with(".age") {
-                scan.notes.push(Found {
-                    rel,
-                    abs: entry.path(),
-                });
+                scan.notes.push(Found { rel });
             } else {
                 scan.by_name
                     .entry(name.clone())
@@ -222,7 +259,7 @@ fn walk(root: &Path, report: &mut ImportReport) -> Result<Scan> {
                     .entry(name.to_lowercase())
                     .or_default()
                     .push(rel.clone());
-                scan.files.insert(rel, entry.path());
+                scan.files.insert(rel);
             }
         }
         // Depth first, in name order.
@@ -258,7 +295,7 @@ impl Scan {
             candidates.extend(join_rel(dir, target));
             candidates.extend(join_rel("", target));
         }
-        if let Some(found) = candidates.into_iter().find(|c| self.files.contains_key(c)) {
+        if let Some(found) = candidates.into_iter().find(|c| self.files.contains(c)) {
             return Some(found);
         }
         let name = last_segment(target.trim_end_matches('/'));
@@ -665,8 +702,8 @@ fn clean_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn mtime_millis(path: &Path) -> Option<Millis> {
-    let t = fs::metadata(path).ok()?.modified().ok()?;
+fn mtime_millis(file: &File) -> Option<Millis> {
+    let t = file.metadata().ok()?.modified().ok()?;
     let d = t.duration_since(UNIX_EPOCH).ok()?;
     Millis::try_from(d.as_millis()).ok()
 }
@@ -761,7 +798,8 @@ impl Vault {
     /// [`ImportReport::skipped`].
     pub fn import_dir(&mut self, dir: &Path, progress: ProgressFn<'_>) -> Result<ImportReport> {
         let mut report = ImportReport::default();
-        let scan = walk(dir, &mut report)?;
+        let root = open_import_root(dir)?;
+        let scan = walk(&root, &mut report)?;
         let total = scan.notes.len() as u64;
         let mut referenced: HashSet<String> = HashSet::new();
         let mut pending: Vec<Pending> = Vec::new();
@@ -772,7 +810,7 @@ impl Vault {
             total,
         });
         for (i, found) in scan.notes.iter().enumerate() {
-            match self.read_note_file(found, &scan, &mut referenced, &mut report) {
+            match self.read_note_file(&root, found, &scan, &mut referenced, &mut report) {
                 Ok(p) => {
                     pending_objects += 1 + p.attachments.len();
                     pending.push(p);
@@ -780,7 +818,7 @@ impl Vault {
                 Err(reason) => report.skipped.push(format!("{}: {reason}", found.rel)),
             }
             if pending_objects >= IMPORT_BATCH {
-                self.commit_import(&mut pending, &mut report)?;
+                self.commit_import(&root, &mut pending, &mut report)?;
                 pending_objects = 0;
             }
             let done = i as u64 + 1;
@@ -792,8 +830,8 @@ impl Vault {
                 });
             }
         }
-        self.commit_import(&mut pending, &mut report)?;
-        for rel in scan.files.keys() {
+        self.commit_import(&root, &mut pending, &mut report)?;
+        for rel in &scan.files {
             if !referenced.contains(rel) {
                 report
                     .skipped
@@ -812,21 +850,23 @@ impl Vault {
     /// skipped.
     fn read_note_file(
         &self,
+        root: &HeldDir,
         found: &Found,
         scan: &Scan,
         referenced: &mut HashSet<String>,
         report: &mut ImportReport,
     ) -> std::result::Result<Pending, String> {
-        let size = fs::metadata(&found.abs)
-            .map_err(|e| format!("cannot read: {e}"))?
-            .len();
-        if size > MAX_NOTE_FILE {
-            return Err(format!(
-                "too large for a note ({size} bytes; the limit is {MAX_NOTE_FILE})"
-            ));
-        }
-        let bytes = Zeroizing::new(fs::read(&found.abs).map_err(|e| format!("cannot read: {e}"))?);
-        let mtime = mtime_millis(&found.abs).unwrap_or_else(crate::note::now_millis);
+        let file = open_rel(root, &found.rel)?;
+        let mtime = mtime_millis(&file).unwrap_or_else(crate::note::now_millis);
+        let bytes = match crate::limits::read_open(file, MAX_NOTE_FILE) {
+            Ok(Ok(bytes)) => Zeroizing::new(bytes),
+            Ok(Err(size)) => {
+                return Err(format!(
+                    "too large for a note ({size} bytes; the limit is {MAX_NOTE_FILE})"
+                ));
+            }
+            Err(e) => return Err(format!("cannot read: {e}")),
+        };
         let name = last_segment(&found.rel);
         let folder = parent_of(&found.rel);
         let folder_notebook = (!folder.is_empty()).then(|| folder.to_string());
@@ -886,16 +926,16 @@ impl Vault {
             if !seen_paths.insert(rel.clone()) {
                 return;
             }
-            let Some(abs) = scan.files.get(&rel) else {
+            if !scan.files.contains(&rel) {
                 return;
-            };
+            }
             let name = name.unwrap_or_else(|| last_segment(&rel).to_string());
             let name = unique_in(&mut names, &attachment_name(&name));
             referenced.insert(rel.clone());
-            attachments.push((name, rel, abs.clone()));
+            attachments.push((name, rel));
         };
         for (name, path) in &parsed.listed {
-            match join_rel(folder, path).filter(|r| scan.files.contains_key(r)) {
+            match join_rel(folder, path).filter(|r| scan.files.contains(r)) {
                 Some(rel) => add(name.clone(), rel),
                 None => report.warnings.push(format!(
                     "{}: its front matter lists the attachment {path:?}, which is not in the folder",
@@ -934,6 +974,7 @@ impl Vault {
     /// Seals the pending notes and their attachments and commits them as one batch.
     fn commit_import(
         &mut self,
+        root: &HeldDir,
         pending: &mut Vec<Pending>,
         report: &mut ImportReport,
     ) -> Result<()> {
@@ -946,8 +987,17 @@ impl Vault {
         let sealed = (|| {
             for p in pending.drain(..) {
                 let mut rev = p.rev;
-                for (name, rel, abs) in p.attachments {
-                    match self.seal_file(&rev.note, &abs, &name) {
+                for (name, rel) in p.attachments {
+                    let file = match open_rel(root, &rel) {
+                        Ok(f) => f,
+                        Err(reason) => {
+                            report
+                                .skipped
+                                .push(format!("{rel}: not attached to {:?}: {reason}", rev.title));
+                            continue;
+                        }
+                    };
+                    match self.seal_file(&rev.note, file, Path::new(&rel), &name) {
                         Ok((a, obj)) => {
                             rev.attachments.push(a);
                             objects.push(obj);
@@ -1051,9 +1101,15 @@ pub fn safe_file_name(name: &str) -> String {
     out
 }
 
-/// Picks `<stem><ext>`, `<stem> (2)<ext>`, ... in `dir`: not used yet by this export
-/// (case-insensitively) and not on disk.
-fn unique_path(used: &mut HashSet<String>, dir: &Path, stem: &str, ext: &str) -> (String, PathBuf) {
+/// Picks `<stem><ext>`, `<stem> (2)<ext>`, ... in the folder `dir` (at `shown`): not used yet
+/// by this export (case-insensitively) and not on disk.
+fn unique_name(
+    used: &mut HashSet<String>,
+    dir: &HeldDir,
+    shown: &Path,
+    stem: &str,
+    ext: &str,
+) -> String {
     let mut n = 1;
     loop {
         let name = if n == 1 {
@@ -1061,11 +1117,10 @@ fn unique_path(used: &mut HashSet<String>, dir: &Path, stem: &str, ext: &str) ->
         } else {
             format!("{stem} ({n}){ext}")
         };
-        let path = dir.join(&name);
-        let key = path.to_string_lossy().to_lowercase();
-        if !used.contains(&key) && fs::symlink_metadata(&path).is_err() {
+        let key = shown.join(&name).to_string_lossy().to_lowercase();
+        if !used.contains(&key) && !dir.has(&name) {
             used.insert(key);
-            return (name, path);
+            return name;
         }
         n += 1;
     }
@@ -1079,31 +1134,44 @@ fn split_ext(name: &str) -> (&str, &str) {
     }
 }
 
-/// Writes a new file through a temp name in the same folder, so no half-written file ever
-/// carries its final name.
-fn write_new(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let tmp = fsutil::temp_path(dir);
-    let result = (|| {
-        let f = fsutil::new_private_file()
-            .open(&tmp)
-            .map_err(Error::io(format!("creating a file in {}", dir.display())))?;
+/// Writes the new file `name` in `dir` (at `shown`) through a temp name, so no half-written
+/// file ever carries its final name, and never through a link planted at either name.
+fn write_new(
+    dir: &HeldDir,
+    shown: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let path = shown.join(name);
+    let temp = format!("{}{}", fsutil::TEMP_PREFIX, Id::random());
+    dir.write_new(&temp, name, |f| {
         let mut w = io::BufWriter::new(f);
         write(&mut w)?;
         w.flush()
-            .map_err(Error::io(format!("writing {}", path.display())))?;
-        fs::rename(&tmp, path).map_err(Error::io(format!("renaming into {}", path.display())))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+            .map_err(Error::io(format!("writing {}", path.display())))
+    })
+    .map_err(|e| match e {
+        WriteError::Io(e) => Error::io(format!("writing {}", path.display()))(e),
+        WriteError::Fill(e) => e,
+    })
 }
 
-/// Creates a folder and its missing parents, readable by the owner only (exports are
-/// plaintext).
-fn create_private_dirs(dir: &Path) -> Result<()> {
-    fsutil::create_dirs(dir).map_err(Error::io(format!("creating {}", dir.display())))
+/// The folder at `parts` below the export root, created (0700: exports are plaintext) when
+/// missing, never through a link.
+fn export_folder(root: &HeldDir, shown: &Path, parts: &[String]) -> Result<HeldDir> {
+    root.dirs(parts.iter().map(String::as_str), true)
+        .map_err(|r| {
+            let mut path = shown.to_path_buf();
+            path.extend(parts);
+            match r {
+                Refused::Link => Error::FolderLink { path },
+                Refused::Io(e) => Error::io(format!("creating {}", path.display()))(e),
+                Refused::Missing | Refused::WrongKind => Error::Invalid(format!(
+                    "{} is not a folder (something else was put there during the export)",
+                    path.display()
+                )),
+            }
+        })
 }
 
 fn json_str(s: &str) -> String {
@@ -1173,7 +1241,8 @@ impl Vault {
                     dir.display()
                 )));
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => create_private_dirs(dir)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => fsutil::create_dirs(dir)
+                .map_err(Error::io(format!("creating {}", dir.display())))?,
             Err(e) => return Err(Error::io(format!("reading {}", dir.display()))(e)),
         }
         let mut notes: Vec<(&Id, &Revision)> = self
@@ -1194,42 +1263,51 @@ impl Vault {
         let total = notes.len() as u64;
         let mut report = ExportReport::default();
         let mut used = HashSet::new();
-        let mut made_dirs = HashSet::new();
         progress(&Progress {
             stage: "exporting".into(),
             done: 0,
             total,
         });
+        let root = HeldDir::open(dir).map_err(Error::io(format!("opening {}", dir.display())))?;
         for (i, (id, rev)) in notes.into_iter().enumerate() {
-            let mut folder = dir.to_path_buf();
-            for part in rev
+            let parts: Vec<String> = rev
                 .notebook
                 .iter()
                 .flat_map(|nb| nb.split('/'))
                 .filter(|p| !p.trim().is_empty())
                 .take(MAX_EXPORT_DEPTH)
-            {
-                let mut p = safe_file_name(part);
-                if p.eq_ignore_ascii_case(ATTACHMENTS_DIR) {
-                    p.push('_');
-                }
-                folder.push(p);
-            }
-            if made_dirs.insert(folder.clone()) {
-                create_private_dirs(&folder)?;
-            }
-            let (file_name, path) =
-                unique_path(&mut used, &folder, &safe_file_name(&rev.title), ".md");
+                .map(|part| {
+                    let mut p = safe_file_name(part);
+                    if p.eq_ignore_ascii_case(ATTACHMENTS_DIR) {
+                        p.push('_');
+                    }
+                    p
+                })
+                .collect();
+            let mut shown = dir.to_path_buf();
+            shown.extend(&parts);
+            let folder = export_folder(&root, dir, &parts)?;
+            let file_name = unique_name(
+                &mut used,
+                &folder,
+                &shown,
+                &safe_file_name(&rev.title),
+                ".md",
+            );
             let stem = &file_name[..file_name.len() - 3];
             let mut listed = Vec::new();
             if !rev.attachments.is_empty() {
-                let adir = folder.join(ATTACHMENTS_DIR).join(stem);
-                create_private_dirs(&adir)?;
+                let mut aparts = parts.clone();
+                aparts.extend([ATTACHMENTS_DIR.to_string(), stem.to_string()]);
+                let adir = export_folder(&root, dir, &aparts)?;
+                let ashown = shown.join(ATTACHMENTS_DIR).join(stem);
                 for a in &rev.attachments {
                     let safe = safe_file_name(&a.name);
                     let (s, e) = split_ext(&safe);
-                    let (aname, apath) = unique_path(&mut used, &adir, s, e);
-                    match self.export_attachment(id, a, &apath) {
+                    let aname = unique_name(&mut used, &adir, &ashown, s, e);
+                    match write_new(&adir, &ashown, &aname, |w| {
+                        self.decrypt_attachment(id, a, w)
+                    }) {
                         Ok(()) => {
                             report.attachments += 1;
                             listed.push((
@@ -1247,9 +1325,11 @@ impl Vault {
                 }
             }
             let text = note_file_text(rev, &listed);
-            write_new(&path, |w| {
-                w.write_all(text.as_bytes())
-                    .map_err(Error::io(format!("writing {}", path.display())))
+            write_new(&folder, &shown, &file_name, |w| {
+                w.write_all(text.as_bytes()).map_err(Error::io(format!(
+                    "writing {}",
+                    shown.join(&file_name).display()
+                )))
             })?;
             report.notes += 1;
             let done = i as u64 + 1;
@@ -1261,19 +1341,14 @@ impl Vault {
                 });
             }
         }
-        fsutil::sync_dir(dir)?;
+        root.sync()
+            .map_err(Error::io(format!("syncing {}", dir.display())))?;
         progress(&Progress {
             stage: "exporting".into(),
             done: total,
             total,
         });
         Ok(report)
-    }
-
-    /// Streams one attachment to `path`: written under a temp name and renamed only after
-    /// the whole object authenticated and matched the note's record.
-    fn export_attachment(&self, note: &Id, a: &Attachment, path: &Path) -> Result<()> {
-        write_new(path, |w| self.decrypt_attachment(note, a, w))
     }
 }
 

@@ -764,3 +764,127 @@ fn a_notebook_3000_levels_deep_exports_and_comes_back() {
             .collect::<Vec<_>>()
     );
 }
+
+/// An import folder whose files and folders are swapped for links after the walk (from the
+/// first progress report, which comes between the walk and the reading): every swapped path
+/// is refused and reported, and nothing outside the folder is read into the vault.
+#[test]
+fn files_swapped_for_links_during_an_import_are_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    fs::create_dir_all(outside.join("sub")).unwrap();
+    fs::write(outside.join("secret.md"), "OUTSIDE SECRET").unwrap();
+    fs::write(outside.join("sub/b.md"), "OUTSIDE SECRET B").unwrap();
+    fs::write(outside.join("sub/pic.png"), "OUTSIDE PNG").unwrap();
+    fs::write(outside.join("pic.png"), "OUTSIDE PNG").unwrap();
+    // Each case: the path swapped, what it is swapped for.
+    let cases: [(&str, PathBuf); 3] = [
+        ("a.md", outside.join("secret.md")),
+        ("pic.png", outside.join("pic.png")),
+        ("sub", outside.join("sub")),
+    ];
+    for (i, (swapped, target)) in cases.iter().enumerate() {
+        let input = tmp.path().join(format!("in{i}"));
+        fs::create_dir_all(input.join("sub")).unwrap();
+        fs::write(input.join("a.md"), "# A\n\n![p](pic.png)\n").unwrap();
+        fs::write(input.join("pic.png"), "inside png").unwrap();
+        fs::write(input.join("sub/b.md"), "# B\n\n![p](pic.png)\n").unwrap();
+        fs::write(input.join("sub/pic.png"), "inside png b").unwrap();
+        let mut v = new_vault(&tmp.path().join(format!("v{i}")), "Importer");
+        let path = input.join(swapped);
+        let mut swap = |p: &coffer_core::Progress| {
+            if p.done == 0 && fs::symlink_metadata(&path).is_ok_and(|m| !m.is_symlink()) {
+                if path.is_dir() {
+                    fs::remove_dir_all(&path).unwrap();
+                } else {
+                    fs::remove_file(&path).unwrap();
+                }
+                symlink(target, &path).unwrap();
+            }
+        };
+        let report = v.import_dir(&input, &mut swap).unwrap();
+        assert!(
+            report
+                .skipped
+                .iter()
+                .any(|s| s.contains("a symbolic link (not followed)")),
+            "{swapped}: {:?}",
+            report.skipped
+        );
+        assert!(!v.list(&NoteFilter::default()).is_empty());
+        for n in v.list(&NoteFilter::default()) {
+            let note = v.note(&n.id).unwrap();
+            assert!(
+                !note.body.contains("OUTSIDE"),
+                "{swapped}: read {}",
+                note.body
+            );
+            for a in &note.attachments {
+                let got = tmp.path().join("got");
+                let _ = fs::remove_file(&got);
+                v.extract(&n.id, &a.name, &got).unwrap();
+                let bytes = fs::read(&got).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains("OUTSIDE"),
+                    "{swapped}"
+                );
+            }
+        }
+    }
+}
+
+/// Links planted in the export folder while an export runs (a notebook folder, an attachment
+/// folder, a note's file name) are never written through: a folder link stops the export with
+/// `folder_link`, a file link is left alone, and the folders they point to stay untouched.
+#[test]
+fn links_planted_in_an_export_are_never_written_through() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v = new_vault(&tmp.path().join("v"), "Exporter");
+    let id = v
+        .create(NewNote {
+            title: "Plan".into(),
+            body: "the plan".into(),
+            notebook: Some("Work".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let file = tmp.path().join("att.txt");
+    fs::write(&file, "attachment").unwrap();
+    v.attach(&id, &file, None).unwrap();
+    let outside = tmp.path().join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(outside.join("Plan.md"), "mine").unwrap();
+    let before = snapshot(&outside);
+    for (i, planted) in ["Work", "Work/_attachments", "Work/Plan.md"]
+        .iter()
+        .enumerate()
+    {
+        let out = tmp.path().join(format!("out{i}"));
+        let link = out.join(planted);
+        let target = if planted.ends_with(".md") {
+            outside.join("Plan.md")
+        } else {
+            outside.clone()
+        };
+        let mut plant = |p: &coffer_core::Progress| {
+            if p.done == 0 {
+                fs::create_dir_all(link.parent().unwrap()).unwrap();
+                symlink(&target, &link).unwrap();
+            }
+        };
+        let result = v.export_dir(&out, &mut plant);
+        if planted.ends_with(".md") {
+            let report = result.unwrap();
+            assert_eq!(report.notes, 1);
+            assert!(out.join("Work/Plan (2).md").is_file(), "{planted}");
+        } else {
+            let e = result.unwrap_err();
+            assert_eq!(e.code(), "folder_link", "{planted}: {e}");
+        }
+        assert_eq!(
+            snapshot(&outside),
+            before,
+            "{planted}: written through the link"
+        );
+    }
+}

@@ -10,13 +10,12 @@
 //! sees half a file (as before, they are not fsynced: a folder remote is a copy of the vault).
 
 use super::remote::{Remote, check_size};
+use crate::held::{HeldDir, Refused, WriteError};
 use crate::{Error, Result};
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::fs::FileType;
 use sha2::{Digest, Sha256};
-use std::ffi::CStr;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -28,7 +27,7 @@ const MAX_DEPTH: usize = 8;
 
 /// A folder remote (see the module docs).
 pub struct FolderRemote {
-    root: OwnedFd,
+    root: HeldDir,
     display: String,
     requests: AtomicU64,
 }
@@ -38,12 +37,7 @@ impl FolderRemote {
     pub fn open(path: &Path, display: String) -> Result<FolderRemote> {
         let creating = || Error::io(format!("creating the remote folder {}", path.display()));
         crate::fsutil::create_dirs(path).map_err(creating())?;
-        let root = rustix::fs::open(
-            path,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| creating()(e.into()))?;
+        let root = HeldDir::open(path).map_err(creating())?;
         Ok(FolderRemote {
             root,
             display,
@@ -62,60 +56,29 @@ impl FolderRemote {
         }
     }
 
-    fn link(&self, key: &str) -> Error {
-        Error::RemoteLink {
-            remote: self.display.clone(),
-            key: key.to_string(),
+    /// The error for a name under `key` that could not be opened; `None` for a missing one.
+    fn refused(&self, what: &str, key: &str, r: Refused) -> Option<Error> {
+        match r {
+            Refused::Missing => None,
+            Refused::Link => Some(Error::RemoteLink {
+                remote: self.display.clone(),
+                key: key.to_string(),
+            }),
+            Refused::WrongKind => Some(self.failed(
+                what,
+                key,
+                std::io::Error::other("not a regular file or folder as the format has there"),
+            )),
+            Refused::Io(e) => Some(self.failed(what, key, e)),
         }
     }
 
     /// The folders of `key`'s path (all of it for a folder key), opened without following
     /// links; `None` if one is missing and `create` is false.
-    fn open_dirs(&self, key: &str, parts: &[&str], create: bool) -> Result<Option<OwnedFd>> {
-        let mut dir = self
-            .root
-            .try_clone()
-            .map_err(|e| self.failed("opening", key, e))?;
-        for part in parts {
-            let open = || {
-                rustix::fs::openat(
-                    &dir,
-                    *part,
-                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )
-            };
-            let next = match open() {
-                Err(rustix::io::Errno::NOENT) if create => {
-                    match rustix::fs::mkdirat(&dir, *part, Mode::from_raw_mode(0o700)) {
-                        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-                        Err(e) => return Err(self.failed("creating", key, e.into())),
-                    }
-                    open()
-                }
-                other => other,
-            };
-            dir = match next {
-                Ok(d) => d,
-                Err(rustix::io::Errno::NOENT) => return Ok(None),
-                Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
-                    return Err(self.not_followed(&dir, part, key));
-                }
-                Err(e) => return Err(self.failed("opening", key, e.into())),
-            };
-        }
-        Ok(Some(dir))
-    }
-
-    /// Why `part` in `dir` could not be opened as a folder: a link, or a file in the way.
-    fn not_followed(&self, dir: &OwnedFd, part: &str, key: &str) -> Error {
-        match rustix::fs::statat(dir, part, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => self.link(key),
-            _ => self.failed(
-                "opening",
-                key,
-                std::io::Error::other("a file stands where a folder should be"),
-            ),
+    fn open_dirs(&self, key: &str, parts: &[&str], create: bool) -> Result<Option<HeldDir>> {
+        match self.root.dirs(parts.iter().copied(), create) {
+            Ok(d) => Ok(Some(d)),
+            Err(r) => self.refused("opening", key, r).map_or(Ok(None), Err),
         }
     }
 
@@ -126,23 +89,10 @@ impl FolderRemote {
         let Some(dir) = self.open_dirs(key, &dirs, false)? else {
             return Ok(None);
         };
-        // NONBLOCK: a FIFO planted under a key must not hang the open.
-        let fd = match rustix::fs::openat(
-            &dir,
-            name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            Ok(fd) => fd,
-            Err(rustix::io::Errno::NOENT) => return Ok(None),
-            Err(rustix::io::Errno::LOOP) => return Err(self.link(key)),
-            Err(e) => return Err(self.failed("reading", key, e.into())),
-        };
-        let st = rustix::fs::fstat(&fd).map_err(|e| self.failed("reading", key, e.into()))?;
-        if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
-            return Err(self.failed("reading", key, std::io::Error::other("not a regular file")));
+        match dir.file(name) {
+            Ok(f) => Ok(Some(f)),
+            Err(r) => self.refused("reading", key, r).map_or(Ok(None), Err),
         }
-        Ok(Some(File::from(fd)))
     }
 
     fn bad_key(&self, key: &str) -> Error {
@@ -156,27 +106,14 @@ impl FolderRemote {
             .open_dirs(key, &dirs, true)?
             .expect("created when missing");
         let tmp = format!("{TEMP_PREFIX}{}", crate::Id::random());
-        let fd = rustix::fs::openat(
-            &dir,
-            tmp.as_str(),
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        )
-        .map_err(|e| self.failed("writing", key, e.into()))?;
-        let mut file = File::from(fd);
-        let written = fill(&mut file).and_then(|()| {
-            // renameat replaces a link at `name` itself; it never writes through one.
-            rustix::fs::renameat(&dir, tmp.as_str(), &dir, name)
-                .map_err(|e| self.failed("writing", key, e.into()))
-        });
-        if written.is_err() {
-            let _ = rustix::fs::unlinkat(&dir, tmp.as_str(), AtFlags::empty());
-        }
-        written
+        dir.write_new(&tmp, name, fill).map_err(|e| match e {
+            WriteError::Io(e) => self.failed("writing", key, e),
+            WriteError::Fill(e) => e,
+        })
     }
 
     /// Every regular file under `dir` (at `prefix`), links and temp files skipped.
-    fn walk(&self, dir: &OwnedFd, prefix: &str, depth: usize, out: &mut Vec<String>) -> Result<()> {
+    fn walk(&self, dir: &HeldDir, prefix: &str, depth: usize, out: &mut Vec<String>) -> Result<()> {
         for (name, kind) in self.entries(dir, prefix)? {
             let key = join(prefix, &name);
             match kind {
@@ -184,16 +121,10 @@ impl FolderRemote {
                 FileType::Directory if depth < MAX_DEPTH => {
                     // Opened without following: if it was swapped for a link since it was
                     // listed, it is skipped like any link.
-                    match rustix::fs::openat(
-                        dir,
-                        name.as_str(),
-                        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                        Mode::empty(),
-                    ) {
+                    match dir.dir(&name) {
                         Ok(sub) => self.walk(&sub, &key, depth + 1, out)?,
-                        Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {}
-                        Err(rustix::io::Errno::NOENT) => {}
-                        Err(e) => return Err(self.failed("listing", &key, e.into())),
+                        Err(Refused::Io(e)) => return Err(self.failed("listing", &key, e)),
+                        Err(_) => {}
                     }
                 }
                 _ => {}
@@ -203,30 +134,17 @@ impl FolderRemote {
     }
 
     /// The entries of `dir` whose names are valid keys, with their types (never followed).
-    fn entries(&self, dir: &OwnedFd, prefix: &str) -> Result<Vec<(String, FileType)>> {
-        let listing = |e: rustix::io::Errno| self.failed("listing", prefix, e.into());
-        let mut d = rustix::fs::Dir::read_from(dir).map_err(listing)?;
-        let mut out = Vec::new();
-        while let Some(entry) = d.read() {
-            let entry = entry.map_err(listing)?;
-            let Some(name) = key_part(entry.file_name()) else {
-                continue;
-            };
-            let kind = match entry.file_type() {
-                FileType::Unknown => {
-                    match rustix::fs::statat(dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
-                        Ok(st) => FileType::from_raw_mode(st.st_mode),
-                        Err(_) => continue,
-                    }
-                }
-                t => t,
-            };
-            out.push((name, kind));
-        }
-        Ok(out)
+    fn entries(&self, dir: &HeldDir, prefix: &str) -> Result<Vec<(String, FileType)>> {
+        let listed = dir
+            .entries()
+            .map_err(|e| self.failed("listing", prefix, e))?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|(name, kind)| name.ok().filter(|n| valid_part(n)).map(|n| (n, kind)))
+            .collect())
     }
 
-    fn list_folder(&self, prefix: &str) -> Result<Option<OwnedFd>> {
+    fn list_folder(&self, prefix: &str) -> Result<Option<HeldDir>> {
         let parts: Vec<&str> = prefix.split('/').filter(|p| !p.is_empty()).collect();
         if parts.iter().any(|p| !valid_part(p)) {
             return Err(self.bad_key(prefix));
@@ -245,11 +163,6 @@ fn split(key: &str) -> Option<(Vec<&str>, &str)> {
 /// A name that is a key part: not empty, not `.` or `..`, no NUL or backslash.
 fn valid_part(p: &str) -> bool {
     !p.is_empty() && p != "." && p != ".." && !p.contains(['\0', '\\', '/'])
-}
-
-fn key_part(name: &CStr) -> Option<String> {
-    let s = name.to_str().ok()?;
-    valid_part(s).then(|| s.to_string())
 }
 
 fn join(prefix: &str, name: &str) -> String {
@@ -297,11 +210,9 @@ impl Remote for FolderRemote {
         let Some(dir) = self.open_dirs(key, &dirs, false)? else {
             return Ok(());
         };
-        // unlinkat removes a link itself, never what it points to; a folder is refused.
-        match rustix::fs::unlinkat(&dir, name, AtFlags::empty()) {
-            Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
-            Err(e) => Err(self.failed("deleting", key, e.into())),
-        }
+        // Removes a link itself, never what it points to; a folder is refused.
+        dir.remove(name)
+            .map_err(|e| self.failed("deleting", key, e))
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
@@ -475,7 +386,7 @@ mod tests {
         rustix::fs::mkfifoat(
             rustix::fs::CWD,
             d.path().join("f.age"),
-            Mode::from_raw_mode(0o600),
+            rustix::fs::Mode::from_raw_mode(0o600),
         )
         .unwrap();
         assert!(r.get("f.age", 10).is_err());
