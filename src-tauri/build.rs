@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "render_markdown",
     "notebooks",
     "tags",
+    "pick",
     "attach",
     "extract",
     "copy_note",

@@ -134,6 +134,7 @@ pub fn typescript_definitions() -> String {
         c::transfer::ImportReport::decl(&cfg),
         c::transfer::ExportReport::decl(&cfg),
         crate::error::ApiError::decl(&cfg),
+        crate::picker::Purpose::decl(&cfg),
         VaultStatus::decl(&cfg),
         Theme::decl(&cfg),
         Settings::decl(&cfg),

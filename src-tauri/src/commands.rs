@@ -3,6 +3,7 @@
 
 use crate::api::{LockedEvent, Settings, VaultStatus};
 use crate::error::ApiResult;
+use crate::picker::{PickedState, Purpose};
 use crate::session::Session;
 use coffer_core::note::Attachment;
 use coffer_core::transfer::{ExportReport, ImportReport};
@@ -137,12 +138,25 @@ pub async fn tags(s: S<'_>) -> ApiResult<Vec<NameCount>> {
 }
 
 #[tauri::command]
-pub async fn attach(s: S<'_>, id: Id, path: PathBuf) -> ApiResult<Attachment> {
+pub async fn attach(
+    s: S<'_>,
+    picked: PickedState<'_>,
+    id: Id,
+    path: PathBuf,
+) -> ApiResult<Attachment> {
+    picked.check(Purpose::Attach, &path)?;
     s.with(|v| v.attach(&id, &path, None))
 }
 
 #[tauri::command]
-pub async fn extract(s: S<'_>, id: Id, name: String, to: PathBuf) -> ApiResult<()> {
+pub async fn extract(
+    s: S<'_>,
+    picked: PickedState<'_>,
+    id: Id,
+    name: String,
+    to: PathBuf,
+) -> ApiResult<()> {
+    picked.check(Purpose::SaveFile, &to)?;
     s.with(|v| v.extract(&id, &name, &to))
 }
 
@@ -160,10 +174,15 @@ pub async fn copy_note(
     Ok(after.0.as_secs())
 }
 
-/// Opens an https link (the user has confirmed its host) in the system browser.
+/// Opens an https link in the system browser once the user confirmed its host in a dialog
+/// Coffer shows itself; whether it was opened.
 #[tauri::command]
-pub async fn open_link(app: AppHandle, url: String) -> ApiResult<()> {
-    crate::links::open_https(&app, &url)
+pub async fn open_link(
+    app: AppHandle,
+    window: tauri::WebviewWindow,
+    url: String,
+) -> ApiResult<bool> {
+    crate::session::blocking(move || crate::links::confirm_and_open(&app, &window, &url)).await
 }
 
 #[tauri::command]
@@ -183,13 +202,25 @@ pub async fn verify(app: AppHandle, s: S<'_>) -> ApiResult<VerifyReport> {
 
 /// Imports a folder of Markdown (Obsidian, Joplin, a Coffer export) and `.age` files.
 #[tauri::command]
-pub async fn import_dir(app: AppHandle, s: S<'_>, path: PathBuf) -> ApiResult<ImportReport> {
+pub async fn import_dir(
+    app: AppHandle,
+    s: S<'_>,
+    picked: PickedState<'_>,
+    path: PathBuf,
+) -> ApiResult<ImportReport> {
+    picked.check(Purpose::ImportFolder, &path)?;
     s.with(|v| v.import_dir(&path, &mut progress(&app)))
 }
 
 /// Writes every live note as Markdown into `path` (which must be empty or absent).
 #[tauri::command]
-pub async fn export_dir(app: AppHandle, s: S<'_>, path: PathBuf) -> ApiResult<ExportReport> {
+pub async fn export_dir(
+    app: AppHandle,
+    s: S<'_>,
+    picked: PickedState<'_>,
+    path: PathBuf,
+) -> ApiResult<ExportReport> {
+    picked.check(Purpose::ExportFolder, &path)?;
     s.with(|v| v.export_dir(&path, &mut progress(&app)))
 }
 

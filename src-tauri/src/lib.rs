@@ -15,6 +15,7 @@ mod commands;
 pub mod error;
 mod links;
 mod messages;
+mod picker;
 mod session;
 mod settings;
 mod sync;
@@ -127,6 +128,17 @@ pub fn run() {
         .manage(Session::new(dir, autolock))
         .manage(sync::SyncService::default())
         .manage(clipboard)
+        .manage(picker::Picked::default())
+        .on_webview_event(|webview, event| {
+            // Files dropped on the window are ones the person chose, as in the dialog. This runs
+            // in the same turn of the window's thread that passes the drop to the page, before
+            // the page can ask to attach them.
+            if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                webview
+                    .state::<picker::Picked>()
+                    .chose(picker::Purpose::Attach, paths);
+            }
+        })
         .setup(|app| {
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Coffer")
@@ -159,6 +171,7 @@ pub fn run() {
             commands::render_markdown,
             commands::notebooks,
             commands::tags,
+            picker::pick,
             commands::attach,
             commands::extract,
             commands::copy_note,

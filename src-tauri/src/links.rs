@@ -1,7 +1,9 @@
-//! External links: only `https`, only after the UI had the user confirm the real host.
+//! External links: only `https`, only after the user confirmed the real host in a dialog that
+//! Coffer shows itself (not one the web view draws, which a script could skip).
 
 use crate::error::{ApiError, ApiResult};
 use tauri::AppHandle;
+use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 use tauri_plugin_opener::OpenerExt;
 
 /// Checks that `url` is an https URL with a host; returns it parsed.
@@ -28,11 +30,36 @@ pub fn https_url(url: &str) -> ApiResult<tauri::Url> {
     Ok(u)
 }
 
-pub fn open_https(app: &AppHandle, url: &str) -> ApiResult<()> {
+/// Asks "Open <host>?" in a native dialog and opens the link if the user says so; whether it
+/// was opened. Blocks until the dialog is answered.
+pub fn confirm_and_open(
+    app: &AppHandle,
+    window: &tauri::WebviewWindow,
+    url: &str,
+) -> ApiResult<bool> {
     let u = https_url(url)?;
+    let host = u.host_str().unwrap_or_default();
+    let yes = app
+        .dialog()
+        .message(format!(
+            "This link opens in your web browser, outside Coffer:\n\n{host}\n\n{}",
+            u.as_str()
+        ))
+        .title(format!("Open {host}?"))
+        .parent(window)
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCancelCustom(
+            format!("Open {host}"),
+            "Cancel".into(),
+        ))
+        .blocking_show();
+    if !yes {
+        return Ok(false);
+    }
     app.opener()
         .open_url(u.as_str(), None::<&str>)
-        .map_err(|e| ApiError::new("app", format!("cannot open the link: {e}")))
+        .map_err(|e| ApiError::new("app", format!("cannot open the link: {e}")))?;
+    Ok(true)
 }
 
 #[cfg(test)]

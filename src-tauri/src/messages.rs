@@ -3,13 +3,14 @@
 //! reach the network, so they run off the async runtime's threads.
 
 use crate::error::{ApiError, ApiResult};
+use crate::picker::{PickedState, Purpose};
 use crate::session::Session;
 use coffer_core::Id;
 use coffer_core::messages::app::{
     ContactDetail, DiscardReport, InboxCheck, MyCard, Outgoing, SentMessage, ThreadMessage,
 };
 use coffer_core::messages::{Contact, ConversationSummary, MessageView};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
@@ -80,7 +81,14 @@ pub async fn open_conversation(s: S<'_>, conversation: Id) -> ApiResult<Vec<Thre
 }
 
 #[tauri::command]
-pub async fn send_message(app: AppHandle, outgoing: Outgoing) -> ApiResult<SentMessage> {
+pub async fn send_message(
+    app: AppHandle,
+    picked: PickedState<'_>,
+    outgoing: Outgoing,
+) -> ApiResult<SentMessage> {
+    for file in &outgoing.attachments {
+        picked.check(Purpose::SendFiles, Path::new(file))?;
+    }
     on_vault(app, move |v| v.send_outgoing(&outgoing)).await
 }
 
@@ -124,10 +132,12 @@ pub async fn save_message_as_note(s: S<'_>, message: Id) -> ApiResult<Id> {
 #[tauri::command]
 pub async fn save_message_attachment(
     s: S<'_>,
+    picked: PickedState<'_>,
     message: Id,
     name: String,
     to: PathBuf,
 ) -> ApiResult<()> {
+    picked.check(Purpose::SaveFile, &to)?;
     s.with(|v| v.save_message_attachment(&message, &name, &to))
 }
 

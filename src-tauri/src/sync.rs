@@ -9,10 +9,11 @@
 
 use crate::api::{AlarmView, SyncSettings, SyncState, SyncStatus};
 use crate::error::{ApiError, ApiResult};
+use crate::picker::{PickedState, Purpose};
 use crate::session::Session;
 use coffer_core::secrecy::ExposeSecret;
 use coffer_core::sync::{
-    DeviceInfo, NewRemote, RemoteCheck, RemoteInfo, RemotePurpose, SyncOptions,
+    DeviceInfo, NewRemote, RemoteCheck, RemoteInfo, RemotePurpose, RemoteSpec, SyncOptions,
 };
 use coffer_core::{NoteFilter, NoteRef, Progress, Vault};
 use serde::{Deserialize, Serialize};
@@ -114,10 +115,15 @@ pub async fn remotes(s: S<'_>) -> ApiResult<Vec<RemoteInfo>> {
 
 /// Tests a remote as entered, without saving it (and without holding the vault meanwhile).
 #[tauri::command]
-pub async fn check_remote(s: S<'_>, remote: NewRemote) -> ApiResult<RemoteCheck> {
+pub async fn check_remote(
+    s: S<'_>,
+    picked: PickedState<'_>,
+    remote: NewRemote,
+) -> ApiResult<RemoteCheck> {
     let vault = s.with(|v| Ok(v.vault_id()))?;
+    let spec = remote.spec()?;
+    check_folder_chosen(&picked, &spec)?;
     blocking(move || {
-        let spec = remote.spec()?;
         Ok(coffer_core::sync::check_remote_for(
             &vault,
             spec.url.expose_secret(),
@@ -128,14 +134,25 @@ pub async fn check_remote(s: S<'_>, remote: NewRemote) -> ApiResult<RemoteCheck>
     .await
 }
 
+/// A folder remote must be a folder the user chose in Coffer's dialog (S3 and WebDAV URLs are
+/// typed, and reach only what their credentials allow).
+fn check_folder_chosen(picked: &PickedState<'_>, spec: &RemoteSpec) -> ApiResult<()> {
+    match coffer_core::sync::RemoteUrl::parse(spec.url.expose_secret())? {
+        coffer_core::sync::RemoteUrl::Folder(path) => picked.check(Purpose::RemoteFolder, &path),
+        _ => Ok(()),
+    }
+}
+
 /// Tests a remote as entered and saves it only if the test passes; then syncs with it.
 #[tauri::command]
 pub async fn add_remote(
     s: S<'_>,
     sync: State<'_, SyncService>,
+    picked: PickedState<'_>,
     remote: NewRemote,
 ) -> ApiResult<RemoteInfo> {
     let spec = remote.spec()?;
+    check_folder_chosen(&picked, &spec)?;
     let vault = s.with(|v| {
         if v.remotes()?.iter().any(|r| r.name == spec.name) {
             return Err(coffer_core::Error::RemoteExists(spec.name.clone()));

@@ -1,6 +1,6 @@
 // The E2E harness: starts tauri-driver on a free port (waiting until it accepts connections),
 // opens the real app with its own temporary vault per test, and offers small helpers.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -170,6 +170,57 @@ export async function invoke(b, cmd, args) {
     cmd,
     args,
   );
+}
+
+function xdotool(...args) {
+  return new Promise((resolve) => {
+    execFile("xdotool", args, (err, stdout) => resolve(err ? "" : stdout.trim()));
+  });
+}
+
+/** Answers the native dialog titled `title` (opened by Rust: WebDriver cannot reach it) the way
+ * a person would, with xdotool: types `answer` (a path) into its location field (`open`: a file
+ * or folder chooser) or its name field (`save`), then presses Return; `cancel` presses Escape.
+ * Waits for the dialog to appear and to close, typing again if the first keys came too early. */
+export async function answerDialog(title, answer, mode = "open", timeoutMs = 20000) {
+  const end = Date.now() + timeoutMs;
+  const find = async () => (await xdotool("search", "--onlyvisible", "--name", title)).split("\n")[0];
+  let win = "";
+  while (!(win = await find())) {
+    if (Date.now() > end) throw new Error(`no dialog titled ${JSON.stringify(title)} appeared`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  for (;;) {
+    await xdotool("windowfocus", "--sync", win);
+    if (mode === "cancel") {
+      await xdotool("key", "--window", win, "Escape");
+    } else {
+      await xdotool("key", "--window", win, mode === "save" ? "ctrl+a" : "ctrl+l");
+      await xdotool("type", "--window", win, "--delay", "5", answer);
+      // GTK completes a typed path inline (".../in" becomes ".../in/Work", the completion
+      // selected): give it a moment, then delete any completion before pressing Return.
+      await new Promise((r) => setTimeout(r, 400));
+      await xdotool("key", "--window", win, "Delete");
+      await xdotool("key", "--window", win, "Return");
+    }
+    const closing = Date.now() + 3000;
+    while (Date.now() < closing) {
+      if (!(await find())) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (Date.now() > end) throw new Error(`the dialog ${JSON.stringify(title)} did not take ${JSON.stringify(answer)}`);
+  }
+}
+
+/** Opens Coffer's file dialog for `purpose` through the command the UI calls, answers it with
+ * `answer`, and returns the chosen paths. */
+export async function pick(b, purpose, title, answer, mode = "open", name = null) {
+  const picking = invoke(b, "pick", { purpose, name });
+  await answerDialog(title, answer, mode);
+  const r = await picking;
+  if (!r.ok) throw new Error(`pick ${purpose}: ${JSON.stringify(r.err)}`);
+  if (r.ok.at(-1) !== answer) throw new Error(`pick ${purpose} chose ${JSON.stringify(r.ok)}, not ${answer}`);
+  return r.ok;
 }
 
 /** Clicks the note with this title in the notes list and waits until it is the open note. The list

@@ -5,11 +5,12 @@
 // must render inert everywhere: no script runs, no request reaches a loopback server, no element
 // or handler comes from them. Registered by run.mjs through `registerMessagesTests`.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
   ROOT, PASS, startDriver, openApp, tempVault, createVault, newNote, listTitles, shot, closeApp, invoke,
+  answerDialog, pick,
 } from "./harness.mjs";
 
 const CLI = process.env.COFFER_CLI ?? path.join(ROOT, "target/debug/coffer");
@@ -245,8 +246,8 @@ export function registerMessagesTests(test, assert) {
       const replay = await (await b.$("#armored-error")).getText();
       assert(/already/i.test(replay), `replay error unclear: ${replay}`);
 
-      // A small attachment. The file dialog cannot be driven, so the compose form's command is
-      // called as the UI calls it; Bob sees the file in the thread and saves it.
+      // A small attachment, chosen in Coffer's file dialog and sent with the command the compose
+      // form calls; Bob sees the file in the thread and saves it.
       const tmp = mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-msg-"));
       const plan = path.join(tmp, "plan.txt");
       writeFileSync(plan, "Meet at noon by the fountain.\n");
@@ -255,6 +256,10 @@ export function registerMessagesTests(test, assert) {
       const bobId = (await invoke(a, "contacts", {})).ok[0].id;
       const convA = (await invoke(a, "conversations", {})).ok[0].id;
       const outgoing = (attachments) => ({ outgoing: { to: [bobId], body: "The plan is attached.", attachments, conversation: convA, remote: null } });
+      const unchosen = await invoke(a, "send_message", outgoing([plan]));
+      assert(unchosen.err?.code === "not_chosen", `sending an unchosen file: ${JSON.stringify(unchosen)}`);
+      await pick(a, "send_files", "Send files", big);
+      await pick(a, "send_files", "Send files", plan);
       const tooBig = await invoke(a, "send_message", outgoing([big]));
       assert(tooBig.err?.code === "message_too_large", `a 2 MiB attachment: ${JSON.stringify(tooBig)}`);
       const withFile = await invoke(a, "send_message", outgoing([plan]));
@@ -266,6 +271,7 @@ export function registerMessagesTests(test, assert) {
       const att = await b.execute(() => [...document.querySelectorAll("#thread-messages .att-name")].map((e) => e.textContent));
       assert(att.includes("plan.txt"), `attachment not listed: ${JSON.stringify(att)}`);
       const saved = path.join(tmp, "saved.txt");
+      await pick(b, "save_file", "Save the attachment as", saved, "save", "plan.txt");
       const sv = await invoke(b, "save_message_attachment", { message: withFile.ok.message.id, name: "plan.txt", to: saved });
       assert(!sv.err, `save attachment: ${JSON.stringify(sv)}`);
       assert(readFileSync(saved, "utf8") === "Meet at noon by the fountain.\n", "the saved attachment differs");
@@ -380,7 +386,9 @@ export function registerMessagesTests(test, assert) {
     try {
       const { a, b, alice, bob } = await aliceAndBob(driver, driverB, apps);
       const shared = path.join(mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-shared-")), "team");
+      mkdirSync(shared);
       for (const x of [a, b]) {
+        await pick(x, "remote_folder", "Choose a folder to sync through", shared);
         ok(await invoke(x, "add_remote", { remote: { name: "team", url: shared, user: "", secret: "", purpose: "messages" } }), "remote");
       }
       const send = async (body) =>
@@ -449,7 +457,10 @@ export function registerMessagesTests(test, assert) {
       await (await a.$("#sync-settings")).waitForDisplayed();
       await click(a, "#purpose-messages");
       await (await a.$("#remote-name")).setValue("team");
-      await (await a.$("#remote-url")).setValue(shared);
+      mkdirSync(shared);
+      await click(a, "#choose-folder");
+      await answerDialog("Choose a folder to sync through", shared);
+      await a.waitUntil(async () => (await (await a.$("#remote-url")).getValue()) === shared, { timeoutMsg: "the chosen folder is not in the form" });
       await click(a, "#add-remote");
       await (await a.$('#remote-list li[data-remote="team"]')).waitForDisplayed({ timeout: 30000 });
       const okText = await (await a.$("#remote-ok")).getText();
@@ -458,7 +469,8 @@ export function registerMessagesTests(test, assert) {
       await click(a, "#close-settings");
       const status = await a.execute(() => document.querySelector("#sync-text")?.textContent?.trim() ?? "");
       assert(status === "Sync is off", `a messages remote turned sync on: ${status}`);
-      // Bob adds the same place through the command the form calls.
+      // Bob adds the same place through the command the form calls, after the folder dialog.
+      await pick(b, "remote_folder", "Choose a folder to sync through", shared);
       ok(await invoke(b, "add_remote", { remote: { name: "team", url: shared, user: "", secret: "", purpose: "messages" } }), "Bob's remote");
 
       // Alice writes to Bob and sends through the shared remote.

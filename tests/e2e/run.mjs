@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   startDriver, openApp, tempVault, createVault, unlock, newNote, waitSaved, listTitles,
-  pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS,
+  pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS, answerDialog, pick,
 } from "./harness.mjs";
 import { registerSyncTests } from "./sync.mjs";
 import { registerMessagesTests } from "./messages.mjs";
@@ -199,16 +199,22 @@ test("attach a file and get it back", async (driver) => {
     await newNote(b, "With file", "See the scan.");
     const id = await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id"));
     assert(id, "no current note id");
-    // The same call the UI makes after the file picker or a drop (WebDriver cannot drive those).
-    const r = await invoke(b, "attach", { id, path: src });
-    assert(r.ok, `attach failed: ${JSON.stringify(r.err)}`);
-    await clickNote(b, "With file");
-    await (await b.$('.file[data-name="scan.txt"]')).waitForDisplayed();
+    // The web view cannot name a file of its own: a path nobody chose in Coffer's dialog is
+    // refused, for reading and for writing.
+    const unchosen = await invoke(b, "attach", { id, path: src });
+    assert(unchosen.err?.code === "not_chosen", `attach of an unchosen file: ${JSON.stringify(unchosen)}`);
+    const unchosenOut = await invoke(b, "extract", { id, name: "scan.txt", to: path.join(dir, "x") });
+    assert(unchosenOut.err?.code === "not_chosen", `extract to an unchosen path: ${JSON.stringify(unchosenOut)}`);
+    // As a person does it: the button, then Coffer's own file dialog.
+    await (await b.$("#add-attachment")).click();
+    await answerDialog("Attach files", src);
+    await (await b.$('.file[data-name="scan.txt"]')).waitForDisplayed({ timeoutMsg: "the attached file is not listed" });
     const out = path.join(dir, "back.txt");
-    const e = await invoke(b, "extract", { id, name: "scan.txt", to: out });
-    assert(!e.err, `extract failed: ${JSON.stringify(e.err)}`);
-    assert(readFileSync(out, "utf8") === "attachment bytes \u00e9\n", "extracted bytes differ");
-    const bad = await invoke(b, "extract", { id, name: "nope.txt", to: path.join(dir, "x") });
+    await (await b.$('.file[data-name="scan.txt"]')).click();
+    await answerDialog("Save the attachment as", out, "save");
+    await b.waitUntil(() => { try { return readFileSync(out, "utf8") === "attachment bytes \u00e9\n"; } catch { return false; } },
+      { timeoutMsg: "the saved attachment never matched" });
+    const bad = await invoke(b, "extract", { id, name: "nope.txt", to: out });
     assert(bad.err?.code === "no_such_attachment", `bad error: ${JSON.stringify(bad)}`);
   } finally {
     await closeApp(b);
@@ -300,7 +306,10 @@ test("import a Markdown folder, export it again", async (driver) => {
   const b = await openApp(driver, tempVault());
   try {
     await createVault(b);
-    // The calls the Settings buttons make after their folder dialogs.
+    // The calls the Settings buttons make, after Coffer's own folder dialogs.
+    const unchosen = await invoke(b, "import_dir", { path: path.join(dir, "in") });
+    assert(unchosen.err?.code === "not_chosen", `import of an unchosen folder: ${JSON.stringify(unchosen)}`);
+    await pick(b, "import_folder", "Import a folder of notes", path.join(dir, "in"));
     const r = await invoke(b, "import_dir", { path: path.join(dir, "in") });
     assert(r.ok?.notes === 2, `import: ${JSON.stringify(r)}`);
     await (await b.$("#view-pinned")).click();
@@ -309,6 +318,7 @@ test("import a Markdown folder, export it again", async (driver) => {
     await clickNote(b, "Groceries");
     await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("Milk, eggs"));
     const out = path.join(dir, "out");
+    await pick(b, "export_folder", "Export all notes into a new folder", out, "save");
     const e = await invoke(b, "export_dir", { path: out });
     assert(e.ok?.notes === 2, `export: ${JSON.stringify(e)}`);
     const again = await invoke(b, "export_dir", { path: out });
@@ -430,13 +440,17 @@ test("hostile note content renders inert", async (driver) => {
       d.querySelectorAll("a, button").forEach((a) => a.click());
     });
     await shot(b, "hostile");
-    // The https link asks first, naming the real host (not the user-info decoy before "@").
+    // The link that hides its host behind a user name is refused outright, with a reason.
     await clickInPreview(b, 'a[href^="https:"]');
-    const host = await b.$("#link-host");
-    await host.waitForDisplayed({ timeoutMsg: "no confirmation for an https link" });
-    assert((await host.getText()) === "evil.example.net", `confirmation shows ${await host.getText()}`);
-    await (await b.$("button=Cancel")).click();
-    await host.waitForDisplayed({ reverse: true });
+    const toast = await b.$("#toast");
+    await toast.waitForDisplayed({ timeoutMsg: "no word on the refused link" });
+    assert((await toast.getText()).includes("names a user before its host"), `toast: ${await toast.getText()}`);
+    // An https link asks first, in Coffer's own dialog (not one the page draws), naming the
+    // real host; cancelled, nothing opens.
+    const asking = invoke(b, "open_link", { url: "https://evil.example.net/login?next=/" });
+    await answerDialog("Open evil.example.net?", "", "cancel");
+    const asked = await asking;
+    assert(asked.ok === false, `a cancelled link: ${JSON.stringify(asked)}`);
     const state = await b.execute(() => {
       const d = document.querySelector("iframe").contentDocument;
       return {

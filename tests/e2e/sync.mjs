@@ -2,13 +2,13 @@
 // two vaults of one person sharing a folder remote. Device B is made by `coffer clone` (the
 // app has no clone screen yet). Registered by run.mjs through `registerSyncTests`.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {
   ROOT, PASS, startDriver, openApp, tempVault, createVault, unlock, newNote, listTitles, pageText,
-  shot, invoke, clickNote, closeApp, setBody, waitSaved,
+  shot, invoke, clickNote, closeApp, setBody, waitSaved, answerDialog,
 } from "./harness.mjs";
 
 const CLI = process.env.COFFER_CLI ?? path.join(ROOT, "target/debug/coffer");
@@ -46,8 +46,18 @@ async function syncedSince(b, since, what) {
   );
 }
 
-async function fillRemote(b, name, url, user = "", secret = "") {
+/** Fills the add-remote form; a folder (a local path) is chosen in Coffer's folder dialog, as a
+ * person does (a typed path is refused), unless `typed`. */
+async function fillRemote(b, name, url, user = "", secret = "", typed = false) {
   await (await b.$("#remote-name")).setValue(name);
+  if (url.startsWith("/") && !typed) {
+    mkdirSync(url, { recursive: true });
+    await (await b.$("#choose-folder")).click();
+    await answerDialog("Choose a folder to sync through", url);
+    await b.waitUntil(async () => (await (await b.$("#remote-url")).getValue()) === url,
+      { timeoutMsg: `the chosen folder is not in the form: ${url}` });
+    return;
+  }
   await (await b.$("#remote-url")).setValue(url);
   if (user || secret) {
     await (await b.$("#remote-user")).setValue(user);
@@ -56,8 +66,8 @@ async function fillRemote(b, name, url, user = "", secret = "") {
 }
 
 /** "Test and add" must fail with a message containing `expected`; nothing is saved. */
-async function addFails(b, name, url, expected, user = "", secret = "") {
-  await fillRemote(b, name, url, user, secret);
+async function addFails(b, name, url, expected, user = "", secret = "", typed = false) {
+  await fillRemote(b, name, url, user, secret, typed);
   await (await b.$("#add-remote")).click();
   const err = await b.$("#remote-error");
   await err.waitForDisplayed({ timeout: 45000, timeoutMsg: `no error for ${url}` });
@@ -104,6 +114,8 @@ export function registerSyncTests(test, assert) {
       cli(["--vault", other, "remote", "add", "r", otherRemote]);
       cli(["--vault", other, "sync"]);
       await addFails(a, "home", otherRemote, "holds another vault");
+      // A folder typed (or put there by a script) rather than chosen in the dialog is refused.
+      await addFails(a, "home", remote, "was not chosen", "", "", true);
       await (await a.$("#no-remotes")).waitForDisplayed();
 
       await fillRemote(a, "home", remote);

@@ -171,9 +171,21 @@ running the same command again, or by `coffer --vault DIR sync`.")]
     Clone { url: String, dir: PathBuf },
     /// List the devices that wrote to this vault, with their last change and sync
     Devices,
+    /// This device: continue-as-new (after restoring the vault folder from a backup)
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Contacts and messages: contact, send, inbox, thread, open-armored, share, ...
     #[command(flatten)]
     Messages(crate::messages::MessageCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Go on under a new device id, after this vault folder was restored from a backup (a
+    /// `log_rolled_back` error, or fork alarms about this device). Everything this folder's log
+    /// names is carried over; the old log is kept in local/restored/; the next sync takes the
+    /// old id's changes from the remote
+    ContinueAsNew,
 }
 
 #[derive(Debug, Subcommand)]

@@ -231,3 +231,42 @@ fn a_password_in_a_url_argument_is_refused_and_never_shown() {
     let list = ok(home, &vault, &["remote", "list"], "");
     assert!(!list.contains("secret"), "{list}");
 }
+
+/// A vault folder restored from a backup (its newest log entry gone): saving is refused with a
+/// message naming the way out, and `coffer device continue-as-new` takes it.
+#[test]
+fn a_restored_vault_folder_goes_on_under_a_new_device_id() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let (home, vault) = (tmp.path(), tmp.path().join("v"));
+    ok(home, &vault, &["init", "--work-factor", "10"], "");
+    ok(home, &vault, &["add", "--title", "one"], "first");
+    ok(home, &vault, &["add", "--title", "two"], "second");
+    let log = std::fs::read_dir(vault.join("log"))
+        .expect("log")
+        .next()
+        .expect("a device log")
+        .expect("entry")
+        .path();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&log)
+        .expect("log")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    assert!(entries.len() >= 2, "{entries:?}");
+    std::fs::remove_file(entries.last().expect("newest")).expect("removed");
+    let refused = coffer(home, &vault, &["add", "--title", "three"], "third");
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("coffer device continue-as-new"), "{err}");
+    let said = ok(home, &vault, &["device", "continue-as-new"], "");
+    assert!(said.contains("this device goes on as"), "{said}");
+    ok(home, &vault, &["add", "--title", "three"], "third");
+    let list = ok(home, &vault, &["list"], "");
+    assert!(list.contains("one") && list.contains("three"), "{list}");
+    // The old id's log is kept aside until a sync brings it back from a remote.
+    let devices = ok(home, &vault, &["--json", "devices"], "");
+    let devices: serde_json::Value = serde_json::from_str(&devices).expect("json");
+    let old = log.file_name().expect("name").to_string_lossy().to_string();
+    assert_ne!(devices[0]["id"].as_str(), Some(old.as_str()), "{devices}");
+    assert!(vault.join("local/restored").join(&old).is_dir());
+}

@@ -99,8 +99,9 @@ pub enum Error {
     #[error(
         "the log of device {device} ends before entry {seq}, which this vault had already read: \
          the vault folder was restored from an older copy, or entries were deleted. Nothing new \
-         is saved on this device (it would land after the gap and be lost); set it up again from \
-         a remote (`coffer clone`), or put the missing log files back"
+         is saved on this device (it would land after the gap and be lost); let it go on under a \
+         new device id (`coffer device continue-as-new`: nothing is lost), or put the missing \
+         log files back"
     )]
     LogRolledBack { device: crate::Id, seq: u64 },
     #[error("the disk is full: nothing was changed ({0})")]

@@ -729,6 +729,95 @@ fn a_device_restored_from_a_backup_never_overwrites_its_entries_on_the_remote() 
             assert_eq!(after.get(k), Some(bytes), "{} was overwritten", k.display());
         }
     }
+    // The way out: the device goes on under a new id, keeping what only it held ("restored
+    // device") and taking what the remote held ("after the backup").
+    drop(v);
+    let (mut v, done) = Vault::continue_as_new_device(&root, &pass()).unwrap();
+    assert_ne!(done.old, done.new);
+    assert_eq!(v.device_id(), done.new);
+    assert!(
+        Path::new(&done.kept_at).is_dir(),
+        "the old log was not kept"
+    );
+    let r = v
+        .sync(Some("r"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    assert!(r.alarms.is_empty(), "{:?}", r.alarms);
+    let titles = |v: &Vault| {
+        let mut t: Vec<String> = v
+            .list(&NoteFilter::default())
+            .into_iter()
+            .map(|n| n.title)
+            .collect();
+        t.sort();
+        t
+    };
+    assert_eq!(titles(&v), ["after the backup", "one", "restored device"]);
+    v.create(note("later")).unwrap();
+    v.sync(Some("r"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    assert!(v.verify(&mut |_| {}).unwrap().problems.is_empty());
+    // A new device cloned from the remote sees all of it, with no alarm.
+    let (c, report) = Vault::clone_from(
+        &remote.display().to_string(),
+        &dir.path().join("c"),
+        &pass(),
+        None,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(report.alarms.is_empty(), "{:?}", report.alarms);
+    assert_eq!(
+        titles(&c),
+        ["after the backup", "later", "one", "restored device"]
+    );
+}
+
+/// A vault folder whose newest entries were deleted (rolled back) is told how to go on, and goes
+/// on under a new id without losing anything.
+#[test]
+fn a_rolled_back_device_goes_on_under_a_new_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let mut v = new_vault(&root, "Me");
+    v.create(note("one")).unwrap();
+    v.checkpoint().unwrap();
+    v.create(note("two")).unwrap();
+    v.save_snapshot().unwrap();
+    drop(v);
+    let log = own_log(&root);
+    let mut entries: Vec<PathBuf> = fs::read_dir(&log)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    fs::remove_file(entries.last().unwrap()).unwrap();
+    let mut v = coffer_core::LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass())
+        .unwrap();
+    let e = v.create(note("three")).unwrap_err();
+    assert!(
+        e.to_string().contains("coffer device continue-as-new"),
+        "{e}"
+    );
+    drop(v);
+    let (mut v, done) = Vault::continue_as_new_device(&root, &pass()).unwrap();
+    assert!(done.carried >= 1);
+    v.create(note("three")).unwrap();
+    drop(v);
+    let v = coffer_core::LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass())
+        .unwrap();
+    assert!(v.load_problems().is_empty(), "{:?}", v.load_problems());
+    let mut t: Vec<String> = v
+        .list(&NoteFilter::default())
+        .into_iter()
+        .map(|n| n.title)
+        .collect();
+    t.sort();
+    assert_eq!(t, ["one", "three"]);
 }
 
 #[test]
@@ -887,4 +976,94 @@ fn links_planted_in_an_export_are_never_written_through() {
             "{planted}: written through the link"
         );
     }
+}
+
+fn sync_alarms(v: &mut Vault) -> Vec<coffer_core::sync::Alarm> {
+    v.sync(Some("origin"), &SyncOptions::default(), &mut |_| {})
+        .unwrap()
+        .alarms
+        .into_iter()
+        .filter(|a| a.kind == coffer_core::sync::AlarmKind::ReplacedIdentity)
+        .collect()
+}
+
+/// The copy of identity.age a remote keeps for clone cannot be swapped unnoticed: not for
+/// another file, not for an older copy (opened by a changed passphrase), not deleted. A
+/// passphrase change on another device is no alarm.
+#[test]
+fn a_replaced_identity_on_a_remote_is_noticed_and_put_back() {
+    let (dir, remote, mut a, mut b) = synced_pair();
+    b.sync(Some("origin"), &SyncOptions::default(), &mut |_| {})
+        .unwrap();
+    let id_path = remote.join("identity.age");
+    let original = fs::read(&id_path).unwrap();
+    assert!(
+        remote.join("identity.sig").is_file(),
+        "no statement beside identity.age"
+    );
+    assert!(sync_alarms(&mut a).is_empty());
+
+    // Another vault's identity.age (a passphrase the attacker knows).
+    let other = new_vault(&dir.path().join("other"), "Other");
+    fs::write(
+        &id_path,
+        fs::read(other.root().join("identity.age")).unwrap(),
+    )
+    .unwrap();
+    let alarms = sync_alarms(&mut a);
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert!(
+        alarms[0].message.contains("did not put there"),
+        "{}",
+        alarms[0].message
+    );
+    assert_eq!(
+        fs::read(&id_path).unwrap(),
+        original,
+        "this device's copy was not put back"
+    );
+    assert!(
+        sync_alarms(&mut a).is_empty(),
+        "the alarm repeats once resolved"
+    );
+
+    // A passphrase change on device B: B puts its new copy there, A takes it without alarm.
+    let old_pair = (
+        original.clone(),
+        fs::read(remote.join("identity.sig")).unwrap(),
+    );
+    b.change_passphrase(&SecretString::from("a new passphrase".to_string()), 10)
+        .unwrap();
+    assert!(sync_alarms(&mut b).is_empty());
+    let changed = fs::read(&id_path).unwrap();
+    assert_ne!(changed, original);
+    assert!(
+        sync_alarms(&mut a).is_empty(),
+        "a real passphrase change raised an alarm"
+    );
+
+    // The remote replays the old copy with its (validly signed, older) statement.
+    fs::write(&id_path, &old_pair.0).unwrap();
+    fs::write(remote.join("identity.sig"), &old_pair.1).unwrap();
+    let alarms = sync_alarms(&mut a);
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert!(
+        alarms[0].message.contains("older one"),
+        "{}",
+        alarms[0].message
+    );
+    // B holds the good copy and puts it back.
+    let alarms = sync_alarms(&mut b);
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert_eq!(fs::read(&id_path).unwrap(), changed);
+
+    // Deleted: put back by the device that has the good copy.
+    fs::remove_file(&id_path).unwrap();
+    let alarms = sync_alarms(&mut b);
+    assert!(
+        alarms[0].message.contains("was gone"),
+        "{}",
+        alarms[0].message
+    );
+    assert_eq!(fs::read(&id_path).unwrap(), changed);
 }

@@ -125,6 +125,8 @@ skipped: Array<string>, };
 
 export type ApiError = { code: string, message: string, };
 
+export type Purpose = "attach" | "send_files" | "save_file" | "import_folder" | "export_folder" | "remote_folder";
+
 export type VaultStatus = { exists: boolean, unlocked: boolean, 
 /**
  * The vault folder.
@@ -205,7 +207,7 @@ last_change: number | null,
  */
 last_sync: number | null, };
 
-export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "local_conflict";
+export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "replaced_identity" | "local_conflict";
 
 export type Alarm = { kind: AlarmKind, 
 /**

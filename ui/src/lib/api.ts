@@ -27,6 +27,7 @@ import type {
   Settings,
   VaultStatus,
   VerifyReport,
+  Purpose,
 } from "../generated/api";
 
 /** An error from Rust: `code` is stable (e.g. "wrong_passphrase"), `message` is for people. */
@@ -75,7 +76,11 @@ export const api = {
   extract: (id: string, name: string, to: string) => call<void>("extract", { id, name, to }),
   /** Copies the note's text; resolves to the seconds after which the clipboard is cleared. */
   copyNote: (id: string) => call<number>("copy_note", { id }),
-  openLink: (url: string) => call<void>("open_link", { url }),
+  /** Asks the user in a native dialog, naming the host; whether the link was opened. */
+  openLink: (url: string) => call<boolean>("open_link", { url }),
+  /** Opens Coffer's file dialog for `purpose`; the chosen paths (none if cancelled). Only
+   *  these paths are accepted by the commands that read or write files. */
+  pick: (purpose: Purpose, name?: string) => call<string[]>("pick", { purpose, name: name ?? null }),
   changePassphrase: (current: string, next: string) =>
     call<void>("change_passphrase", { current, new: next }),
   rotateKeys: (passphrase: string) => call<void>("rotate_keys", { passphrase }),

@@ -4,7 +4,7 @@ mod notes;
 pub mod sync;
 pub mod vault;
 
-use crate::cli::{Cli, Command, RemoteCommand};
+use crate::cli::{Cli, Command, DeviceCommand, RemoteCommand};
 use crate::error::{CliError, Result};
 use crate::output::{Out, warn};
 use crate::pass::Passphrases;
@@ -126,6 +126,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::Sync { name, audit } => sync::sync(ctx, name.as_deref(), audit),
         C::Clone { url, dir } => sync::clone(ctx, &url, &dir),
         C::Devices => sync::devices(ctx),
+        C::Device(DeviceCommand::ContinueAsNew) => sync::continue_as_new(ctx),
         C::Messages(m) => crate::messages::run(ctx, m),
     }
 }

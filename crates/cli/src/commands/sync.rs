@@ -157,6 +157,23 @@ pub fn clone(ctx: &Ctx, url: &str, dir: &Path) -> Result<()> {
     }
 }
 
+pub fn continue_as_new(ctx: &Ctx) -> Result<()> {
+    let (vault, pass) = ctx.unlock()?;
+    drop(vault);
+    let (_, done) = Vault::continue_as_new_device(&ctx.vault_dir, &pass)?;
+    ctx.out.emit(&done, || {
+        format!(
+            "this device goes on as {} (it was {}); {} object(s) of its log carried over.\n\
+             The old log is kept in {}. Sync now (`coffer sync`) to take the old id's\n\
+             changes from the remote and hand this device's on.\n",
+            short(&done.new),
+            short(&done.old),
+            done.carried,
+            done.kept_at
+        )
+    })
+}
+
 pub fn devices(ctx: &Ctx) -> Result<()> {
     let vault = ctx.open()?;
     let list = vault.device_list()?;

@@ -53,6 +53,10 @@ pub(crate) struct Marks {
     /// (`coffer passwd`), the remote's copy (the one clone uses) is replaced.
     #[serde(default)]
     pub identity: Option<String>,
+    /// SHA-256 and statement time of the remote's identity.age as last seen and trusted
+    /// (crate::sync::identity).
+    #[serde(default)]
+    pub remote_identity: Option<(String, Millis)>,
     /// Fingerprint of the signing key these marks were made with: another one means the keys
     /// were rotated since, and the remote holds the vault under the old keys.
     #[serde(default)]

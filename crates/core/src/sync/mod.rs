@@ -12,12 +12,15 @@ mod app;
 mod clone;
 #[cfg(unix)]
 mod folder;
+mod identity;
 mod local;
 mod merge;
 mod pull;
 mod push;
 pub mod remote;
 mod remotes;
+mod restored;
+pub use restored::ContinuedDevice;
 
 use crate::config::Config;
 use crate::crypto;
@@ -59,6 +62,8 @@ pub enum AlarmKind {
     SwappedObject,
     /// Our own upload was not there when read back.
     LostWrite,
+    /// The remote's identity.age (the copy clone opens) is not the one this vault signed last.
+    ReplacedIdentity,
     /// A local file is in the way of one the remote offers (nothing was overwritten).
     LocalConflict,
 }
@@ -341,7 +346,7 @@ impl Vault {
         // This device's entries are compared with the remote's as files: write out the
         // journal first (crate::journal).
         self.checkpoint()?;
-        self.check_remote_vault(remote, marks)?;
+        self.check_remote_vault(remote, name, marks, report)?;
         marks.keys = Some(self.key_fingerprint());
         self.pull(remote, name, marks, report, progress)?;
         // Merging can take a few rounds when a note has more than two heads.
@@ -378,7 +383,13 @@ impl Vault {
     /// After `coffer passwd` on this device, its identity.age replaces the remote's copy.
     /// After `coffer rotate-keys`, a remote that holds the vault (under the old keys) is
     /// refused: the rotated vault goes to a new, empty remote.
-    fn check_remote_vault(&self, remote: &dyn Remote, marks: &mut Marks) -> Result<()> {
+    fn check_remote_vault(
+        &self,
+        remote: &dyn Remote,
+        name: &str,
+        marks: &mut Marks,
+        report: &mut SyncReport,
+    ) -> Result<()> {
         let identity = crate::limits::read_file(self.layout.identity(), crate::limits::IDENTITY)
             .map_err(Error::io("reading identity.age"))?;
         let identity_hash = crypto::sha256_hex(&identity);
@@ -416,15 +427,17 @@ impl Vault {
                 // The passphrase was changed here since the last sync: the copy new devices
                 // clone from must not open with the old one any more.
                 if marks.identity.as_ref().is_some_and(|h| *h != identity_hash) {
-                    remote.put("identity.age", &identity)?;
+                    self.put_identity(remote, &identity, marks)?;
+                } else {
+                    self.check_remote_identity(remote, name, &identity, marks, report)?;
                 }
             }
             None => {
                 if remote
-                    .get("identity.age", crate::limits::IDENTITY)?
+                    .get(identity::IDENTITY_KEY, crate::limits::IDENTITY)?
                     .is_none()
                 {
-                    remote.put("identity.age", &identity)?;
+                    self.put_identity(remote, &identity, marks)?;
                 }
                 // coffer.toml last: a remote without it is not (yet) a vault.
                 remote.put("coffer.toml", self.config.to_toml().as_bytes())?;

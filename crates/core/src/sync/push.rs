@@ -83,7 +83,7 @@ impl Vault {
                     AlarmKind::Fork,
                     first_key.clone(),
                     format!(
-                        "the remote already holds another entry {} of this device: this device was restored from an older copy of the vault, or another device uses its id; nothing was overwritten and this device's changes from there on were not uploaded (set this device up again with `coffer clone`, after exporting what it holds)",
+                        "the remote already holds another entry {} of this device: this device was restored from an older copy of the vault, or another device uses its id; nothing was overwritten and this device's changes from there on were not uploaded: let it go on under a new device id (`coffer device continue-as-new`), which keeps them and takes the remote's",
                         seq + 1 - entries.len() as u64
                     ),
                 );

@@ -1,0 +1,159 @@
+//! The copy of identity.age a remote keeps for `coffer clone`, and the signed statement beside
+//! it (`identity.sig`) that says which copy this vault put there, and when. Without it a remote
+//! could swap the copy unnoticed: for an older one (opened by a passphrase that was changed
+//! because it leaked) or for anything else. Every sync reads both: a copy this vault signed
+//! later than the one last seen is taken as a passphrase change on another device; any other
+//! change raises an [`AlarmKind::ReplacedIdentity`] alarm and, where this device's copy is the
+//! good one, puts it back.
+//!
+//! A remote written before statements existed has none: the copy found at the first sync is
+//! trusted as it is (and signed when it is this device's).
+
+use super::local::Marks;
+use super::{AlarmKind, Remote, SyncReport};
+use crate::note::{Millis, now_millis};
+use crate::{Result, Vault, crypto, keys};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+pub(super) const IDENTITY_KEY: &str = "identity.age";
+pub(super) const STATEMENT_KEY: &str = "identity.sig";
+const CONTEXT: &[u8] = b"coffer identity statement v1\0";
+/// A statement is a short JSON object.
+const STATEMENT_LIMIT: u64 = 4 << 10;
+
+/// What `identity.sig` holds.
+#[derive(Serialize, Deserialize)]
+struct Statement {
+    /// SHA-256 of the identity.age it is about.
+    sha256: String,
+    /// When it was put there (later than any statement the signer had seen).
+    time: Millis,
+    /// Ed25519 signature by the vault's signing key over `sha256` and `time`.
+    signature: String,
+}
+
+fn signed_bytes(sha256: &str, time: Millis) -> Vec<u8> {
+    format!("{sha256}\n{time}").into_bytes()
+}
+
+impl Vault {
+    /// Puts `identity` (this device's identity.age) on the remote with a fresh statement, and
+    /// records it as the copy there.
+    pub(super) fn put_identity(
+        &self,
+        remote: &dyn Remote,
+        identity: &[u8],
+        marks: &mut Marks,
+    ) -> Result<()> {
+        let sha256 = crypto::sha256_hex(identity);
+        let time = now_millis().max(marks.remote_identity.as_ref().map_or(0, |(_, t)| t + 1));
+        let signature = self.keys.sign(CONTEXT, &signed_bytes(&sha256, time));
+        let statement = Statement {
+            sha256: sha256.clone(),
+            time,
+            signature: base64::engine::general_purpose::STANDARD.encode(signature),
+        };
+        remote.put(IDENTITY_KEY, identity)?;
+        remote.put(
+            STATEMENT_KEY,
+            &serde_json::to_vec(&statement).expect("a statement serializes"),
+        )?;
+        marks.remote_identity = Some((sha256, time));
+        Ok(())
+    }
+
+    /// The remote's statement, if it has one signed by this vault: (sha256, time).
+    fn remote_statement(&self, remote: &dyn Remote) -> Result<Option<(String, Millis)>> {
+        let Some(bytes) = remote.get(STATEMENT_KEY, STATEMENT_LIMIT)? else {
+            return Ok(None);
+        };
+        let Ok(s) = serde_json::from_slice::<Statement>(&bytes) else {
+            return Ok(None);
+        };
+        let Ok(sig) = base64::engine::general_purpose::STANDARD.decode(&s.signature) else {
+            return Ok(None);
+        };
+        let valid = keys::verify_signature(
+            &self.keys.verifying_key(),
+            CONTEXT,
+            &signed_bytes(&s.sha256, s.time),
+            &sig,
+        );
+        Ok(valid.then_some((s.sha256, s.time)))
+    }
+
+    /// Checks the remote's identity.age against what this vault signed (see the module docs).
+    /// `identity` is this device's identity.age.
+    pub(super) fn check_remote_identity(
+        &self,
+        remote: &dyn Remote,
+        name: &str,
+        identity: &[u8],
+        marks: &mut Marks,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let ours = crypto::sha256_hex(identity);
+        let Some(theirs) = remote.get(IDENTITY_KEY, crate::limits::IDENTITY)? else {
+            return self.restore_identity(remote, name, identity, &ours, marks, report, "was gone");
+        };
+        let found = crypto::sha256_hex(&theirs);
+        let known = marks.remote_identity.clone();
+        if known.as_ref().is_some_and(|(h, _)| *h == found) {
+            return Ok(());
+        }
+        let statement = self.remote_statement(remote)?;
+        let what = match (statement.as_ref().filter(|(h, _)| *h == found), &known) {
+            // Signed later than the copy seen last (the passphrase changed on another device),
+            // or the first signed copy seen.
+            (Some((h, t)), seen) if seen.as_ref().is_none_or(|(_, seen)| t > seen) => {
+                marks.remote_identity = Some((h.clone(), *t));
+                return Ok(());
+            }
+            (Some(_), _) => "was swapped for an older one, which an old passphrase opens",
+            // This device's own copy, unsigned: signed now (a remote from before statements).
+            (None, None) if found == ours => return self.put_identity(remote, identity, marks),
+            // A remote from before statements: trusted as found, once.
+            (None, None) if statement.is_none() => {
+                marks.remote_identity = Some((found, 0));
+                return Ok(());
+            }
+            (None, _) => "was replaced by one this vault did not put there",
+        };
+        self.restore_identity(remote, name, identity, &ours, marks, report, what)
+    }
+
+    /// The remote's copy went missing or was replaced (`what` happened to it): an alarm, and
+    /// this device's copy put back when it is the last good one known (or none is known);
+    /// otherwise the alarm says how to put a good one there.
+    #[allow(clippy::too_many_arguments)]
+    fn restore_identity(
+        &self,
+        remote: &dyn Remote,
+        name: &str,
+        identity: &[u8],
+        ours: &str,
+        marks: &mut Marks,
+        report: &mut SyncReport,
+        what: &str,
+    ) -> Result<()> {
+        let good_is_ours = marks
+            .remote_identity
+            .as_ref()
+            .is_none_or(|(h, _)| h == ours);
+        let then = if good_is_ours {
+            self.put_identity(remote, identity, marks)?;
+            "this device's copy was put back"
+        } else {
+            "the good copy came from another device: run `coffer passwd` on any device to put a new one there, and do not clone from this remote until then"
+        };
+        Self::alarm(
+            report,
+            name,
+            AlarmKind::ReplacedIdentity,
+            IDENTITY_KEY.into(),
+            format!("the remote's identity.age (the copy `coffer clone` opens) {what}; {then}"),
+        );
+        Ok(())
+    }
+}
