@@ -54,10 +54,17 @@ impl Picked {
         set.extend(paths.iter().map(|p| (purpose, p.clone())));
     }
 
-    /// `path` was chosen in a dialog for `purpose`; otherwise `not_chosen`.
+    /// `path` was chosen in a dialog for `purpose`; otherwise `not_chosen`. A place to write
+    /// (a file to save, a folder to export into) is used once: the next write there asks again.
     pub fn check(&self, purpose: Purpose, path: &Path) -> ApiResult<()> {
-        let set = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if set.contains(&(purpose, path.to_path_buf())) {
+        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (purpose, path.to_path_buf());
+        let chosen = if matches!(purpose, Purpose::SaveFile | Purpose::ExportFolder) {
+            set.remove(&key)
+        } else {
+            set.contains(&key)
+        };
+        if chosen {
             Ok(())
         } else {
             Err(ApiError::new(
@@ -143,5 +150,19 @@ mod tests {
             .expect_err("another purpose");
         assert_eq!(e.code, "not_chosen");
         assert!(p.check(Purpose::Attach, Path::new("/etc/passwd")).is_err());
+        // Reading a chosen file again is fine; writing a chosen place is allowed once.
+        assert!(
+            p.check(Purpose::Attach, Path::new("/home/a/scan.pdf"))
+                .is_ok()
+        );
+        p.chose(Purpose::SaveFile, &[PathBuf::from("/home/a/out.pdf")]);
+        assert!(
+            p.check(Purpose::SaveFile, Path::new("/home/a/out.pdf"))
+                .is_ok()
+        );
+        assert!(
+            p.check(Purpose::SaveFile, Path::new("/home/a/out.pdf"))
+                .is_err()
+        );
     }
 }

@@ -790,3 +790,18 @@ fn place_objects(layout: &Layout, objects: &[NewObject]) -> (Vec<PathBuf>, Resul
     });
     (placed, synced)
 }
+
+impl Drop for Vault {
+    /// Writes out this handle's journal records if the lock is free at once (never waits:
+    /// whatever stays in the journal is written out by the next open or checkpoint).
+    fn drop(&mut self) {
+        if !self.journal.appended {
+            return;
+        }
+        let Ok(lock) = self.lock_file_nowait() else {
+            return;
+        };
+        let _ = self.checkpoint_locked();
+        drop(lock);
+    }
+}

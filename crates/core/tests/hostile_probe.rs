@@ -1027,6 +1027,16 @@ fn a_replaced_identity_on_a_remote_is_noticed_and_put_back() {
         "the alarm repeats once resolved"
     );
 
+    // A third device that will miss the passphrase change.
+    let (mut c, _) = Vault::clone_from(
+        &remote.display().to_string(),
+        &dir.path().join("c"),
+        &pass(),
+        None,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(sync_alarms(&mut c).is_empty());
     // A passphrase change on device B: B puts its new copy there, A takes it without alarm.
     let old_pair = (
         original.clone(),
@@ -1065,5 +1075,23 @@ fn a_replaced_identity_on_a_remote_is_noticed_and_put_back() {
         "{}",
         alarms[0].message
     );
+    assert_eq!(fs::read(&id_path).unwrap(), changed);
+
+    // Deleted again, and the device that missed the change syncs first: it puts back its old
+    // copy with its old statement, which the others see as older and undo; then it takes the
+    // good one.
+    fs::remove_file(&id_path).unwrap();
+    assert_eq!(sync_alarms(&mut c).len(), 1);
+    assert_eq!(fs::read(&id_path).unwrap(), original);
+    let alarms = sync_alarms(&mut a);
+    assert!(
+        alarms[0].message.contains("older one"),
+        "{}",
+        alarms[0].message
+    );
+    assert_eq!(sync_alarms(&mut b).len(), 1);
+    assert_eq!(fs::read(&id_path).unwrap(), changed);
+    assert!(sync_alarms(&mut c).is_empty());
+    assert!(sync_alarms(&mut a).is_empty());
     assert_eq!(fs::read(&id_path).unwrap(), changed);
 }

@@ -7,7 +7,9 @@
 //! good one, puts it back.
 //!
 //! A remote written before statements existed has none: the copy found at the first sync is
-//! trusted as it is (and signed when it is this device's).
+//! trusted as it is (and signed, with time 0, when it is this device's). Every device should
+//! run a version that writes statements: an older one changing the passphrase replaces the
+//! copy without one, which the others report and undo.
 
 use super::local::Marks;
 use super::{AlarmKind, Remote, SyncReport};
@@ -37,42 +39,68 @@ fn signed_bytes(sha256: &str, time: Millis) -> Vec<u8> {
     format!("{sha256}\n{time}").into_bytes()
 }
 
+/// The remote's `identity.sig`.
+enum Found {
+    Absent,
+    /// Not a statement this vault signed (garbled or forged).
+    Invalid,
+    /// A statement this vault signed: (sha256, time).
+    Signed(String, Millis),
+}
+
 impl Vault {
-    /// Puts `identity` (this device's identity.age) on the remote with a fresh statement, and
-    /// records it as the copy there.
+    /// Puts `identity` (this device's identity.age) on the remote with a statement made now
+    /// (later than any seen: a passphrase change here, or a new remote), and records it.
     pub(super) fn put_identity(
         &self,
         remote: &dyn Remote,
         identity: &[u8],
         marks: &mut Marks,
     ) -> Result<()> {
+        let theirs = match self.remote_statement(remote)? {
+            Found::Signed(_, t) => t + 1,
+            _ => 0,
+        };
+        let known = marks.remote_identity.as_ref().map_or(0, |(_, t)| t + 1);
+        let time = now_millis().max(theirs).max(known);
+        self.put_identity_at(remote, identity, time, marks)
+    }
+
+    /// Puts `identity` on the remote with a statement of `time`: the statement first, so a
+    /// device reading in between still finds the copy it knows.
+    fn put_identity_at(
+        &self,
+        remote: &dyn Remote,
+        identity: &[u8],
+        time: Millis,
+        marks: &mut Marks,
+    ) -> Result<()> {
         let sha256 = crypto::sha256_hex(identity);
-        let time = now_millis().max(marks.remote_identity.as_ref().map_or(0, |(_, t)| t + 1));
         let signature = self.keys.sign(CONTEXT, &signed_bytes(&sha256, time));
         let statement = Statement {
             sha256: sha256.clone(),
             time,
             signature: base64::engine::general_purpose::STANDARD.encode(signature),
         };
-        remote.put(IDENTITY_KEY, identity)?;
         remote.put(
             STATEMENT_KEY,
             &serde_json::to_vec(&statement).expect("a statement serializes"),
         )?;
+        remote.put(IDENTITY_KEY, identity)?;
         marks.remote_identity = Some((sha256, time));
         Ok(())
     }
 
-    /// The remote's statement, if it has one signed by this vault: (sha256, time).
-    fn remote_statement(&self, remote: &dyn Remote) -> Result<Option<(String, Millis)>> {
+    /// The remote's statement (see [`Found`]).
+    fn remote_statement(&self, remote: &dyn Remote) -> Result<Found> {
         let Some(bytes) = remote.get(STATEMENT_KEY, STATEMENT_LIMIT)? else {
-            return Ok(None);
+            return Ok(Found::Absent);
         };
         let Ok(s) = serde_json::from_slice::<Statement>(&bytes) else {
-            return Ok(None);
+            return Ok(Found::Invalid);
         };
         let Ok(sig) = base64::engine::general_purpose::STANDARD.decode(&s.signature) else {
-            return Ok(None);
+            return Ok(Found::Invalid);
         };
         let valid = keys::verify_signature(
             &self.keys.verifying_key(),
@@ -80,7 +108,11 @@ impl Vault {
             &signed_bytes(&s.sha256, s.time),
             &sig,
         );
-        Ok(valid.then_some((s.sha256, s.time)))
+        Ok(if valid {
+            Found::Signed(s.sha256, s.time)
+        } else {
+            Found::Invalid
+        })
     }
 
     /// Checks the remote's identity.age against what this vault signed (see the module docs).
@@ -103,21 +135,31 @@ impl Vault {
             return Ok(());
         }
         let statement = self.remote_statement(remote)?;
-        let what = match (statement.as_ref().filter(|(h, _)| *h == found), &known) {
+        let signed = match &statement {
+            Found::Signed(h, t) if *h == found => Some(*t),
+            _ => None,
+        };
+        let what = match (signed, &known) {
             // Signed later than the copy seen last (the passphrase changed on another device),
             // or the first signed copy seen.
-            (Some((h, t)), seen) if seen.as_ref().is_none_or(|(_, seen)| t > seen) => {
-                marks.remote_identity = Some((h.clone(), *t));
+            (Some(t), seen) if seen.as_ref().is_none_or(|(_, seen)| t > *seen) => {
+                marks.remote_identity = Some((found, t));
                 return Ok(());
             }
             (Some(_), _) => "was swapped for an older one, which an old passphrase opens",
-            // This device's own copy, unsigned: signed now (a remote from before statements).
-            (None, None) if found == ours => return self.put_identity(remote, identity, marks),
-            // A remote from before statements: trusted as found, once.
-            (None, None) if statement.is_none() => {
+            // A remote from before statements (none there at all): this device's own copy is
+            // signed now, with time 0; another is trusted as found, once.
+            (None, None) if matches!(statement, Found::Absent) => {
+                if found == ours {
+                    return self.put_identity_at(remote, identity, 0, marks);
+                }
                 marks.remote_identity = Some((found, 0));
                 return Ok(());
             }
+            // A statement this device cannot check and no copy trusted yet: nothing to judge
+            // by (a device on keys rotated away elsewhere reads the new keys' statement so),
+            // so nothing is written.
+            (None, None) => return Ok(()),
             (None, _) => "was replaced by one this vault did not put there",
         };
         self.restore_identity(remote, name, identity, &ours, marks, report, what)
@@ -137,15 +179,18 @@ impl Vault {
         report: &mut SyncReport,
         what: &str,
     ) -> Result<()> {
-        let good_is_ours = marks
-            .remote_identity
-            .as_ref()
-            .is_none_or(|(h, _)| h == ours);
-        let then = if good_is_ours {
-            self.put_identity(remote, identity, marks)?;
+        // Put back with the time it was signed with, never a newer one: a device that missed a
+        // passphrase change must not make its old copy look like the newest. A device that
+        // never trusted any copy puts nothing back (it may be on keys rotated away).
+        let good = match &marks.remote_identity {
+            Some((h, t)) if h == ours => Some(*t),
+            _ => None,
+        };
+        let then = if let Some(time) = good {
+            self.put_identity_at(remote, identity, time, marks)?;
             "this device's copy was put back"
         } else {
-            "the good copy came from another device: run `coffer passwd` on any device to put a new one there, and do not clone from this remote until then"
+            "this device does not hold the good copy (it came from another device): that device puts it back at its next sync, or run `coffer passwd` on any device to put a new one there; do not clone from this remote until then"
         };
         Self::alarm(
             report,

@@ -2,22 +2,32 @@
 //!
 //! A restored vault folder's log can end before what the remotes (and other devices) hold for
 //! this device (`log_rolled_back`), or go on past it with other entries (a fork, which a push
-//! refuses to overwrite). Either way its sequence numbers are spent. [`Vault::continue_as_new_device`]
-//! gives the folder a new device id: one signed entry of the new device names every object the
-//! old log on this disk named (so nothing only this copy held is lost), the old log moves to
-//! `local/restored/<old id>/` (kept, not deleted), and the next sync takes the old device's
-//! whole log from the remote as it is there, like any other device's.
+//! refuses to overwrite). Either way its sequence numbers are spent.
+//! [`Vault::continue_as_new_device`] gives the folder a new device id: the new device's first
+//! entries name every object (and purge) the old log on this disk named (so nothing only this
+//! copy held is lost), the old log moves to `local/restored/` (kept, not deleted), and the next
+//! sync takes the old device's whole log from the remote as it is there, like any other
+//! device's.
+//!
+//! The steps run under the vault's lock and can be interrupted anywhere: a marker,
+//! `local/restoring`, names the old id, the new one and where the old log goes, and the next
+//! run takes up the steps from it.
 
 use super::local;
 use crate::log::{LogEntry, ObjectRef, Purge};
 use crate::note::now_millis;
 use crate::secrecy::SecretString;
-use crate::vault::LockedVault;
+use crate::vault::{Layout, LockedVault};
 use crate::{Error, Id, Result, Vault, crypto, fsutil};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fs;
-use std::path::Path;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+/// Objects named by one carried-over entry at most (an entry stays far below
+/// [`crate::limits::LOG_ENTRY`]: about 150 bytes an object).
+const CARRY_PER_ENTRY: usize = 20_000;
 
 /// What [`Vault::continue_as_new_device`] did.
 #[derive(Clone, Debug, Serialize)]
@@ -26,62 +36,66 @@ pub struct ContinuedDevice {
     pub old: Id,
     /// The id it goes on under.
     pub new: Id,
-    /// Objects the old log on this disk named, carried over into the new device's first entry.
+    /// Objects the old log on this disk named, carried over into the new device's entries.
     pub carried: usize,
     /// Where the old log was moved.
     pub kept_at: String,
 }
 
+/// `local/restoring`: the steps under way.
+#[derive(Serialize, Deserialize)]
+struct Marker {
+    old: Id,
+    new: Id,
+    kept: PathBuf,
+}
+
+fn marker_path(layout: &Layout) -> PathBuf {
+    layout.local().join("restoring")
+}
+
 impl Vault {
     /// Gives the vault at `dir` a new device id, carrying over everything its log on this disk
-    /// named (see the module docs). Returns the vault, open under the new id.
+    /// named (see the module docs); takes up an interrupted run. Returns the vault, open under
+    /// the new id.
     pub fn continue_as_new_device(
         dir: &Path,
         passphrase: &SecretString,
     ) -> Result<(Vault, ContinuedDevice)> {
         let mut v = LockedVault::open(dir)?.unlock(passphrase)?;
-        // Saves still in the journal become files first where they can (a rolled-back
-        // device refuses them; they are then in the journal only, and replayed later).
-        let _ = v.checkpoint();
-        let old = v.device;
-        let (objects, purged) = v.own_log_on_disk()?;
-        let new = Id::random();
-        let entry = LogEntry {
-            format: crate::log::LOG_FORMAT,
-            vault: v.config.vault,
-            device: new,
-            seq: 1,
-            prev: None,
-            time: now_millis(),
-            objects,
-            purged,
-        };
-        let carried = entry.objects.len();
-        let (plain, _) = entry.seal(&v.keys);
-        let ct = crypto::encrypt(&[&v.keys.vault_recipient()], &plain)?;
         let layout = v.layout.clone();
-        fsutil::create_dirs(&layout.log_dir(&new))
-            .map_err(Error::io("creating the new device's log folder"))?;
-        fsutil::write_atomic(&layout.log_entry(&new, 1), &ct)?;
-        // The old log is kept aside, never deleted.
-        let kept = layout.local().join("restored").join(old.to_string());
-        fsutil::create_dirs(kept.parent().expect("has a parent"))
-            .map_err(Error::io("creating local/restored"))?;
-        if layout.log_dir(&old).exists() {
-            fs::rename(layout.log_dir(&old), &kept).map_err(Error::io(format!(
-                "moving the old log to {}",
-                kept.display()
-            )))?;
-        }
-        fsutil::write_atomic(&layout.device(), format!("{new}\n").as_bytes())?;
-        // The caches described the old id's log.
-        for cache in [layout.snapshot(), layout.local().join("bodies.age")] {
-            match fs::remove_file(&cache) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(format!("removing {}", cache.display()))(e)),
+        let marker = match crate::limits::read_file(marker_path(&layout), crate::limits::CONFIG) {
+            Ok(bytes) => serde_json::from_slice::<Marker>(&bytes).map_err(|e| {
+                Error::Invalid(format!(
+                    "local/restoring is damaged ({e}); remove it to start over"
+                ))
+            })?,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                // Saves still in the journal become files of the old log first, so they are
+                // carried over; if that cannot be done, nothing is changed.
+                v.checkpoint()?;
+                let old = v.device;
+                let kept = layout
+                    .local()
+                    .join("restored")
+                    .join(format!("{old}-{}", now_millis()));
+                let m = Marker {
+                    old,
+                    new: Id::random(),
+                    kept,
+                };
+                fsutil::write_atomic(
+                    &marker_path(&layout),
+                    &serde_json::to_vec(&m).expect("a marker serializes"),
+                )?;
+                m
             }
-        }
+            Err(e) => return Err(Error::io("reading local/restoring")(e)),
+        };
+        let carried = {
+            let _lock = v.lock_file()?;
+            v.carry_over(&marker)?
+        };
         drop(v);
         let mut v = LockedVault::open(dir)?.unlock(passphrase)?;
         // What was pushed counted the old id's entries; the new device has pushed nothing.
@@ -91,31 +105,92 @@ impl Vault {
         }
         local::write_sync(&v, &mut sync)?;
         v.save_snapshot()?;
+        fs::remove_file(marker_path(&layout)).map_err(Error::io("removing local/restoring"))?;
         Ok((
             v,
             ContinuedDevice {
-                old,
-                new,
+                old: marker.old,
+                new: marker.new,
                 carried,
-                kept_at: kept.display().to_string(),
+                kept_at: marker.kept.display().to_string(),
             },
         ))
     }
 
-    /// Every object and purge this device's log on disk names, in order, each once, up to the
-    /// first gap.
-    fn own_log_on_disk(&self) -> Result<(Vec<ObjectRef>, Vec<Purge>)> {
+    /// The steps after the marker, each safe to do again: the old log moved aside, the new
+    /// device's entries written from it, the new id taken, the caches of the old one removed.
+    fn carry_over(&self, m: &Marker) -> Result<usize> {
+        let layout = &self.layout;
+        let kept_parent = m.kept.parent().expect("has a parent");
+        fsutil::create_dirs(kept_parent).map_err(Error::io("creating local/restored"))?;
+        if layout.log_dir(&m.old).exists() {
+            if m.kept.exists() {
+                return Err(Error::Invalid(format!(
+                    "{} and {} both exist: move one away, then run this again",
+                    layout.log_dir(&m.old).display(),
+                    m.kept.display()
+                )));
+            }
+            fs::rename(layout.log_dir(&m.old), &m.kept).map_err(Error::io(format!(
+                "moving the old log to {}",
+                m.kept.display()
+            )))?;
+            fsutil::sync_dir(&layout.logs())?;
+            fsutil::sync_dir(kept_parent)?;
+        }
+        let (objects, purged) = self.log_in(&m.kept, &m.old)?;
+        let carried = objects.len();
+        let new_dir = layout.log_dir(&m.new);
+        fsutil::create_dirs(&new_dir).map_err(Error::io("creating the new device's log folder"))?;
+        let chunks: Vec<&[ObjectRef]> = if objects.is_empty() {
+            vec![&[]]
+        } else {
+            objects.chunks(CARRY_PER_ENTRY).collect()
+        };
+        let mut prev = None;
+        for (i, chunk) in chunks.iter().enumerate() {
+            let last = i + 1 == chunks.len();
+            let entry = LogEntry {
+                format: crate::log::LOG_FORMAT,
+                vault: self.config.vault,
+                device: m.new,
+                seq: i as u64 + 1,
+                prev: prev.take(),
+                time: now_millis(),
+                objects: chunk.to_vec(),
+                purged: if last { purged.clone() } else { Vec::new() },
+            };
+            let (plain, hash) = entry.seal(&self.keys);
+            let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
+            fsutil::write_atomic(&layout.log_entry(&m.new, entry.seq), &ct)?;
+            prev = Some(hash);
+        }
+        fsutil::write_atomic(&layout.device(), format!("{}\n", m.new).as_bytes())?;
+        // The caches described the old id's log.
+        for cache in [layout.snapshot(), layout.local().join("bodies.age")] {
+            match fs::remove_file(&cache) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(format!("removing {}", cache.display()))(e)),
+            }
+        }
+        Ok(carried)
+    }
+
+    /// Every object and purge the log of `device` in `folder` names, in order, each object
+    /// once, up to the first gap.
+    fn log_in(&self, folder: &Path, device: &Id) -> Result<(Vec<ObjectRef>, Vec<Purge>)> {
         let (mut objects, mut purged) = (Vec::new(), Vec::new());
         let mut seen = HashSet::new();
         let mut prev: Option<String> = None;
         for seq in 1.. {
-            let path = self.layout.log_entry(&self.device, seq);
+            let path = folder.join(crate::log::entry_file_name(seq));
             let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
                 Ok(ct) => ct,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+                Err(e) if e.kind() == ErrorKind::NotFound => break,
                 Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
             };
-            let (entry, hash) = self.open_entry(&self.device, seq, &ct, prev.as_deref())?;
+            let (entry, hash) = self.open_entry(device, seq, &ct, prev.as_deref())?;
             for o in entry.objects {
                 if seen.insert(o.id) {
                     objects.push(o);
