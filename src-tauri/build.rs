@@ -1,72 +1,21 @@
-//! Tauri's build step, with the list of Coffer's own commands: each gets an `allow-<name>`
-//! permission, and capabilities/main.json grants them one by one (nothing is allowed by default).
+//! Tauri's build step, with the list of Coffer's own commands (src/command_list.rs): each gets
+//! an `allow-<name>` permission, and capabilities/main.json grants them one by one (nothing is
+//! allowed by default).
 //!
 //! It embeds `ui/dist`, which must exist: if the UI has not been built (a plain
 //! `cargo clippy --workspace`), a placeholder page saying so is written there, so the crate still
 //! compiles; `scripts/build-app` builds the real UI first.
 
-const COMMANDS: &[&str] = &[
-    "vault_status",
-    "create_vault",
-    "unlock",
-    "lock",
-    "touch",
-    "list",
-    "note",
-    "create",
-    "update",
-    "trash",
-    "restore",
-    "purge",
-    "history",
-    "note_at",
-    "revert",
-    "search",
-    "render_markdown",
-    "notebooks",
-    "tags",
-    "pick",
-    "attach",
-    "extract",
-    "copy_note",
-    "open_link",
-    "change_passphrase",
-    "rotate_keys",
-    "verify",
-    "import_dir",
-    "export_dir",
-    "get_settings",
-    "set_settings",
-    "remotes",
-    "check_remote",
-    "add_remote",
-    "remove_remote",
-    "sync_now",
-    "sync_status",
-    "sync_alarms",
-    "acknowledge_alarms",
-    "devices",
-    "get_sync_settings",
-    "set_sync_settings",
-    "my_card",
-    "set_display_name",
-    "contacts",
-    "add_contact",
-    "replace_contact_keys",
-    "contact_detail",
-    "verify_contact",
-    "remove_contact",
-    "conversations",
-    "open_conversation",
-    "send_message",
-    "share_note",
-    "open_armored",
-    "check_inbox",
-    "discard_held",
-    "save_message_as_note",
-    "save_message_attachment",
-    "copy_public_text",
-];
+include!("src/command_list.rs");
+
+/// The last part of each command's path.
+macro_rules! names {
+    ($($module:ident :: $command:ident),* $(,)?) => {
+        &[$(stringify!($command)),*]
+    };
+}
+
+const COMMANDS: &[&str] = with_commands!(names);
 
 fn main() {
     let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");

@@ -9,6 +9,8 @@
 //! folder). For tests: `--autolock-seconds N`, `--clipboard-seconds N`.
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod command_list;
 pub mod api;
 mod clipboard;
 mod commands;
@@ -24,6 +26,23 @@ use session::Session;
 use std::path::PathBuf;
 use std::time::Duration;
 use tauri::{Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
+
+/// The Tauri handler of every command in the list.
+macro_rules! handler {
+    ($($module:ident :: $command:ident),* $(,)?) => {
+        tauri::generate_handler![$($module::$command),*]
+    };
+}
+
+/// The last part of each command's path.
+macro_rules! names {
+    ($($module:ident :: $command:ident),* $(,)?) => {
+        &[$(stringify!($command)),*]
+    };
+}
+
+/// The name of every command the web view may call (as it calls them).
+pub const COMMAND_NAMES: &[&str] = with_commands!(names);
 
 /// Command-line options.
 #[derive(Debug, Default, PartialEq)]
@@ -151,68 +170,7 @@ pub fn run() {
             sync::start(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::vault_status,
-            commands::create_vault,
-            commands::unlock,
-            commands::lock,
-            commands::touch,
-            commands::list,
-            commands::note,
-            commands::create,
-            commands::update,
-            commands::trash,
-            commands::restore,
-            commands::purge,
-            commands::history,
-            commands::note_at,
-            commands::revert,
-            commands::search,
-            commands::render_markdown,
-            commands::notebooks,
-            commands::tags,
-            picker::pick,
-            commands::attach,
-            commands::extract,
-            commands::copy_note,
-            commands::open_link,
-            commands::change_passphrase,
-            commands::rotate_keys,
-            commands::verify,
-            commands::import_dir,
-            commands::export_dir,
-            commands::get_settings,
-            commands::set_settings,
-            sync::remotes,
-            sync::check_remote,
-            sync::add_remote,
-            sync::remove_remote,
-            sync::sync_now,
-            sync::sync_status,
-            sync::sync_alarms,
-            sync::acknowledge_alarms,
-            sync::devices,
-            sync::get_sync_settings,
-            sync::set_sync_settings,
-            messages::my_card,
-            messages::set_display_name,
-            messages::contacts,
-            messages::add_contact,
-            messages::replace_contact_keys,
-            messages::contact_detail,
-            messages::verify_contact,
-            messages::remove_contact,
-            messages::conversations,
-            messages::open_conversation,
-            messages::send_message,
-            messages::share_note,
-            messages::open_armored,
-            messages::check_inbox,
-            messages::discard_held,
-            messages::save_message_as_note,
-            messages::save_message_attachment,
-            messages::copy_public_text,
-        ])
+        .invoke_handler(with_commands!(handler))
         .build(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("coffer-app: cannot start: {e}");
