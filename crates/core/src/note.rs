@@ -136,8 +136,49 @@ pub fn clean_tag(tag: &str) -> Option<String> {
     Some(t.split_whitespace().collect::<Vec<_>>().join("-"))
 }
 
+/// Characters of a note's excerpt in lists (and of a search snippet).
+pub(crate) const EXCERPT_CHARS: usize = 160;
+
+/// Plain text from the start of a Markdown body (markup characters dropped).
+pub(crate) fn excerpt(body: &str) -> String {
+    let mut out = String::new();
+    for line in body.lines() {
+        let line = line
+            .trim()
+            .trim_start_matches(['#', '>', '-', '*', '+', ' '])
+            .trim();
+        if line.is_empty() || line.starts_with("```") {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        // Emphasis and link brackets are markup, not text: "**bold** [[Link]]" -> "bold Link".
+        let mut plain = line.to_string();
+        for markup in ["**", "__", "`", "[[", "]]"] {
+            plain = plain.replace(markup, "");
+        }
+        out.push_str(&plain);
+        if out.chars().count() >= EXCERPT_CHARS {
+            break;
+        }
+    }
+    out.chars().take(EXCERPT_CHARS).collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn excerpts_are_plain_text() {
+        let e = super::excerpt(
+            "# Title\n\nPlant **tomatoes** in May.\nSee [[Seeds]] and `code`.\n- [x] done file_name",
+        );
+        assert_eq!(
+            e,
+            "Title Plant tomatoes in May. See Seeds and code. [x] done file_name"
+        );
+    }
+
     use super::*;
 
     pub(crate) fn sample() -> Revision {

@@ -10,7 +10,7 @@ use crate::vault::{Batch, Vault};
 use crate::{Error, Id, Result};
 use std::collections::{BTreeMap, HashSet};
 
-const EXCERPT_CHARS: usize = 160;
+use crate::note::EXCERPT_CHARS;
 
 pub(crate) fn clean_tags(tags: &[String]) -> Vec<String> {
     let mut seen = HashSet::new();
@@ -28,33 +28,6 @@ pub(crate) fn clean_notebook(n: Option<&str>) -> Option<String> {
 pub(crate) fn clean_title(t: &str) -> String {
     let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
     if t.is_empty() { "Untitled".into() } else { t }
-}
-
-/// Plain text from the start of a Markdown body (markup characters dropped).
-pub(crate) fn excerpt(body: &str) -> String {
-    let mut out = String::new();
-    for line in body.lines() {
-        let line = line
-            .trim()
-            .trim_start_matches(['#', '>', '-', '*', '+', ' '])
-            .trim();
-        if line.is_empty() || line.starts_with("```") {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        // Emphasis and link brackets are markup, not text: "**bold** [[Link]]" -> "bold Link".
-        let mut plain = line.to_string();
-        for markup in ["**", "__", "`", "[[", "]]"] {
-            plain = plain.replace(markup, "");
-        }
-        out.push_str(&plain);
-        if out.chars().count() >= EXCERPT_CHARS {
-            break;
-        }
-    }
-    out.chars().take(EXCERPT_CHARS).collect()
 }
 
 fn summary(id: Id, n: &NoteState) -> NoteSummary {
@@ -463,19 +436,5 @@ impl Vault {
     /// Number of notes (live and trashed).
     pub fn note_count(&self) -> usize {
         self.state.meta().notes.len()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn excerpts_are_plain_text() {
-        let e = super::excerpt(
-            "# Title\n\nPlant **tomatoes** in May.\nSee [[Seeds]] and `code`.\n- [x] done file_name",
-        );
-        assert_eq!(
-            e,
-            "Title Plant tomatoes in May. See Seeds and code. [x] done file_name"
-        );
     }
 }

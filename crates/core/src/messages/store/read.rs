@@ -32,7 +32,7 @@ impl Vault {
                             .filter(|m| !m.outgoing && m.received > read_until)
                             .count() as u64,
                         last_time: last.envelope.time,
-                        last_excerpt: crate::ops::excerpt(&last.envelope.body),
+                        last_excerpt: crate::note::excerpt(&last.envelope.body),
                     }
                 })
                 .collect();
