@@ -182,13 +182,18 @@ function xdotool(...args) {
  * a person would, with xdotool: types `answer` (a path) into its location field (`open`: a file
  * or folder chooser) or its name field (`save`), then presses Return; `cancel` presses Escape.
  * Waits for the dialog to appear and to close, typing again if the first keys came too early. */
-export async function answerDialog(title, answer, mode = "open", timeoutMs = 20000) {
+export async function answerDialog(title, answer, mode = "open", shotName = null, timeoutMs = 20000) {
   const end = Date.now() + timeoutMs;
   const find = async () => (await xdotool("search", "--onlyvisible", "--name", title)).split("\n")[0];
   let win = "";
   while (!(win = await find())) {
     if (Date.now() > end) throw new Error(`no dialog titled ${JSON.stringify(title)} appeared`);
     await new Promise((r) => setTimeout(r, 150));
+  }
+  if (shotName) {
+    // The whole screen: the dialog is a window of its own, outside what WebDriver shows.
+    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => execFile("import", ["-window", "root", path.join(SHOTS, `${shotName}.png`)], () => r()));
   }
   for (;;) {
     await xdotool("windowfocus", "--sync", win);

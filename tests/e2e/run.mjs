@@ -207,7 +207,7 @@ test("attach a file and get it back", async (driver) => {
     assert(unchosenOut.err?.code === "not_chosen", `extract to an unchosen path: ${JSON.stringify(unchosenOut)}`);
     // As a person does it: the button, then Coffer's own file dialog.
     await (await b.$("#add-attachment")).click();
-    await answerDialog("Attach files", src);
+    await answerDialog("Attach files", src, "open", "attach-dialog");
     await (await b.$('.file[data-name="scan.txt"]')).waitForDisplayed({ timeoutMsg: "the attached file is not listed" });
     const out = path.join(dir, "back.txt");
     await (await b.$('.file[data-name="scan.txt"]')).click();
@@ -449,7 +449,7 @@ test("hostile note content renders inert", async (driver) => {
     // An https link asks first, in Coffer's own dialog (not one the page draws), naming the
     // real host; cancelled, nothing opens.
     const asking = invoke(b, "open_link", { url: "https://evil.example.net/login?next=/" });
-    await answerDialog("Open evil.example.net?", "", "cancel");
+    await answerDialog("Open evil.example.net?", "", "cancel", "link-dialog");
     const asked = await asking;
     assert(asked.ok === false, `a cancelled link: ${JSON.stringify(asked)}`);
     const state = await b.execute(() => {
