@@ -40,6 +40,7 @@ mod rotate;
 pub mod search;
 mod snapshot;
 pub mod state;
+mod store;
 pub mod sync;
 pub mod text;
 pub mod transfer;

@@ -17,13 +17,16 @@ use crate::config::{Config, VAULT_FORMAT};
 use crate::crypto;
 use crate::fsutil::{self, write_atomic};
 use crate::keys::Keys;
-use crate::log::{LogEntry, ObjectKind, ObjectRef, Purge, entry_file_name};
+use crate::log::{LogEntry, ObjectKind, ObjectRef};
 use crate::note::{Revision, now_millis};
 use crate::state::StateCell;
+pub use crate::store::Layout;
+pub(crate) use crate::store::{Batch, NewObject, Sealed};
+use crate::store::{WriteLock, load_or_create_device, place_objects};
 use crate::{Error, Id, Result};
 use age::secrecy::{ExposeSecret, SecretString};
-use std::collections::{BTreeMap, HashSet};
-use std::fs::{self, File};
+use std::collections::BTreeMap;
+use std::fs;
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
@@ -42,69 +45,6 @@ impl Default for InitOptions {
         InitOptions {
             work_factor: crypto::DEFAULT_WORK_FACTOR,
         }
-    }
-}
-
-/// A new object ready to be committed: its ciphertext in memory or in a finished temp file.
-pub(crate) enum Sealed {
-    Bytes(Vec<u8>),
-    TempFile(PathBuf),
-}
-
-pub(crate) struct NewObject {
-    pub id: Id,
-    pub kind: ObjectKind,
-    pub sealed: Sealed,
-    pub sha256: String,
-}
-
-/// A batch of changes: objects to add, notes to purge, revisions to apply to the state.
-#[derive(Default)]
-pub(crate) struct Batch {
-    pub objects: Vec<NewObject>,
-    pub revisions: Vec<Revision>,
-    pub purged: Vec<Purge>,
-}
-
-/// Paths inside a vault folder.
-#[derive(Clone, Debug)]
-pub struct Layout {
-    pub root: PathBuf,
-}
-
-impl Layout {
-    pub fn config(&self) -> PathBuf {
-        self.root.join("coffer.toml")
-    }
-    pub fn identity(&self) -> PathBuf {
-        self.root.join("identity.age")
-    }
-    pub fn objects(&self) -> PathBuf {
-        self.root.join("objects")
-    }
-    pub fn object(&self, id: &Id) -> PathBuf {
-        self.objects().join(id.shard()).join(format!("{id}.age"))
-    }
-    pub fn logs(&self) -> PathBuf {
-        self.root.join("log")
-    }
-    pub fn log_dir(&self, device: &Id) -> PathBuf {
-        self.logs().join(device.to_string())
-    }
-    pub fn log_entry(&self, device: &Id, seq: u64) -> PathBuf {
-        self.log_dir(device).join(entry_file_name(seq))
-    }
-    pub fn local(&self) -> PathBuf {
-        self.root.join("local")
-    }
-    pub fn device(&self) -> PathBuf {
-        self.local().join("device")
-    }
-    pub fn lock(&self) -> PathBuf {
-        self.local().join("lock")
-    }
-    pub fn snapshot(&self) -> PathBuf {
-        self.local().join("snapshot.age")
     }
 }
 
@@ -530,33 +470,19 @@ impl Vault {
         Ok(out)
     }
 
-    pub(crate) fn lock_file(&self) -> Result<File> {
-        self.lock()
+    /// The vault's write lock, waiting for it: every writer holds it (the app, the CLI and the
+    /// sync worker may write the same vault at once).
+    pub(crate) fn lock_file(&self) -> Result<WriteLock> {
+        WriteLock::take(&self.layout)
     }
 
-    fn lock(&self) -> Result<File> {
-        let f = self.open_lock_file()?;
-        f.lock().map_err(Error::io("locking the vault"))?;
-        Ok(f)
+    fn lock(&self) -> Result<WriteLock> {
+        WriteLock::take(&self.layout)
     }
 
     /// The vault's lock if no other handle holds it now (never waits).
-    pub(crate) fn lock_file_nowait(&self) -> Result<File> {
-        let f = self.open_lock_file()?;
-        f.try_lock()
-            .map_err(|_| Error::Invalid("the vault is busy".into()))?;
-        Ok(f)
-    }
-
-    fn open_lock_file(&self) -> Result<File> {
-        let path = self.layout.lock();
-        crate::fsutil::create_dirs(&self.layout.local()).map_err(Error::io("creating local/"))?;
-        let mut opts = File::options();
-        opts.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        opts.open(&path)
-            .map_err(Error::io(format!("opening {}", path.display())))
+    pub(crate) fn lock_file_nowait(&self) -> Result<WriteLock> {
+        WriteLock::try_take(&self.layout)
     }
 
     /// The log entry that commits `batch` next on this device, and its sequence number.
@@ -737,58 +663,6 @@ impl Vault {
             .map(|(d, (s, _))| (*d, *s))
             .collect()
     }
-}
-
-fn load_or_create_device(layout: &Layout) -> Result<Id> {
-    match fs::read_to_string(layout.device()) {
-        Ok(s) => s.trim().parse(),
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            let id = Id::random();
-            write_atomic(&layout.device(), format!("{id}\n").as_bytes())?;
-            Ok(id)
-        }
-        Err(e) => Err(Error::io("reading local/device")(e)),
-    }
-}
-
-/// Writes a batch's objects at their final names and syncs them and their folders (one round
-/// of waiting for the disk). Returns the paths placed so far, also on failure, so the caller
-/// can remove them again.
-fn place_objects(layout: &Layout, objects: &[NewObject]) -> (Vec<PathBuf>, Result<()>) {
-    let mut placed = Vec::with_capacity(objects.len());
-    let mut files = Vec::with_capacity(objects.len());
-    let mut dirs = HashSet::new();
-    let written = objects.iter().try_for_each(|obj| {
-        let path = layout.object(&obj.id);
-        dirs.insert(path.parent().expect("objects have a folder").to_path_buf());
-        match &obj.sealed {
-            Sealed::Bytes(ct) => {
-                files.push(fsutil::create_new(&path, ct)?);
-                placed.push(path);
-            }
-            Sealed::TempFile(tmp) => {
-                fs::rename(tmp, &path)
-                    .map_err(Error::io(format!("renaming into {}", path.display())))?;
-                // In place from here: removed again if anything later fails.
-                placed.push(path);
-                let path = placed.last().expect("just placed");
-                files.push(
-                    File::open(path).map_err(Error::io(format!("opening {}", path.display())))?,
-                );
-            }
-        }
-        Ok(())
-    });
-    let synced = written.and_then(|()| {
-        let items: Vec<fsutil::ToSync<'_>> = files
-            .iter()
-            .zip(&placed)
-            .map(|(f, p)| fsutil::ToSync::File(f, p))
-            .chain(dirs.iter().map(|d| fsutil::ToSync::Dir(d)))
-            .collect();
-        fsutil::sync_all(&items)
-    });
-    (placed, synced)
 }
 
 impl Drop for Vault {
