@@ -29,7 +29,10 @@ pub fn encrypt_stream<W: Write>(
     out: W,
 ) -> Result<age::stream::StreamWriter<W>> {
     let enc = age::Encryptor::with_recipients(recipients.iter().map(|r| *r as &dyn age::Recipient))
-        .map_err(|e| Error::Invalid(format!("cannot encrypt: {e}")))?;
+        .map_err(|e| Error::Internal {
+            what: "encrypt",
+            reason: e.to_string(),
+        })?;
     enc.wrap_output(out).map_err(Error::io("encrypting"))
 }
 
@@ -74,8 +77,12 @@ pub fn encrypt_with_passphrase(
 ) -> Result<Vec<u8>> {
     let mut r = age::scrypt::Recipient::new(passphrase.clone());
     r.set_work_factor(work_factor);
-    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-        .map_err(|e| Error::Invalid(format!("cannot encrypt: {e}")))?;
+    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).map_err(
+        |e| Error::Internal {
+            what: "encrypt",
+            reason: e.to_string(),
+        },
+    )?;
     let mut out = Vec::new();
     let mut w = enc.wrap_output(&mut out).map_err(Error::io("encrypting"))?;
     w.write_all(plaintext)

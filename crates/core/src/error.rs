@@ -106,6 +106,15 @@ pub enum Error {
     LogRolledBack { device: crate::Id, seq: u64 },
     #[error("the disk is full: nothing was changed ({0})")]
     DiskFull(String),
+    #[error("the vault is busy: another Coffer process is writing it")]
+    VaultBusy,
+    #[error("{} is damaged ({reason}); it is a cache or local record, rebuilt or ignored where it can be", path.display())]
+    DamagedLocalFile {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    #[error("cannot {what}: {reason} (this is a bug in Coffer)")]
+    Internal { what: &'static str, reason: String },
     #[error("bad contact card: {0}")]
     BadCard(String),
     #[error("no contact matches {0:?}; see `coffer contact list`")]
@@ -183,6 +192,9 @@ impl Error {
             Error::RemoteMismatch { .. } => "remote_mismatch",
             Error::RemoteLink { .. } => "remote_link",
             Error::FolderLink { .. } => "folder_link",
+            Error::VaultBusy => "vault_busy",
+            Error::DamagedLocalFile { .. } => "damaged_local_file",
+            Error::Internal { .. } => "internal",
             Error::RemoteFileTooLarge { .. } => "remote_file_too_large",
             Error::FileTooLarge { .. } => "file_too_large",
             Error::LogRolledBack { .. } => "log_rolled_back",

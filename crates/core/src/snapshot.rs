@@ -256,7 +256,10 @@ pub(crate) fn write(vault: &mut Vault) -> Result<()> {
     };
     let plain = postcard::to_stdvec(&bodies)
         .map(Zeroizing::new)
-        .map_err(|e| Error::Invalid(format!("snapshot: {e}")))?;
+        .map_err(|e| Error::Internal {
+            what: "encode the snapshot",
+            reason: e.to_string(),
+        })?;
     drop(bodies);
     let ct = crypto::encrypt(&[&recipient], &pack(&plain, BODIES_MAGIC))?;
     drop(plain);
@@ -283,7 +286,10 @@ pub(crate) fn write(vault: &mut Vault) -> Result<()> {
             h.body = taken.next().expect("one body per head, in the same order");
         }
     }
-    let plain = plain.map_err(|e| Error::Invalid(format!("snapshot: {e}")))?;
+    let plain = plain.map_err(|e| Error::Internal {
+        what: "encode the snapshot",
+        reason: e.to_string(),
+    })?;
     let ct = crypto::encrypt(&[&recipient], &pack(&plain, META_MAGIC))?;
     crate::fsutil::write_atomic(&vault.layout.snapshot(), &ct)
 }

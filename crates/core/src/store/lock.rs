@@ -20,8 +20,7 @@ impl WriteLock {
     /// Takes the lock if no other handle holds it now (never waits).
     pub(crate) fn try_take(layout: &Layout) -> Result<WriteLock> {
         let f = open(layout)?;
-        f.try_lock()
-            .map_err(|_| Error::Invalid("the vault is busy".into()))?;
+        f.try_lock().map_err(|_| Error::VaultBusy)?;
         Ok(WriteLock { _file: f })
     }
 }

@@ -111,10 +111,15 @@ fn read_encrypted<T: for<'de> Deserialize<'de> + Default>(v: &Vault, path: &Path
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(T::default()),
         Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
     };
-    let plain = crypto::decrypt(&[v.keys.vault_identity()], &ct)
-        .map_err(|e| Error::Invalid(format!("{} cannot be decrypted: {e}", path.display())))?;
-    serde_json::from_slice(&plain)
-        .map_err(|e| Error::Invalid(format!("{} is damaged: {e}", path.display())))
+    let plain =
+        crypto::decrypt(&[v.keys.vault_identity()], &ct).map_err(|e| Error::DamagedLocalFile {
+            path: path.to_path_buf(),
+            reason: format!("cannot be decrypted: {e}"),
+        })?;
+    serde_json::from_slice(&plain).map_err(|e| Error::DamagedLocalFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 fn write_encrypted<T: Serialize>(v: &Vault, path: &Path, value: &T) -> Result<()> {
@@ -160,8 +165,12 @@ pub(crate) fn rekey(v: &Vault, new_keys: &crate::keys::Keys) -> Result<()> {
         if crypto::decrypt(&[new_keys.vault_identity()], &ct).is_ok() {
             continue;
         }
-        let plain = crypto::decrypt(&[v.keys.vault_identity()], &ct)
-            .map_err(|e| Error::Invalid(format!("{} cannot be decrypted: {e}", path.display())))?;
+        let plain = crypto::decrypt(&[v.keys.vault_identity()], &ct).map_err(|e| {
+            Error::DamagedLocalFile {
+                path: path.to_path_buf(),
+                reason: format!("cannot be decrypted: {e}"),
+            }
+        })?;
         let ct = crypto::encrypt(&[&new_keys.vault_recipient()], &plain)?;
         write_atomic(&path, &ct)?;
     }

@@ -38,7 +38,10 @@ pub(super) fn write_cache(v: &Vault, st: &mut MessageState) -> Result<()> {
     let mut plain = zeroize::Zeroizing::new(CACHE_MAGIC.to_vec());
     let r = postcard::to_extend(&file, std::mem::take(&mut *plain));
     *st = file.state;
-    *plain = r.map_err(|e| Error::Invalid(format!("message cache: {e}")))?;
+    *plain = r.map_err(|e| Error::Internal {
+        what: "encode the message cache",
+        reason: e.to_string(),
+    })?;
     let ct = crypto::encrypt(&[&v.keys.vault_recipient()], &plain)?;
     crate::fsutil::write_atomic(&cache_path(v), &ct)?;
     st.unsaved = 0;
