@@ -4,7 +4,7 @@
 use crate::api::{LockedEvent, Settings, VaultStatus};
 use crate::error::ApiResult;
 use crate::picker::{PickedState, Purpose};
-use crate::session::Session;
+use crate::session::{Session, on_session, on_vault};
 use coffer_core::note::Attachment;
 use coffer_core::transfer::{ExportReport, ImportReport};
 use coffer_core::verify::VerifyReport;
@@ -36,13 +36,13 @@ pub async fn vault_status(s: S<'_>) -> ApiResult<VaultStatus> {
 }
 
 #[tauri::command]
-pub async fn create_vault(s: S<'_>, passphrase: String) -> ApiResult<()> {
-    s.create(passphrase)
+pub async fn create_vault(app: AppHandle, passphrase: String) -> ApiResult<()> {
+    on_session(app, move |s| s.create(passphrase)).await
 }
 
 #[tauri::command]
-pub async fn unlock(s: S<'_>, passphrase: String) -> ApiResult<()> {
-    s.unlock(passphrase)
+pub async fn unlock(app: AppHandle, passphrase: String) -> ApiResult<()> {
+    on_session(app, move |s| s.unlock(passphrase)).await
 }
 
 #[tauri::command]
@@ -139,25 +139,25 @@ pub async fn tags(s: S<'_>) -> ApiResult<Vec<NameCount>> {
 
 #[tauri::command]
 pub async fn attach(
-    s: S<'_>,
+    app: AppHandle,
     picked: PickedState<'_>,
     id: Id,
     path: PathBuf,
 ) -> ApiResult<Attachment> {
     picked.check(Purpose::Attach, &path)?;
-    s.with(|v| v.attach(&id, &path, None))
+    on_vault(app, move |v| v.attach(&id, &path, None)).await
 }
 
 #[tauri::command]
 pub async fn extract(
-    s: S<'_>,
+    app: AppHandle,
     picked: PickedState<'_>,
     id: Id,
     name: String,
     to: PathBuf,
 ) -> ApiResult<()> {
     picked.check(Purpose::SaveFile, &to)?;
-    s.with(|v| v.extract(&id, &name, &to))
+    on_vault(app, move |v| v.extract(&id, &name, &to)).await
 }
 
 /// Copies a note's text; the clipboard is cleared after 30 s (or the delay the app was started
@@ -186,42 +186,47 @@ pub async fn open_link(
 }
 
 #[tauri::command]
-pub async fn change_passphrase(s: S<'_>, current: String, new: String) -> ApiResult<()> {
-    s.change_passphrase(current, new)
+pub async fn change_passphrase(app: AppHandle, current: String, new: String) -> ApiResult<()> {
+    on_session(app, move |s| s.change_passphrase(current, new)).await
 }
 
 #[tauri::command]
-pub async fn rotate_keys(app: AppHandle, s: S<'_>, passphrase: String) -> ApiResult<()> {
-    s.rotate_keys(passphrase, &mut progress(&app))
+pub async fn rotate_keys(app: AppHandle, passphrase: String) -> ApiResult<()> {
+    let events = app.clone();
+    on_session(app, move |s| {
+        s.rotate_keys(passphrase, &mut progress(&events))
+    })
+    .await
 }
 
 #[tauri::command]
-pub async fn verify(app: AppHandle, s: S<'_>) -> ApiResult<VerifyReport> {
-    s.with(|v| v.verify(&mut progress(&app)))
+pub async fn verify(app: AppHandle) -> ApiResult<VerifyReport> {
+    let events = app.clone();
+    on_vault(app, move |v| v.verify(&mut progress(&events))).await
 }
 
 /// Imports a folder of Markdown (Obsidian, Joplin, a Coffer export) and `.age` files.
 #[tauri::command]
 pub async fn import_dir(
     app: AppHandle,
-    s: S<'_>,
     picked: PickedState<'_>,
     path: PathBuf,
 ) -> ApiResult<ImportReport> {
     picked.check(Purpose::ImportFolder, &path)?;
-    s.with(|v| v.import_dir(&path, &mut progress(&app)))
+    let events = app.clone();
+    on_vault(app, move |v| v.import_dir(&path, &mut progress(&events))).await
 }
 
 /// Writes every live note as Markdown into `path` (which must be empty or absent).
 #[tauri::command]
 pub async fn export_dir(
     app: AppHandle,
-    s: S<'_>,
     picked: PickedState<'_>,
     path: PathBuf,
 ) -> ApiResult<ExportReport> {
     picked.check(Purpose::ExportFolder, &path)?;
-    s.with(|v| v.export_dir(&path, &mut progress(&app)))
+    let events = app.clone();
+    on_vault(app, move |v| v.export_dir(&path, &mut progress(&events))).await
 }
 
 #[tauri::command]

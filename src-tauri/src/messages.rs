@@ -11,18 +11,12 @@ use coffer_core::messages::app::{
 };
 use coffer_core::messages::{Contact, ConversationSummary, MessageView};
 use std::path::{Path, PathBuf};
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
 type S<'a> = State<'a, Session>;
 
-/// Runs `f` on the vault on a blocking thread (network work must not hold an async worker).
-async fn on_vault<T: Send + 'static>(
-    app: AppHandle,
-    f: impl FnOnce(&mut coffer_core::Vault) -> coffer_core::Result<T> + Send + 'static,
-) -> ApiResult<T> {
-    crate::session::blocking(move || app.state::<Session>().with(f)).await
-}
+use crate::session::on_vault;
 
 #[tauri::command]
 pub async fn my_card(s: S<'_>) -> ApiResult<MyCard> {

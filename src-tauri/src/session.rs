@@ -52,6 +52,25 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::new("app", e.to_string()))?
 }
 
+/// Runs `f` with the session on a blocking thread: the one way a command does slow work
+/// (scrypt, verify, import, export, attachments, network), so no async worker is held and no
+/// lock is held across an await.
+pub async fn on_session<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&Session) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    use tauri::Manager;
+    blocking(move || f(&app.state::<Session>())).await
+}
+
+/// [`on_session`] on the unlocked vault.
+pub async fn on_vault<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&mut Vault) -> coffer_core::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    on_session(app, move |s| s.with(f)).await
+}
+
 /// Wraps a passphrase from the UI in a `SecretString` and wipes the original.
 pub fn secret(mut s: String) -> SecretString {
     // `to_owned` allocates exactly the length, so the boxed str inside is never reallocated.
