@@ -7,7 +7,8 @@ use crate::crypto::{self, padme};
 use crate::log::ObjectKind;
 use crate::note::Attachment;
 use crate::object::{Header, Kind, MAX_HEADER};
-use crate::vault::{NewObject, Sealed, Vault};
+use crate::store::{NewObject, Sealed};
+use crate::vault::Vault;
 use crate::{Error, Id, Result, fsutil};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -86,12 +87,12 @@ impl Vault {
         let ctx = |what: &str| format!("{what} {}", path.display());
         let size = file.metadata().map_err(Error::io(ctx("reading")))?.len();
         let object = Id::random();
-        let mut h = Header::new(Kind::Attachment, &self.config.vault, &object);
+        let mut h = Header::new(Kind::Attachment, &self.store.config.vault, &object);
         h.set("note", json!(note.to_string()));
         h.set("name", json!(name));
         let head = h.encode(size);
         let padded = padme(head.len() as u64 + size);
-        let dest = self.layout.object(&object);
+        let dest = self.store.layout.object(&object);
         let dir = dest.parent().expect("objects have a folder");
         fsutil::create_dirs(dir).map_err(Error::io("creating an object folder"))?;
         let tmp = fsutil::temp_path(dir);
@@ -103,7 +104,8 @@ impl Vault {
                 inner: io::BufWriter::new(out),
                 hash: Sha256::new(),
             };
-            let mut w = crypto::encrypt_stream(&[&self.keys.vault_recipient()], &mut ct_hash)?;
+            let mut w =
+                crypto::encrypt_stream(&[&self.store.keys.vault_recipient()], &mut ct_hash)?;
             w.write_all(head.as_bytes())
                 .map_err(Error::io("encrypting"))?;
             let mut plain_hash = Sha256::new();
@@ -200,7 +202,7 @@ impl Vault {
     /// the bytes written so far must be thrown away (they were not authenticated).
     pub fn decrypt_attachment(&self, note: &Id, a: &Attachment, out: &mut dyn Write) -> Result<()> {
         let obj = a.object;
-        let path = self.layout.object(&obj);
+        let path = self.store.layout.object(&obj);
         let f = File::open(&path).map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
                 Error::corrupt(obj, "the attachment's file is missing")
@@ -212,7 +214,7 @@ impl Vault {
             .map_err(|e| Error::corrupt(obj, format!("cannot decrypt: {e}")))?;
         let mut r = dec
             .decrypt(std::iter::once(
-                self.keys.vault_identity() as &dyn age::Identity
+                self.store.keys.vault_identity() as &dyn age::Identity
             ))
             .map_err(|e| Error::corrupt(obj, format!("cannot decrypt: {e}")))?;
         let bad = |e: io::Error| Error::corrupt(obj, format!("damaged or truncated: {e}"));
@@ -230,7 +232,7 @@ impl Vault {
             head.push(byte[0]);
         }
         let (h, size, _) = Header::decode(&head).map_err(|e| Error::corrupt(obj, e.to_string()))?;
-        h.check_binding(Kind::Attachment, &self.config.vault, &obj)?;
+        h.check_binding(Kind::Attachment, &self.store.config.vault, &obj)?;
         if h.id("note").ok().as_ref() != Some(note) || size != a.size {
             return Err(Error::corrupt(
                 obj,

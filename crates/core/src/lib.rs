@@ -25,7 +25,7 @@ mod error;
 pub mod fsutil;
 pub(crate) mod held;
 mod id;
-pub mod journal;
+
 pub mod keys;
 pub mod limits;
 pub mod log;
@@ -41,6 +41,7 @@ pub mod search;
 mod snapshot;
 pub mod state;
 mod store;
+pub use store::journal;
 pub mod sync;
 pub mod text;
 pub mod transfer;

@@ -6,7 +6,8 @@ use crate::model::*;
 use crate::note::{Revision, clean_tag, now_millis};
 use crate::search::snippet;
 use crate::state::NoteState;
-use crate::vault::{Batch, Vault};
+use crate::store::Batch;
+use crate::vault::Vault;
 use crate::{Error, Id, Result};
 use std::collections::{BTreeMap, HashSet};
 
@@ -113,7 +114,7 @@ impl Vault {
         &mut self,
         id: &Id,
         base: Option<Id>,
-        extra: Vec<crate::vault::NewObject>,
+        extra: Vec<crate::store::NewObject>,
         f: impl FnOnce(&mut Revision) -> Result<()>,
     ) -> Result<Id> {
         self.transact(|v| {

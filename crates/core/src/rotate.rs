@@ -19,7 +19,7 @@ const ROTATION_DEVICE: &str = "# rotation-device: ";
 
 impl Vault {
     fn rotation_path(&self) -> std::path::PathBuf {
-        self.layout.local().join("rotation.age")
+        self.store.layout.local().join("rotation.age")
     }
 
     /// Makes new keys and re-encrypts everything to them. Other devices must be set up again
@@ -32,14 +32,14 @@ impl Vault {
         let new_keys = Keys::generate();
         let device = Id::random();
         let mut text = new_keys
-            .to_identity_file(&self.config.vault)
+            .to_identity_file(&self.store.config.vault)
             .expose_secret()
             .to_string();
         text.push_str(&format!("{ROTATION_DEVICE}{device}\n"));
         let ct = crypto::encrypt_with_passphrase(
             passphrase,
             crypto::scrypt_work_factor(
-                &crate::limits::read_file(self.layout.identity(), crate::limits::IDENTITY)
+                &crate::limits::read_file(self.store.layout.identity(), crate::limits::IDENTITY)
                     .map_err(Error::io("reading identity.age"))?,
             )
             .unwrap_or(crypto::DEFAULT_WORK_FACTOR),
@@ -65,7 +65,7 @@ impl Vault {
             .find_map(|l| l.strip_prefix(ROTATION_DEVICE))
             .ok_or_else(|| Error::BadIdentity("rotation file without device".into()))?
             .parse()?;
-        let new_keys = Keys::from_identity_file(text, &self.config.vault)?;
+        let new_keys = Keys::from_identity_file(text, &self.store.config.vault)?;
         self.finish_rotation(passphrase, new_keys, device, &mut |_| {})
     }
 
@@ -78,11 +78,11 @@ impl Vault {
     ) -> Result<()> {
         let lock = self.lock_file()?;
         let committed =
-            new_keys.vault_recipient().to_string() == self.keys.vault_recipient().to_string();
+            new_keys.vault_recipient().to_string() == self.store.keys.vault_recipient().to_string();
         if !committed {
             // Re-encrypts files: the journal's records (encrypted to the old keys) first become
             // files, and the journal starts empty.
-            self.checkpoint_locked()?;
+            self.checkpoint_locked(&lock)?;
             // Every live object: notes in the state, their attachments.
             let mut objects: Vec<(Id, ObjectKind)> = Vec::new();
             for n in self.state.notes.values() {
@@ -111,7 +111,7 @@ impl Vault {
             }
             let entry = LogEntry {
                 format: LOG_FORMAT,
-                vault: self.config.vault,
+                vault: self.store.config.vault,
                 device,
                 seq: 1,
                 prev: None,
@@ -121,24 +121,25 @@ impl Vault {
             };
             let (plain, _) = entry.seal(&new_keys);
             let ct = crypto::encrypt(&[&new_keys.vault_recipient()], &plain)?;
-            let _ = fs::remove_dir_all(self.layout.log_dir(&device));
-            fsutil::write_atomic(&self.layout.log_entry(&device, 1), &ct)?;
+            let _ = fs::remove_dir_all(self.store.layout.log_dir(&device));
+            fsutil::write_atomic(&self.store.layout.log_entry(&device, 1), &ct)?;
             // Sync's local files (remotes, marks) follow the keys.
             crate::sync::rekey_local_files(self, &new_keys)?;
             // The commit point: identity.age now holds the new keys.
-            let identity = new_keys.to_identity_file(&self.config.vault);
-            let old = crate::limits::read_file(self.layout.identity(), crate::limits::IDENTITY)
-                .map_err(Error::io("reading identity.age"))?;
+            let identity = new_keys.to_identity_file(&self.store.config.vault);
+            let old =
+                crate::limits::read_file(self.store.layout.identity(), crate::limits::IDENTITY)
+                    .map_err(Error::io("reading identity.age"))?;
             let wf = crypto::scrypt_work_factor(&old).unwrap_or(crypto::DEFAULT_WORK_FACTOR);
             let ct = crypto::encrypt_with_passphrase(
                 passphrase,
                 wf,
                 identity.expose_secret().as_bytes(),
             )?;
-            fsutil::write_atomic(&self.layout.identity(), &ct)?;
+            fsutil::write_atomic(&self.store.layout.identity(), &ct)?;
         }
         // Clean up: only the new log remains.
-        for e in fs::read_dir(self.layout.logs())
+        for e in fs::read_dir(self.store.layout.logs())
             .map_err(Error::io("listing the log"))?
             .flatten()
         {
@@ -146,14 +147,17 @@ impl Vault {
                 fs::remove_dir_all(e.path()).map_err(Error::io("removing an old log"))?;
             }
         }
-        fsutil::write_atomic(&self.layout.device(), format!("{device}\n").as_bytes())?;
+        fsutil::write_atomic(
+            &self.store.layout.device(),
+            format!("{device}\n").as_bytes(),
+        )?;
         // The state cache is encrypted to the old keys: both of its files go.
-        let _ = fs::remove_file(self.layout.snapshot());
-        let _ = fs::remove_file(self.layout.local().join("bodies.age"));
+        let _ = fs::remove_file(self.store.layout.snapshot());
+        let _ = fs::remove_file(self.store.layout.local().join("bodies.age"));
         fs::remove_file(self.rotation_path()).map_err(Error::io("removing local/rotation.age"))?;
         drop(lock);
-        self.keys = new_keys;
-        self.device = device;
+        self.store.keys = new_keys;
+        self.store.device = device;
         self.state = Default::default();
         self.refresh()?;
         self.save_snapshot()
@@ -162,8 +166,9 @@ impl Vault {
     /// Re-encrypts one object in place to the new keys (skipping it if already done); returns
     /// the new ciphertext's hash.
     fn reencrypt(&self, id: &Id, new_keys: &Keys) -> Result<String> {
-        let path = self.layout.object(id);
-        let ids: [&dyn age::Identity; 2] = [self.keys.vault_identity(), new_keys.vault_identity()];
+        let path = self.store.layout.object(id);
+        let ids: [&dyn age::Identity; 2] =
+            [self.store.keys.vault_identity(), new_keys.vault_identity()];
         let open = || -> Result<age::stream::StreamReader<BufReader<File>>> {
             let f = File::open(&path).map_err(Error::io(format!("reading {}", path.display())))?;
             let dec = age::Decryptor::new_buffered(BufReader::new(f))

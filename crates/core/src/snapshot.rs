@@ -15,7 +15,7 @@
 use crate::note::Revision;
 use crate::search::{DocInput, SearchIndex};
 use crate::state::{Loading, State, StateCell};
-use crate::vault::{Layout, Vault};
+use crate::store::{Layout, Store};
 use crate::{Error, Id, Result, crypto};
 use age::x25519;
 use serde::{Deserialize, Serialize};
@@ -76,7 +76,7 @@ struct IndexInput<'a> {
 /// Reads the snapshot's metadata and starts loading the bodies in the background. `None`: no
 /// usable snapshot (missing, older format, another vault); the state must come from the log.
 /// `search`: then also build the search index in the background ([`SearchIndex::build`]).
-pub(crate) fn read(vault: &Vault, search: bool) -> Result<Option<StateCell>> {
+pub(crate) fn read(vault: &Store, search: bool) -> Result<Option<StateCell>> {
     let path = vault.layout.snapshot();
     let ct = match fs::read(&path) {
         Ok(ct) => ct,
@@ -239,11 +239,10 @@ fn bodies_path(layout: &Layout) -> PathBuf {
 /// Writes both files: the bodies first, then the snapshot naming their generation (a crash in
 /// between leaves an old snapshot whose bodies file does not match: its bodies are then read
 /// from the objects).
-pub(crate) fn write(vault: &mut Vault) -> Result<()> {
+pub(crate) fn write(store: &Store, state: &mut State) -> Result<()> {
     let generation = Id::random();
-    let vault_id = vault.config.vault;
-    let recipient = vault.keys.vault_recipient();
-    let state: &mut State = &mut vault.state;
+    let vault_id = store.config.vault;
+    let recipient = store.keys.vault_recipient();
     let bodies = Bodies {
         format: SNAPSHOT_FORMAT,
         vault: vault_id,
@@ -263,10 +262,9 @@ pub(crate) fn write(vault: &mut Vault) -> Result<()> {
     drop(bodies);
     let ct = crypto::encrypt(&[&recipient], &pack(&plain, BODIES_MAGIC))?;
     drop(plain);
-    crate::fsutil::write_atomic(&bodies_path(&vault.layout), &ct)?;
+    crate::fsutil::write_atomic(&bodies_path(&store.layout), &ct)?;
 
     // The metadata: the same state with the bodies moved out for the time of encoding.
-    let state: &mut State = &mut vault.state;
     let mut taken: Vec<String> = Vec::new();
     for n in state.notes.values_mut() {
         for h in &mut n.heads {
@@ -291,7 +289,7 @@ pub(crate) fn write(vault: &mut Vault) -> Result<()> {
         reason: e.to_string(),
     })?;
     let ct = crypto::encrypt(&[&recipient], &pack(&plain, META_MAGIC))?;
-    crate::fsutil::write_atomic(&vault.layout.snapshot(), &ct)
+    crate::fsutil::write_atomic(&store.layout.snapshot(), &ct)
 }
 
 /// `magic || u64 LE plaintext length || LZ4 block`, in a buffer that is zeroed when dropped.

@@ -43,7 +43,7 @@ impl Vault {
     pub fn verify(&self, progress: ProgressFn<'_>) -> Result<VerifyReport> {
         let mut report = VerifyReport::default();
         let rel = |p: &std::path::Path| {
-            p.strip_prefix(&self.layout.root)
+            p.strip_prefix(&self.store.layout.root)
                 .unwrap_or(p)
                 .display()
                 .to_string()
@@ -51,7 +51,7 @@ impl Vault {
         // 1. Every device's log, entry by entry, from the start.
         let mut named: HashMap<Id, (ObjectKind, String)> = HashMap::new();
         let mut purged: HashSet<Id> = HashSet::new();
-        let devices: Vec<Id> = match fs::read_dir(self.layout.logs()) {
+        let devices: Vec<Id> = match fs::read_dir(self.store.layout.logs()) {
             Ok(rd) => rd
                 .filter_map(|e| e.ok())
                 .filter_map(|e| {
@@ -72,13 +72,13 @@ impl Vault {
             Err(e) => return Err(Error::io("listing the log")(e)),
         };
         let mut devices = devices;
-        if !devices.contains(&self.device) {
-            devices.push(self.device); // its first entries may all be in the journal still
+        if !devices.contains(&self.store.device) {
+            devices.push(self.store.device); // its first entries may all be in the journal still
         }
         // Objects of journal records not yet written out: checked from the journal.
         let mut in_journal: HashMap<Id, Vec<u8>> = HashMap::new();
         for device in &devices {
-            let dir = self.layout.log_dir(device);
+            let dir = self.store.layout.log_dir(device);
             let mut files: Vec<String> = match fs::read_dir(&dir) {
                 Ok(rd) => rd
                     .filter_map(|e| e.ok())
@@ -93,14 +93,14 @@ impl Vault {
             let mut expected: HashSet<String> = HashSet::new();
             let mut broken = false;
             loop {
-                let path = self.layout.log_entry(device, seq + 1);
+                let path = self.store.layout.log_entry(device, seq + 1);
                 let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
                     Ok(ct) => ct,
                     Err(e) if e.kind() == ErrorKind::NotFound => break,
                     Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
                 };
                 expected.insert(crate::log::entry_file_name(seq + 1));
-                match self.open_entry(device, seq + 1, &ct, prev.as_deref()) {
+                match self.store.open_entry(device, seq + 1, &ct, prev.as_deref()) {
                     Ok((entry, hash)) => {
                         report.log_entries += 1;
                         for o in entry.objects {
@@ -123,7 +123,7 @@ impl Vault {
                 }
             }
             // This device's log continues in the save journal (crate::journal).
-            if *device == self.device && !broken {
+            if *device == self.store.device && !broken {
                 let check = self.check_journal(seq, prev.clone())?;
                 let path = "local/journal".to_string();
                 for entry in check.entries {
@@ -171,7 +171,7 @@ impl Vault {
             if purged.contains(id) {
                 continue;
             }
-            let path = self.layout.object(id);
+            let path = self.store.layout.object(id);
             report.objects += 1;
             let problem = |m: String| Problem {
                 path: rel(&path),
@@ -208,9 +208,9 @@ impl Vault {
                 continue;
             }
             if *kind == ObjectKind::Note {
-                match crypto::decrypt(&[self.keys.vault_identity()], &ct)
+                match crypto::decrypt(&[self.store.keys.vault_identity()], &ct)
                     .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))
-                    .and_then(|p| Revision::decode(&p, &self.config.vault, id))
+                    .and_then(|p| Revision::decode(&p, &self.store.config.vault, id))
                 {
                     Ok(rev) => {
                         notes.insert(*id, rev);
@@ -230,7 +230,7 @@ impl Vault {
             if *kind != ObjectKind::Attachment || purged.contains(id) {
                 continue;
             }
-            let path = rel(&self.layout.object(id));
+            let path = rel(&self.store.layout.object(id));
             match attachments.get(id) {
                 None => report.warnings.push(Problem {
                     path,
@@ -247,7 +247,7 @@ impl Vault {
             }
         }
         // 4. Files in objects/ that no log entry names.
-        if let Ok(shards) = fs::read_dir(self.layout.objects()) {
+        if let Ok(shards) = fs::read_dir(self.store.layout.objects()) {
             for shard in shards.filter_map(|e| e.ok()) {
                 let Ok(files) = fs::read_dir(shard.path()) else {
                     continue;

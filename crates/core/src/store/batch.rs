@@ -1,9 +1,9 @@
 //! A batch of changes on its way to the disk: the objects it adds, and how they are placed.
 
+use super::Layout;
 use crate::fsutil;
 use crate::log::{ObjectKind, Purge};
 use crate::note::Revision;
-use crate::vault::Layout;
 use crate::{Error, Id, Result};
 use std::collections::HashSet;
 use std::fs::{self, File};

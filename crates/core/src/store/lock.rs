@@ -1,6 +1,6 @@
 //! The vault's write lock, as a value: whoever holds a [`WriteLock`] may write the vault.
 
-use crate::vault::Layout;
+use super::Layout;
 use crate::{Error, Result};
 use std::fs::File;
 

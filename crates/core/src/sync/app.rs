@@ -250,7 +250,7 @@ impl Vault {
         url: &str,
         credentials: Option<&Credentials>,
     ) -> Result<RemoteCheck> {
-        check_remote(&self.config.vault, url, credentials)
+        check_remote(&self.store.config.vault, url, credentials)
     }
 
     /// Tests a remote for `purpose` (see [`check_remote_for`]).
@@ -260,7 +260,7 @@ impl Vault {
         credentials: Option<&Credentials>,
         purpose: RemotePurpose,
     ) -> Result<RemoteCheck> {
-        check_remote_for(&self.config.vault, url, credentials, purpose)
+        check_remote_for(&self.store.config.vault, url, credentials, purpose)
     }
 
     /// Adds a remote as a person entered it, after a connection test (nothing is saved if the
@@ -285,11 +285,11 @@ impl Vault {
 
     /// Copies what a second handle on this vault needs, for [`Reopener::open`].
     pub fn reopener(&self) -> Result<Reopener> {
-        let text = self.keys.to_identity_file(&self.config.vault);
-        let keys = Keys::from_identity_file(text.expose_secret(), &self.config.vault)?;
+        let text = self.store.keys.to_identity_file(&self.store.config.vault);
+        let keys = Keys::from_identity_file(text.expose_secret(), &self.store.config.vault)?;
         Ok(Reopener {
-            layout: self.layout.clone(),
-            config: self.config.clone(),
+            layout: self.store.layout.clone(),
+            config: self.store.config.clone(),
             keys,
         })
     }

@@ -118,7 +118,7 @@ impl Vault {
             .and_then(|t| Config::parse(&t, dir).ok())
             .ok_or_else(exists)?;
         let mut vault = LockedVault::open(dir)?.unlock(passphrase)?;
-        if vault.config.vault != theirs.vault {
+        if vault.store.config.vault != theirs.vault {
             return Err(exists());
         }
         match local::read_remotes(&vault)?

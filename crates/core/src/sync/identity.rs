@@ -76,7 +76,7 @@ impl Vault {
         marks: &mut Marks,
     ) -> Result<()> {
         let sha256 = crypto::sha256_hex(identity);
-        let signature = self.keys.sign(CONTEXT, &signed_bytes(&sha256, time));
+        let signature = self.store.keys.sign(CONTEXT, &signed_bytes(&sha256, time));
         let statement = Statement {
             sha256: sha256.clone(),
             time,
@@ -103,7 +103,7 @@ impl Vault {
             return Ok(Found::Invalid);
         };
         let valid = keys::verify_signature(
-            &self.keys.verifying_key(),
+            &self.store.keys.verifying_key(),
             CONTEXT,
             &signed_bytes(&s.sha256, s.time),
             &sig,

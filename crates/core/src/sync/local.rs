@@ -98,11 +98,11 @@ impl SyncFile {
 }
 
 fn remotes_path(v: &Vault) -> PathBuf {
-    v.layout.local().join("remotes.age")
+    v.store.layout.local().join("remotes.age")
 }
 
 fn sync_path(v: &Vault) -> PathBuf {
-    v.layout.local().join("sync.age")
+    v.store.layout.local().join("sync.age")
 }
 
 fn read_encrypted<T: for<'de> Deserialize<'de> + Default>(v: &Vault, path: &PathBuf) -> Result<T> {
@@ -111,11 +111,12 @@ fn read_encrypted<T: for<'de> Deserialize<'de> + Default>(v: &Vault, path: &Path
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(T::default()),
         Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
     };
-    let plain =
-        crypto::decrypt(&[v.keys.vault_identity()], &ct).map_err(|e| Error::DamagedLocalFile {
+    let plain = crypto::decrypt(&[v.store.keys.vault_identity()], &ct).map_err(|e| {
+        Error::DamagedLocalFile {
             path: path.to_path_buf(),
             reason: format!("cannot be decrypted: {e}"),
-        })?;
+        }
+    })?;
     serde_json::from_slice(&plain).map_err(|e| Error::DamagedLocalFile {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -124,7 +125,7 @@ fn read_encrypted<T: for<'de> Deserialize<'de> + Default>(v: &Vault, path: &Path
 
 fn write_encrypted<T: Serialize>(v: &Vault, path: &Path, value: &T) -> Result<()> {
     let plain = Zeroizing::new(serde_json::to_vec(value).expect("local sync files serialize"));
-    let ct = crypto::encrypt(&[&v.keys.vault_recipient()], &plain)?;
+    let ct = crypto::encrypt(&[&v.store.keys.vault_recipient()], &plain)?;
     write_atomic(path, &ct)
 }
 
@@ -165,7 +166,7 @@ pub(crate) fn rekey(v: &Vault, new_keys: &crate::keys::Keys) -> Result<()> {
         if crypto::decrypt(&[new_keys.vault_identity()], &ct).is_ok() {
             continue;
         }
-        let plain = crypto::decrypt(&[v.keys.vault_identity()], &ct).map_err(|e| {
+        let plain = crypto::decrypt(&[v.store.keys.vault_identity()], &ct).map_err(|e| {
             Error::DamagedLocalFile {
                 path: path.to_path_buf(),
                 reason: format!("cannot be decrypted: {e}"),

@@ -331,7 +331,7 @@ impl Vault {
 
     /// A short fingerprint of the vault's signing key (marks remember which keys made them).
     fn key_fingerprint(&self) -> String {
-        crypto::sha256_hex(self.keys.verifying_key().as_bytes())
+        crypto::sha256_hex(self.store.keys.verifying_key().as_bytes())
     }
 
     fn sync_steps(
@@ -390,8 +390,9 @@ impl Vault {
         marks: &mut Marks,
         report: &mut SyncReport,
     ) -> Result<()> {
-        let identity = crate::limits::read_file(self.layout.identity(), crate::limits::IDENTITY)
-            .map_err(Error::io("reading identity.age"))?;
+        let identity =
+            crate::limits::read_file(self.store.layout.identity(), crate::limits::IDENTITY)
+                .map_err(Error::io("reading identity.age"))?;
         let identity_hash = crypto::sha256_hex(&identity);
         match remote.get("coffer.toml", crate::limits::CONFIG)? {
             Some(bytes) => {
@@ -405,12 +406,12 @@ impl Vault {
                         reason: format!("its coffer.toml is unreadable: {e}"),
                     }
                 })?;
-                if cfg.vault != self.config.vault {
+                if cfg.vault != self.store.config.vault {
                     return Err(Error::RemoteMismatch {
                         remote: remote.describe(),
                         reason: format!(
                             "it holds vault {}, this is vault {}",
-                            cfg.vault, self.config.vault
+                            cfg.vault, self.store.config.vault
                         ),
                     });
                 }
@@ -440,7 +441,7 @@ impl Vault {
                     self.put_identity(remote, &identity, marks)?;
                 }
                 // coffer.toml last: a remote without it is not (yet) a vault.
-                remote.put("coffer.toml", self.config.to_toml().as_bytes())?;
+                remote.put("coffer.toml", self.store.config.to_toml().as_bytes())?;
             }
         }
         marks.identity = Some(identity_hash);

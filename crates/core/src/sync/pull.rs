@@ -45,12 +45,12 @@ impl Vault {
                 );
             }
         }
-        if marks.pushed > 0 && !devices.contains(&self.device) {
+        if marks.pushed > 0 && !devices.contains(&self.store.device) {
             Self::alarm(
                 report,
                 name,
                 AlarmKind::Rollback,
-                format!("log/{}", self.device),
+                format!("log/{}", self.store.device),
                 format!(
                     "this device's log is gone, though entry {} was uploaded (rolled back or deleted); it will be uploaded again",
                     marks.pushed
@@ -65,7 +65,7 @@ impl Vault {
         let mut foreign = 0;
         let first_contact = marks.seen.is_empty() && marks.pushed == 0;
         for device in devices.iter().copied() {
-            if device == self.device {
+            if device == self.store.device {
                 self.check_own_log(remote, name, marks, report)?;
                 continue;
             }
@@ -81,7 +81,7 @@ impl Vault {
                 progress,
             )?;
         }
-        let others = devices.iter().filter(|d| **d != self.device).count();
+        let others = devices.iter().filter(|d| **d != self.store.device).count();
         if first_contact && others > 0 && foreign == others {
             // Nothing here is this vault's under its keys: do not push into it either.
             return Err(Error::RemoteMismatch {
@@ -136,7 +136,7 @@ impl Vault {
                     blocked.insert(inc.device);
                     continue;
                 }
-                let path = self.layout.log_entry(&inc.device, inc.seq);
+                let path = self.store.layout.log_entry(&inc.device, inc.seq);
                 match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
                     Ok(local) if local == inc.ct => applied.push(inc),
                     Ok(_) => {
@@ -202,33 +202,35 @@ impl Vault {
                     );
                     return Ok(());
                 }
-                Some(ct) => match open_signed(&self.keys, &self.config, &device, seq, &ct) {
-                    Err(why) => {
-                        Self::alarm(
-                            report,
-                            name,
-                            AlarmKind::ForgedEntry,
-                            key,
-                            format!(
-                                "entry {seq} of device {device}, seen here before, was altered: {why}"
-                            ),
-                        );
-                        return Ok(());
+                Some(ct) => {
+                    match open_signed(&self.store.keys, &self.store.config, &device, seq, &ct) {
+                        Err(why) => {
+                            Self::alarm(
+                                report,
+                                name,
+                                AlarmKind::ForgedEntry,
+                                key,
+                                format!(
+                                    "entry {seq} of device {device}, seen here before, was altered: {why}"
+                                ),
+                            );
+                            return Ok(());
+                        }
+                        Ok((_, hash)) if Some(&hash) != prev.as_ref() => {
+                            Self::alarm(
+                                report,
+                                name,
+                                AlarmKind::Fork,
+                                key,
+                                format!(
+                                    "entry {seq} of device {device} is not the one seen here before (a fork, or a rollback to another history); nothing local was changed"
+                                ),
+                            );
+                            return Ok(());
+                        }
+                        Ok(_) => {}
                     }
-                    Ok((_, hash)) if Some(&hash) != prev.as_ref() => {
-                        Self::alarm(
-                            report,
-                            name,
-                            AlarmKind::Fork,
-                            key,
-                            format!(
-                                "entry {seq} of device {device} is not the one seen here before (a fork, or a rollback to another history); nothing local was changed"
-                            ),
-                        );
-                        return Ok(());
-                    }
-                    Ok(_) => {}
-                },
+                }
             }
         }
         let local = self.state.heads.get(&device).cloned();
@@ -257,19 +259,32 @@ impl Vault {
             let Some(ct) = queue.pop_front().flatten() else {
                 break;
             };
-            match check_entry(&self.keys, &self.config, &device, seq, &ct, prev.as_deref()) {
+            match check_entry(
+                &self.store.keys,
+                &self.store.config,
+                &device,
+                seq,
+                &ct,
+                prev.as_deref(),
+            ) {
                 Ok((entry, hash)) => {
                     let have_locally = local.as_ref().is_some_and(|(s, _)| seq <= *s);
                     if have_locally {
                         // Known already (e.g. through another remote): must be the same entry.
                         let same = match crate::limits::read_file(
-                            self.layout.log_entry(&device, seq),
+                            self.store.layout.log_entry(&device, seq),
                             crate::limits::LOG_ENTRY,
                         ) {
                             Ok(l) => {
                                 l == ct
-                                    || open_signed(&self.keys, &self.config, &device, seq, &l)
-                                        .is_ok_and(|(_, h)| h == hash)
+                                    || open_signed(
+                                        &self.store.keys,
+                                        &self.store.config,
+                                        &device,
+                                        seq,
+                                        &l,
+                                    )
+                                    .is_ok_and(|(_, h)| h == hash)
                             }
                             Err(_) => false,
                         };
@@ -298,7 +313,9 @@ impl Vault {
                     prev = Some(hash);
                 }
                 Err(EntryFault::Forged(why)) => {
-                    if seq == 1 && crypto::decrypt(&[self.keys.vault_identity()], &ct).is_err() {
+                    if seq == 1
+                        && crypto::decrypt(&[self.store.keys.vault_identity()], &ct).is_err()
+                    {
                         *foreign += 1;
                     }
                     Self::alarm(
@@ -339,9 +356,11 @@ impl Vault {
         if marks.pushed == 0 {
             return Ok(());
         }
-        let key = entry_key(&self.device, marks.pushed);
+        let key = entry_key(&self.store.device, marks.pushed);
         let local = crate::limits::read_file(
-            self.layout.log_entry(&self.device, marks.pushed),
+            self.store
+                .layout
+                .log_entry(&self.store.device, marks.pushed),
             crate::limits::LOG_ENTRY,
         )
         .map_err(Error::io("reading this device's log"))?;
@@ -412,7 +431,7 @@ impl Vault {
                 if purged.contains(&obj.id) || !wanted.insert(obj.id) {
                     continue;
                 }
-                match file_sha256(&self.layout.object(&obj.id))? {
+                match file_sha256(&self.store.layout.object(&obj.id))? {
                     Some(h) if h == obj.sha256 => continue,
                     Some(_) => {
                         Self::alarm(
@@ -464,7 +483,7 @@ impl Vault {
                 Self::swapped(report, name, inc, obj);
                 continue;
             }
-            let path = self.layout.object(&obj.id);
+            let path = self.store.layout.object(&obj.id);
             staged.push((fsutil::write_temp(&path, &ct)?, path));
             report.pulled_objects += 1;
         }
@@ -472,7 +491,7 @@ impl Vault {
             if failure.is_some() {
                 break;
             }
-            let path = self.layout.object(&obj.id);
+            let path = self.store.layout.object(&obj.id);
             let dir = path.parent().expect("objects have a folder");
             fsutil::create_dirs(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
             let tmp = fsutil::temp_path(dir);

@@ -24,7 +24,7 @@ impl Vault {
         let (local_seq, _) = self
             .state
             .heads
-            .get(&self.device)
+            .get(&self.store.device)
             .cloned()
             .unwrap_or((0, String::new()));
         if local_seq <= marks.pushed {
@@ -53,7 +53,7 @@ impl Vault {
                     if self.state.purged_objects.contains(&obj.id) {
                         continue;
                     }
-                    let opath = self.layout.object(&obj.id);
+                    let opath = self.store.layout.object(&obj.id);
                     if obj.kind == ObjectKind::Attachment {
                         if opath.exists() {
                             large.push((object_key(&obj.id), opath));
@@ -68,7 +68,7 @@ impl Vault {
                     }
                 }
                 purges.extend(entry.purged.iter().flat_map(|p| p.objects.iter().copied()));
-                entries.push((entry_key(&self.device, seq), ct));
+                entries.push((entry_key(&self.store.device, seq), ct));
             }
             // A log entry on the remote is never overwritten: another entry of this device at
             // this place means this device was restored from an older copy (or another device
@@ -126,17 +126,21 @@ impl Vault {
 
     /// This device's entry `seq`, read from the vault and checked before it is uploaded.
     fn own_entry(&self, seq: u64) -> Result<(Vec<u8>, LogEntry)> {
-        let path = self.layout.log_entry(&self.device, seq);
+        let path = self.store.layout.log_entry(&self.store.device, seq);
         let ct = crate::limits::read_file(&path, crate::limits::LOG_ENTRY)
             .map_err(Error::io(format!("reading {}", path.display())))?;
-        let (entry, _) =
-            open_signed(&self.keys, &self.config, &self.device, seq, &ct).map_err(|_| {
-                Error::BadLog {
-                    device: self.device.to_string(),
-                    seq,
-                    reason: "this device's own entry does not verify; not uploaded".into(),
-                }
-            })?;
+        let (entry, _) = open_signed(
+            &self.store.keys,
+            &self.store.config,
+            &self.store.device,
+            seq,
+            &ct,
+        )
+        .map_err(|_| Error::BadLog {
+            device: self.store.device.to_string(),
+            seq,
+            reason: "this device's own entry does not verify; not uploaded".into(),
+        })?;
         Ok((ct, entry))
     }
 
@@ -178,7 +182,7 @@ impl Vault {
         let mut missing: Vec<(&Id, &Named)> = named
             .iter()
             .filter(|(id, n)| {
-                let shown = if n.device == self.device {
+                let shown = if n.device == self.store.device {
                     marks.pushed
                 } else {
                     marks.seen.get(&n.device).map_or(0, |(s, _)| *s)
@@ -189,13 +193,13 @@ impl Vault {
         missing.sort_by_key(|(id, _)| **id);
         for (id, n) in missing {
             let key = object_key(id);
-            let path = self.layout.object(id);
+            let path = self.store.layout.object(id);
             let here = pull::file_sha256(&path)?.is_some_and(|h| h == n.sha256);
             if here {
                 remote.put_file(&key, &path)?;
                 report.pushed_objects += 1;
             }
-            let whose = if n.device == self.device {
+            let whose = if n.device == self.store.device {
                 "this device".to_string()
             } else {
                 format!("device {}", n.device)
@@ -228,18 +232,18 @@ impl Vault {
         for (device, (last, _)) in &self.state.heads {
             for seq in 1..=*last {
                 let Ok(ct) = crate::limits::read_file(
-                    self.layout.log_entry(device, seq),
+                    self.store.layout.log_entry(device, seq),
                     crate::limits::LOG_ENTRY,
                 ) else {
                     continue;
                 };
-                let Ok(plain) = crypto::decrypt(&[self.keys.vault_identity()], &ct) else {
+                let Ok(plain) = crypto::decrypt(&[self.store.keys.vault_identity()], &ct) else {
                     continue;
                 };
                 if let Ok((e, _)) = LogEntry::open(
                     &plain,
-                    &self.keys.verifying_key(),
-                    &self.config.vault,
+                    &self.store.keys.verifying_key(),
+                    &self.store.config.vault,
                     device,
                     seq,
                 ) {

@@ -219,8 +219,8 @@ impl Vault {
         let last_sync = sync.remotes.values().filter_map(|m| m.last_sync).max();
         let mut out = Vec::new();
         let mut ids: Vec<Id> = self.state.heads.keys().copied().collect();
-        if !ids.contains(&self.device) {
-            ids.push(self.device);
+        if !ids.contains(&self.store.device) {
+            ids.push(self.store.device);
         }
         for id in ids {
             let (seq, _) = self
@@ -235,10 +235,14 @@ impl Vault {
                 .map(|e| e.time);
             out.push(DeviceInfo {
                 id,
-                this_device: id == self.device,
+                this_device: id == self.store.device,
                 entries: seq,
                 last_change,
-                last_sync: if id == self.device { last_sync } else { None },
+                last_sync: if id == self.store.device {
+                    last_sync
+                } else {
+                    None
+                },
             });
         }
         out.sort_by(|a, b| {

@@ -63,7 +63,7 @@ impl Vault {
         passphrase: &SecretString,
     ) -> Result<(Vault, ContinuedDevice)> {
         let mut v = LockedVault::open(dir)?.unlock(passphrase)?;
-        let layout = v.layout.clone();
+        let layout = v.store.layout.clone();
         let marker = match crate::limits::read_file(marker_path(&layout), crate::limits::CONFIG) {
             Ok(bytes) => serde_json::from_slice::<Marker>(&bytes).map_err(|e| {
                 Error::Invalid(format!(
@@ -74,7 +74,7 @@ impl Vault {
                 // Saves still in the journal become files of the old log first, so they are
                 // carried over; if that cannot be done, nothing is changed.
                 v.checkpoint()?;
-                let old = v.device;
+                let old = v.store.device;
                 let kept = layout
                     .local()
                     .join("restored")
@@ -120,7 +120,7 @@ impl Vault {
     /// The steps after the marker, each safe to do again: the old log moved aside, the new
     /// device's entries written from it, the new id taken, the caches of the old one removed.
     fn carry_over(&self, m: &Marker) -> Result<usize> {
-        let layout = &self.layout;
+        let layout = &self.store.layout;
         let kept_parent = m.kept.parent().expect("has a parent");
         fsutil::create_dirs(kept_parent).map_err(Error::io("creating local/restored"))?;
         if layout.log_dir(&m.old).exists() {
@@ -152,7 +152,7 @@ impl Vault {
             let last = i + 1 == chunks.len();
             let entry = LogEntry {
                 format: crate::log::LOG_FORMAT,
-                vault: self.config.vault,
+                vault: self.store.config.vault,
                 device: m.new,
                 seq: i as u64 + 1,
                 prev: prev.take(),
@@ -160,8 +160,8 @@ impl Vault {
                 objects: chunk.to_vec(),
                 purged: if last { purged.clone() } else { Vec::new() },
             };
-            let (plain, hash) = entry.seal(&self.keys);
-            let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
+            let (plain, hash) = entry.seal(&self.store.keys);
+            let ct = crypto::encrypt(&[&self.store.keys.vault_recipient()], &plain)?;
             fsutil::write_atomic(&layout.log_entry(&m.new, entry.seq), &ct)?;
             prev = Some(hash);
         }
@@ -190,7 +190,7 @@ impl Vault {
                 Err(e) if e.kind() == ErrorKind::NotFound => break,
                 Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
             };
-            let (entry, hash) = self.open_entry(device, seq, &ct, prev.as_deref())?;
+            let (entry, hash) = self.store.open_entry(device, seq, &ct, prev.as_deref())?;
             for o in entry.objects {
                 if seen.insert(o.id) {
                     objects.push(o);

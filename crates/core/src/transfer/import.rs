@@ -375,13 +375,14 @@ impl Vault {
         let folder_notebook = (!folder.is_empty()).then(|| folder.to_string());
         let is_age = name.to_ascii_lowercase().ends_with(".age");
         let (parsed, stem) = if is_age {
-            let plain =
-                crypto::decrypt(&[self.keys.vault_identity()], &bytes).map_err(|e| match e {
+            let plain = crypto::decrypt(&[self.store.keys.vault_identity()], &bytes).map_err(
+                |e| match e {
                     age::DecryptError::NoMatchingKeys => {
                         "cannot decrypt: not encrypted to this vault's key".to_string()
                     }
                     other => format!("cannot decrypt: {other}"),
-                })?;
+                },
+            )?;
             let stem = strip_markdown_ext(&name[..name.len() - 4]).to_string();
             match read_age_plaintext(&plain)? {
                 AgeContent::Note(rev) => {

@@ -41,7 +41,7 @@ use crate::held::{HeldDir, Refused, WriteError};
 use crate::note::{Millis, Revision, millis_to_rfc3339, rfc3339_to_millis};
 use crate::object::{Header, Kind};
 use crate::ops::clean_tags;
-use crate::vault::{Batch, NewObject, Sealed};
+use crate::store::{Batch, NewObject, Sealed};
 use crate::{Error, Id, Progress, ProgressFn, Result, Vault, crypto, fsutil};
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
 use rustix::fs::FileType;

@@ -22,7 +22,7 @@ impl Vault {
             let pending = Pending {
                 kind: Kind::Contact,
                 id: p.object,
-                plain: encode_profile(&p, &v.config.vault),
+                plain: encode_profile(&p, &v.store.config.vault),
                 decoded: Decoded::Profile(p),
             };
             Ok(((), vec![pending]))

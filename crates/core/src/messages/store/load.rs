@@ -10,21 +10,21 @@ pub(super) struct CacheFile {
 }
 
 pub(super) fn cache_path(v: &Vault) -> std::path::PathBuf {
-    v.layout.local().join("messages.age")
+    v.store.layout.local().join("messages.age")
 }
 
 pub(super) fn read_cache(v: &Vault) -> MessageState {
     let Ok(ct) = fs::read(cache_path(v)) else {
         return MessageState::default();
     };
-    let Ok(plain) = crypto::decrypt(&[v.keys.vault_identity()], &ct) else {
+    let Ok(plain) = crypto::decrypt(&[v.store.keys.vault_identity()], &ct) else {
         return MessageState::default();
     };
     let Some(body) = plain.strip_prefix(CACHE_MAGIC) else {
         return MessageState::default();
     };
     match postcard::from_bytes::<CacheFile>(body) {
-        Ok(c) if c.format == CACHE_FORMAT && c.vault == v.config.vault => c.state,
+        Ok(c) if c.format == CACHE_FORMAT && c.vault == v.store.config.vault => c.state,
         _ => MessageState::default(),
     }
 }
@@ -32,7 +32,7 @@ pub(super) fn read_cache(v: &Vault) -> MessageState {
 pub(super) fn write_cache(v: &Vault, st: &mut MessageState) -> Result<()> {
     let file = CacheFile {
         format: CACHE_FORMAT,
-        vault: v.config.vault,
+        vault: v.store.config.vault,
         state: std::mem::take(st),
     };
     let mut plain = zeroize::Zeroizing::new(CACHE_MAGIC.to_vec());
@@ -42,7 +42,7 @@ pub(super) fn write_cache(v: &Vault, st: &mut MessageState) -> Result<()> {
         what: "encode the message cache",
         reason: e.to_string(),
     })?;
-    let ct = crypto::encrypt(&[&v.keys.vault_recipient()], &plain)?;
+    let ct = crypto::encrypt(&[&v.store.keys.vault_recipient()], &plain)?;
     crate::fsutil::write_atomic(&cache_path(v), &ct)?;
     st.unsaved = 0;
     Ok(())
@@ -50,7 +50,7 @@ pub(super) fn write_cache(v: &Vault, st: &mut MessageState) -> Result<()> {
 
 /// Reads log entries past the marks and applies the messaging objects they name.
 pub(super) fn scan(v: &mut Vault, st: &mut MessageState) -> Result<()> {
-    let devices: Vec<Id> = match fs::read_dir(v.layout.logs()) {
+    let devices: Vec<Id> = match fs::read_dir(v.store.layout.logs()) {
         Ok(rd) => rd
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<Id>().ok()))
@@ -65,14 +65,15 @@ pub(super) fn scan(v: &mut Vault, st: &mut MessageState) -> Result<()> {
                 .get(&device)
                 .map(|(s, h)| (*s, Some(h.clone())))
                 .unwrap_or((0, None));
-            let path = v.layout.log_entry(&device, seq + 1);
+            let path = v.store.layout.log_entry(&device, seq + 1);
             let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
                 Ok(ct) => ct,
                 Err(e) if e.kind() == ErrorKind::NotFound => break,
                 Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
             };
             // A damaged entry is reported by the note state's own replay; stop here too.
-            let Ok((entry, hash)) = v.open_entry(&device, seq + 1, &ct, prev.as_deref()) else {
+            let Ok((entry, hash)) = v.store.open_entry(&device, seq + 1, &ct, prev.as_deref())
+            else {
                 break;
             };
             for obj in &entry.objects {
@@ -89,10 +90,7 @@ pub(super) fn scan(v: &mut Vault, st: &mut MessageState) -> Result<()> {
                         st.unsaved += 1;
                     }
                     Err(e) => {
-                        let p = e.to_string();
-                        if !v.load_problems.contains(&p) {
-                            v.load_problems.push(p);
-                        }
+                        v.add_load_problem(e.to_string());
                     }
                 }
             }
@@ -142,7 +140,7 @@ pub(super) fn write<T>(
             let (out, pending) = f(v, st)?;
             let mut batch = Batch::default();
             for p in pending {
-                let ct = crypto::encrypt(&[&v.keys.vault_recipient()], &p.plain)?;
+                let ct = crypto::encrypt(&[&v.store.keys.vault_recipient()], &p.plain)?;
                 batch.objects.push(NewObject {
                     id: p.id,
                     kind: object_kind(p.kind),
@@ -164,7 +162,7 @@ pub(super) fn write<T>(
 
 pub(super) fn my_card(v: &Vault, st: &MessageState) -> ContactCard {
     let name = st.profile.as_ref().map(|p| p.name.clone());
-    let k = &v.keys;
+    let k = &v.store.keys;
     let card = |name: &str| {
         ContactCard::new(
             name,
@@ -203,7 +201,7 @@ pub(super) fn contact_pending(v: &Vault, c: ContactRecord) -> Pending {
     Pending {
         kind: Kind::Contact,
         id: c.object,
-        plain: encode_contact(&c, &v.config.vault),
+        plain: encode_contact(&c, &v.store.config.vault),
         decoded: Decoded::Contact(c),
     }
 }
@@ -212,7 +210,7 @@ pub(super) fn message_pending(v: &Vault, m: StoredMessage, plaintext: &[u8]) -> 
     Pending {
         kind: Kind::Message,
         id: m.object,
-        plain: encode_message(&m, plaintext, &v.config.vault),
+        plain: encode_message(&m, plaintext, &v.store.config.vault),
         decoded: Decoded::Message(m),
     }
 }

@@ -27,8 +27,9 @@ use super::{
 use crate::log::ObjectKind;
 use crate::note::{Millis, now_millis};
 use crate::object::{self, Header, Kind};
+use crate::store::{Batch, NewObject, Sealed};
 use crate::sync::{Remote, RemotePurpose};
-use crate::vault::{Batch, NewObject, Sealed, Vault};
+use crate::vault::Vault;
 use crate::{Error, Id, NewNote, Result, crypto};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;

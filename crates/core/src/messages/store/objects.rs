@@ -145,7 +145,7 @@ pub(super) fn read_object(v: &Vault, id: &Id, sha256: &str, kind: Kind) -> Resul
     decode(
         kind,
         &v.decrypt_object(id, Some(sha256))?,
-        &v.config.vault,
+        &v.store.config.vault,
         id,
     )
 }

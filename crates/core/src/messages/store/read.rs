@@ -125,7 +125,7 @@ impl Vault {
             let pending = Pending {
                 kind: Kind::Conversation,
                 id: r.object,
-                plain: encode_read(conversation, &r, &v.config.vault),
+                plain: encode_read(conversation, &r, &v.store.config.vault),
                 decoded: Decoded::Read(*conversation, r),
             };
             Ok(((), vec![pending]))

@@ -131,7 +131,7 @@ impl Vault {
                 continue;
             };
             let held = with_state(self, |v, st| {
-                Ok(envelope::open(&v.keys, &me, &ct)
+                Ok(envelope::open(&v.store.keys, &me, &ct)
                     .is_ok_and(|o| st.check_sender(&me, &o.sender).is_err_and(|e| is_held(&e))))
             })?;
             if held {
@@ -162,7 +162,7 @@ impl Vault {
         let Ok(me) = self.my_card() else {
             return unknown;
         };
-        match envelope::open(&self.keys, &me, &ct) {
+        match envelope::open(&self.store.keys, &me, &ct) {
             Ok(o) => {
                 let party = self
                     .messages
@@ -191,7 +191,7 @@ impl Vault {
             let mut batch_ids: HashSet<Id> = HashSet::new();
             for (key, ct) in files {
                 let r = (|| {
-                    let o: Opened = envelope::open(&v.keys, &me, &ct)?;
+                    let o: Opened = envelope::open(&v.store.keys, &me, &ct)?;
                     let id = o.envelope.message;
                     if st.messages.contains_key(&id) || batch_ids.contains(&id) {
                         return Err(Error::DuplicateMessage(id.to_string()));

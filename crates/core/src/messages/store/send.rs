@@ -143,7 +143,7 @@ impl Vault {
                 note: note.clone(),
                 attachments,
             };
-            let (ct, opened) = envelope::seal(&v.keys, &env)?;
+            let (ct, opened) = envelope::seal(&v.store.keys, &env)?;
             let carrier = match &via {
                 Via::Remote { remote, name } => {
                     crate::messages::inbox::deliver(*remote, &recipients, &ct)?;

@@ -312,10 +312,10 @@ pub(crate) struct JournalCheck {
     pub problem: Option<String>,
 }
 
-/// What a vault handle knows about the journal: how far it has read it, and the objects and
+/// The save journal as a vault handle knows it: how far it has read it, and the objects and
 /// entries of records that may not be written out yet (so reads find them meanwhile).
 #[derive(Default)]
-pub(crate) struct JournalView {
+pub(crate) struct Journal {
     /// The generation read so far (`None`: no journal file seen).
     pub(super) generation: Option<[u8; 16]>,
     /// Bytes of that generation read (its header and whole records).
@@ -324,7 +324,7 @@ pub(crate) struct JournalView {
     /// before the next append).
     pub(super) unclean: bool,
     /// Records in this generation, and their bytes.
-    pub(super) records: usize,
+    pub(crate) records: usize,
     /// Objects of records read or appended, until a checkpoint writes them out.
     pub(crate) objects: HashMap<Id, Vec<u8>>,
     /// This device's entries in those records, by sequence number.
@@ -333,16 +333,16 @@ pub(crate) struct JournalView {
     pub(crate) appended: bool,
     /// The file system refused direct writes (tmpfs, some network file systems): appends go
     /// through the page cache and an fdatasync instead.
-    pub(super) buffered: bool,
+    pub(crate) buffered: bool,
 }
 
-impl JournalView {
+impl Journal {
     pub(super) fn reset(&mut self, generation: Option<[u8; 16]>) {
-        *self = JournalView {
+        *self = Journal {
             generation,
             read_to: BLOCK,
             buffered: self.buffered,
-            ..JournalView::default()
+            ..Journal::default()
         };
     }
 

@@ -1,0 +1,181 @@
+//! Changing a vault: every change is a batch, committed under the write lock after catching up
+//! with other writers, by one append to the save journal or as files (crate::store), then
+//! applied to the state.
+
+use super::Vault;
+use crate::journal::JournalCheck;
+use crate::log::{LogEntry, ObjectKind, ObjectRef};
+use crate::note::{Revision, now_millis};
+use crate::store::{Batch, NewObject, WriteLock};
+use crate::{Error, Id, Result};
+
+impl Vault {
+    /// Seals a note revision into a new object.
+    pub(crate) fn seal_revision(&self, rev: &Revision) -> Result<NewObject> {
+        self.store.seal(
+            rev.revision,
+            ObjectKind::Note,
+            &rev.encode(&self.store.config.vault),
+        )
+    }
+
+    /// Runs `f` under the vault's write lock, after catching up with other writers, then
+    /// commits the batch it returns: objects first, then the log entry (the commit point).
+    pub(crate) fn transact<T>(
+        &mut self,
+        f: impl FnOnce(&mut Vault) -> Result<(T, Batch)>,
+    ) -> Result<T> {
+        let lock = self.lock_file()?;
+        self.refresh()?;
+        let (out, batch) = f(self)?;
+        let result = self.commit(&lock, batch);
+        drop(lock);
+        result?;
+        Ok(out)
+    }
+
+    /// The vault's write lock, waiting for it: every writer holds it (the app, the CLI and the
+    /// sync worker may write the same vault at once).
+    pub(crate) fn lock_file(&self) -> Result<WriteLock> {
+        WriteLock::take(&self.store.layout)
+    }
+
+    /// The vault's lock if no other handle holds it now (never waits).
+    pub(crate) fn lock_file_nowait(&self) -> Result<WriteLock> {
+        WriteLock::try_take(&self.store.layout)
+    }
+
+    /// The log entry that commits `batch` next on this device.
+    pub(crate) fn next_entry(&self, batch: &Batch) -> LogEntry {
+        let (seq, prev) = self.own_head();
+        LogEntry {
+            format: crate::log::LOG_FORMAT,
+            vault: self.store.config.vault,
+            device: self.store.device,
+            seq: seq + 1,
+            prev,
+            time: now_millis(),
+            objects: batch
+                .objects
+                .iter()
+                .map(|o| ObjectRef {
+                    id: o.id,
+                    kind: o.kind,
+                    sha256: o.sha256.clone(),
+                })
+                .collect(),
+            purged: batch.purged.clone(),
+        }
+    }
+
+    /// Commits a batch durably and applies it: a few small note revisions by one append to the
+    /// save journal (crate::journal); anything else, after a checkpoint (so this device's log
+    /// on disk holds every earlier entry), as files ([`crate::store::Store::commit_files`]).
+    fn commit(&mut self, lock: &WriteLock, batch: Batch) -> Result<()> {
+        if batch.objects.is_empty() && batch.purged.is_empty() {
+            return Ok(());
+        }
+        if let Some(seq) = self.rolled_back {
+            return Err(Error::LogRolledBack {
+                device: self.store.device,
+                seq,
+            });
+        }
+        if crate::journal::takes(&batch) {
+            let entry = self.next_entry(&batch);
+            let head = self.own_head().0;
+            let (hash, problems) =
+                self.journal
+                    .append_entry(&self.store, lock, &entry, batch.objects, head)?;
+            self.load_problems.extend(problems);
+            self.state
+                .heads
+                .insert(self.store.device, (entry.seq, hash));
+            for rev in batch.revisions {
+                self.state.apply_revision(rev);
+            }
+            self.unsnapshotted += 1;
+            return Ok(());
+        }
+        let head = self.own_head().0;
+        let problems = if batch.purged.is_empty() {
+            self.journal.write_out(&self.store, lock, head)?
+        } else {
+            self.journal
+                .write_out_and_replace(&self.store, lock, head)?
+        };
+        self.load_problems.extend(problems);
+        let entry = self.next_entry(&batch);
+        let hash = self.store.commit_files(lock, &entry, &batch)?;
+        self.state
+            .heads
+            .insert(self.store.device, (entry.seq, hash));
+        self.store.remove_purged(lock, &batch.purged)?;
+        for rev in batch.revisions {
+            self.state.apply_revision(rev);
+        }
+        for p in &batch.purged {
+            self.state.apply_purge(p);
+        }
+        self.unsnapshotted += 1;
+        Ok(())
+    }
+
+    /// Writes every journal record out as the usual files (objects, then log entries) and
+    /// starts an empty journal: a checkpoint. Takes the vault's lock; cheap when there is
+    /// nothing to write. Saves are durable without it; the CLI runs one when a command ends
+    /// and the app when it is idle, before a sync and when it locks.
+    pub fn checkpoint(&mut self) -> Result<()> {
+        let lock = self.lock_file()?;
+        let result = self.checkpoint_locked(&lock);
+        drop(lock);
+        result
+    }
+
+    /// [`Self::checkpoint`] for a caller holding the lock.
+    pub(crate) fn checkpoint_locked(&mut self, lock: &WriteLock) -> Result<()> {
+        self.refresh()?;
+        let head = self.own_head().0;
+        let problems = self.journal.write_out(&self.store, lock, head)?;
+        self.load_problems.extend(problems);
+        Ok(())
+    }
+
+    /// Whether this handle saved anything that no checkpoint has written out since.
+    pub fn has_unwritten_saves(&self) -> bool {
+        self.journal.has_unwritten_saves()
+    }
+
+    /// For `verify`: checks the journal's records after this device's entry `seq` (hash
+    /// `prev`), without changing anything.
+    pub(crate) fn check_journal(&self, seq: u64, prev: Option<String>) -> Result<JournalCheck> {
+        crate::store::Journal::check(&self.store, seq, prev)
+    }
+
+    /// A device's log entry `seq`, opened (this device's from the journal while it is there).
+    pub(crate) fn read_log_entry(&self, device: &Id, seq: u64) -> Option<LogEntry> {
+        let held = self
+            .journal
+            .entry(seq)
+            .filter(|_| device == &self.store.device);
+        self.store.read_entry(device, seq, held)
+    }
+
+    /// Writes the encrypted snapshot cache now (after writing out the save journal: the
+    /// snapshot may name only revisions whose files exist, which a later open reads bodies
+    /// from when the cache of bodies is stale).
+    pub fn save_snapshot(&mut self) -> Result<()> {
+        self.checkpoint()?;
+        crate::snapshot::write(&self.store, &mut self.state)?;
+        self.unsnapshotted = 0;
+        Ok(())
+    }
+
+    /// Writes the snapshot if enough has changed since the last one. Call before exiting.
+    pub fn save_snapshot_if_stale(&mut self) -> Result<()> {
+        if self.unsnapshotted > 0 {
+            self.save_snapshot()?;
+        }
+        Ok(())
+    }
+}

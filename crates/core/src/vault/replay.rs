@@ -1,0 +1,195 @@
+//! Loading a vault's state: the log entries (and save journal records) written since the
+//! snapshot, applied in order, with what could not be read kept as load problems.
+
+use super::Vault;
+use crate::log::{LogEntry, ObjectKind};
+use crate::note::Revision;
+use crate::{Error, Id, Result};
+use std::fs;
+use std::io::ErrorKind;
+
+impl Vault {
+    /// Reads log entries written since this state was loaded (by another process on this
+    /// machine, or brought in by sync) and applies them.
+    pub fn refresh(&mut self) -> Result<()> {
+        self.replay_logs(false)
+    }
+
+    /// Applies new log entries, then new records of the save journal. With `check_gaps` (at
+    /// unlock), a missing entry followed by later ones is reported; that costs a listing of the
+    /// device's log folder, so the frequent refreshes between commands skip it (`verify`
+    /// always checks).
+    pub(super) fn replay_logs(&mut self, check_gaps: bool) -> Result<()> {
+        let problems = self.state.take_problems();
+        self.load_problems.extend(problems);
+        let devices = match fs::read_dir(self.store.layout.logs()) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<Id>().ok()))
+                .collect::<Vec<_>>(),
+            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io("listing the log")(e)),
+        };
+        // Objects that could not be read, reported at the end unless a later entry purged them
+        // (a purge deletes the objects that earlier entries name).
+        let mut unreadable: Vec<(Id, String)> = Vec::new();
+        for device in devices {
+            loop {
+                // The metadata answers without waiting for note bodies loading in the
+                // background: most refreshes find no new entry and need none.
+                let (seq, prev) = self
+                    .state
+                    .meta()
+                    .heads
+                    .get(&device)
+                    .map(|(s, h)| (*s, Some(h.clone())))
+                    .unwrap_or((0, None));
+                let path = self.store.layout.log_entry(&device, seq + 1);
+                let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
+                    Ok(ct) => ct,
+                    Err(e) if e.kind() == ErrorKind::NotFound => {
+                        if check_gaps {
+                            self.report_gap(&device, seq + 1);
+                        }
+                        break;
+                    }
+                    Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+                };
+                match self
+                    .store
+                    .open_entry(&device, seq + 1, &ct, prev.as_deref())
+                {
+                    Ok((entry, hash)) => {
+                        self.apply_entry(&entry, &mut unreadable);
+                        self.state.heads.insert(device, (seq + 1, hash));
+                        self.unsnapshotted += 1;
+                    }
+                    Err(e) => {
+                        self.load_problems.push(e.to_string());
+                        break;
+                    }
+                }
+            }
+        }
+        for (id, problem) in unreadable {
+            if !self.state.meta().purged_objects.contains(&id) {
+                self.load_problems.push(problem);
+            }
+        }
+        self.replay_journal()
+    }
+
+    /// Every device's last entry the snapshot counts must still be in the log: one that is
+    /// gone means the vault folder was rolled back (restored from an older copy, or entries
+    /// deleted). Reported for every device; for this one, commits are refused from then on.
+    pub(super) fn check_not_rolled_back(&mut self) {
+        let heads: Vec<(Id, u64)> = self
+            .state
+            .meta()
+            .heads
+            .iter()
+            .map(|(d, (s, _))| (*d, *s))
+            .collect();
+        for (device, seq) in heads {
+            if seq == 0 || self.store.layout.log_entry(&device, seq).exists() {
+                continue;
+            }
+            let e = Error::LogRolledBack { device, seq };
+            self.load_problems.push(e.to_string());
+            if device == self.store.device {
+                self.rolled_back = Some(seq);
+            }
+        }
+    }
+
+    /// Entry `missing` of `device` is absent: if later entries exist, they cannot be chained
+    /// and are ignored, which must not happen silently (a dropped entry would hide them).
+    fn report_gap(&mut self, device: &Id, missing: u64) {
+        let Ok(rd) = fs::read_dir(self.store.layout.log_dir(device)) else {
+            return;
+        };
+        let later = rd
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name();
+                name.to_str()?.strip_suffix(".age")?.parse::<u64>().ok()
+            })
+            .filter(|s| *s > missing)
+            .min();
+        if let Some(later) = later {
+            let problem = Error::BadLog {
+                device: device.to_string(),
+                seq: missing,
+                reason: format!(
+                    "it is missing while entry {later} exists (a gap): the entries after it are ignored"
+                ),
+            }
+            .to_string();
+            if !self.load_problems.contains(&problem) {
+                self.load_problems.push(problem);
+            }
+        }
+    }
+
+    pub(crate) fn apply_entry(&mut self, entry: &LogEntry, unreadable: &mut Vec<(Id, String)>) {
+        for obj in &entry.objects {
+            if obj.kind != ObjectKind::Note || self.state.purged_objects.contains(&obj.id) {
+                continue;
+            }
+            match self.read_revision_checked(&obj.id, Some(&obj.sha256)) {
+                Ok(rev) => self.state.apply_revision(rev),
+                Err(e) => unreadable.push((obj.id, e.to_string())),
+            }
+        }
+        for p in &entry.purged {
+            self.state.apply_purge(p);
+        }
+    }
+
+    /// Reads and decrypts one note revision object, checking its ciphertext hash if known.
+    pub(crate) fn read_revision_checked(&self, id: &Id, sha256: Option<&str>) -> Result<Revision> {
+        Revision::decode(
+            &self.decrypt_object(id, sha256)?,
+            &self.store.config.vault,
+            id,
+        )
+    }
+
+    /// Reads one object (from the journal while a record there holds it, else its file),
+    /// checks its ciphertext against the hash the log names (when known) and decrypts it whole
+    /// with the vault key.
+    pub(crate) fn decrypt_object(
+        &self,
+        id: &Id,
+        sha256: Option<&str>,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        self.store
+            .decrypt_object(id, sha256, self.journal.object(id))
+    }
+
+    /// Reads records of the save journal appended since this handle last looked (by this or
+    /// another process) and applies those that continue this device's chain.
+    fn replay_journal(&mut self) -> Result<()> {
+        let head = self.own_head();
+        let mut unreadable = Vec::new();
+        for r in self.journal.read_new(&self.store, head)? {
+            self.apply_entry(&r.entry, &mut unreadable);
+            self.state.heads.insert(self.store.device, (r.seq, r.hash));
+            self.unsnapshotted += 1;
+        }
+        for (_, problem) in unreadable {
+            self.load_problems.push(problem);
+        }
+        Ok(())
+    }
+
+    /// This device's last entry: sequence number and hash.
+    pub(crate) fn own_head(&self) -> (u64, Option<String>) {
+        self.state
+            .meta()
+            .heads
+            .get(&self.store.device)
+            .map(|(s, h)| (*s, Some(h.clone())))
+            .unwrap_or((0, None))
+    }
+}
