@@ -10,8 +10,6 @@
 
 mod app;
 mod clone;
-#[cfg(unix)]
-mod folder;
 mod identity;
 mod local;
 mod merge;

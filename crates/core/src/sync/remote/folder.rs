@@ -9,7 +9,7 @@
 //! Files are written as a temp file in the same folder renamed into place, so a reader never
 //! sees half a file (as before, they are not fsynced: a folder remote is a copy of the vault).
 
-use super::remote::{Remote, check_size};
+use super::contract::{Remote, check_size};
 use crate::held::{HeldDir, Refused, WriteError};
 use crate::{Error, Result};
 use rustix::fs::FileType;

@@ -1,0 +1,247 @@
+//! Tests of the index, the tokenizer, snippets and prefixes.
+
+use super::snippet::*;
+use super::words::*;
+use super::*;
+
+mod index_tests {
+    use super::*;
+
+    fn rev(title: &str, body: &str, tags: &[&str]) -> Revision {
+        Revision {
+            note: Id::random(),
+            revision: Id::random(),
+            parents: vec![],
+            title: title.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            notebook: None,
+            pinned: false,
+            deleted: false,
+            created: 0,
+            updated: 0,
+            attachments: vec![],
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn ranks_titles_first_and_matches_prefixes() {
+        let mut idx = SearchIndex::default();
+        let a = rev("Passport renewal", "bring photos", &[]);
+        let b = rev("Travel", "remember the passport and tickets", &["trip"]);
+        let c = rev("Recipes", "soup", &["passport-ish"]);
+        for r in [&a, &b, &c] {
+            idx.upsert(r);
+        }
+        let hits = idx.search("pass", 10);
+        assert_eq!(hits.len(), 3);
+        assert_eq!(hits[0].0, a.note);
+        assert_eq!(idx.search("passport tick", 10).len(), 1);
+        assert!(idx.search("nothing", 10).is_empty());
+        idx.remove(&a.note);
+        assert_eq!(idx.search("renewal", 10).len(), 0);
+        let mut a2 = a.clone();
+        a2.deleted = true;
+        idx.upsert(&a2);
+        assert_eq!(idx.search("photos", 10).len(), 0);
+    }
+
+    #[test]
+    fn snippets_mark_matches() {
+        let s = snippet("Remember the Passport and tickets", "pass", 80);
+        assert!(s.iter().any(|x| x.hit && x.text == "Pass"));
+        let text: String = s.iter().map(|x| x.text.as_str()).collect();
+        assert_eq!(text, "Remember the Passport and tickets");
+    }
+}
+
+mod build_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_tokenizer_splits_and_lowercases_as_the_plain_definition() {
+        let fixed = [
+            "Hello, World! it's 2026-11-30",
+            "naïve Café CAFÉ crème brûlée",
+            "ΣΟΦΟΣ σοφός Σ ΑΣ.",
+            "straße STRASSE İstanbul ǅemal",
+            "ab日本語cd 東京 ٣٤ x²",
+            "a\u{300}b e\u{301} 🙂smile🙂 \u{feff}bom",
+            "",
+            "-- __ ..",
+            &"x".repeat(64),
+            &"X".repeat(65),
+            &"é".repeat(64),
+            &format!("{} tail", "É".repeat(65)),
+            &format!("{}é", "a".repeat(63)),
+            &format!("{}é", "a".repeat(64)),
+        ];
+        for t in fixed {
+            assert_eq!(tokenize(t), tokenize_plainly(t), "{t:?}");
+        }
+        let pool: Vec<char> = "aZ9 .-_éÉßΣσ日ٽ٣\u{300}🙂İ\n\t"
+            .chars()
+            .chain(('a'..='e').chain('A'..='E'))
+            .collect();
+        let mut seed = 1u64;
+        for _ in 0..3000 {
+            let mut t = String::new();
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            for _ in 0..(seed >> 58) * 3 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                let c = pool[(seed >> 33) as usize % pool.len()];
+                let run = if (seed >> 20).is_multiple_of(9) {
+                    70
+                } else {
+                    1
+                };
+                t.extend(std::iter::repeat_n(c, run));
+            }
+            assert_eq!(tokenize(&t), tokenize_plainly(&t), "{t:?}");
+        }
+    }
+
+    /// Notes of made-up words (some capitalized, some only in titles or tags, some trashed).
+    fn notes(n: usize) -> Vec<Revision> {
+        let mut seed = 7u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let mut words = |count: u64| {
+            let mut out = Vec::new();
+            for _ in 0..next(count) {
+                let w = format!("w{}x{}", next(40), next(300));
+                out.push(if next(10) == 0 { w.to_uppercase() } else { w });
+            }
+            out
+        };
+        (0..n)
+            .map(|i| {
+                let (body, title, tags) = (words(80), words(4), words(3));
+                let mut r = Revision {
+                    note: Id::random(),
+                    revision: Id::random(),
+                    parents: vec![],
+                    title: title.join(" "),
+                    tags,
+                    notebook: None,
+                    pinned: false,
+                    deleted: i % 20 == 7,
+                    created: 0,
+                    updated: 0,
+                    attachments: vec![],
+                    body: body.join(" "),
+                };
+                if i % 30 == 3 {
+                    r.body.push_str(" ΣΟΦΟΣ Straße");
+                }
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_build_on_many_threads_ranks_exactly_as_note_by_note() {
+        let revs = notes(3000);
+        let docs: Vec<DocInput<'_>> = revs.iter().map(DocInput::of).collect();
+        let mut one_by_one = SearchIndex::default();
+        for r in &revs {
+            one_by_one.upsert(r);
+        }
+        let no = AtomicBool::new(false);
+        let queries = [
+            "w1",
+            "w12x3",
+            "W3X1",
+            "w7 w2",
+            "w",
+            "σοφος",
+            "straße",
+            "w39x",
+            "nothing",
+        ];
+        for threads in [1, 2, 3, 7] {
+            let built = SearchIndex::build_on(&docs, threads, &no).unwrap();
+            assert_eq!(built.len(), one_by_one.len());
+            assert_eq!(built.sorted_terms.len(), one_by_one.sorted_terms.len());
+            for q in queries {
+                assert_eq!(
+                    built.search(q, 40),
+                    one_by_one.search(q, 40),
+                    "{threads} threads, {q:?}"
+                );
+            }
+        }
+        assert!(!one_by_one.search("w1", 40).is_empty());
+        assert!(!one_by_one.search("σοφος", 40).is_empty());
+        // A cancelled build gives nothing.
+        assert!(SearchIndex::build_on(&docs, 2, &AtomicBool::new(true)).is_none());
+        // Changes after a build are indexed as in any index.
+        let mut built = SearchIndex::build(&docs, &no).unwrap();
+        let mut changed = revs[5].clone();
+        changed.body = "brandnewword".into();
+        changed.deleted = false;
+        built.upsert(&changed);
+        assert_eq!(built.search("brandnew", 5)[0].0, changed.note);
+    }
+}
+
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn snippets_keep_a_space_where_lines_meet() {
+        let body = "# Title\n\nPlant **tomatoes** in May.\nSee [[Seeds]] and `code`.\r\nDone.";
+        for q in [
+            "see",
+            "may",
+            "plant",
+            "seeds",
+            "tomatoes see",
+            "title",
+            "code",
+            "zzz",
+        ] {
+            let s = snippet(body, q, 160);
+            let text: String = s.iter().map(|x| x.text.as_str()).collect();
+            assert!(text.contains("May. See"), "{q}: {text:?}");
+            assert!(text.contains("`code`. Done."), "{q}: {text:?}");
+        }
+        let mut bad = Vec::new();
+        for body in [
+            body,
+            "in May.\nSee",
+            "May.\n\nSee x",
+            "a May.\r\n  See b",
+            "- May.\n- See",
+        ] {
+            for q in ["see", "may", "s", "m", "may see", "x", "b", "in", "a"] {
+                for n in 1..60 {
+                    let s = snippet(body, q, n);
+                    let text: String = s.iter().map(|x| x.text.as_str()).collect();
+                    if text.contains(".See") || text.contains("May.S") {
+                        bad.push(format!("{body:?} {q} {n}: {text:?}"));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{bad:#?}");
+    }
+}
+
+mod prefix_tests {
+    use super::*;
+
+    #[test]
+    fn case_insensitive_prefixes() {
+        assert_eq!(prefix_len_ci("Passport", "pass"), Some(4));
+        assert_eq!(prefix_len_ci("Pa", "pass"), None);
+        assert_eq!(prefix_len_ci("ÉTÉ", "ét"), Some(3));
+        assert_eq!(prefix_len_ci("x", "y"), None);
+        let s = snippet("Über die ÜBERSICHT", "über", 80);
+        assert_eq!(s.iter().filter(|x| x.hit).count(), 2);
+    }
+}
