@@ -150,6 +150,27 @@ fn parallel<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<()> + Sync) -> Result
     })
 }
 
+/// Moves finished temp files into place durably: one round of fsyncs for the temp files, the
+/// renames in order (so a reader that finds a later file finds the earlier ones), then one
+/// fsync per folder.
+pub fn rename_synced(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let temps: Vec<&Path> = moves.iter().map(|(t, _)| t.as_path()).collect();
+    sync_files(&temps)?;
+    let mut dirs: Vec<&Path> = Vec::new();
+    for (tmp, path) in moves {
+        std::fs::rename(tmp, path)
+            .map_err(Error::io(format!("renaming into {}", path.display())))?;
+        let dir = path.parent().expect("a file has a folder");
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    sync_dirs(&dirs)
+}
+
 /// Removes temp files left in `dir` by a failed write of this process (best effort).
 pub fn remove_temps(dir: &Path) {
     if let Ok(rd) = fs::read_dir(dir) {

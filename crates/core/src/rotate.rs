@@ -83,32 +83,7 @@ impl Vault {
             // Re-encrypts files: the journal's records (encrypted to the old keys) first become
             // files, and the journal starts empty.
             self.checkpoint_locked(&lock)?;
-            // Every live object: notes in the state, their attachments.
-            let mut objects: Vec<(Id, ObjectKind)> = Vec::new();
-            for n in self.state.notes.values() {
-                for (rid, m) in &n.revisions {
-                    objects.push((*rid, ObjectKind::Note));
-                    objects.extend(m.attachments.iter().map(|a| (*a, ObjectKind::Attachment)));
-                }
-            }
-            objects.extend(crate::messages::live_objects(self)?);
-            objects.sort_by_key(|o| o.0);
-            objects.dedup_by_key(|o| o.0);
-            let total = objects.len() as u64;
-            let mut refs = Vec::with_capacity(objects.len());
-            for (i, (id, kind)) in objects.iter().enumerate() {
-                let sha = self.reencrypt(id, &new_keys)?;
-                refs.push(ObjectRef {
-                    id: *id,
-                    kind: *kind,
-                    sha256: sha,
-                });
-                progress(&Progress {
-                    stage: "re-encrypting".into(),
-                    done: i as u64 + 1,
-                    total,
-                });
-            }
+            let refs = self.reencrypt_all(&new_keys, progress)?;
             let entry = LogEntry {
                 format: LOG_FORMAT,
                 vault: self.store.config.vault,
@@ -126,17 +101,7 @@ impl Vault {
             // Sync's local files (remotes, marks) follow the keys.
             crate::sync::rekey_local_files(self, &new_keys)?;
             // The commit point: identity.age now holds the new keys.
-            let identity = new_keys.to_identity_file(&self.store.config.vault);
-            let old =
-                crate::limits::read_file(self.store.layout.identity(), crate::limits::IDENTITY)
-                    .map_err(Error::io("reading identity.age"))?;
-            let wf = crypto::scrypt_work_factor(&old).unwrap_or(crypto::DEFAULT_WORK_FACTOR);
-            let ct = crypto::encrypt_with_passphrase(
-                passphrase,
-                wf,
-                identity.expose_secret().as_bytes(),
-            )?;
-            fsutil::write_atomic(&self.store.layout.identity(), &ct)?;
+            self.write_identity(passphrase, &new_keys)?;
         }
         // Clean up: only the new log remains.
         for e in fs::read_dir(self.store.layout.logs())
@@ -161,6 +126,54 @@ impl Vault {
         self.state = Default::default();
         self.refresh()?;
         self.save_snapshot()
+    }
+
+    /// Re-encrypts every live object (notes in the state, their attachments, contacts and
+    /// messages) to the new keys; returns them as the new log's first entry names them.
+    fn reencrypt_all(
+        &mut self,
+        new_keys: &Keys,
+        progress: ProgressFn<'_>,
+    ) -> Result<Vec<ObjectRef>> {
+        // Every live object: notes in the state, their attachments.
+        let mut objects: Vec<(Id, ObjectKind)> = Vec::new();
+        for n in self.state.notes.values() {
+            for (rid, m) in &n.revisions {
+                objects.push((*rid, ObjectKind::Note));
+                objects.extend(m.attachments.iter().map(|a| (*a, ObjectKind::Attachment)));
+            }
+        }
+        objects.extend(crate::messages::live_objects(self)?);
+        objects.sort_by_key(|o| o.0);
+        objects.dedup_by_key(|o| o.0);
+        let total = objects.len() as u64;
+        let mut refs = Vec::with_capacity(objects.len());
+        for (i, (id, kind)) in objects.iter().enumerate() {
+            let sha = self.reencrypt(id, new_keys)?;
+            refs.push(ObjectRef {
+                id: *id,
+                kind: *kind,
+                sha256: sha,
+            });
+            progress(&Progress {
+                stage: "re-encrypting".into(),
+                done: i as u64 + 1,
+                total,
+            });
+        }
+        Ok(refs)
+    }
+
+    /// Writes identity.age with `new_keys`, under the passphrase and work factor it has now.
+    fn write_identity(&self, passphrase: &SecretString, new_keys: &Keys) -> Result<()> {
+        let identity = new_keys.to_identity_file(&self.store.config.vault);
+        let old = crate::limits::read_file(self.store.layout.identity(), crate::limits::IDENTITY)
+            .map_err(Error::io("reading identity.age"))?;
+        let wf = crypto::scrypt_work_factor(&old).unwrap_or(crypto::DEFAULT_WORK_FACTOR);
+        let ct =
+            crypto::encrypt_with_passphrase(passphrase, wf, identity.expose_secret().as_bytes())?;
+        fsutil::write_atomic(&self.store.layout.identity(), &ct)?;
+        Ok(())
     }
 
     /// Re-encrypts one object in place to the new keys (skipping it if already done); returns

@@ -39,128 +39,177 @@ impl VerifyReport {
 }
 
 impl Vault {
-    /// Checks the whole vault.
+    /// Checks the whole vault: every device's log entry by entry (and this device's save
+    /// journal), every object the log names, every attachment decrypted through, and files in
+    /// `objects/` that nothing names.
     pub fn verify(&self, progress: ProgressFn<'_>) -> Result<VerifyReport> {
-        let mut report = VerifyReport::default();
-        let rel = |p: &std::path::Path| {
-            p.strip_prefix(&self.store.layout.root)
-                .unwrap_or(p)
-                .display()
-                .to_string()
+        let mut walk = Walk {
+            vault: self,
+            report: VerifyReport::default(),
+            named: HashMap::new(),
+            purged: HashSet::new(),
+            in_journal: HashMap::new(),
         };
-        // 1. Every device's log, entry by entry, from the start.
-        let mut named: HashMap<Id, (ObjectKind, String)> = HashMap::new();
-        let mut purged: HashSet<Id> = HashSet::new();
-        let devices: Vec<Id> = match fs::read_dir(self.store.layout.logs()) {
+        for device in walk.devices()? {
+            walk.device_log(&device)?;
+        }
+        let notes = walk.objects(progress)?;
+        walk.attachments(&notes);
+        walk.unnamed_objects();
+        let mut report = walk.report;
+        report.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(report)
+    }
+}
+
+/// What `verify` has seen so far.
+struct Walk<'a> {
+    vault: &'a Vault,
+    report: VerifyReport,
+    /// Every object the log names: its kind and ciphertext hash.
+    named: HashMap<Id, (ObjectKind, String)>,
+    /// Objects a purge deleted.
+    purged: HashSet<Id>,
+    /// Objects of journal records not yet written out: checked from the journal.
+    in_journal: HashMap<Id, Vec<u8>>,
+}
+
+impl Walk<'_> {
+    /// A path as shown in the report: inside the vault folder.
+    fn rel(&self, p: &std::path::Path) -> String {
+        p.strip_prefix(&self.vault.store.layout.root)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    }
+
+    /// Every device with a log folder, and this one (its first entries may all be in the
+    /// journal still). Anything else in `log/` is a warning.
+    fn devices(&mut self) -> Result<Vec<Id>> {
+        let layout = &self.vault.store.layout;
+        let mut devices = Vec::new();
+        match fs::read_dir(layout.logs()) {
+            Ok(rd) => {
+                for e in rd.filter_map(|e| e.ok()) {
+                    match e.file_name().to_string_lossy().parse::<Id>() {
+                        Ok(id) => devices.push(id),
+                        Err(_) => self.report.warnings.push(Problem {
+                            path: self.rel(&e.path()),
+                            message: "not a device log folder; ignored".into(),
+                        }),
+                    }
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("listing the log")(e)),
+        }
+        if !devices.contains(&self.vault.store.device) {
+            devices.push(self.vault.store.device);
+        }
+        Ok(devices)
+    }
+
+    /// Step 1: One device's log, entry by entry from the start (and for this device, on into the
+    /// save journal), then the files of its folder that are not part of the chain.
+    fn device_log(&mut self, device: &Id) -> Result<()> {
+        let dir = self.vault.store.layout.log_dir(device);
+        let mut files: Vec<String> = match fs::read_dir(&dir) {
             Ok(rd) => rd
                 .filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    match name.parse::<Id>() {
-                        Ok(id) => Some(id),
-                        Err(_) => {
-                            report.warnings.push(Problem {
-                                path: rel(&e.path()),
-                                message: "not a device log folder; ignored".into(),
-                            });
-                            None
-                        }
-                    }
-                })
+                .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect(),
             Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io("listing the log")(e)),
+            Err(e) => return Err(Error::io(format!("listing {}", dir.display()))(e)),
         };
-        let mut devices = devices;
-        if !devices.contains(&self.store.device) {
-            devices.push(self.store.device); // its first entries may all be in the journal still
-        }
-        // Objects of journal records not yet written out: checked from the journal.
-        let mut in_journal: HashMap<Id, Vec<u8>> = HashMap::new();
-        for device in &devices {
-            let dir = self.store.layout.log_dir(device);
-            let mut files: Vec<String> = match fs::read_dir(&dir) {
-                Ok(rd) => rd
-                    .filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect(),
-                Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
-                Err(e) => return Err(Error::io(format!("listing {}", dir.display()))(e)),
-            };
-            files.sort();
-            let mut prev: Option<String> = None;
-            let mut seq = 0u64;
-            let mut expected: HashSet<String> = HashSet::new();
-            let mut broken = false;
-            loop {
-                let path = self.store.layout.log_entry(device, seq + 1);
-                let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
-                    Ok(ct) => ct,
-                    Err(e) if e.kind() == ErrorKind::NotFound => break,
-                    Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
-                };
-                expected.insert(crate::log::entry_file_name(seq + 1));
-                match self.store.open_entry(device, seq + 1, &ct, prev.as_deref()) {
-                    Ok((entry, hash)) => {
-                        report.log_entries += 1;
-                        for o in entry.objects {
-                            named.insert(o.id, (o.kind, o.sha256));
-                        }
-                        for p in entry.purged {
-                            purged.extend(p.objects);
-                        }
-                        prev = Some(hash);
-                        seq += 1;
-                    }
-                    Err(e) => {
-                        report.problems.push(Problem {
-                            path: rel(&path),
-                            message: e.to_string(),
-                        });
-                        broken = true;
-                        break;
-                    }
+        files.sort();
+        let chain = self.chain(device)?;
+        // This device's log continues in the save journal (crate::journal).
+        if *device == self.vault.store.device && !chain.broken {
+            let check = self.vault.check_journal(chain.seq, chain.prev.clone())?;
+            for entry in check.entries {
+                self.report.log_entries += 1;
+                for o in entry.objects {
+                    self.named.insert(o.id, (o.kind, o.sha256));
                 }
             }
-            // This device's log continues in the save journal (crate::journal).
-            if *device == self.store.device && !broken {
-                let check = self.check_journal(seq, prev.clone())?;
-                let path = "local/journal".to_string();
-                for entry in check.entries {
-                    report.log_entries += 1;
-                    for o in entry.objects {
-                        named.insert(o.id, (o.kind, o.sha256));
-                    }
-                }
-                in_journal.extend(check.objects);
-                if let Some(m) = check.problem {
-                    report.problems.push(Problem { path, message: m });
-                }
-            }
-            for f in files.iter().filter(|f| !expected.contains(*f)) {
-                let p = dir.join(f);
-                let msg = if f.starts_with(crate::fsutil::TEMP_PREFIX) {
-                    "a temp file left by an interrupted save; harmless"
-                } else {
-                    "not part of the device's log chain (after a gap or damaged entry); ignored"
-                };
-                let list = if f.starts_with(crate::fsutil::TEMP_PREFIX) {
-                    &mut report.warnings
-                } else {
-                    &mut report.problems
-                };
-                list.push(Problem {
-                    path: rel(&p),
-                    message: msg.into(),
+            self.in_journal.extend(check.objects);
+            if let Some(message) = check.problem {
+                self.report.problems.push(Problem {
+                    path: "local/journal".into(),
+                    message,
                 });
             }
         }
-        // 2. Every object the log names: present, unaltered, decryptable, bound to its name.
+        for f in files.iter().filter(|f| !chain.files.contains(*f)) {
+            let path = self.rel(&dir.join(f));
+            if f.starts_with(crate::fsutil::TEMP_PREFIX) {
+                self.report.warnings.push(Problem {
+                    path,
+                    message: "a temp file left by an interrupted save; harmless".into(),
+                });
+            } else {
+                self.report.problems.push(Problem {
+                    path,
+                    message:
+                        "not part of the device's log chain (after a gap or damaged entry); ignored"
+                            .into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A device's entries in order from the first, each opened and checked against the one
+    /// before it, until the first missing or bad one.
+    fn chain(&mut self, device: &Id) -> Result<Chain> {
+        let mut chain = Chain::default();
+        loop {
+            let path = self.vault.store.layout.log_entry(device, chain.seq + 1);
+            let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
+                Ok(ct) => ct,
+                Err(e) if e.kind() == ErrorKind::NotFound => break,
+                Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+            };
+            chain
+                .files
+                .insert(crate::log::entry_file_name(chain.seq + 1));
+            let opened =
+                self.vault
+                    .store
+                    .open_entry(device, chain.seq + 1, &ct, chain.prev.as_deref());
+            match opened {
+                Ok((entry, hash)) => {
+                    self.report.log_entries += 1;
+                    for o in entry.objects {
+                        self.named.insert(o.id, (o.kind, o.sha256));
+                    }
+                    for p in entry.purged {
+                        self.purged.extend(p.objects);
+                    }
+                    chain.prev = Some(hash);
+                    chain.seq += 1;
+                }
+                Err(e) => {
+                    self.report.problems.push(Problem {
+                        path: self.rel(&path),
+                        message: e.to_string(),
+                    });
+                    chain.broken = true;
+                    break;
+                }
+            }
+        }
+        Ok(chain)
+    }
+
+    /// Step 2: Every object the log names: present, unaltered, decryptable, bound to its name.
+    /// Returns the note revisions read.
+    fn objects(&mut self, progress: ProgressFn<'_>) -> Result<HashMap<Id, Revision>> {
+        let named = std::mem::take(&mut self.named);
         let total = named.len() as u64;
-        let mut done = 0u64;
-        let mut notes: HashMap<Id, Revision> = HashMap::new();
-        for (id, (kind, sha)) in &named {
-            done += 1;
+        let mut notes = HashMap::new();
+        for (done, (id, (kind, sha))) in (1u64..).zip(&named) {
             if done.is_multiple_of(64) || done == total {
                 progress(&Progress {
                     stage: "verifying".into(),
@@ -168,77 +217,89 @@ impl Vault {
                     total,
                 });
             }
-            if purged.contains(id) {
+            if self.purged.contains(id) {
                 continue;
             }
-            let path = self.store.layout.object(id);
-            report.objects += 1;
-            let problem = |m: String| Problem {
-                path: rel(&path),
-                message: m,
-            };
-            // Attachments are hashed as they are read, never held whole; anything else is
-            // read whole, within the format's limit for it.
-            let read = match in_journal.remove(id) {
-                Some(ct) => Ok((crypto::sha256_hex(&ct), ct)),
-                None if *kind == ObjectKind::Attachment => {
-                    crypto::sha256_file_hex(&path).map(|h| (h, Vec::new()))
+            self.report.objects += 1;
+            let path = self.vault.store.layout.object(id);
+            match self.object(id, *kind, sha, &path)? {
+                Ok(Some(rev)) => {
+                    notes.insert(*id, rev);
                 }
-                None => crate::limits::read_file(&path, crate::limits::OBJECT)
-                    .map(|ct| (crypto::sha256_hex(&ct), ct)),
-            };
-            let (hash, ct) = match read {
-                Ok(read) => read,
-                Err(e) if e.kind() == ErrorKind::NotFound => {
-                    report.problems.push(problem(
-                        "missing (named by the log, but not on disk)".into(),
-                    ));
-                    continue;
-                }
-                Err(e) if e.kind() == ErrorKind::FileTooLarge => {
-                    report.problems.push(problem(e.to_string()));
-                    continue;
-                }
-                Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
-            };
-            if &hash != sha {
-                report.problems.push(problem(
-                    "its ciphertext differs from the one the log names (swapped or altered)".into(),
-                ));
-                continue;
-            }
-            if *kind == ObjectKind::Note {
-                match crypto::decrypt(&[self.store.keys.vault_identity()], &ct)
-                    .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))
-                    .and_then(|p| Revision::decode(&p, &self.store.config.vault, id))
-                {
-                    Ok(rev) => {
-                        notes.insert(*id, rev);
-                    }
-                    Err(e) => report.problems.push(problem(e.to_string())),
-                }
+                Ok(None) => {}
+                Err(message) => self.report.problems.push(Problem {
+                    path: self.rel(&path),
+                    message,
+                }),
             }
         }
-        // 3. Attachments: decrypt through, compare with what their note recorded.
+        self.named = named;
+        Ok(notes)
+    }
+
+    /// One object: `Ok(Err(problem))` for damage, `Ok(Ok(Some))` for a note revision read.
+    fn object(
+        &mut self,
+        id: &Id,
+        kind: ObjectKind,
+        sha: &str,
+        path: &std::path::Path,
+    ) -> Result<std::result::Result<Option<Revision>, String>> {
+        // Attachments are hashed as they are read, never held whole; anything else is read
+        // whole, within the format's limit for it.
+        let read = match self.in_journal.remove(id) {
+            Some(ct) => Ok((crypto::sha256_hex(&ct), ct)),
+            None if kind == ObjectKind::Attachment => {
+                crypto::sha256_file_hex(path).map(|h| (h, Vec::new()))
+            }
+            None => crate::limits::read_file(path, crate::limits::OBJECT)
+                .map(|ct| (crypto::sha256_hex(&ct), ct)),
+        };
+        let (hash, ct) = match read {
+            Ok(read) => read,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Ok(Err("missing (named by the log, but not on disk)".into()));
+            }
+            Err(e) if e.kind() == ErrorKind::FileTooLarge => return Ok(Err(e.to_string())),
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+        };
+        if hash != sha {
+            return Ok(Err(
+                "its ciphertext differs from the one the log names (swapped or altered)".into(),
+            ));
+        }
+        if kind != ObjectKind::Note {
+            return Ok(Ok(None));
+        }
+        let store = &self.vault.store;
+        Ok(crypto::decrypt(&[store.keys.vault_identity()], &ct)
+            .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))
+            .and_then(|p| Revision::decode(&p, &store.config.vault, id))
+            .map(Some)
+            .map_err(|e| e.to_string()))
+    }
+
+    /// Step 3: Attachments: decrypt through, compare with what their note recorded.
+    fn attachments(&mut self, notes: &HashMap<Id, Revision>) {
         let mut attachments = HashMap::new();
         for rev in notes.values() {
             for a in &rev.attachments {
                 attachments.insert(a.object, (rev.note, a.clone()));
             }
         }
-        for (id, (kind, _)) in &named {
-            if *kind != ObjectKind::Attachment || purged.contains(id) {
+        for (id, (kind, _)) in &self.named {
+            if *kind != ObjectKind::Attachment || self.purged.contains(id) {
                 continue;
             }
-            let path = rel(&self.store.layout.object(id));
+            let path = self.rel(&self.vault.store.layout.object(id));
             match attachments.get(id) {
-                None => report.warnings.push(Problem {
+                None => self.report.warnings.push(Problem {
                     path,
                     message: "an attachment no revision refers to".into(),
                 }),
                 Some((note, a)) => {
-                    if let Err(e) = self.decrypt_attachment(note, a, &mut std::io::sink()) {
-                        report.problems.push(Problem {
+                    if let Err(e) = self.vault.decrypt_attachment(note, a, &mut std::io::sink()) {
+                        self.report.problems.push(Problem {
                             path,
                             message: e.to_string(),
                         });
@@ -246,31 +307,44 @@ impl Vault {
                 }
             }
         }
-        // 4. Files in objects/ that no log entry names.
-        if let Ok(shards) = fs::read_dir(self.store.layout.objects()) {
-            for shard in shards.filter_map(|e| e.ok()) {
-                let Ok(files) = fs::read_dir(shard.path()) else {
+    }
+
+    /// Step 4: Files in objects/ that no log entry names.
+    fn unnamed_objects(&mut self) {
+        let Ok(shards) = fs::read_dir(self.vault.store.layout.objects()) else {
+            return;
+        };
+        for shard in shards.filter_map(|e| e.ok()) {
+            let Ok(files) = fs::read_dir(shard.path()) else {
+                continue;
+            };
+            for f in files.filter_map(|e| e.ok()) {
+                let name = f.file_name().to_string_lossy().into_owned();
+                let id = name.strip_suffix(".age").and_then(|s| s.parse::<Id>().ok());
+                if id.is_some_and(|id| self.named.contains_key(&id)) {
                     continue;
-                };
-                for f in files.filter_map(|e| e.ok()) {
-                    let name = f.file_name().to_string_lossy().into_owned();
-                    let id = name.strip_suffix(".age").and_then(|s| s.parse::<Id>().ok());
-                    if id.is_some_and(|id| named.contains_key(&id)) {
-                        continue;
-                    }
-                    report.warnings.push(Problem {
-                        path: rel(&f.path()),
-                        message: if name.starts_with(crate::fsutil::TEMP_PREFIX) {
-                            "a temp file left by an interrupted save; harmless".into()
-                        } else {
-                            "no log entry names this object: left by an interrupted save, or put here by someone else; ignored".into()
-                        },
-                    });
                 }
+                self.report.warnings.push(Problem {
+                    path: self.rel(&f.path()),
+                    message: if name.starts_with(crate::fsutil::TEMP_PREFIX) {
+                        "a temp file left by an interrupted save; harmless".into()
+                    } else {
+                        "no log entry names this object: left by an interrupted save, or put here by someone else; ignored".into()
+                    },
+                });
             }
         }
-        report.problems.sort_by(|a, b| a.path.cmp(&b.path));
-        report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(report)
     }
+}
+
+/// How far a device's log chain reached.
+#[derive(Default)]
+struct Chain {
+    /// The last entry that opened, and its hash.
+    seq: u64,
+    prev: Option<String>,
+    /// The file names of the entries read.
+    files: HashSet<String>,
+    /// It ended in a bad entry, not a missing one.
+    broken: bool,
 }

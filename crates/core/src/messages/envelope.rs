@@ -160,6 +160,32 @@ pub fn open(keys: &Keys, me: &ContactCard, ciphertext: &[u8]) -> Result<Opened> 
 /// checks its signature (not who it is for).
 pub fn verify(plain: &[u8]) -> Result<Opened> {
     let bad = |m: &str| Error::BadMessage(m.to_string());
+    let (wire, sig, end) = unframe(plain)?;
+    let env = parse_envelope(&wire.signed)?;
+    let sender = ContactCard::parse(&env.sender)
+        .map_err(|e| bad(&format!("its sender card is not valid: {e}")))?;
+    if !verify_signature(
+        &sender.signing_key(),
+        MESSAGE_SIGNATURE_CONTEXT,
+        wire.signed.as_bytes(),
+        &sig,
+    ) {
+        return Err(Error::BadSignature);
+    }
+    let recipients = check_contents(&env, &sender)?;
+    Ok(Opened {
+        hash: crypto::sha256_hex(wire.signed.as_bytes()),
+        sender,
+        recipients,
+        envelope: env,
+        plaintext: plain[..MESSAGE_MAGIC.len() + end].to_vec(),
+    })
+}
+
+/// The frame of a message plaintext: magic, one JSON object, then only padding. Returns the
+/// frame, its signature's bytes, and where the object ends (after the magic).
+fn unframe(plain: &[u8]) -> Result<(Wire, Vec<u8>, usize)> {
+    let bad = |m: &str| Error::BadMessage(m.to_string());
     let json = plain
         .strip_prefix(MESSAGE_MAGIC)
         .ok_or_else(|| bad("it is not a Coffer message (no coffer-message1 line)"))?;
@@ -177,8 +203,14 @@ pub fn verify(plain: &[u8]) -> Result<Opened> {
     let sig = B64
         .decode(&wire.sig)
         .map_err(|_| bad("its signature is not base64"))?;
+    Ok((wire, sig, end))
+}
+
+/// The signed envelope, of the one format this version reads.
+fn parse_envelope(signed: &str) -> Result<Envelope> {
+    let bad = |m: &str| Error::BadMessage(m.to_string());
     let value: serde_json::Value =
-        serde_json::from_str(&wire.signed).map_err(|_| bad("its envelope is not JSON"))?;
+        serde_json::from_str(signed).map_err(|_| bad("its envelope is not JSON"))?;
     match value.get("format").and_then(serde_json::Value::as_u64) {
         Some(v) if v == u64::from(MESSAGE_FORMAT) => {}
         Some(v) => {
@@ -188,18 +220,12 @@ pub fn verify(plain: &[u8]) -> Result<Opened> {
         }
         None => return Err(bad("its envelope has no format version")),
     }
-    let env: Envelope = serde_json::from_value(value)
-        .map_err(|e| bad(&format!("its envelope is not valid: {e}")))?;
-    let sender = ContactCard::parse(&env.sender)
-        .map_err(|e| bad(&format!("its sender card is not valid: {e}")))?;
-    if !verify_signature(
-        &sender.signing_key(),
-        MESSAGE_SIGNATURE_CONTEXT,
-        wire.signed.as_bytes(),
-        &sig,
-    ) {
-        return Err(Error::BadSignature);
-    }
+    serde_json::from_value(value).map_err(|e| bad(&format!("its envelope is not valid: {e}")))
+}
+
+/// Checks a signed envelope's contents against the format's limits; returns its recipients.
+fn check_contents(env: &Envelope, sender: &ContactCard) -> Result<Vec<ContactCard>> {
+    let bad = |m: &str| Error::BadMessage(m.to_string());
     if env.recipients.is_empty() || env.recipients.len() > MAX_RECIPIENTS {
         return Err(bad(&format!(
             "it must name 1 to {MAX_RECIPIENTS} recipients"
@@ -209,7 +235,7 @@ pub fn verify(plain: &[u8]) -> Result<Opened> {
     for r in &env.recipients {
         let c = ContactCard::parse(r)
             .map_err(|e| bad(&format!("a recipient card is not valid: {e}")))?;
-        if c.same_keys(&sender) || recipients.iter().any(|o: &ContactCard| o.same_keys(&c)) {
+        if c.same_keys(sender) || recipients.iter().any(|o: &ContactCard| o.same_keys(&c)) {
             return Err(bad("it names a recipient twice"));
         }
         recipients.push(c);
@@ -241,13 +267,7 @@ pub fn verify(plain: &[u8]) -> Result<Opened> {
     {
         return Err(bad("its shared note's title or tags are too long"));
     }
-    Ok(Opened {
-        hash: crypto::sha256_hex(wire.signed.as_bytes()),
-        sender,
-        recipients,
-        envelope: env,
-        plaintext: plain[..MESSAGE_MAGIC.len() + end].to_vec(),
-    })
+    Ok(recipients)
 }
 
 /// An attachment name: a plain file name (no folders), 1 to 255 bytes, no control or

@@ -10,6 +10,7 @@
 
 mod app;
 mod clone;
+mod fetch;
 mod identity;
 mod local;
 mod merge;

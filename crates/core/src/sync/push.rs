@@ -9,6 +9,18 @@ use std::path::PathBuf;
 /// Objects uploaded in one group at most (with the entries naming them).
 const BATCH: usize = 256;
 
+/// Entries that go up together, and what they name.
+struct Group {
+    /// Objects read whole (notes), by key.
+    small: Vec<(String, Vec<u8>)>,
+    /// Attachments, streamed from their files.
+    large: Vec<(String, PathBuf)>,
+    /// The entries' files, by key, in order.
+    entries: Vec<(String, Vec<u8>)>,
+    /// Objects their purges delete.
+    purges: Vec<Id>,
+}
+
 impl Vault {
     pub(super) fn push(
         &mut self,
@@ -42,64 +54,11 @@ impl Vault {
             // A group of entries with up to BATCH objects (at least one entry): the objects
             // go up several at a time, then the entries, then the last entry is read back and
             // the pushed mark advances (and is saved), so an interrupted push resumes here.
-            let mut small: Vec<(String, Vec<u8>)> = Vec::new();
-            let mut large: Vec<(String, PathBuf)> = Vec::new();
-            let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
-            let mut purges: Vec<Id> = Vec::new();
-            while seq < local_seq && (entries.is_empty() || small.len() + large.len() < BATCH) {
-                seq += 1;
-                let (ct, entry) = self.own_entry(seq)?;
-                for obj in &entry.objects {
-                    if self.state.purged_objects.contains(&obj.id) {
-                        continue;
-                    }
-                    let opath = self.store.layout.object(&obj.id);
-                    if obj.kind == ObjectKind::Attachment {
-                        if opath.exists() {
-                            large.push((object_key(&obj.id), opath));
-                        }
-                        continue;
-                    }
-                    match crate::limits::read_file(&opath, crate::limits::OBJECT) {
-                        Ok(d) => small.push((object_key(&obj.id), d)),
-                        // Purged by a later entry of this device: nothing to upload.
-                        Err(e) if e.kind() == ErrorKind::NotFound => {}
-                        Err(e) => return Err(Error::io(format!("reading {}", opath.display()))(e)),
-                    }
-                }
-                purges.extend(entry.purged.iter().flat_map(|p| p.objects.iter().copied()));
-                entries.push((entry_key(&self.store.device, seq), ct));
-            }
-            // A log entry on the remote is never overwritten: another entry of this device at
-            // this place means this device was restored from an older copy (or another device
-            // writes under its id). One GET a group.
-            let (first_key, first_ct) = &entries[0];
-            if let Some(there) = remote.get(first_key, crate::limits::LOG_ENTRY)?
-                && &there != first_ct
-            {
-                Self::alarm(
-                    report,
-                    name,
-                    AlarmKind::Fork,
-                    first_key.clone(),
-                    format!(
-                        "the remote already holds another entry {} of this device: this device was restored from an older copy of the vault, or another device uses its id; nothing was overwritten and this device's changes from there on were not uploaded: let it go on under a new device id (`coffer device continue-as-new`), which keeps them and takes the remote's",
-                        seq + 1 - entries.len() as u64
-                    ),
-                );
+            let group = self.gather_group(&mut seq, local_seq)?;
+            if !upload(remote, name, report, &group, seq)? {
                 return Ok(());
             }
-            remote.put_many(&small)?;
-            for (key, path) in &large {
-                remote.put_file(key, path)?;
-            }
-            report.pushed_objects += small.len() + large.len();
-            remote.put_many(&entries)?;
-            report.pushed_entries += entries.len();
-            // Purged notes are destroyed on the remote too (the signed entry is the record).
-            for id in &purges {
-                remote.delete(&object_key(id))?;
-            }
+            let entries = &group.entries;
             // Read-your-writes: the group's last entry must be there now.
             let (key, last_ct) = entries.last().expect("a group has an entry");
             match remote.get(key, crate::limits::LOG_ENTRY)? {
@@ -122,6 +81,45 @@ impl Vault {
             }
         }
         Ok(())
+    }
+
+    /// The entries after `seq` (up to `until`) that go up together, at least one, with up to
+    /// [`BATCH`] objects; `seq` ends at the last of them.
+    fn gather_group(&self, seq: &mut u64, until: u64) -> Result<Group> {
+        let mut small: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut large: Vec<(String, PathBuf)> = Vec::new();
+        let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut purges: Vec<Id> = Vec::new();
+        while *seq < until && (entries.is_empty() || small.len() + large.len() < BATCH) {
+            *seq += 1;
+            let (ct, entry) = self.own_entry(*seq)?;
+            for obj in &entry.objects {
+                if self.state.purged_objects.contains(&obj.id) {
+                    continue;
+                }
+                let opath = self.store.layout.object(&obj.id);
+                if obj.kind == ObjectKind::Attachment {
+                    if opath.exists() {
+                        large.push((object_key(&obj.id), opath));
+                    }
+                    continue;
+                }
+                match crate::limits::read_file(&opath, crate::limits::OBJECT) {
+                    Ok(d) => small.push((object_key(&obj.id), d)),
+                    // Purged by a later entry of this device: nothing to upload.
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(format!("reading {}", opath.display()))(e)),
+                }
+            }
+            purges.extend(entry.purged.iter().flat_map(|p| p.objects.iter().copied()));
+            entries.push((entry_key(&self.store.device, *seq), ct));
+        }
+        Ok(Group {
+            small,
+            large,
+            entries,
+            purges,
+        })
     }
 
     /// This device's entry `seq`, read from the vault and checked before it is uploaded.
@@ -269,4 +267,53 @@ struct Named {
     device: Id,
     seq: u64,
     sha256: String,
+}
+
+/// Uploads a group whose last entry is `seq`: its objects, then its entries, then deletes
+/// what its purges name. `false`: the remote already holds another entry of this device at
+/// the group's first place (an alarm says so), and nothing was uploaded.
+fn upload(
+    remote: &dyn Remote,
+    name: &str,
+    report: &mut SyncReport,
+    group: &Group,
+    seq: u64,
+) -> Result<bool> {
+    let Group {
+        small,
+        large,
+        entries,
+        purges,
+    } = group;
+    // A log entry on the remote is never overwritten: another entry of this device at
+    // this place means this device was restored from an older copy (or another device
+    // writes under its id). One GET a group.
+    let (first_key, first_ct) = &entries[0];
+    if let Some(there) = remote.get(first_key, crate::limits::LOG_ENTRY)?
+        && &there != first_ct
+    {
+        Vault::alarm(
+            report,
+            name,
+            AlarmKind::Fork,
+            first_key.clone(),
+            format!(
+                "the remote already holds another entry {} of this device: this device was restored from an older copy of the vault, or another device uses its id; nothing was overwritten and this device's changes from there on were not uploaded: let it go on under a new device id (`coffer device continue-as-new`), which keeps them and takes the remote's",
+                seq + 1 - entries.len() as u64
+            ),
+        );
+        return Ok(false);
+    }
+    remote.put_many(small)?;
+    for (key, path) in large {
+        remote.put_file(key, path)?;
+    }
+    report.pushed_objects += small.len() + large.len();
+    remote.put_many(entries)?;
+    report.pushed_entries += entries.len();
+    // Purged notes are destroyed on the remote too (the signed entry is the record).
+    for id in purges {
+        remote.delete(&object_key(id))?;
+    }
+    Ok(true)
 }

@@ -212,76 +212,19 @@ impl Vault {
             ))
         });
         let total = notes.len() as u64;
-        let mut report = ExportReport::default();
-        let mut used = HashSet::new();
         progress(&Progress {
             stage: "exporting".into(),
             done: 0,
             total,
         });
+        let mut out = Exporting {
+            root: &root,
+            dir,
+            used: HashSet::new(),
+            report: ExportReport::default(),
+        };
         for (i, (id, rev)) in notes.into_iter().enumerate() {
-            let parts: Vec<String> = rev
-                .notebook
-                .iter()
-                .flat_map(|nb| nb.split('/'))
-                .filter(|p| !p.trim().is_empty())
-                .take(MAX_EXPORT_DEPTH)
-                .map(|part| {
-                    let mut p = safe_file_name(part);
-                    if p.eq_ignore_ascii_case(ATTACHMENTS_DIR) {
-                        p.push('_');
-                    }
-                    p
-                })
-                .collect();
-            let mut shown = dir.to_path_buf();
-            shown.extend(&parts);
-            let folder = export_folder(&root, dir, &parts)?;
-            let file_name = unique_name(
-                &mut used,
-                &folder,
-                &shown,
-                &safe_file_name(&rev.title),
-                ".md",
-            );
-            let stem = &file_name[..file_name.len() - 3];
-            let mut listed = Vec::new();
-            if !rev.attachments.is_empty() {
-                let mut aparts = parts.clone();
-                aparts.extend([ATTACHMENTS_DIR.to_string(), stem.to_string()]);
-                let adir = export_folder(&root, dir, &aparts)?;
-                let ashown = shown.join(ATTACHMENTS_DIR).join(stem);
-                for a in &rev.attachments {
-                    let safe = safe_file_name(&a.name);
-                    let (s, e) = split_ext(&safe);
-                    let aname = unique_name(&mut used, &adir, &ashown, s, e);
-                    match write_new(&adir, &ashown, &aname, |w| {
-                        self.decrypt_attachment(id, a, w)
-                    }) {
-                        Ok(()) => {
-                            report.attachments += 1;
-                            listed.push((
-                                a.name.clone(),
-                                format!("{ATTACHMENTS_DIR}/{stem}/{aname}"),
-                            ));
-                        }
-                        Err(e @ (Error::CorruptObject { .. } | Error::NoSuchAttachment { .. })) => {
-                            report
-                                .skipped
-                                .push(format!("attachment {:?} of {:?}: {e}", a.name, rev.title));
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-            let text = note_file_text(rev, &listed);
-            write_new(&folder, &shown, &file_name, |w| {
-                w.write_all(text.as_bytes()).map_err(Error::io(format!(
-                    "writing {}",
-                    shown.join(&file_name).display()
-                )))
-            })?;
-            report.notes += 1;
+            out.note(self, id, rev)?;
             let done = i as u64 + 1;
             if done.is_multiple_of(100) && done < total {
                 progress(&Progress {
@@ -291,6 +234,7 @@ impl Vault {
                 });
             }
         }
+        let report = out.report;
         root.sync()
             .map_err(Error::io(format!("syncing {}", dir.display())))?;
         progress(&Progress {
@@ -300,4 +244,102 @@ impl Vault {
         });
         Ok(report)
     }
+}
+
+/// An export under way: the folder written into, the file names used, what was written.
+struct Exporting<'a> {
+    root: &'a HeldDir,
+    /// The export folder as the user named it (in messages).
+    dir: &'a Path,
+    used: HashSet<String>,
+    report: ExportReport,
+}
+
+impl Exporting<'_> {
+    /// Writes one note's file (in its notebook's folder) and its attachments beside it.
+    fn note(&mut self, vault: &Vault, id: &Id, rev: &Revision) -> Result<()> {
+        let parts = notebook_folders(rev);
+        let mut shown = self.dir.to_path_buf();
+        shown.extend(&parts);
+        let folder = export_folder(self.root, self.dir, &parts)?;
+        let file_name = unique_name(
+            &mut self.used,
+            &folder,
+            &shown,
+            &safe_file_name(&rev.title),
+            ".md",
+        );
+        let stem = &file_name[..file_name.len() - 3];
+        let listed = if rev.attachments.is_empty() {
+            Vec::new()
+        } else {
+            self.attachments(vault, id, rev, &parts, &shown, stem)?
+        };
+        let text = note_file_text(rev, &listed);
+        write_new(&folder, &shown, &file_name, |w| {
+            w.write_all(text.as_bytes()).map_err(Error::io(format!(
+                "writing {}",
+                shown.join(&file_name).display()
+            )))
+        })?;
+        self.report.notes += 1;
+        Ok(())
+    }
+
+    /// Writes a note's attachments into `attachments/<stem>/` beside its file; returns them as
+    /// (name in the note, path from the note's file) for its front matter. A damaged one is
+    /// left out and reported.
+    fn attachments(
+        &mut self,
+        vault: &Vault,
+        id: &Id,
+        rev: &Revision,
+        parts: &[String],
+        shown: &Path,
+        stem: &str,
+    ) -> Result<Vec<(String, String)>> {
+        let mut listed = Vec::new();
+        let mut aparts = parts.to_vec();
+        aparts.extend([ATTACHMENTS_DIR.to_string(), stem.to_string()]);
+        let adir = export_folder(self.root, self.dir, &aparts)?;
+        let ashown = shown.join(ATTACHMENTS_DIR).join(stem);
+        for a in &rev.attachments {
+            let safe = safe_file_name(&a.name);
+            let (s, e) = split_ext(&safe);
+            let aname = unique_name(&mut self.used, &adir, &ashown, s, e);
+            match write_new(&adir, &ashown, &aname, |w| {
+                vault.decrypt_attachment(id, a, w)
+            }) {
+                Ok(()) => {
+                    self.report.attachments += 1;
+                    listed.push((a.name.clone(), format!("{ATTACHMENTS_DIR}/{stem}/{aname}")));
+                }
+                Err(e @ (Error::CorruptObject { .. } | Error::NoSuchAttachment { .. })) => {
+                    self.report
+                        .skipped
+                        .push(format!("attachment {:?} of {:?}: {e}", a.name, rev.title));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(listed)
+    }
+}
+
+/// The folders of a note's notebook (`a/b` is `a`, then `b`), as safe file names, at most
+/// [`MAX_EXPORT_DEPTH`] deep; a folder named like the attachments folder gets a `_`.
+fn notebook_folders(rev: &Revision) -> Vec<String> {
+    rev.notebook
+        .iter()
+        .flat_map(|nb| nb.split('/'))
+        .filter(|p| !p.trim().is_empty())
+        .take(MAX_EXPORT_DEPTH)
+        .map(|part| {
+            let mut p = safe_file_name(part);
+            if p.eq_ignore_ascii_case(ATTACHMENTS_DIR) {
+                p.push('_');
+            }
+            p
+        })
+        .collect()
 }

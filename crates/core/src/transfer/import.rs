@@ -375,44 +375,10 @@ impl Vault {
         let folder_notebook = (!folder.is_empty()).then(|| folder.to_string());
         let is_age = name.to_ascii_lowercase().ends_with(".age");
         let (parsed, stem) = if is_age {
-            let plain = crypto::decrypt(&[self.store.keys.vault_identity()], &bytes).map_err(
-                |e| match e {
-                    age::DecryptError::NoMatchingKeys => {
-                        "cannot decrypt: not encrypted to this vault's key".to_string()
-                    }
-                    other => format!("cannot decrypt: {other}"),
-                },
-            )?;
             let stem = strip_markdown_ext(&name[..name.len() - 4]).to_string();
-            match read_age_plaintext(&plain)? {
-                AgeContent::Note(rev) => {
-                    if !rev.attachments.is_empty() {
-                        report.warnings.push(format!(
-                            "{}: its {} attachment(s) live in another vault's objects and were not imported",
-                            found.rel,
-                            rev.attachments.len()
-                        ));
-                    }
-                    let rev = Revision {
-                        note: Id::random(),
-                        revision: Id::random(),
-                        parents: Vec::new(),
-                        title: clean_title(&rev.title, &stem),
-                        tags: clean_tags(&rev.tags),
-                        notebook: rev.notebook.as_deref().and_then(clean_notebook),
-                        pinned: rev.pinned,
-                        deleted: false,
-                        created: rev.created,
-                        updated: rev.updated.max(rev.created),
-                        attachments: Vec::new(),
-                        body: rev.body,
-                    };
-                    return Ok(Pending {
-                        rev,
-                        attachments: Vec::new(),
-                    });
-                }
-                AgeContent::Markdown(text) => (parse_markdown(&text), stem),
+            match self.read_age_file(&bytes, &found.rel, &stem, report)? {
+                AgeFile::Note(pending) => return Ok(pending),
+                AgeFile::Markdown(text) => (parse_markdown(&text), stem),
             }
         } else {
             let text = std::str::from_utf8(&bytes)
@@ -422,36 +388,7 @@ impl Vault {
         if let Some(w) = &parsed.warning {
             report.warnings.push(format!("{}: {w}", found.rel));
         }
-        // Attachments: front-matter list first, then links in the body.
-        let mut attachments = Vec::new();
-        let mut seen_paths = HashSet::new();
-        let mut names = HashSet::new();
-        let mut add = |name: Option<String>, rel: String| {
-            if !seen_paths.insert(rel.clone()) {
-                return;
-            }
-            if !scan.files.contains(&rel) {
-                return;
-            }
-            let name = name.unwrap_or_else(|| last_segment(&rel).to_string());
-            let name = unique_in(&mut names, &attachment_name(&name));
-            referenced.insert(rel.clone());
-            attachments.push((name, rel));
-        };
-        for (name, path) in &parsed.listed {
-            match join_rel(folder, path).filter(|r| scan.files.contains(r)) {
-                Some(rel) => add(name.clone(), rel),
-                None => report.warnings.push(format!(
-                    "{}: its front matter lists the attachment {path:?}, which is not in the folder",
-                    found.rel
-                )),
-            }
-        }
-        for target in link_targets(&parsed.body) {
-            if let Some(rel) = scan.resolve(&found.rel, &target) {
-                add(None, rel);
-            }
-        }
+        let attachments = note_attachments(&parsed, found, folder, scan, referenced, report);
         let created = parsed.created.unwrap_or(mtime);
         let updated = parsed.updated.unwrap_or(mtime).max(created);
         let rev = Revision {
@@ -473,6 +410,51 @@ impl Vault {
             body: parsed.body,
         };
         Ok(Pending { rev, attachments })
+    }
+
+    /// An `.age` file of this vault: a whole note (from an export), or Markdown to parse.
+    fn read_age_file(
+        &self,
+        bytes: &[u8],
+        rel: &str,
+        stem: &str,
+        report: &mut ImportReport,
+    ) -> std::result::Result<AgeFile, String> {
+        let plain =
+            crypto::decrypt(&[self.store.keys.vault_identity()], bytes).map_err(|e| match e {
+                age::DecryptError::NoMatchingKeys => {
+                    "cannot decrypt: not encrypted to this vault's key".to_string()
+                }
+                other => format!("cannot decrypt: {other}"),
+            })?;
+        let rev = match read_age_plaintext(&plain)? {
+            AgeContent::Note(rev) => rev,
+            AgeContent::Markdown(text) => return Ok(AgeFile::Markdown(text)),
+        };
+        if !rev.attachments.is_empty() {
+            report.warnings.push(format!(
+                "{rel}: its {} attachment(s) live in another vault's objects and were not imported",
+                rev.attachments.len()
+            ));
+        }
+        let rev = Revision {
+            note: Id::random(),
+            revision: Id::random(),
+            parents: Vec::new(),
+            title: clean_title(&rev.title, stem),
+            tags: clean_tags(&rev.tags),
+            notebook: rev.notebook.as_deref().and_then(clean_notebook),
+            pinned: rev.pinned,
+            deleted: false,
+            created: rev.created,
+            updated: rev.updated.max(rev.created),
+            attachments: Vec::new(),
+            body: rev.body,
+        };
+        Ok(AgeFile::Note(Pending {
+            rev,
+            attachments: Vec::new(),
+        }))
     }
 
     /// Seals the pending notes and their attachments and commits them as one batch.
@@ -563,4 +545,53 @@ pub(super) fn clean_title(title: &str, fallback: &str) -> String {
 /// As `create` cleans a notebook name: inner whitespace collapsed, empty means none.
 pub(super) fn clean_notebook(n: &str) -> Option<String> {
     crate::ops::clean_notebook(Some(n))
+}
+
+/// What an `.age` file held.
+enum AgeFile {
+    Note(Pending),
+    Markdown(String),
+}
+
+/// A note file's attachments, as (name in the note, path in the folder): its front matter's
+/// list first, then files its body links to. Each file once, each name unique in the note.
+fn note_attachments(
+    parsed: &Parsed,
+    found: &Found,
+    folder: &str,
+    scan: &Scan,
+    referenced: &mut HashSet<String>,
+    report: &mut ImportReport,
+) -> Vec<(String, String)> {
+    // Attachments: front-matter list first, then links in the body.
+    let mut attachments = Vec::new();
+    let mut seen_paths = HashSet::new();
+    let mut names = HashSet::new();
+    let mut add = |name: Option<String>, rel: String| {
+        if !seen_paths.insert(rel.clone()) {
+            return;
+        }
+        if !scan.files.contains(&rel) {
+            return;
+        }
+        let name = name.unwrap_or_else(|| last_segment(&rel).to_string());
+        let name = unique_in(&mut names, &attachment_name(&name));
+        referenced.insert(rel.clone());
+        attachments.push((name, rel));
+    };
+    for (name, path) in &parsed.listed {
+        match join_rel(folder, path).filter(|r| scan.files.contains(r)) {
+            Some(rel) => add(name.clone(), rel),
+            None => report.warnings.push(format!(
+                "{}: its front matter lists the attachment {path:?}, which is not in the folder",
+                found.rel
+            )),
+        }
+    }
+    for target in link_targets(&parsed.body) {
+        if let Some(rel) = scan.resolve(&found.rel, &target) {
+            add(None, rel);
+        }
+    }
+    attachments
 }

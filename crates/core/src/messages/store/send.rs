@@ -67,38 +67,7 @@ impl Vault {
                 }
             }
             let wanted: BTreeSet<String> = recipients.iter().map(ContactCard::key_id).collect();
-            let conversation = match draft.conversation {
-                Some(c) => {
-                    if !st.messages.values().any(|m| m.envelope.conversation == c) {
-                        return Err(Error::NoSuchMessage(c.to_string()));
-                    }
-                    c
-                }
-                None => {
-                    let mut latest: HashMap<Id, (Millis, Id)> = HashMap::new();
-                    for m in st.messages.values() {
-                        let e = &m.envelope;
-                        let k = (e.time, e.message);
-                        let slot = latest.entry(e.conversation).or_insert(k);
-                        if k > *slot {
-                            *slot = k;
-                        }
-                    }
-                    let mut convs: Vec<(Id, (Millis, Id))> = latest.into_iter().collect();
-                    convs.sort_by_key(|(_, k)| std::cmp::Reverse(*k));
-                    convs
-                        .into_iter()
-                        .map(|(c, _)| c)
-                        .find(|c| {
-                            st.participants(&me, c)
-                                .keys()
-                                .cloned()
-                                .collect::<BTreeSet<_>>()
-                                == wanted
-                        })
-                        .unwrap_or_else(Id::random)
-                }
-            };
+            let conversation = conversation_for(st, &me, draft.conversation, &wanted)?;
             // One pass over the messages (no sort): this runs for every message sent.
             let earlier: Vec<&StoredMessage> = st
                 .messages
@@ -110,27 +79,7 @@ impl Vault {
                 .max_by_key(|m| (m.envelope.time, m.envelope.message));
             let prev = last.map(|m| m.hash.clone());
             let time = now_millis().max(last.map_or(0, |m| m.envelope.time.saturating_add(1)));
-            let mut attachments = Vec::with_capacity(draft.attachments.len());
-            for (name, bytes) in &draft.attachments {
-                envelope::check_attachment_name(name).map_err(Error::Invalid)?;
-                attachments.push(WireAttachment {
-                    name: name.clone(),
-                    data: B64.encode(bytes),
-                });
-            }
-            let total: usize = draft.attachments.iter().map(|(_, b)| b.len()).sum();
-            if total > envelope::MAX_ATTACHMENT_BYTES {
-                return Err(Error::MessageTooLarge {
-                    size: total as u64,
-                    limit: envelope::MAX_ATTACHMENT_BYTES as u64,
-                });
-            }
-            if draft.body.len() > envelope::MAX_BODY_BYTES {
-                return Err(Error::MessageTooLarge {
-                    size: draft.body.len() as u64,
-                    limit: envelope::MAX_BODY_BYTES as u64,
-                });
-            }
+            let attachments = wire_attachments(&draft)?;
             let env = Envelope {
                 format: MESSAGE_FORMAT,
                 sender: me.encode(),
@@ -144,16 +93,8 @@ impl Vault {
                 attachments,
             };
             let (ct, opened) = envelope::seal(&v.store.keys, &env)?;
-            let carrier = match &via {
-                Via::Remote { remote, name } => {
-                    crate::messages::inbox::deliver(*remote, &recipients, &ct)?;
-                    format!("remote:{name}")
-                }
-                Via::Armor => {
-                    armored = Some(crate::messages::armor::armor(&ct)?);
-                    "armor".to_string()
-                }
-            };
+            let (carrier, block) = deliver(&via, &recipients, &ct)?;
+            armored = block;
             let stored = StoredMessage {
                 object: Id::random(),
                 hash: opened.hash.clone(),
@@ -169,4 +110,91 @@ impl Vault {
         })?;
         Ok(Sent { message, armored })
     }
+}
+
+/// The conversation a new message goes into: the one asked for (which must exist), else the
+/// latest one with exactly these participants (`wanted`, by key id), else a new one.
+fn conversation_for(
+    st: &MessageState,
+    me: &ContactCard,
+    asked: Option<Id>,
+    wanted: &BTreeSet<String>,
+) -> Result<Id> {
+    Ok(match asked {
+        Some(c) => {
+            if !st.messages.values().any(|m| m.envelope.conversation == c) {
+                return Err(Error::NoSuchMessage(c.to_string()));
+            }
+            c
+        }
+        None => {
+            let mut latest: HashMap<Id, (Millis, Id)> = HashMap::new();
+            for m in st.messages.values() {
+                let e = &m.envelope;
+                let k = (e.time, e.message);
+                let slot = latest.entry(e.conversation).or_insert(k);
+                if k > *slot {
+                    *slot = k;
+                }
+            }
+            let mut convs: Vec<(Id, (Millis, Id))> = latest.into_iter().collect();
+            convs.sort_by_key(|(_, k)| std::cmp::Reverse(*k));
+            convs
+                .into_iter()
+                .map(|(c, _)| c)
+                .find(|c| {
+                    st.participants(me, c)
+                        .keys()
+                        .cloned()
+                        .collect::<BTreeSet<_>>()
+                        == *wanted
+                })
+                .unwrap_or_else(Id::random)
+        }
+    })
+}
+
+/// A draft's attachments as they travel, within the limits of a message.
+fn wire_attachments(draft: &Draft) -> Result<Vec<WireAttachment>> {
+    let mut attachments = Vec::with_capacity(draft.attachments.len());
+    for (name, bytes) in &draft.attachments {
+        envelope::check_attachment_name(name).map_err(Error::Invalid)?;
+        attachments.push(WireAttachment {
+            name: name.clone(),
+            data: B64.encode(bytes),
+        });
+    }
+    let total: usize = draft.attachments.iter().map(|(_, b)| b.len()).sum();
+    if total > envelope::MAX_ATTACHMENT_BYTES {
+        return Err(Error::MessageTooLarge {
+            size: total as u64,
+            limit: envelope::MAX_ATTACHMENT_BYTES as u64,
+        });
+    }
+    if draft.body.len() > envelope::MAX_BODY_BYTES {
+        return Err(Error::MessageTooLarge {
+            size: draft.body.len() as u64,
+            limit: envelope::MAX_BODY_BYTES as u64,
+        });
+    }
+    Ok(attachments)
+}
+
+/// Delivers a sealed message: to the recipients' inboxes on a remote, or as an armored block
+/// (returned). Returns where it went, as stored with the sent copy.
+fn deliver(
+    via: &Via<'_>,
+    recipients: &[ContactCard],
+    ct: &[u8],
+) -> Result<(String, Option<String>)> {
+    Ok(match via {
+        Via::Remote { remote, name } => {
+            crate::messages::inbox::deliver(*remote, recipients, ct)?;
+            (format!("remote:{name}"), None)
+        }
+        Via::Armor => (
+            "armor".to_string(),
+            Some(crate::messages::armor::armor(ct)?),
+        ),
+    })
 }

@@ -26,7 +26,7 @@ use crate::log::ObjectKind;
 use crate::note::now_millis;
 use crate::{Error, Id, Result};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io::ErrorKind;
 use std::os::unix::fs::FileExt;
@@ -483,16 +483,7 @@ fn write_records(store: &Store, records: &[Record<'_>]) -> Result<()> {
             let ct = crypto::encrypt(&[&store.keys.vault_recipient()], r.entry)?;
             moves.push((fsutil::write_temp(&target, &ct)?, target));
         }
-        let temps: Vec<&Path> = moves.iter().map(|(t, _)| t.as_path()).collect();
-        fsutil::sync_files(&temps)?;
-        let mut dirs = HashSet::new();
-        for (tmp, target) in &moves {
-            fs::rename(tmp, target)
-                .map_err(Error::io(format!("renaming into {}", target.display())))?;
-            dirs.insert(target.parent().expect("files have a folder").to_path_buf());
-        }
-        let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-        fsutil::sync_dirs(&dirs)
+        fsutil::rename_synced(&moves)
     })();
     if written.is_err() {
         for (tmp, _) in &moves {

@@ -61,87 +61,16 @@ impl ObjectRemote {
                 prefix,
                 endpoint,
                 region,
-            } => {
-                let creds = credentials.cloned().or_else(Credentials::from_env).ok_or_else(|| {
-                    bad("no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (they are then stored encrypted in the vault)".into())
-                })?;
-                let mut b = object_store::aws::AmazonS3Builder::new()
-                    .with_bucket_name(bucket)
-                    .with_region(region)
-                    .with_access_key_id(&creds.access_key_id)
-                    .with_secret_access_key(creds.secret_access_key.expose_secret())
-                    .with_retry(retry)
-                    .with_client_options(client_options());
-                if let Some(e) = endpoint {
-                    b = b
-                        .with_endpoint(e)
-                        .with_allow_http(e.starts_with("http://"))
-                        .with_virtual_hosted_style_request(false);
-                }
-                let s3: Arc<dyn ObjectStore> = Arc::new(b.build().map_err(|e| bad(e.to_string()))?);
-                if prefix.is_empty() {
-                    s3
-                } else {
-                    Arc::new(object_store::prefix::PrefixStore::new(s3, prefix.as_str()))
-                }
-            }
-            RemoteUrl::Webdav { url } => {
-                // A user name and password in the URL become an Authorization header (HTTP
-                // basic, marked sensitive); the URL the client sees carries none, so no error
-                // message or log of the client can show the password.
-                let mut options = client_options().with_allow_http(url.scheme() == "http");
-                let mut url = url.clone();
-                if !url.username().is_empty() {
-                    let decode = |s: &str| {
-                        percent_encoding::percent_decode_str(s)
-                            .decode_utf8()
-                            .map(|c| c.into_owned())
-                            .map_err(|_| bad("the user name or password is not UTF-8".into()))
-                    };
-                    let user = zeroize::Zeroizing::new(decode(url.username())?);
-                    let password = zeroize::Zeroizing::new(decode(url.password().unwrap_or(""))?);
-                    let token = zeroize::Zeroizing::new(base64::Engine::encode(
-                        &base64::engine::general_purpose::STANDARD,
-                        format!("{}:{}", user.as_str(), password.as_str()),
-                    ));
-                    let mut value =
-                        http::HeaderValue::from_str(&format!("Basic {}", token.as_str()))
-                            .map_err(|_| bad("the user name or password cannot be sent".into()))?;
-                    value.set_sensitive(true);
-                    let mut headers = http::HeaderMap::new();
-                    headers.insert(http::header::AUTHORIZATION, value);
-                    options = options.with_default_headers(headers);
-                    let _ = url.set_password(None);
-                    let _ = url.set_username("");
-                }
-                // The store is rooted one level above the remote's folder, so that the folder
-                // itself is created (MKCOL) with the first upload if it is missing.
-                let mut parent = url.clone();
-                let last = url
-                    .path_segments()
-                    .and_then(|mut s| s.next_back())
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string);
-                if last.is_some()
-                    && let Ok(mut segs) = parent.path_segments_mut()
-                {
-                    segs.pop();
-                }
-                let http = object_store::http::HttpBuilder::new()
-                    .with_url(parent.as_str().trim_end_matches('/'))
-                    .with_retry(retry)
-                    .with_client_options(options)
-                    .build()
-                    .map_err(|e| bad(e.to_string()))?;
-                let http: Arc<dyn ObjectStore> = Arc::new(http);
-                match last {
-                    Some(folder) => Arc::new(object_store::prefix::PrefixStore::new(
-                        http,
-                        folder.as_str(),
-                    )),
-                    None => http,
-                }
-            }
+            } => s3_store(
+                bucket,
+                prefix,
+                endpoint.as_deref(),
+                region,
+                credentials,
+                retry,
+            )
+            .map_err(bad)?,
+            RemoteUrl::Webdav { url } => webdav_store(url, retry).map_err(bad)?,
         };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -179,6 +108,100 @@ impl ObjectRemote {
             Error::Remote { remote, reason }
         }
     }
+}
+
+/// An S3 client for `bucket` (under `prefix`), signed with `credentials` or the environment's.
+/// The error is why the URL cannot be used.
+fn s3_store(
+    bucket: &str,
+    prefix: &str,
+    endpoint: Option<&str>,
+    region: &str,
+    credentials: Option<&Credentials>,
+    retry: RetryConfig,
+) -> std::result::Result<Arc<dyn ObjectStore>, String> {
+    let creds = credentials.cloned().or_else(Credentials::from_env).ok_or_else(|| {
+        "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (they are then stored encrypted in the vault)".to_string()
+    })?;
+    let mut b = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(bucket)
+        .with_region(region)
+        .with_access_key_id(&creds.access_key_id)
+        .with_secret_access_key(creds.secret_access_key.expose_secret())
+        .with_retry(retry)
+        .with_client_options(client_options());
+    if let Some(e) = endpoint {
+        b = b
+            .with_endpoint(e)
+            .with_allow_http(e.starts_with("http://"))
+            .with_virtual_hosted_style_request(false);
+    }
+    let s3: Arc<dyn ObjectStore> = Arc::new(b.build().map_err(|e| e.to_string())?);
+    Ok(if prefix.is_empty() {
+        s3
+    } else {
+        Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+    })
+}
+
+/// A WebDAV client for `url`. A user name and password in the URL become an Authorization
+/// header (HTTP basic, marked sensitive); the URL the client sees carries none, so no error
+/// message or log of the client can show the password. The error is why the URL cannot be used.
+fn webdav_store(
+    url: &url::Url,
+    retry: RetryConfig,
+) -> std::result::Result<Arc<dyn ObjectStore>, String> {
+    let mut options = client_options().with_allow_http(url.scheme() == "http");
+    let mut url = url.clone();
+    if !url.username().is_empty() {
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map(|c| c.into_owned())
+                .map_err(|_| "the user name or password is not UTF-8".to_string())
+        };
+        let user = zeroize::Zeroizing::new(decode(url.username())?);
+        let password = zeroize::Zeroizing::new(decode(url.password().unwrap_or(""))?);
+        let token = zeroize::Zeroizing::new(base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{}:{}", user.as_str(), password.as_str()),
+        ));
+        let mut value = http::HeaderValue::from_str(&format!("Basic {}", token.as_str()))
+            .map_err(|_| "the user name or password cannot be sent".to_string())?;
+        value.set_sensitive(true);
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::AUTHORIZATION, value);
+        options = options.with_default_headers(headers);
+        let _ = url.set_password(None);
+        let _ = url.set_username("");
+    }
+    // The store is rooted one level above the remote's folder, so that the folder itself is
+    // created (MKCOL) with the first upload if it is missing.
+    let mut parent = url.clone();
+    let last = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    if last.is_some()
+        && let Ok(mut segs) = parent.path_segments_mut()
+    {
+        segs.pop();
+    }
+    let http = object_store::http::HttpBuilder::new()
+        .with_url(parent.as_str().trim_end_matches('/'))
+        .with_retry(retry)
+        .with_client_options(options)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let http: Arc<dyn ObjectStore> = Arc::new(http);
+    Ok(match last {
+        Some(folder) => Arc::new(object_store::prefix::PrefixStore::new(
+            http,
+            folder.as_str(),
+        )),
+        None => http,
+    })
 }
 
 fn client_options() -> ClientOptions {
