@@ -123,10 +123,7 @@ impl Vault {
                 copied += n as u64;
             }
             if copied != size {
-                return Err(Error::Invalid(format!(
-                    "{} changed while it was being read",
-                    path.display()
-                )));
+                return Err(Error::ChangedWhileRead(path.to_path_buf()));
             }
             let mut pad = padded - head.len() as u64 - size;
             let newlines = [b'\n'; CHUNK];
@@ -176,10 +173,7 @@ impl Vault {
             })?
             .clone();
         if to.exists() {
-            return Err(Error::Invalid(format!(
-                "{} already exists; not overwriting it",
-                to.display()
-            )));
+            return Err(Error::FileExists(to.to_path_buf()));
         }
         let dir = fsutil::folder_of(to);
         let tmp = fsutil::temp_path(dir);

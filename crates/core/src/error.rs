@@ -40,8 +40,21 @@ pub enum Error {
     NoSuchAttachment { note: String, name: String },
     #[error("note {0} is not in the trash; move it to the trash first (`coffer rm`)")]
     NotInTrash(String),
+    /// What the caller gave is not acceptable (a name, a count, an argument, a folder to write
+    /// into): the message says which and why. Failures that are not about the input have
+    /// their own variants.
     #[error("invalid input: {0}")]
     Invalid(String),
+    #[error("{} already exists; not overwriting it", .0.display())]
+    FileExists(PathBuf),
+    #[error("{} changed while it was being read: nothing was saved from it", .0.display())]
+    ChangedWhileRead(PathBuf),
+    #[error(
+        "{} is not a folder any more (something else was put there while Coffer was writing into it)",
+        .0.display()
+    )]
+    FolderChanged(PathBuf),
+
     #[error("the log of device {device} is damaged at entry {seq}: {reason}")]
     BadLog {
         device: String,
@@ -181,6 +194,10 @@ impl Error {
             Error::NoSuchAttachment { .. } => "no_such_attachment",
             Error::NotInTrash(_) => "not_in_trash",
             Error::Invalid(_) => "invalid_input",
+            Error::FileExists(_) => "file_exists",
+            Error::ChangedWhileRead(_) => "changed_while_read",
+            Error::FolderChanged(_) => "folder_changed",
+
             Error::BadLog { .. } => "bad_log",
             Error::BadRemoteUrl { .. } => "bad_remote_url",
             Error::NoSuchRemote(_) => "no_such_remote",

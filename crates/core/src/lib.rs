@@ -54,7 +54,7 @@ pub use error::{Error, Result};
 pub use id::Id;
 pub use model::*;
 pub use process::harden_process;
-pub use vault::{InitOptions, LockedVault, Vault};
+pub use vault::{InitOptions, LoadProblem, LockedVault, ProblemKind, Vault};
 
 /// A report of progress through a long operation.
 #[derive(Clone, Debug, serde::Serialize)]

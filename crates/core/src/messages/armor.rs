@@ -22,7 +22,10 @@ pub fn armor(ciphertext: &[u8]) -> Result<String> {
     w.write_all(ciphertext)
         .and_then(|_| w.finish().map(|_| ()))
         .map_err(Error::io("armoring"))?;
-    String::from_utf8(out).map_err(|_| Error::Invalid("armor is not text".into()))
+    String::from_utf8(out).map_err(|e| Error::Internal {
+        what: "armor a message",
+        reason: e.to_string(),
+    })
 }
 
 /// Reads an armored block pasted from anywhere: surrounding whitespace is trimmed (age's reader

@@ -65,11 +65,12 @@ impl Vault {
         let mut v = LockedVault::open(dir)?.unlock(passphrase)?;
         let layout = v.store.layout.clone();
         let marker = match crate::limits::read_file(marker_path(&layout), crate::limits::CONFIG) {
-            Ok(bytes) => serde_json::from_slice::<Marker>(&bytes).map_err(|e| {
-                Error::Invalid(format!(
-                    "local/restoring is damaged ({e}); remove it to start over"
-                ))
-            })?,
+            Ok(bytes) => {
+                serde_json::from_slice::<Marker>(&bytes).map_err(|e| Error::DamagedLocalFile {
+                    path: marker_path(&layout),
+                    reason: format!("{e}; remove it to start over"),
+                })?
+            }
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 // Saves still in the journal become files of the old log first, so they are
                 // carried over; if that cannot be done, nothing is changed.
@@ -125,11 +126,9 @@ impl Vault {
         fsutil::create_dirs(kept_parent).map_err(Error::io("creating local/restored"))?;
         if layout.log_dir(&m.old).exists() {
             if m.kept.exists() {
-                return Err(Error::Invalid(format!(
-                    "{} and {} both exist: move one away, then run this again",
-                    layout.log_dir(&m.old).display(),
-                    m.kept.display()
-                )));
+                // The old log is still in place and a copy of it was kept already: which is
+                // right is for the user to say.
+                return Err(Error::FileExists(m.kept.clone()));
             }
             fs::rename(layout.log_dir(&m.old), &m.kept).map_err(Error::io(format!(
                 "moving the old log to {}",

@@ -137,10 +137,7 @@ pub(super) fn export_folder(root: &HeldDir, shown: &Path, parts: &[String]) -> R
             match r {
                 Refused::Link => Error::FolderLink { path },
                 Refused::Io(e) => Error::io(format!("creating {}", path.display()))(e),
-                Refused::Missing | Refused::WrongKind => Error::Invalid(format!(
-                    "{} is not a folder (something else was put there during the export)",
-                    path.display()
-                )),
+                Refused::Missing | Refused::WrongKind => Error::FolderChanged(path),
             }
         })
 }

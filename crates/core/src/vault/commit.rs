@@ -2,7 +2,7 @@
 //! with other writers, by one append to the save journal or as files (crate::store), then
 //! applied to the state.
 
-use super::Vault;
+use super::{ProblemKind, Vault};
 use crate::journal::JournalCheck;
 use crate::log::{LogEntry, ObjectKind, ObjectRef};
 use crate::note::{Revision, now_millis};
@@ -87,7 +87,7 @@ impl Vault {
             let (hash, problems) =
                 self.journal
                     .append_entry(&self.store, lock, &entry, batch.objects, head)?;
-            self.load_problems.extend(problems);
+            self.add_load_problems(ProblemKind::Journal, problems);
             self.state
                 .heads
                 .insert(self.store.device, (entry.seq, hash));
@@ -104,7 +104,7 @@ impl Vault {
             self.journal
                 .write_out_and_replace(&self.store, lock, head)?
         };
-        self.load_problems.extend(problems);
+        self.add_load_problems(ProblemKind::Journal, problems);
         let entry = self.next_entry(&batch);
         let hash = self.store.commit_files(lock, &entry, &batch)?;
         self.state
@@ -137,7 +137,7 @@ impl Vault {
         self.refresh()?;
         let head = self.own_head().0;
         let problems = self.journal.write_out(&self.store, lock, head)?;
-        self.load_problems.extend(problems);
+        self.add_load_problems(ProblemKind::Journal, problems);
         Ok(())
     }
 

@@ -33,7 +33,10 @@ use std::io::{ErrorKind, Write};
 use std::path::Path;
 
 mod commit;
+mod problem;
 mod replay;
+
+pub use problem::{LoadProblem, ProblemKind};
 #[cfg(test)]
 mod tests;
 
@@ -121,7 +124,7 @@ pub struct Vault {
     /// Log entries applied since the snapshot was written.
     unsnapshotted: usize,
     /// Problems found while loading (damaged objects or logs); the rest stays usable.
-    load_problems: Vec<String>,
+    load_problems: Vec<LoadProblem>,
     /// This device's log ends before an entry its snapshot had counted (the folder was
     /// restored from an older copy): nothing is committed, so nothing lands after a gap.
     rolled_back: Option<u64>,
@@ -213,7 +216,10 @@ impl Vault {
         match crate::snapshot::read(&vault.store, search) {
             Ok(Some(state)) => vault.state = state,
             Ok(None) => {}
-            Err(e) => vault.load_problems.push(format!("snapshot ignored: {e}")),
+            Err(e) => vault.load_problems.push(LoadProblem::new(
+                ProblemKind::Snapshot,
+                format!("snapshot ignored: {e}"),
+            )),
         }
         vault.check_not_rolled_back();
         vault.replay_logs(true)?;
@@ -250,15 +256,26 @@ impl Vault {
     }
 
     /// Problems met while loading: damaged objects or log entries that were skipped.
-    pub fn load_problems(&self) -> &[String] {
+    pub fn load_problems(&self) -> &[LoadProblem] {
         &self.load_problems
     }
 
     /// Keeps a problem met after loading (once: the same problem found again is not repeated).
-    pub(crate) fn add_load_problem(&mut self, problem: String) {
-        if !self.load_problems.contains(&problem) {
-            self.load_problems.push(problem);
+    pub(crate) fn add_load_problem(&mut self, kind: ProblemKind, message: String) {
+        if !self.load_problems.iter().any(|p| p.message == message) {
+            self.load_problems.push(LoadProblem::new(kind, message));
         }
+    }
+
+    /// Keeps one problem met while loading.
+    pub(crate) fn push_problem(&mut self, kind: ProblemKind, message: String) {
+        self.load_problems.push(LoadProblem::new(kind, message));
+    }
+
+    /// Keeps problems of one kind met while loading.
+    pub(crate) fn add_load_problems(&mut self, kind: ProblemKind, messages: Vec<String>) {
+        self.load_problems
+            .extend(messages.into_iter().map(|m| LoadProblem::new(kind, m)));
     }
 
     /// Changes the passphrase: re-encrypts identity.age only.

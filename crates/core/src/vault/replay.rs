@@ -1,7 +1,7 @@
 //! Loading a vault's state: the log entries (and save journal records) written since the
 //! snapshot, applied in order, with what could not be read kept as load problems.
 
-use super::Vault;
+use super::{ProblemKind, Vault};
 use crate::log::{LogEntry, ObjectKind};
 use crate::note::Revision;
 use crate::{Error, Id, Result};
@@ -21,7 +21,7 @@ impl Vault {
     /// always checks).
     pub(super) fn replay_logs(&mut self, check_gaps: bool) -> Result<()> {
         let problems = self.state.take_problems();
-        self.load_problems.extend(problems);
+        self.add_load_problems(ProblemKind::Object, problems);
         let devices = match fs::read_dir(self.store.layout.logs()) {
             Ok(rd) => rd
                 .filter_map(|e| e.ok())
@@ -65,7 +65,7 @@ impl Vault {
                         self.unsnapshotted += 1;
                     }
                     Err(e) => {
-                        self.load_problems.push(e.to_string());
+                        self.push_problem(ProblemKind::Log, e.to_string());
                         break;
                     }
                 }
@@ -73,7 +73,7 @@ impl Vault {
         }
         for (id, problem) in unreadable {
             if !self.state.meta().purged_objects.contains(&id) {
-                self.load_problems.push(problem);
+                self.push_problem(ProblemKind::Object, problem);
             }
         }
         self.replay_journal()
@@ -95,7 +95,7 @@ impl Vault {
                 continue;
             }
             let e = Error::LogRolledBack { device, seq };
-            self.load_problems.push(e.to_string());
+            self.push_problem(ProblemKind::RolledBack, e.to_string());
             if device == self.store.device {
                 self.rolled_back = Some(seq);
             }
@@ -125,9 +125,7 @@ impl Vault {
                 ),
             }
             .to_string();
-            if !self.load_problems.contains(&problem) {
-                self.load_problems.push(problem);
-            }
+            self.add_load_problem(ProblemKind::Log, problem);
         }
     }
 
@@ -178,7 +176,7 @@ impl Vault {
             self.unsnapshotted += 1;
         }
         for (_, problem) in unreadable {
-            self.load_problems.push(problem);
+            self.push_problem(ProblemKind::Object, problem);
         }
         Ok(())
     }

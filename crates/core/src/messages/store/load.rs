@@ -90,7 +90,7 @@ pub(super) fn scan(v: &mut Vault, st: &mut MessageState) -> Result<()> {
                         st.unsaved += 1;
                     }
                     Err(e) => {
-                        v.add_load_problem(e.to_string());
+                        v.add_load_problem(crate::vault::ProblemKind::Messages, e.to_string());
                     }
                 }
             }
