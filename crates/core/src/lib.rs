@@ -68,6 +68,21 @@ pub struct Progress {
     pub total: u64,
 }
 
+impl Progress {
+    /// Reports step `done` of `total` through `progress` every hundredth step before the last
+    /// (the caller reports the start and the end): often enough to move a bar, rarely enough
+    /// to cost nothing.
+    pub(crate) fn now_and_then(progress: ProgressFn<'_>, stage: &str, done: u64, total: u64) {
+        if done.is_multiple_of(100) && done < total {
+            progress(&Progress {
+                stage: stage.into(),
+                done,
+                total,
+            });
+        }
+    }
+}
+
 /// Receives progress reports; long operations call it now and then.
 pub type ProgressFn<'a> = &'a mut dyn FnMut(&Progress);
 

@@ -166,10 +166,8 @@ impl Walk<'_> {
         let mut chain = Chain::default();
         loop {
             let path = self.vault.store.layout.log_entry(device, chain.seq + 1);
-            let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
-                Ok(ct) => ct,
-                Err(e) if e.kind() == ErrorKind::NotFound => break,
-                Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+            let Some(ct) = self.vault.store.read_entry_file(device, chain.seq + 1)? else {
+                break;
             };
             chain
                 .files

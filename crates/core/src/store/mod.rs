@@ -58,6 +58,16 @@ impl Store {
         Ok((entry, hash))
     }
 
+    /// The file of a device's log entry `seq` (encrypted), or `None` if there is none.
+    pub fn read_entry_file(&self, device: &Id, seq: u64) -> Result<Option<Vec<u8>>> {
+        let path = self.layout.log_entry(device, seq);
+        match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
+            Ok(ct) => Ok(Some(ct)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(format!("reading {}", path.display()))(e)),
+        }
+    }
+
     /// Reads a device's log entry `seq` and opens it, without checking the chain: `signed` is
     /// its plaintext where the caller has it already (this device's entries in the journal).
     pub fn read_entry(&self, device: &Id, seq: u64, signed: Option<&[u8]>) -> Option<LogEntry> {

@@ -18,7 +18,7 @@ impl Vault {
     /// fetched and checked before a failure is kept, so a resumed sync does not fetch it again.
     pub(super) fn pull_objects(
         &self,
-        p: &mut Pull<'_>,
+        p: &mut Pull<'_, '_>,
         group: &[Incoming],
         purged: &HashSet<Id>,
         blocked: &HashSet<Id>,
@@ -42,7 +42,7 @@ impl Vault {
     /// applied.
     fn objects_wanted<'g>(
         &self,
-        p: &mut Pull<'_>,
+        p: &mut Pull<'_, '_>,
         group: &'g [Incoming],
         purged: &HashSet<Id>,
         blocked: &HashSet<Id>,
@@ -89,14 +89,14 @@ impl Vault {
     /// the remote, if any (the others are still fetched).
     fn fetch_small(
         &self,
-        p: &mut Pull<'_>,
+        p: &mut Pull<'_, '_>,
         small: &[Wanted<'_>],
         whole: &mut [bool],
         staged: &mut Vec<(PathBuf, PathBuf)>,
     ) -> Result<Option<Error>> {
         let mut failure = None;
         let keys: Vec<String> = small.iter().map(|(_, _, o)| object_key(&o.id)).collect();
-        let fetched = p.remote.get_many(&keys, crate::limits::OBJECT);
+        let fetched = p.run.remote.get_many(&keys, crate::limits::OBJECT);
         for ((i, inc, obj), got) in small.iter().zip(fetched) {
             let got = match got {
                 Ok(got) => got,
@@ -123,7 +123,7 @@ impl Vault {
             }
             let path = self.store.layout.object(&obj.id);
             staged.push((fsutil::write_temp(&path, &ct)?, path));
-            p.report.pulled_objects += 1;
+            p.run.report.pulled_objects += 1;
         }
         Ok(failure)
     }
@@ -132,7 +132,7 @@ impl Vault {
     /// first failure of the remote and returns it.
     fn fetch_large(
         &self,
-        p: &mut Pull<'_>,
+        p: &mut Pull<'_, '_>,
         large: &[Wanted<'_>],
         whole: &mut [bool],
         staged: &mut Vec<(PathBuf, PathBuf)>,
@@ -142,7 +142,11 @@ impl Vault {
             let dir = path.parent().expect("objects have a folder");
             fsutil::create_dirs(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
             let tmp = fsutil::temp_path(dir);
-            match p.remote.get_to_file(&object_key(&obj.id), &tmp, u64::MAX) {
+            match p
+                .run
+                .remote
+                .get_to_file(&object_key(&obj.id), &tmp, u64::MAX)
+            {
                 Err(e) => return Ok(Some(e)),
                 Ok(None) => {
                     whole[*i] = false;
@@ -155,7 +159,7 @@ impl Vault {
                 }
                 Ok(Some(_)) => {
                     staged.push((tmp, path));
-                    p.report.pulled_objects += 1;
+                    p.run.report.pulled_objects += 1;
                 }
             }
         }

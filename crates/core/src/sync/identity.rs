@@ -12,7 +12,7 @@
 //! copy without one, which the others report and undo.
 
 use super::local::Marks;
-use super::{AlarmKind, Remote, SyncReport};
+use super::{AlarmKind, Remote, Run};
 use crate::note::{Millis, now_millis};
 use crate::{Result, Vault, crypto, keys};
 use base64::Engine;
@@ -117,17 +117,11 @@ impl Vault {
 
     /// Checks the remote's identity.age against what this vault signed (see the module docs).
     /// `identity` is this device's identity.age.
-    pub(super) fn check_remote_identity(
-        &self,
-        remote: &dyn Remote,
-        name: &str,
-        identity: &[u8],
-        marks: &mut Marks,
-        report: &mut SyncReport,
-    ) -> Result<()> {
+    pub(super) fn check_remote_identity(&self, run: &mut Run<'_>, identity: &[u8]) -> Result<()> {
+        let (remote, marks) = (run.remote, &mut run.marks);
         let ours = crypto::sha256_hex(identity);
         let Some(theirs) = remote.get(IDENTITY_KEY, crate::limits::IDENTITY)? else {
-            return self.restore_identity(remote, name, identity, &ours, marks, report, "was gone");
+            return self.restore_identity(run, identity, &ours, "was gone");
         };
         let found = crypto::sha256_hex(&theirs);
         let known = marks.remote_identity.clone();
@@ -162,23 +156,20 @@ impl Vault {
             (None, None) => return Ok(()),
             (None, _) => "was replaced by one this vault did not put there",
         };
-        self.restore_identity(remote, name, identity, &ours, marks, report, what)
+        self.restore_identity(run, identity, &ours, what)
     }
 
     /// The remote's copy went missing or was replaced (`what` happened to it): an alarm, and
     /// this device's copy put back when it is the last good one known (or none is known);
     /// otherwise the alarm says how to put a good one there.
-    #[allow(clippy::too_many_arguments)]
     fn restore_identity(
         &self,
-        remote: &dyn Remote,
-        name: &str,
+        run: &mut Run<'_>,
         identity: &[u8],
         ours: &str,
-        marks: &mut Marks,
-        report: &mut SyncReport,
         what: &str,
     ) -> Result<()> {
+        let (remote, marks) = (run.remote, &mut run.marks);
         // Put back with the time it was signed with, never a newer one: a device that missed a
         // passphrase change must not make its old copy look like the newest. A device that
         // never trusted any copy puts nothing back (it may be on keys rotated away).
@@ -192,9 +183,7 @@ impl Vault {
         } else {
             "this device does not hold the good copy (it came from another device): that device puts it back at its next sync, or run `coffer passwd` on any device to put a new one there; do not clone from this remote until then"
         };
-        Self::alarm(
-            report,
-            name,
+        run.alarm(
             AlarmKind::ReplacedIdentity,
             IDENTITY_KEY.into(),
             format!("the remote's identity.age (the copy `coffer clone` opens) {what}; {then}"),

@@ -250,6 +250,23 @@ fn check_entry(
 }
 
 /// A new entry taken from the remote, checked, with what must be fetched for it.
+/// One sync with one remote under way: where it goes, what this vault remembers of that
+/// remote (updated as the sync goes), and what the sync reports.
+struct Run<'a> {
+    remote: &'a dyn Remote,
+    /// The remote's name, in alarms.
+    name: &'a str,
+    marks: Marks,
+    report: SyncReport,
+}
+
+impl Run<'_> {
+    /// Adds an alarm to the report (see [`Vault::alarm`]).
+    fn alarm(&mut self, kind: AlarmKind, key: String, message: String) {
+        Vault::alarm(&mut self.report, self.name, kind, key, message);
+    }
+}
+
 struct Incoming {
     device: Id,
     seq: u64,
@@ -296,11 +313,21 @@ impl Vault {
                 ..Marks::default()
             };
         }
-        let mut report = SyncReport {
-            remote: name.to_string(),
-            ..SyncReport::default()
+        let mut run = Run {
+            remote,
+            name,
+            marks,
+            report: SyncReport {
+                remote: name.to_string(),
+                ..SyncReport::default()
+            },
         };
-        let result = self.sync_steps(remote, name, opts, &mut marks, &mut report, progress);
+        let result = self.sync_steps(&mut run, opts, progress);
+        let Run {
+            mut marks,
+            mut report,
+            ..
+        } = run;
         if result.is_ok() {
             marks.last_sync = Some(now_millis());
         }
@@ -335,44 +362,42 @@ impl Vault {
 
     fn sync_steps(
         &mut self,
-        remote: &dyn Remote,
-        name: &str,
+        run: &mut Run<'_>,
         opts: &SyncOptions,
-        marks: &mut Marks,
-        report: &mut SyncReport,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
         // This device's entries are compared with the remote's as files: write out the
         // journal first (crate::journal).
         self.checkpoint()?;
-        self.check_remote_vault(remote, name, marks, report)?;
-        marks.keys = Some(self.key_fingerprint());
-        self.pull(remote, name, marks, report, progress)?;
+        self.check_remote_vault(run)?;
+        run.marks.keys = Some(self.key_fingerprint());
+        self.pull(run, progress)?;
         // Merging can take a few rounds when a note has more than two heads.
         for _ in 0..4 {
             let merged = self.merge_heads()?;
-            report.merged += merged;
+            run.report.merged += merged;
             if merged == 0 {
                 break;
             }
         }
-        report.conflicts = self
+        run.report.conflicts = self
             .state
             .notes
             .values()
             .filter(|n| n.heads.len() > 1)
             .count();
-        self.push(remote, name, marks, report, progress)?;
+        self.push(run, progress)?;
         // An audit lists the whole remote: on request, and on its own once a day.
         let now = now_millis();
-        let due = marks
+        let due = run
+            .marks
             .last_audit
             .is_some_and(|t| now.saturating_sub(t) > AUDIT_EVERY);
         if opts.audit || due {
-            self.audit(remote, name, marks, report)?;
-            marks.last_audit = Some(now);
-        } else if marks.last_audit.is_none() {
-            marks.last_audit = Some(now);
+            self.audit(run)?;
+            run.marks.last_audit = Some(now);
+        } else if run.marks.last_audit.is_none() {
+            run.marks.last_audit = Some(now);
         }
         Ok(())
     }
@@ -382,13 +407,8 @@ impl Vault {
     /// After `coffer passwd` on this device, its identity.age replaces the remote's copy.
     /// After `coffer rotate-keys`, a remote that holds the vault (under the old keys) is
     /// refused: the rotated vault goes to a new, empty remote.
-    fn check_remote_vault(
-        &self,
-        remote: &dyn Remote,
-        name: &str,
-        marks: &mut Marks,
-        report: &mut SyncReport,
-    ) -> Result<()> {
+    fn check_remote_vault(&self, run: &mut Run<'_>) -> Result<()> {
+        let remote = run.remote;
         let identity =
             crate::limits::read_file(self.store.layout.identity(), crate::limits::IDENTITY)
                 .map_err(Error::io("reading identity.age"))?;
@@ -414,7 +434,8 @@ impl Vault {
                         ),
                     });
                 }
-                if marks
+                if run
+                    .marks
                     .keys
                     .as_ref()
                     .is_some_and(|k| *k != self.key_fingerprint())
@@ -426,10 +447,15 @@ impl Vault {
                 }
                 // The passphrase was changed here since the last sync: the copy new devices
                 // clone from must not open with the old one any more.
-                if marks.identity.as_ref().is_some_and(|h| *h != identity_hash) {
-                    self.put_identity(remote, &identity, marks)?;
+                if run
+                    .marks
+                    .identity
+                    .as_ref()
+                    .is_some_and(|h| *h != identity_hash)
+                {
+                    self.put_identity(remote, &identity, &mut run.marks)?;
                 } else {
-                    self.check_remote_identity(remote, name, &identity, marks, report)?;
+                    self.check_remote_identity(run, &identity)?;
                 }
             }
             None => {
@@ -437,13 +463,13 @@ impl Vault {
                     .get(identity::IDENTITY_KEY, crate::limits::IDENTITY)?
                     .is_none()
                 {
-                    self.put_identity(remote, &identity, marks)?;
+                    self.put_identity(remote, &identity, &mut run.marks)?;
                 }
                 // coffer.toml last: a remote without it is not (yet) a vault.
                 remote.put("coffer.toml", self.store.config.to_toml().as_bytes())?;
             }
         }
-        marks.identity = Some(identity_hash);
+        run.marks.identity = Some(identity_hash);
         Ok(())
     }
 

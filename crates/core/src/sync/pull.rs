@@ -7,12 +7,9 @@ use crate::fsutil;
 use crate::log::ObjectRef;
 use std::path::PathBuf;
 
-/// One pull from one remote: where it reads from, and what it reports.
-pub(super) struct Pull<'a> {
-    pub(super) remote: &'a dyn Remote,
-    /// The remote's name, in alarms.
-    name: &'a str,
-    pub(super) report: &'a mut SyncReport,
+/// One pull within a sync.
+pub(super) struct Pull<'a, 'r> {
+    pub(super) run: &'a mut Run<'r>,
     /// New entries read and checked, in order for each device.
     incoming: Vec<Incoming>,
     /// Log entries asked for so far (for progress).
@@ -21,9 +18,9 @@ pub(super) struct Pull<'a> {
     foreign: usize,
 }
 
-impl Pull<'_> {
+impl Pull<'_, '_> {
     pub(super) fn alarm(&mut self, kind: AlarmKind, key: String, message: String) {
-        Vault::alarm(self.report, self.name, kind, key, message);
+        self.run.alarm(kind, key, message);
     }
 
     pub(super) fn dropped(&mut self, inc: &Incoming, obj: &ObjectRef) {
@@ -50,32 +47,24 @@ impl Pull<'_> {
 }
 
 impl Vault {
-    pub(super) fn pull(
-        &mut self,
-        remote: &dyn Remote,
-        name: &str,
-        marks: &mut Marks,
-        report: &mut SyncReport,
-        progress: ProgressFn<'_>,
-    ) -> Result<()> {
+    pub(super) fn pull(&mut self, run: &mut Run<'_>, progress: ProgressFn<'_>) -> Result<()> {
         self.refresh()?;
+        let remote = run.remote;
         let mut p = Pull {
-            remote,
-            name,
-            report,
+            run,
             incoming: Vec::new(),
             fetched: 0,
             foreign: 0,
         };
-        let devices = self.remote_devices(&mut p, marks)?;
+        let devices = self.remote_devices(&mut p)?;
         // 1. New entries of every other device, checked.
-        let first_contact = marks.seen.is_empty() && marks.pushed == 0;
+        let first_contact = p.run.marks.seen.is_empty() && p.run.marks.pushed == 0;
         for device in devices.iter().copied() {
             if device == self.store.device {
-                self.check_own_log(&mut p, marks)?;
+                self.check_own_log(&mut p)?;
                 continue;
             }
-            self.fetch_entries(&mut p, device, marks, progress)?;
+            self.fetch_entries(&mut p, device, progress)?;
         }
         let others = devices.iter().filter(|d| **d != self.store.device).count();
         if first_contact && others > 0 && p.foreign == others {
@@ -89,14 +78,14 @@ impl Vault {
             return Ok(());
         }
         // 2. Objects, then entries, written locally in order.
-        self.take_incoming(&mut p, marks, progress)?;
+        self.take_incoming(&mut p, progress)?;
         self.refresh()
     }
 
     /// The devices with a log on the remote; a device seen there before that is gone, and this
     /// device's log gone after an upload, are alarms (rollback).
-    fn remote_devices(&self, p: &mut Pull<'_>, marks: &mut Marks) -> Result<Vec<Id>> {
-        let listed = p.remote.list_dirs("log")?;
+    fn remote_devices(&self, p: &mut Pull<'_, '_>) -> Result<Vec<Id>> {
+        let listed = p.run.remote.list_dirs("log")?;
         let mut devices = Vec::new();
         for d in &listed {
             match d.parse::<Id>() {
@@ -109,8 +98,16 @@ impl Vault {
             }
         }
         // Devices seen here before must still be there.
-        for (d, (seq, _)) in &marks.seen {
-            if !devices.contains(d) {
+        let gone: Vec<(Id, u64)> = p
+            .run
+            .marks
+            .seen
+            .iter()
+            .filter(|(d, _)| !devices.contains(d))
+            .map(|(d, (seq, _))| (*d, *seq))
+            .collect();
+        for (d, seq) in gone {
+            {
                 p.alarm(
                     AlarmKind::Rollback,
                     format!("log/{d}"),
@@ -120,16 +117,16 @@ impl Vault {
                 );
             }
         }
-        if marks.pushed > 0 && !devices.contains(&self.store.device) {
+        let pushed = p.run.marks.pushed;
+        if pushed > 0 && !devices.contains(&self.store.device) {
+            p.run.marks.pushed = 0;
             p.alarm(
                 AlarmKind::Rollback,
                 format!("log/{}", self.store.device),
                 format!(
-                    "this device's log is gone, though entry {} was uploaded (rolled back or deleted); it will be uploaded again",
-                    marks.pushed
+                    "this device's log is gone, though entry {pushed} was uploaded (rolled back or deleted); it will be uploaded again"
                 ),
             );
-            marks.pushed = 0;
         }
         Ok(devices)
     }
@@ -138,12 +135,7 @@ impl Vault {
     /// first entry whose objects cannot be had whole. Groups of consecutive entries with up to
     /// [`BATCH`] objects (at least one entry) are fetched several at a time and made durable
     /// together; the marks are saved after each group, so a killed process resumes there.
-    fn take_incoming(
-        &self,
-        p: &mut Pull<'_>,
-        marks: &mut Marks,
-        progress: ProgressFn<'_>,
-    ) -> Result<()> {
+    fn take_incoming(&self, p: &mut Pull<'_, '_>, progress: ProgressFn<'_>) -> Result<()> {
         let incoming = std::mem::take(&mut p.incoming);
         let mut purged: HashSet<Id> = self.state.purged_objects.clone();
         for inc in &incoming {
@@ -176,11 +168,14 @@ impl Vault {
             let lock = self.lock_file()?;
             let applied = self.place_entries(p, group, &whole, &mut blocked)?;
             for inc in applied {
-                marks.seen.insert(inc.device, (inc.seq, inc.hash.clone()));
-                p.report.pulled_entries += 1;
+                p.run
+                    .marks
+                    .seen
+                    .insert(inc.device, (inc.seq, inc.hash.clone()));
+                p.run.report.pulled_entries += 1;
             }
             // Saved now: a process killed later resumes from here.
-            self.save_marks_locked(p.name, marks)?;
+            self.save_marks_locked(p.run.name, &p.run.marks)?;
             drop(lock);
         }
         Ok(())
@@ -191,7 +186,7 @@ impl Vault {
     /// is an alarm, and stops its device. The caller holds the lock.
     fn place_entries<'g>(
         &self,
-        p: &mut Pull<'_>,
+        p: &mut Pull<'_, '_>,
         group: &'g [Incoming],
         whole: &[bool],
         blocked: &mut HashSet<Id>,
@@ -232,12 +227,11 @@ impl Vault {
     /// still there unchanged (rollback, fork) and that each new one is signed and chained.
     fn fetch_entries(
         &self,
-        p: &mut Pull<'_>,
+        p: &mut Pull<'_, '_>,
         device: Id,
-        marks: &mut Marks,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        let (mut seq, mut prev) = match marks.seen.get(&device) {
+        let (mut seq, mut prev) = match p.run.marks.seen.get(&device) {
             Some((s, h)) => (*s, Some(h.clone())),
             None => (0, None),
         };
@@ -254,7 +248,7 @@ impl Vault {
                 let keys: Vec<String> = (seq + 1..=seq + window)
                     .map(|s| entry_key(&device, s))
                     .collect();
-                for got in p.remote.get_many(&keys, crate::limits::LOG_ENTRY) {
+                for got in p.run.remote.get_many(&keys, crate::limits::LOG_ENTRY) {
                     queue.push_back(got?);
                 }
                 window = (window * 2).min(MAX_WINDOW);
@@ -296,7 +290,7 @@ impl Vault {
                     );
                     break;
                 }
-                marks.seen.insert(device, (seq, hash.clone()));
+                p.run.marks.seen.insert(device, (seq, hash.clone()));
             } else {
                 p.incoming.push(Incoming {
                     device,
@@ -315,13 +309,13 @@ impl Vault {
     /// there unchanged; if not, an alarm says how (gone, altered, another one).
     fn seen_entry_unchanged(
         &self,
-        p: &mut Pull<'_>,
+        p: &mut Pull<'_, '_>,
         device: Id,
         seq: u64,
         prev: Option<&str>,
     ) -> Result<bool> {
         let key = entry_key(&device, seq);
-        let Some(ct) = p.remote.get(&key, crate::limits::LOG_ENTRY)? else {
+        let Some(ct) = p.run.remote.get(&key, crate::limits::LOG_ENTRY)? else {
             p.alarm(
                 AlarmKind::Rollback,
                 key,
@@ -371,7 +365,14 @@ impl Vault {
 
     /// The alarm for an entry that did not check; a first entry that does not even decrypt
     /// counts its device as foreign.
-    fn entry_refused(&self, p: &mut Pull<'_>, device: Id, seq: u64, ct: &[u8], fault: EntryFault) {
+    fn entry_refused(
+        &self,
+        p: &mut Pull<'_, '_>,
+        device: Id,
+        seq: u64,
+        ct: &[u8],
+        fault: EntryFault,
+    ) {
         let key = entry_key(&device, seq);
         match fault {
             EntryFault::Forged(why) => {
@@ -396,19 +397,18 @@ impl Vault {
     }
 
     /// This device's last uploaded entry must still be on the remote, unchanged.
-    fn check_own_log(&self, p: &mut Pull<'_>, marks: &mut Marks) -> Result<()> {
-        if marks.pushed == 0 {
+    fn check_own_log(&self, p: &mut Pull<'_, '_>) -> Result<()> {
+        let pushed = p.run.marks.pushed;
+        if pushed == 0 {
             return Ok(());
         }
-        let key = entry_key(&self.store.device, marks.pushed);
+        let key = entry_key(&self.store.device, pushed);
         let local = crate::limits::read_file(
-            self.store
-                .layout
-                .log_entry(&self.store.device, marks.pushed),
+            self.store.layout.log_entry(&self.store.device, pushed),
             crate::limits::LOG_ENTRY,
         )
         .map_err(Error::io("reading this device's log"))?;
-        match p.remote.get(&key, crate::limits::LOG_ENTRY)? {
+        match p.run.remote.get(&key, crate::limits::LOG_ENTRY)? {
             Some(ct) if ct == local => {}
             Some(_) => {
                 p.alarm(
@@ -416,10 +416,10 @@ impl Vault {
                     key,
                     format!(
                         "entry {} of this device on the remote is not the one uploaded (altered or forked); it will be uploaded again",
-                        marks.pushed
+                        pushed
                     ),
                 );
-                marks.pushed = 0;
+                p.run.marks.pushed = 0;
             }
             None => {
                 p.alarm(
@@ -427,10 +427,10 @@ impl Vault {
                     key,
                     format!(
                         "entry {} of this device, uploaded before, is gone (rolled back); it will be uploaded again",
-                        marks.pushed
+                        pushed
                     ),
                 );
-                marks.pushed = 0;
+                p.run.marks.pushed = 0;
             }
         }
         Ok(())

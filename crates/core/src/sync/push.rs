@@ -22,14 +22,7 @@ struct Group {
 }
 
 impl Vault {
-    pub(super) fn push(
-        &mut self,
-        remote: &dyn Remote,
-        name: &str,
-        marks: &mut Marks,
-        report: &mut SyncReport,
-        progress: ProgressFn<'_>,
-    ) -> Result<()> {
+    pub(super) fn push(&mut self, run: &mut Run<'_>, progress: ProgressFn<'_>) -> Result<()> {
         // Uploads files: the journal's records (merges, saves since the sync began) first
         // become files (crate::journal).
         self.checkpoint()?;
@@ -39,12 +32,12 @@ impl Vault {
             .get(&self.store.device)
             .cloned()
             .unwrap_or((0, String::new()));
-        if local_seq <= marks.pushed {
+        if local_seq <= run.marks.pushed {
             return Ok(());
         }
-        let total = local_seq - marks.pushed;
-        let first = marks.pushed;
-        let mut seq = marks.pushed;
+        let total = local_seq - run.marks.pushed;
+        let first = run.marks.pushed;
+        let mut seq = run.marks.pushed;
         while seq < local_seq {
             progress(&Progress {
                 stage: "uploading".into(),
@@ -55,21 +48,19 @@ impl Vault {
             // go up several at a time, then the entries, then the last entry is read back and
             // the pushed mark advances (and is saved), so an interrupted push resumes here.
             let group = self.gather_group(&mut seq, local_seq)?;
-            if !upload(remote, name, report, &group, seq)? {
+            if !upload(run, &group, seq)? {
                 return Ok(());
             }
             let entries = &group.entries;
             // Read-your-writes: the group's last entry must be there now.
             let (key, last_ct) = entries.last().expect("a group has an entry");
-            match remote.get(key, crate::limits::LOG_ENTRY)? {
+            match run.remote.get(key, crate::limits::LOG_ENTRY)? {
                 Some(back) if &back == last_ct => {
-                    marks.pushed = seq;
-                    self.save_marks(name, marks)?;
+                    run.marks.pushed = seq;
+                    self.save_marks(run.name, &run.marks)?;
                 }
                 _ => {
-                    Self::alarm(
-                        report,
-                        name,
+                    run.alarm(
                         AlarmKind::LostWrite,
                         key.clone(),
                         format!(
@@ -146,13 +137,8 @@ impl Vault {
     /// those a signed entry names that are gone (dropped): an object this vault holds, with the
     /// hash its entry gives, is uploaded again (its bytes are fixed by the signed entry, so
     /// this changes nothing for any reader); the alarm is raised all the same.
-    pub(super) fn audit(
-        &self,
-        remote: &dyn Remote,
-        name: &str,
-        marks: &Marks,
-        report: &mut SyncReport,
-    ) -> Result<()> {
+    pub(super) fn audit(&self, run: &mut Run<'_>) -> Result<()> {
+        let remote = run.remote;
         let named = self.named_objects()?;
         let mut present: HashSet<Id> = HashSet::new();
         for key in remote.list("objects")? {
@@ -166,9 +152,7 @@ impl Vault {
                 Some(id) if shard_ok && named.contains_key(&id) => {
                     present.insert(id);
                 }
-                _ => Self::alarm(
-                    report,
-                    name,
+                _ => run.alarm(
                     AlarmKind::UnnamedObject,
                     key,
                     "no signed log entry names this object; it was ignored (left by an interrupted upload, or put there by someone else)".into(),
@@ -177,6 +161,7 @@ impl Vault {
         }
         // What the remote must hold: the objects of the entries it has shown (this device's
         // up to the pushed mark, the others' up to the seen ones), unless purged since.
+        let marks = &run.marks;
         let mut missing: Vec<(&Id, &Named)> = named
             .iter()
             .filter(|(id, n)| {
@@ -195,16 +180,14 @@ impl Vault {
             let here = pull::file_sha256(&path)?.is_some_and(|h| h == n.sha256);
             if here {
                 remote.put_file(&key, &path)?;
-                report.pushed_objects += 1;
+                run.report.pushed_objects += 1;
             }
             let whose = if n.device == self.store.device {
                 "this device".to_string()
             } else {
                 format!("device {}", n.device)
             };
-            Self::alarm(
-                report,
-                name,
+            run.alarm(
                 AlarmKind::DroppedObject,
                 key,
                 if here {
@@ -272,13 +255,8 @@ struct Named {
 /// Uploads a group whose last entry is `seq`: its objects, then its entries, then deletes
 /// what its purges name. `false`: the remote already holds another entry of this device at
 /// the group's first place (an alarm says so), and nothing was uploaded.
-fn upload(
-    remote: &dyn Remote,
-    name: &str,
-    report: &mut SyncReport,
-    group: &Group,
-    seq: u64,
-) -> Result<bool> {
+fn upload(run: &mut Run<'_>, group: &Group, seq: u64) -> Result<bool> {
+    let remote = run.remote;
     let Group {
         small,
         large,
@@ -292,9 +270,7 @@ fn upload(
     if let Some(there) = remote.get(first_key, crate::limits::LOG_ENTRY)?
         && &there != first_ct
     {
-        Vault::alarm(
-            report,
-            name,
+        run.alarm(
             AlarmKind::Fork,
             first_key.clone(),
             format!(
@@ -308,9 +284,9 @@ fn upload(
     for (key, path) in large {
         remote.put_file(key, path)?;
     }
-    report.pushed_objects += small.len() + large.len();
+    run.report.pushed_objects += small.len() + large.len();
     remote.put_many(entries)?;
-    report.pushed_entries += entries.len();
+    run.report.pushed_entries += entries.len();
     // Purged notes are destroyed on the remote too (the signed entry is the record).
     for id in purges {
         remote.delete(&object_key(id))?;

@@ -222,14 +222,7 @@ impl Vault {
         };
         for (i, (id, rev)) in notes.into_iter().enumerate() {
             out.note(self, id, rev)?;
-            let done = i as u64 + 1;
-            if done.is_multiple_of(100) && done < total {
-                progress(&Progress {
-                    stage: "exporting".into(),
-                    done,
-                    total,
-                });
-            }
+            Progress::now_and_then(progress, "exporting", i as u64 + 1, total);
         }
         let report = out.report;
         root.sync()

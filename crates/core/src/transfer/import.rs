@@ -324,14 +324,7 @@ impl Vault {
                 self.commit_import(&root, &mut pending, &mut report)?;
                 pending_objects = 0;
             }
-            let done = i as u64 + 1;
-            if done.is_multiple_of(100) && done < total {
-                progress(&Progress {
-                    stage: "importing".into(),
-                    done,
-                    total,
-                });
-            }
+            Progress::now_and_then(progress, "importing", i as u64 + 1, total);
         }
         self.commit_import(&root, &mut pending, &mut report)?;
         for rel in &scan.files {

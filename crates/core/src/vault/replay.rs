@@ -44,16 +44,11 @@ impl Vault {
                     .get(&device)
                     .map(|(s, h)| (*s, Some(h.clone())))
                     .unwrap_or((0, None));
-                let path = self.store.layout.log_entry(&device, seq + 1);
-                let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
-                    Ok(ct) => ct,
-                    Err(e) if e.kind() == ErrorKind::NotFound => {
-                        if check_gaps {
-                            self.report_gap(&device, seq + 1);
-                        }
-                        break;
+                let Some(ct) = self.store.read_entry_file(&device, seq + 1)? else {
+                    if check_gaps {
+                        self.report_gap(&device, seq + 1);
                     }
-                    Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+                    break;
                 };
                 match self
                     .store

@@ -65,11 +65,8 @@ pub(super) fn scan(v: &mut Vault, st: &mut MessageState) -> Result<()> {
                 .get(&device)
                 .map(|(s, h)| (*s, Some(h.clone())))
                 .unwrap_or((0, None));
-            let path = v.store.layout.log_entry(&device, seq + 1);
-            let ct = match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
-                Ok(ct) => ct,
-                Err(e) if e.kind() == ErrorKind::NotFound => break,
-                Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+            let Some(ct) = v.store.read_entry_file(&device, seq + 1)? else {
+                break;
             };
             // A damaged entry is reported by the note state's own replay; stop here too.
             let Ok((entry, hash)) = v.store.open_entry(&device, seq + 1, &ct, prev.as_deref())
