@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use coffer_core::age::secrecy::SecretString;
 use coffer_core::age::x25519;
 use coffer_core::note::Revision;
-use coffer_core::state::State;
+use coffer_core::internals::State;
 use coffer_core::{Id, InitOptions, LockedVault, NoteChange, NoteFilter, Vault, crypto, fsutil};
 use serde::{Deserialize, Serialize};
 use std::fs;

@@ -17,44 +17,66 @@
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-pub mod attach;
+// The layers, each looking only down (docs/ARCHITECTURE.md draws them).
+//
+// Formats: what Coffer writes, readable without a vault (docs/FORMAT.md). Public: the format is
+// open, and a reader can be built from these.
 pub mod config;
 pub mod crypto;
-mod error;
-pub mod fsutil;
-pub(crate) mod held;
-mod id;
-
+pub use store::journal;
 pub mod keys;
-pub mod limits;
 pub mod log;
-pub mod messages;
-pub mod model;
 pub mod note;
 pub mod object;
-mod ops;
-pub mod process;
-pub mod render;
-mod rotate;
+
+// Below the formats: ids, limits on what is read, durable files, text rules.
+mod error;
+mod fsutil;
+mod held;
+mod id;
+mod limits;
+mod process;
+mod text;
+
+// The store: a vault folder opened with its keys (layout, lock, batches, commits, journal).
+mod store;
+
+// The state: every note, the search index, the snapshot cache.
+mod model;
 pub mod search;
 mod snapshot;
-pub mod state;
-mod store;
-pub use store::journal;
+mod state;
+
+// Operations on a vault, and the facade that holds them together.
+mod attach;
+pub mod messages;
+mod ops;
+pub mod render;
+mod rotate;
 pub mod sync;
-pub mod text;
 pub mod transfer;
-pub mod vault;
-pub mod verify;
+mod vault;
+mod verify;
 
 pub use age;
 pub use age::secrecy;
 pub use error::{Error, Result};
+pub use fsutil::{create_dirs, new_private_file, write_atomic};
 pub use id::Id;
 pub use model::*;
 pub use process::harden_process;
+pub use text::is_invisible;
 pub use vault::{InitOptions, LoadProblem, LockedVault, ProblemKind, Vault};
+pub use verify::{Problem, VerifyReport};
+
+/// Internals for Coffer's own benchmarks (the `internals` feature); not an API.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::state::State;
+}
 
 /// A report of progress through a long operation.
 #[derive(Clone, Debug, serde::Serialize)]
