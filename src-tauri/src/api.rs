@@ -129,8 +129,8 @@ pub fn typescript_definitions() -> String {
         c::search::Segment::decl(&cfg),
         c::note::Attachment::decl(&cfg),
         c::Progress::decl(&cfg),
-        c::verify::Problem::decl(&cfg),
-        c::verify::VerifyReport::decl(&cfg),
+        c::Problem::decl(&cfg),
+        c::VerifyReport::decl(&cfg),
         c::transfer::ImportReport::decl(&cfg),
         c::transfer::ExportReport::decl(&cfg),
         crate::error::ApiError::decl(&cfg),
@@ -180,5 +180,60 @@ pub fn typescript_definitions() -> String {
         out.push_str(d.trim());
         out.push('\n');
     }
+    out
+}
+
+/// The TypeScript client of every command, in the order of the command list: one typed
+/// function per command, made from the command's own signature (build.rs), so the web view
+/// cannot call a command by a wrong name or with wrong arguments without the type check
+/// failing. A test compares it with the checked-in ui/src/generated/commands.ts.
+pub fn typescript_client() -> String {
+    let cfg = ts_rs::Config::new().with_large_int("number");
+    let mut entries: std::collections::HashMap<&str, String> =
+        crate::commands::client_entries(&cfg)
+            .into_iter()
+            .chain(crate::sync::client_entries(&cfg))
+            .chain(crate::messages::client_entries(&cfg))
+            .chain(crate::picker::client_entries(&cfg))
+            .collect();
+    let body: Vec<String> = crate::COMMAND_NAMES
+        .iter()
+        .map(|name| {
+            entries
+                .remove(name)
+                .unwrap_or_else(|| panic!("no client entry for {name}"))
+        })
+        .collect();
+    // The types the signatures name, imported from the generated definitions.
+    let defined = typescript_definitions();
+    let mut used = std::collections::BTreeSet::new();
+    for line in body
+        .iter()
+        .flat_map(|e| e.lines())
+        .filter(|l| !l.trim_start().starts_with("/**"))
+    {
+        for word in line.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if word.starts_with(|c: char| c.is_ascii_uppercase())
+                && defined.contains(&format!("export type {word} "))
+            {
+                used.insert(word);
+            }
+        }
+    }
+    let mut out = String::from(
+        "// Generated from src-tauri's command list and the commands' signatures (build.rs,\n\
+         // api::typescript_client). Do not edit: run `scripts/build-app --update-types`.\n\
+         import { call } from \"../lib/call\";\n",
+    );
+    out.push_str("import type {\n");
+    for t in &used {
+        out.push_str(&format!("  {t},\n"));
+    }
+    out.push_str("} from \"./api\";\n\n/** Every command the web view may call. */\nexport const commands = {\n");
+    for e in body {
+        out.push_str(&e);
+        out.push('\n');
+    }
+    out.push_str("};\n");
     out
 }

@@ -5,9 +5,9 @@ use crate::api::{LockedEvent, Settings, VaultStatus};
 use crate::error::ApiResult;
 use crate::picker::{PickedState, Purpose};
 use crate::session::{Session, on_session, on_vault};
+use coffer_core::VerifyReport;
 use coffer_core::note::Attachment;
 use coffer_core::transfer::{ExportReport, ImportReport};
-use coffer_core::verify::VerifyReport;
 use coffer_core::{
     Id, NameCount, NewNote, Note, NoteChange, NoteFilter, NoteSummary, Progress, RevisionInfo,
     SearchHit,
@@ -238,3 +238,7 @@ pub async fn get_settings(s: S<'_>) -> ApiResult<Settings> {
 pub async fn set_settings(s: S<'_>, settings: Settings) -> ApiResult<()> {
     crate::settings::save(&s.dir, &settings)
 }
+
+// The TypeScript client's entries for this file's commands, made by build.rs from their
+// signatures above (see api::typescript_client).
+include!(concat!(env!("OUT_DIR"), "/client_commands.rs"));

@@ -151,3 +151,7 @@ pub async fn copy_public_text(app: AppHandle, text: String) -> ApiResult<()> {
         .write_text(text)
         .map_err(|e| ApiError::new("clipboard", format!("cannot copy: {e}")))
 }
+
+// The TypeScript client's entries for this file's commands, made by build.rs from their
+// signatures above (see api::typescript_client).
+include!(concat!(env!("OUT_DIR"), "/client_messages.rs"));

@@ -166,3 +166,7 @@ mod tests {
         );
     }
 }
+
+// The TypeScript client's entries for this file's commands, made by build.rs from their
+// signatures above (see api::typescript_client).
+include!(concat!(env!("OUT_DIR"), "/client_picker.rs"));

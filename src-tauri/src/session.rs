@@ -28,20 +28,6 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Fails with `wrong_passphrase` unless `pass` opens the vault's identity.age; returns its
-/// scrypt work factor.
-fn check_passphrase(v: &Vault, pass: &SecretString) -> coffer_core::Result<u8> {
-    let identity = v.root().join("identity.age");
-    let ct = coffer_core::limits::read(
-        &identity,
-        coffer_core::limits::IDENTITY,
-        format!("reading {}", identity.display()),
-    )?;
-    coffer_core::crypto::decrypt_with_passphrase(pass, &ct)?;
-    Ok(coffer_core::crypto::scrypt_work_factor(&ct)
-        .unwrap_or(coffer_core::crypto::DEFAULT_WORK_FACTOR))
-}
-
 /// Runs `f` (network work, rendering) off the async runtime, whose threads must not block, and
 /// off the window's thread.
 pub async fn blocking<T: Send + 'static>(
@@ -157,7 +143,7 @@ impl Session {
     pub fn change_passphrase(&self, current: String, new: String) -> ApiResult<()> {
         let (current, new) = (secret(current), secret(new));
         self.with(|v| {
-            let wf = check_passphrase(v, &current)?;
+            let wf = v.check_passphrase(&current)?;
             v.change_passphrase(&new, wf)
         })
     }
@@ -171,7 +157,7 @@ impl Session {
     ) -> ApiResult<()> {
         let pass = secret(passphrase);
         self.with(|v| {
-            check_passphrase(v, &pass)?;
+            v.check_passphrase(&pass)?;
             v.rotate_keys(&pass, progress)
         })
     }

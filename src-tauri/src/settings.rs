@@ -28,7 +28,7 @@ pub fn save(vault: &Path, s: &Settings) -> ApiResult<()> {
         ));
     }
     let json = serde_json::to_vec_pretty(s).map_err(|e| ApiError::new("app", e.to_string()))?;
-    coffer_core::fsutil::create_dirs(&vault.join("local"))
+    coffer_core::create_dirs(&vault.join("local"))
         .map_err(|e| ApiError::new("io", format!("creating the settings folder: {e}")))?;
-    Ok(coffer_core::fsutil::write_atomic(&path(vault), &json)?)
+    Ok(coffer_core::write_atomic(&path(vault), &json)?)
 }

@@ -97,9 +97,9 @@ fn load_file(vault: &Path) -> SyncFile {
 
 fn save_file(vault: &Path, f: &SyncFile) -> ApiResult<()> {
     let json = serde_json::to_vec_pretty(f).map_err(|e| ApiError::new("app", e.to_string()))?;
-    coffer_core::fsutil::create_dirs(&vault.join("local"))
+    coffer_core::create_dirs(&vault.join("local"))
         .map_err(|e| ApiError::new("io", format!("creating the settings folder: {e}")))?;
-    Ok(coffer_core::fsutil::write_atomic(&file_path(vault), &json)?)
+    Ok(coffer_core::write_atomic(&file_path(vault), &json)?)
 }
 
 use crate::session::blocking;
@@ -567,3 +567,7 @@ impl Worker {
             .collect()
     }
 }
+
+// The TypeScript client's entries for this file's commands, made by build.rs from their
+// signatures above (see api::typescript_client).
+include!(concat!(env!("OUT_DIR"), "/client_sync.rs"));

@@ -7,9 +7,11 @@ use crate::sys::{peak_rss_mib, rss_mib};
 use anyhow::{Context, Result, bail};
 use coffer_core::age::secrecy::SecretString;
 use coffer_core::age::x25519;
-use coffer_core::note::Revision;
 use coffer_core::internals::State;
-use coffer_core::{Id, InitOptions, LockedVault, NoteChange, NoteFilter, Vault, crypto, fsutil};
+use coffer_core::note::Revision;
+use coffer_core::{
+    Id, InitOptions, LockedVault, NoteChange, NoteFilter, Vault, crypto, write_atomic,
+};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Read;
@@ -222,7 +224,7 @@ fn write_breakdown(scratch: &Path, seed: u64, sample: usize) -> Result<WriteBrea
         let path = scratch
             .join(r.revision.shard())
             .join(format!("{}.age", r.revision));
-        fsutil::write_atomic(&path, c)?;
+        write_atomic(&path, c)?;
     }
     let write = t.elapsed();
     let mut state = State::default();

@@ -363,18 +363,16 @@ fn ask_match(name: &str, number: &str) -> Result<bool> {
 }
 
 fn write_new(path: &Path, data: &[u8]) -> Result<()> {
-    let mut f = coffer_core::fsutil::new_private_file()
-        .open(path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                CliError::Exists(path.to_path_buf())
-            } else {
-                CliError::Read {
-                    path: path.to_path_buf(),
-                    source: e,
-                }
+    let mut f = coffer_core::new_private_file().open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CliError::Exists(path.to_path_buf())
+        } else {
+            CliError::Read {
+                path: path.to_path_buf(),
+                source: e,
             }
-        })?;
+        }
+    })?;
     f.write_all(data)
         .and_then(|_| f.sync_all())
         .map_err(|source| CliError::Read {

@@ -70,11 +70,11 @@ pub const BOLD: &str = "\x1b[1m";
 pub const PLAIN: &str = "\x1b[0m";
 
 /// Whether `c` must not reach a terminal as itself: a control character other than a newline
-/// or a tab, or an invisible format character (coffer_core::text). Joiners stay: emoji and
+/// or a tab, or an invisible format character (coffer_core::is_invisible). Joiners stay: emoji and
 /// several scripts need them.
 fn hidden(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
-        || (coffer_core::text::is_invisible(c) && !matches!(c, '\u{200C}' | '\u{200D}'))
+        || (coffer_core::is_invisible(c) && !matches!(c, '\u{200C}' | '\u{200D}'))
 }
 
 /// `text` with every [`hidden`] character written as `\u{…}` (or, in JSON, as `\uXXXX`,

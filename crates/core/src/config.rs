@@ -8,6 +8,8 @@ use std::path::Path;
 /// The vault format this Coffer writes, and the newest it reads.
 pub const VAULT_FORMAT: u32 = 1;
 
+/// The contents of coffer.toml: the vault's format version and id. Any other key is
+/// refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -18,6 +20,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// The text of coffer.toml for this config, with a comment saying it holds no secrets.
     pub fn to_toml(&self) -> String {
         format!(
             "# A Coffer vault (https://example.invalid/coffer). This file holds no secrets.\n\

@@ -171,17 +171,6 @@ pub fn rename_synced(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
     sync_dirs(&dirs)
 }
 
-/// Removes temp files left in `dir` by a failed write of this process (best effort).
-pub fn remove_temps(dir: &Path) {
-    if let Ok(rd) = fs::read_dir(dir) {
-        for e in rd.flatten() {
-            if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
-                let _ = fs::remove_file(e.path());
-            }
-        }
-    }
-}
-
 /// A fresh temporary path inside `dir` (not created).
 pub fn temp_path(dir: &Path) -> PathBuf {
     dir.join(format!("{TEMP_PREFIX}{}", crate::Id::random()))

@@ -22,10 +22,12 @@ impl Id {
         hex::encode(&self.0[..1])
     }
 
+    /// The id's 16 raw bytes.
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }
 
+    /// The id made of these 16 raw bytes (any bytes are a valid id).
     pub fn from_bytes(b: [u8; 16]) -> Id {
         Id(b)
     }
@@ -66,5 +68,18 @@ impl TryFrom<String> for Id {
     type Error = crate::Error;
     fn try_from(s: String) -> crate::Result<Id> {
         s.parse()
+    }
+}
+
+/// In TypeScript an id is its text: 32 lowercase hex digits.
+#[cfg(feature = "ts")]
+impl ts_rs::TS for Id {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+    fn name(_: &ts_rs::Config) -> String {
+        "string".into()
+    }
+    fn inline(cfg: &ts_rs::Config) -> String {
+        <Self as ts_rs::TS>::name(cfg)
     }
 }

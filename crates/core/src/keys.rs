@@ -48,10 +48,12 @@ impl Keys {
         self.vault.to_public()
     }
 
+    /// The vault key: decrypts every object, log entry and snapshot cache of the vault.
     pub fn vault_identity(&self) -> &x25519::Identity {
         &self.vault
     }
 
+    /// The messaging key: decrypts the messages contacts send to the user.
     pub fn messaging_identity(&self) -> &x25519::Identity {
         &self.messaging
     }

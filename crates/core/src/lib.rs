@@ -84,8 +84,10 @@ pub mod internals {
 pub struct Progress {
     /// What is being done, e.g. "importing".
     pub stage: String,
+    /// Steps done so far.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub done: u64,
+    /// Steps in all, or 0 while the total is not known yet.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u64,
 }

@@ -18,18 +18,24 @@ pub const LOG_FORMAT: u32 = 1;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ObjectKind {
+    /// One revision of a note.
     Note,
+    /// The bytes of an attached file (possibly large; loading notes skips them).
     Attachment,
     /// Messages and contacts (crate::messages).
     Contact,
+    /// One stored message, sent or received.
     Message,
+    /// A conversation's read marker.
     Conversation,
 }
 
 /// An object added by a batch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectRef {
+    /// The object's id; it is stored as `objects/<xx>/<id>.age`.
     pub id: Id,
+    /// What the object holds.
     pub kind: ObjectKind,
     /// SHA-256 of the object's ciphertext, hex.
     pub sha256: String,
@@ -38,21 +44,31 @@ pub struct ObjectRef {
 /// A note destroyed on purpose (purged from the trash), with the objects that held it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Purge {
+    /// The note destroyed.
     pub note: Id,
+    /// Every object that held it (its revisions and their attachments), to be deleted.
     pub objects: Vec<Id>,
 }
 
 /// The signed content of a log entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
+    /// The entry format; [`LogEntry::open`] refuses any but [`LOG_FORMAT`].
     pub format: u32,
+    /// The id of the vault the entry belongs to.
     pub vault: Id,
+    /// The device that wrote the entry; must match its `log/<device>/` folder.
     pub device: Id,
+    /// The entry's place in its device's log, from 1; must match its file name.
     pub seq: u64,
     /// Hash of the previous entry of this device (`None` for seq 1).
     pub prev: Option<String>,
+    /// When the batch was written, by the writer's clock, in milliseconds since the Unix
+    /// epoch (UTC).
     pub time: Millis,
+    /// The objects the batch added, each with the hash its ciphertext must have.
     pub objects: Vec<ObjectRef>,
+    /// The notes the batch purged from the trash (none if absent from the JSON).
     #[serde(default)]
     pub purged: Vec<Purge>,
 }

@@ -11,10 +11,16 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct NewNote {
+    /// The note's title; runs of whitespace become one space, and a blank one "Untitled".
     pub title: String,
+    /// The Markdown body, stored exactly as given.
     pub body: String,
+    /// Tags: each trimmed, a leading `#` dropped, inner spaces turned into `-`. Blank tags
+    /// and repeats (ignoring case) are dropped.
     pub tags: Vec<String>,
+    /// The notebook to file the note in (whitespace tidied); `None` or a blank name: none.
     pub notebook: Option<String>,
+    /// Whether the note starts out pinned (`NoteFilter::pinned` lists only pinned notes).
     pub pinned: bool,
 }
 
@@ -27,12 +33,16 @@ pub struct NoteChange {
     /// process edited it), both versions are kept. `None`: the current revision.
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub base: Option<Id>,
+    /// A new title, tidied as in [`NewNote::title`].
     pub title: Option<String>,
+    /// A new Markdown body, replacing the whole old one.
     pub body: Option<String>,
+    /// A new set of tags, replacing all the old ones; tidied as in [`NewNote::tags`].
     pub tags: Option<Vec<String>>,
     /// `Some(None)` takes the note out of its notebook.
     #[cfg_attr(feature = "ts", ts(type = "string | null | undefined"))]
     pub notebook: Option<Option<String>>,
+    /// `Some(true)` pins the note, `Some(false)` unpins it.
     pub pinned: Option<bool>,
 }
 
@@ -41,7 +51,10 @@ pub struct NoteChange {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct NoteFilter {
+    /// Only notes with this tag, compared ignoring case after tidying it as in
+    /// [`NewNote::tags`] (so `#Home` finds `home`). `None`: any tags.
     pub tag: Option<String>,
+    /// Only notes in this notebook (exact, case-sensitive name). `None`: any notebook or none.
     pub notebook: Option<String>,
     /// Only pinned notes.
     pub pinned: bool,
@@ -53,21 +66,31 @@ pub struct NoteFilter {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NoteSummary {
+    /// The note's id, the same for all its revisions.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: Id,
+    /// The note's current title (never empty).
     pub title: String,
     /// The start of the body, as plain text.
     pub excerpt: String,
+    /// The note's tags, in the order they were given.
     pub tags: Vec<String>,
+    /// The notebook the note is in, if any.
     pub notebook: Option<String>,
+    /// Whether the note is pinned.
     pub pinned: bool,
+    /// Whether the note is in the trash.
     pub trashed: bool,
+    /// When the note was created, in milliseconds since the Unix epoch (UTC).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created: Millis,
+    /// When the note was last changed, in milliseconds since the Unix epoch (UTC). Lists are
+    /// sorted by it, newest first.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated: Millis,
     /// Concurrent edits are waiting to be reconciled.
     pub conflict: bool,
+    /// How many files are attached to the note.
     pub attachments: usize,
 }
 
@@ -75,8 +98,10 @@ pub struct NoteSummary {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NoteRef {
+    /// The id of the note linked to.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: Id,
+    /// That note's current title, to show as the link's text.
     pub title: String,
 }
 
@@ -84,21 +109,31 @@ pub struct NoteRef {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Note {
+    /// The note's id, the same for all its revisions.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: Id,
     /// The revision shown.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub revision: Id,
+    /// The note's title at the revision shown (never empty).
     pub title: String,
+    /// The Markdown body at the revision shown.
     pub body: String,
+    /// The note's tags at the revision shown.
     pub tags: Vec<String>,
+    /// The notebook the note is in at the revision shown, if any.
     pub notebook: Option<String>,
+    /// Whether the note is pinned at the revision shown.
     pub pinned: bool,
+    /// Whether the note is in the trash at the revision shown.
     pub trashed: bool,
+    /// When the note was created, in milliseconds since the Unix epoch (UTC).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created: Millis,
+    /// When the revision shown was saved, in milliseconds since the Unix epoch (UTC).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated: Millis,
+    /// The files attached to the note at the revision shown.
     pub attachments: Vec<Attachment>,
     /// Notes whose `[[links]]` point here.
     pub backlinks: Vec<NoteRef>,
@@ -111,14 +146,22 @@ pub struct Note {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RevisionInfo {
+    /// The revision's id, for `Vault::note_at` and `Vault::revert`.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub revision: Id,
+    /// The revisions this one replaced: none for a note's first revision, two or more
+    /// for one that reconciled concurrent edits.
     #[cfg_attr(feature = "ts", ts(type = "string[]"))]
     pub parents: Vec<Id>,
+    /// The note's title at this revision.
     pub title: String,
+    /// When this revision was saved, in milliseconds since the Unix epoch (UTC). The
+    /// history is sorted by it, newest first.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated: Millis,
+    /// Whether this revision put (or kept) the note in the trash.
     pub trashed: bool,
+    /// Size of the note's Markdown body at this revision, in bytes (attachments not counted).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: u64,
     /// This revision is (one of) the note's current ones.
@@ -129,14 +172,24 @@ pub struct RevisionInfo {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchHit {
+    /// The id of the note found.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: Id,
+    /// The note's title (up to 200 characters around the first match), split into plain
+    /// and matching pieces.
     pub title: Vec<Segment>,
+    /// About 160 characters of the body, starting a little before the first match, split
+    /// into plain and matching pieces; `…` marks text left out.
     pub snippet: Vec<Segment>,
+    /// The note's tags.
     pub tags: Vec<String>,
+    /// The notebook the note is in, if any.
     pub notebook: Option<String>,
+    /// When the note was last changed, in milliseconds since the Unix epoch (UTC).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated: Millis,
+    /// How well the note matched (BM25, with titles and tags counting more); higher is
+    /// better. Only comparable within one search, whose hits come best first.
     pub score: f32,
 }
 
@@ -144,6 +197,8 @@ pub struct SearchHit {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NameCount {
+    /// The notebook name or tag, as written on the notes (tags differing in case count apart).
     pub name: String,
+    /// How many notes outside the trash have it.
     pub count: usize,
 }

@@ -12,10 +12,14 @@ use zeroize::Zeroizing;
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;
 
+/// The current time, in milliseconds since the Unix epoch (UTC).
 pub fn now_millis() -> Millis {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// Writes a time in milliseconds since the Unix epoch as RFC 3339 UTC text, as in note
+/// headers (e.g. `2023-11-14T22:13:20.5Z`; fractions of a second only when not zero). A time
+/// outside the years 0 to 9999 gives `1970-01-01T00:00:00Z`.
 pub fn millis_to_rfc3339(ms: Millis) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .ok()
@@ -23,6 +27,8 @@ pub fn millis_to_rfc3339(ms: Millis) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
 }
 
+/// Reads RFC 3339 text (any UTC offset) as milliseconds since the Unix epoch, dropping
+/// finer fractions; `None` if it is not a valid RFC 3339 time.
 pub fn rfc3339_to_millis(s: &str) -> Option<Millis> {
     OffsetDateTime::parse(s, &Rfc3339)
         .ok()
@@ -33,9 +39,13 @@ pub fn rfc3339_to_millis(s: &str) -> Option<Millis> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Attachment {
+    /// The file's name, without folders; unique among the note's attachments (attaching
+    /// another file of the same name replaces it).
     pub name: String,
+    /// The id of the attachment object holding the encrypted bytes.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub object: Id,
+    /// The file's size in bytes.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
     /// SHA-256 of the file's bytes, hex.
@@ -45,19 +55,32 @@ pub struct Attachment {
 /// The plain content of one note revision.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revision {
+    /// The note this revision belongs to.
     pub note: Id,
     /// The revision's id, which is also the id of the object holding it.
     pub revision: Id,
+    /// The revisions this one supersedes: none for a note's first revision, two or more
+    /// for one that reconciles concurrent edits.
     pub parents: Vec<Id>,
+    /// The note's title (Coffer writes it tidied, never empty).
     pub title: String,
+    /// The note's tags (Coffer writes them tidied by [`clean_tag`], without repeats).
     pub tags: Vec<String>,
+    /// The notebook the note is in, if any.
     pub notebook: Option<String>,
+    /// Whether the note is pinned.
     pub pinned: bool,
     /// In the trash.
     pub deleted: bool,
+    /// When the note was created, in milliseconds since the Unix epoch (UTC); later
+    /// revisions keep it.
     pub created: Millis,
+    /// When this revision was made, in milliseconds since the Unix epoch (UTC); Coffer
+    /// makes it later than that of the revision edited.
     pub updated: Millis,
+    /// The files attached to the note at this revision.
     pub attachments: Vec<Attachment>,
+    /// The note's Markdown body.
     pub body: String,
 }
 

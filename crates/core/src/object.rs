@@ -41,6 +41,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind's name as written in an object's `kind` header line, e.g. `"note"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Note => "note",
@@ -55,6 +56,8 @@ impl Kind {
 /// An object's header: ordered keys with JSON values.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Header {
+    /// The header lines in order, each a key and its JSON value. [`Header::set`] keeps
+    /// keys unique and [`Header::decode`] refuses repeats.
     pub fields: Vec<(String, Value)>,
 }
 
@@ -69,6 +72,8 @@ impl Header {
         h
     }
 
+    /// Sets `key` to `v`: replaces the value in place if the key is there, else adds the
+    /// key at the end.
     pub fn set(&mut self, key: &str, v: Value) {
         if let Some(slot) = self.fields.iter_mut().find(|(k, _)| k == key) {
             slot.1 = v;
@@ -77,16 +82,21 @@ impl Header {
         }
     }
 
+    /// The value of `key`, or `None` if the header has no such key.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// The value of `key` as a string; fails with `Error::Invalid` if it is missing or not
+    /// a JSON string.
     pub fn str(&self, key: &str) -> Result<&str> {
         self.get(key)
             .and_then(Value::as_str)
             .ok_or_else(|| Error::Invalid(format!("header field {key:?} missing or not a string")))
     }
 
+    /// The value of `key` as an id (32 lowercase hex digits); fails with `Error::Invalid`
+    /// if it is missing, not a string or not an id.
     pub fn id(&self, key: &str) -> Result<Id> {
         self.str(key)?.parse()
     }

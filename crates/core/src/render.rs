@@ -27,6 +27,8 @@ pub const TIME_BUDGET: Duration = Duration::from_secs(2);
 
 /// The URL scheme of links inside Coffer (handled by the app, never by a browser).
 pub const NOTE_LINK_PREFIX: &str = "coffer:note/";
+/// The start of a link to a `[[title]]` that no note has; the percent-encoded title
+/// follows.
 pub const MISSING_LINK_PREFIX: &str = "coffer:missing/";
 
 fn options() -> Options {

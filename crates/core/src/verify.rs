@@ -17,6 +17,7 @@ use std::io::ErrorKind;
 pub struct Problem {
     /// The object or log entry concerned (a path inside the vault).
     pub path: String,
+    /// What is wrong (or was noticed), in a sentence for the user.
     pub message: String,
 }
 
@@ -24,7 +25,10 @@ pub struct Problem {
 #[derive(Clone, Debug, Default, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VerifyReport {
+    /// How many log entries opened and checked out, including those still in this
+    /// device's save journal.
     pub log_entries: usize,
+    /// How many objects the log names were checked (those of purged notes are skipped).
     pub objects: usize,
     /// Damage: the vault is not whole.
     pub problems: Vec<Problem>,
@@ -33,6 +37,7 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// Whether the vault is whole: `true` when there are no problems (warnings are fine).
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }

@@ -1,20 +1,66 @@
 // Generated from the Rust types by src-tauri (api::typescript_definitions).
 // Do not edit: run `scripts/build-app --update-types`.
 
-export type NewNote = { title: string, body: string, tags: Array<string>, notebook: string | null, pinned: boolean, };
+export type NewNote = { 
+/**
+ * The note's title; runs of whitespace become one space, and a blank one "Untitled".
+ */
+title: string, 
+/**
+ * The Markdown body, stored exactly as given.
+ */
+body: string, 
+/**
+ * Tags: each trimmed, a leading `#` dropped, inner spaces turned into `-`. Blank tags
+ * and repeats (ignoring case) are dropped.
+ */
+tags: Array<string>, 
+/**
+ * The notebook to file the note in (whitespace tidied); `None` or a blank name: none.
+ */
+notebook: string | null, 
+/**
+ * Whether the note starts out pinned (`NoteFilter::pinned` lists only pinned notes).
+ */
+pinned: boolean, };
 
 export type NoteChange = { 
 /**
  * The revision the change was made on. If the note has moved on since (another device or
  * process edited it), both versions are kept. `None`: the current revision.
  */
-base: string | null, title: string | null, body: string | null, tags: Array<string> | null, 
+base: string | null, 
+/**
+ * A new title, tidied as in [`NewNote::title`].
+ */
+title: string | null, 
+/**
+ * A new Markdown body, replacing the whole old one.
+ */
+body: string | null, 
+/**
+ * A new set of tags, replacing all the old ones; tidied as in [`NewNote::tags`].
+ */
+tags: Array<string> | null, 
 /**
  * `Some(None)` takes the note out of its notebook.
  */
-notebook: string | null | undefined, pinned: boolean | null, };
+notebook: string | null | undefined, 
+/**
+ * `Some(true)` pins the note, `Some(false)` unpins it.
+ */
+pinned: boolean | null, };
 
-export type NoteFilter = { tag: string | null, notebook: string | null, 
+export type NoteFilter = { 
+/**
+ * Only notes with this tag, compared ignoring case after tidying it as in
+ * [`NewNote::tags`] (so `#Home` finds `home`). `None`: any tags.
+ */
+tag: string | null, 
+/**
+ * Only notes in this notebook (exact, case-sensitive name). `None`: any notebook or none.
+ */
+notebook: string | null, 
 /**
  * Only pinned notes.
  */
@@ -24,23 +70,108 @@ pinned: boolean,
  */
 trash: boolean, };
 
-export type NoteSummary = { id: string, title: string, 
+export type NoteSummary = { 
+/**
+ * The note's id, the same for all its revisions.
+ */
+id: string, 
+/**
+ * The note's current title (never empty).
+ */
+title: string, 
 /**
  * The start of the body, as plain text.
  */
-excerpt: string, tags: Array<string>, notebook: string | null, pinned: boolean, trashed: boolean, created: number, updated: number, 
+excerpt: string, 
+/**
+ * The note's tags, in the order they were given.
+ */
+tags: Array<string>, 
+/**
+ * The notebook the note is in, if any.
+ */
+notebook: string | null, 
+/**
+ * Whether the note is pinned.
+ */
+pinned: boolean, 
+/**
+ * Whether the note is in the trash.
+ */
+trashed: boolean, 
+/**
+ * When the note was created, in milliseconds since the Unix epoch (UTC).
+ */
+created: number, 
+/**
+ * When the note was last changed, in milliseconds since the Unix epoch (UTC). Lists are
+ * sorted by it, newest first.
+ */
+updated: number, 
 /**
  * Concurrent edits are waiting to be reconciled.
  */
-conflict: boolean, attachments: number, };
+conflict: boolean, 
+/**
+ * How many files are attached to the note.
+ */
+attachments: number, };
 
-export type NoteRef = { id: string, title: string, };
+export type NoteRef = { 
+/**
+ * The id of the note linked to.
+ */
+id: string, 
+/**
+ * That note's current title, to show as the link's text.
+ */
+title: string, };
 
-export type Note = { id: string, 
+export type Note = { 
+/**
+ * The note's id, the same for all its revisions.
+ */
+id: string, 
 /**
  * The revision shown.
  */
-revision: string, title: string, body: string, tags: Array<string>, notebook: string | null, pinned: boolean, trashed: boolean, created: number, updated: number, attachments: Array<Attachment>, 
+revision: string, 
+/**
+ * The note's title at the revision shown (never empty).
+ */
+title: string, 
+/**
+ * The Markdown body at the revision shown.
+ */
+body: string, 
+/**
+ * The note's tags at the revision shown.
+ */
+tags: Array<string>, 
+/**
+ * The notebook the note is in at the revision shown, if any.
+ */
+notebook: string | null, 
+/**
+ * Whether the note is pinned at the revision shown.
+ */
+pinned: boolean, 
+/**
+ * Whether the note is in the trash at the revision shown.
+ */
+trashed: boolean, 
+/**
+ * When the note was created, in milliseconds since the Unix epoch (UTC).
+ */
+created: number, 
+/**
+ * When the revision shown was saved, in milliseconds since the Unix epoch (UTC).
+ */
+updated: number, 
+/**
+ * The files attached to the note at the revision shown.
+ */
+attachments: Array<Attachment>, 
 /**
  * Notes whose `[[links]]` point here.
  */
@@ -50,19 +181,105 @@ backlinks: Array<NoteRef>,
  */
 conflicts: string[], };
 
-export type RevisionInfo = { revision: string, parents: string[], title: string, updated: number, trashed: boolean, bytes: number, 
+export type RevisionInfo = { 
+/**
+ * The revision's id, for `Vault::note_at` and `Vault::revert`.
+ */
+revision: string, 
+/**
+ * The revisions this one replaced: none for a note's first revision, two or more
+ * for one that reconciled concurrent edits.
+ */
+parents: string[], 
+/**
+ * The note's title at this revision.
+ */
+title: string, 
+/**
+ * When this revision was saved, in milliseconds since the Unix epoch (UTC). The
+ * history is sorted by it, newest first.
+ */
+updated: number, 
+/**
+ * Whether this revision put (or kept) the note in the trash.
+ */
+trashed: boolean, 
+/**
+ * Size of the note's Markdown body at this revision, in bytes (attachments not counted).
+ */
+bytes: number, 
 /**
  * This revision is (one of) the note's current ones.
  */
 current: boolean, };
 
-export type SearchHit = { id: string, title: Array<Segment>, snippet: Array<Segment>, tags: Array<string>, notebook: string | null, updated: number, score: number, };
+export type SearchHit = { 
+/**
+ * The id of the note found.
+ */
+id: string, 
+/**
+ * The note's title (up to 200 characters around the first match), split into plain
+ * and matching pieces.
+ */
+title: Array<Segment>, 
+/**
+ * About 160 characters of the body, starting a little before the first match, split
+ * into plain and matching pieces; `…` marks text left out.
+ */
+snippet: Array<Segment>, 
+/**
+ * The note's tags.
+ */
+tags: Array<string>, 
+/**
+ * The notebook the note is in, if any.
+ */
+notebook: string | null, 
+/**
+ * When the note was last changed, in milliseconds since the Unix epoch (UTC).
+ */
+updated: number, 
+/**
+ * How well the note matched (BM25, with titles and tags counting more); higher is
+ * better. Only comparable within one search, whose hits come best first.
+ */
+score: number, };
 
-export type NameCount = { name: string, count: number, };
+export type NameCount = { 
+/**
+ * The notebook name or tag, as written on the notes (tags differing in case count apart).
+ */
+name: string, 
+/**
+ * How many notes outside the trash have it.
+ */
+count: number, };
 
-export type Segment = { text: string, hit: boolean, };
+export type Segment = { 
+/**
+ * The piece's text, runs of whitespace as one space; show it as text, never as HTML.
+ */
+text: string, 
+/**
+ * Whether the piece matched a query word (only the matching start of a word is a hit).
+ */
+hit: boolean, };
 
-export type Attachment = { name: string, object: string, size: number, 
+export type Attachment = { 
+/**
+ * The file's name, without folders; unique among the note's attachments (attaching
+ * another file of the same name replaces it).
+ */
+name: string, 
+/**
+ * The id of the attachment object holding the encrypted bytes.
+ */
+object: string, 
+/**
+ * The file's size in bytes.
+ */
+size: number, 
 /**
  * SHA-256 of the file's bytes, hex.
  */
@@ -72,15 +289,36 @@ export type Progress = {
 /**
  * What is being done, e.g. "importing".
  */
-stage: string, done: number, total: number, };
+stage: string, 
+/**
+ * Steps done so far.
+ */
+done: number, 
+/**
+ * Steps in all, or 0 while the total is not known yet.
+ */
+total: number, };
 
 export type Problem = { 
 /**
  * The object or log entry concerned (a path inside the vault).
  */
-path: string, message: string, };
+path: string, 
+/**
+ * What is wrong (or was noticed), in a sentence for the user.
+ */
+message: string, };
 
-export type VerifyReport = { log_entries: number, objects: number, 
+export type VerifyReport = { 
+/**
+ * How many log entries opened and checked out, including those still in this
+ * device's save journal.
+ */
+log_entries: number, 
+/**
+ * How many objects the log names were checked (those of purged notes are skipped).
+ */
+objects: number, 
 /**
  * Damage: the vault is not whole.
  */

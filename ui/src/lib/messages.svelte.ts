@@ -1,44 +1,29 @@
 // Contacts and conversations while the vault is unlocked. One Messages object exists per unlock
 // (App drops it on lock with the workspace), so no message text outlives the keys in Rust.
-import { call } from "./api";
-import type {
-  Contact,
-  ContactDetail,
-  ConversationSummary,
-  DiscardReport,
-  InboxCheck,
-  MessageView,
-  MyCard,
-  Outgoing,
-  RemoteInfo,
-  SentMessage,
-  SyncSettings,
-  ThreadMessage,
-} from "../generated/api";
+import { commands as c } from "../generated/commands";
+import type { Contact, ConversationSummary, DiscardReport, InboxCheck } from "../generated/api";
 
 export const messagesApi = {
-  myCard: () => call<MyCard>("my_card"),
-  setDisplayName: (name: string) => call<MyCard>("set_display_name", { name }),
-  contacts: () => call<Contact[]>("contacts"),
-  addContact: (card: string, name: string) => call<Contact>("add_contact", { card, name }),
-  replaceContactKeys: (contact: string, card: string) => call<Contact>("replace_contact_keys", { contact, card }),
-  contactDetail: (contact: string) => call<ContactDetail>("contact_detail", { contact }),
-  verifyContact: (contact: string) => call<Contact>("verify_contact", { contact }),
-  removeContact: (contact: string) => call<Contact>("remove_contact", { contact }),
-  conversations: () => call<ConversationSummary[]>("conversations"),
-  openConversation: (conversation: string) => call<ThreadMessage[]>("open_conversation", { conversation }),
-  send: (outgoing: Outgoing) => call<SentMessage>("send_message", { outgoing }),
-  shareNote: (note: string, to: string[], remote: string | null) =>
-    call<SentMessage>("share_note", { note, to, remote }),
-  openArmored: (text: string) => call<MessageView>("open_armored", { text }),
-  checkInbox: () => call<InboxCheck>("check_inbox"),
-  discardHeld: (keys: string[]) => call<DiscardReport>("discard_held", { keys }),
-  saveAsNote: (message: string) => call<string>("save_message_as_note", { message }),
-  saveAttachment: (message: string, name: string, to: string) =>
-    call<void>("save_message_attachment", { message, name, to }),
-  copyPublicText: (text: string) => call<void>("copy_public_text", { text }),
-  remotes: () => call<RemoteInfo[]>("remotes"),
-  syncSettings: () => call<SyncSettings>("get_sync_settings"),
+  myCard: c.myCard,
+  setDisplayName: c.setDisplayName,
+  contacts: c.contacts,
+  addContact: c.addContact,
+  replaceContactKeys: c.replaceContactKeys,
+  contactDetail: c.contactDetail,
+  verifyContact: c.verifyContact,
+  removeContact: c.removeContact,
+  conversations: c.conversations,
+  openConversation: c.openConversation,
+  send: c.sendMessage,
+  shareNote: c.shareNote,
+  openArmored: c.openArmored,
+  checkInbox: c.checkInbox,
+  discardHeld: c.discardHeld,
+  saveAsNote: c.saveMessageAsNote,
+  saveAttachment: c.saveMessageAttachment,
+  copyPublicText: c.copyPublicText,
+  remotes: c.remotes,
+  syncSettings: c.getSyncSettings,
 };
 
 export type Tab = "conversations" | "contacts";

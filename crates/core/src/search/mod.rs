@@ -15,8 +15,10 @@ mod tests;
 mod words;
 
 pub use snippet::{Segment, snippet};
+pub use words::tokenize;
+#[cfg(any(test, fuzzing))]
+pub use words::tokenize_plainly;
 use words::{for_each_word, query_words};
-pub use words::{tokenize, tokenize_plainly};
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -68,14 +70,20 @@ fn max_expansions(len: usize) -> usize {
 /// What the index reads of one note (a revision's parts, borrowed).
 #[derive(Clone, Copy, Debug)]
 pub struct DocInput<'a> {
+    /// The note the content belongs to: search results name it.
     pub note: Id,
+    /// The note's title (its words rank above the body's).
     pub title: &'a str,
+    /// The note's tags (their words rank above the body's).
     pub tags: &'a [String],
+    /// Whether the note is in the trash: such a note is not indexed.
     pub deleted: bool,
+    /// The note's Markdown body.
     pub body: &'a str,
 }
 
 impl<'a> DocInput<'a> {
+    /// The parts of a note revision the index reads.
     pub fn of(rev: &'a Revision) -> DocInput<'a> {
         DocInput {
             note: rev.note,
@@ -308,6 +316,7 @@ impl SearchIndex {
         self.live
     }
 
+    /// Whether no note is indexed.
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Segment {
+    /// The piece's text, runs of whitespace as one space; show it as text, never as HTML.
     pub text: String,
+    /// Whether the piece matched a query word (only the matching start of a word is a hit).
     pub hit: bool,
 }
 

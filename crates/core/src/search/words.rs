@@ -80,8 +80,8 @@ pub fn tokenize(text: &str) -> Vec<String> {
 }
 
 /// [`tokenize`] written plainly, with no fast path: the definition the tests and the
-/// `search_text` fuzz target hold the tokenizer to. Not for use elsewhere (it is slower).
-#[doc(hidden)]
+/// `search_text` fuzz target hold the tokenizer to; built only for them (`--cfg fuzzing`).
+#[cfg(any(test, fuzzing))]
 pub fn tokenize_plainly(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty() && w.chars().count() <= MAX_TOKEN_CHARS)

@@ -95,6 +95,7 @@ impl LockedVault {
         Ok(LockedVault { layout, config })
     }
 
+    /// The vault's id (from coffer.toml): every signed entry and object names it.
     pub fn vault_id(&self) -> Id {
         self.config.vault
     }
@@ -241,6 +242,7 @@ impl Vault {
         &self.store.layout.root
     }
 
+    /// The vault's id (from coffer.toml): every signed entry and object names it.
     pub fn vault_id(&self) -> Id {
         self.store.config.vault
     }
@@ -276,6 +278,19 @@ impl Vault {
     pub(crate) fn add_load_problems(&mut self, kind: ProblemKind, messages: Vec<String>) {
         self.load_problems
             .extend(messages.into_iter().map(|m| LoadProblem::new(kind, m)));
+    }
+
+    /// Fails with [`Error::WrongPassphrase`] unless `passphrase` opens this vault's
+    /// identity.age (as it is on disk now); returns the scrypt work factor it was made with.
+    pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<u8> {
+        let path = self.store.layout.identity();
+        let ct = crate::limits::read(
+            &path,
+            crate::limits::IDENTITY,
+            format!("reading {}", path.display()),
+        )?;
+        crypto::decrypt_with_passphrase(passphrase, &ct)?;
+        Ok(crypto::scrypt_work_factor(&ct).unwrap_or(crypto::DEFAULT_WORK_FACTOR))
     }
 
     /// Changes the passphrase: re-encrypts identity.age only.

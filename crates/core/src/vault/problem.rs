@@ -32,7 +32,9 @@ pub enum ProblemKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoadProblem {
+    /// What part of the vault it concerns.
     pub kind: ProblemKind,
+    /// What was found and skipped, naming the file concerned.
     pub message: String,
 }
 

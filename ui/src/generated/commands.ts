@@ -1,0 +1,123 @@
+// Generated from src-tauri's command list and the commands' signatures (build.rs,
+// api::typescript_client). Do not edit: run `scripts/build-app --update-types`.
+import { call } from "../lib/call";
+import type {
+  AlarmView,
+  Attachment,
+  Contact,
+  ContactDetail,
+  ConversationSummary,
+  DeviceInfo,
+  DiscardReport,
+  ExportReport,
+  ImportReport,
+  InboxCheck,
+  MessageView,
+  MyCard,
+  NameCount,
+  NewNote,
+  NewRemote,
+  Note,
+  NoteChange,
+  NoteFilter,
+  NoteSummary,
+  Outgoing,
+  Purpose,
+  RemoteCheck,
+  RemoteInfo,
+  RevisionInfo,
+  SearchHit,
+  SentMessage,
+  Settings,
+  SyncSettings,
+  SyncStatus,
+  ThreadMessage,
+  VaultStatus,
+  VerifyReport,
+} from "./api";
+
+/** Every command the web view may call. */
+export const commands = {
+  vaultStatus: () => call<VaultStatus>("vault_status"),
+  createVault: (passphrase: string) => call<void>("create_vault", { passphrase }),
+  unlock: (passphrase: string) => call<void>("unlock", { passphrase }),
+  lock: () => call<void>("lock"),
+  /** User activity in the window (typing, clicking): postpones auto-lock. */
+  touch: () => call<void>("touch"),
+  list: (filter: NoteFilter) => call<Array<NoteSummary>>("list", { filter }),
+  note: (id: string) => call<Note>("note", { id }),
+  create: (note: NewNote) => call<string>("create", { note }),
+  /** Returns the new revision id. */
+  update: (id: string, change: NoteChange) => call<string>("update", { id, change }),
+  trash: (id: string) => call<void>("trash", { id }),
+  restore: (id: string) => call<void>("restore", { id }),
+  purge: (id: string) => call<void>("purge", { id }),
+  history: (id: string) => call<Array<RevisionInfo>>("history", { id }),
+  noteAt: (id: string, revision: string) => call<Note>("note_at", { id, revision }),
+  revert: (id: string, revision: string) => call<string>("revert", { id, revision }),
+  search: (query: string) => call<Array<SearchHit>>("search", { query }),
+  /** Sanitized HTML of a draft (the live preview). */
+  renderMarkdown: (text: string) => call<string>("render_markdown", { text }),
+  notebooks: () => call<Array<NameCount>>("notebooks"),
+  tags: () => call<Array<NameCount>>("tags"),
+  /** Opens the file dialog for `purpose` (a save dialog suggests `name`); the chosen paths, none if it was cancelled. They stay usable for that purpose until the app quits. */
+  pick: (purpose: Purpose, name: string | null) => call<Array<string>>("pick", { purpose, name }),
+  attach: (id: string, path: string) => call<Attachment>("attach", { id, path }),
+  extract: (id: string, name: string, to: string) => call<void>("extract", { id, name, to }),
+  /** Copies a note's text; the clipboard is cleared after 30 s (or the delay the app was started with) if it still holds it. Returns that delay in seconds, for the UI to say. */
+  copyNote: (id: string) => call<number>("copy_note", { id }),
+  /** Opens an https link in the system browser once the user confirmed its host in a dialog Coffer shows itself; whether it was opened. */
+  openLink: (url: string) => call<boolean>("open_link", { url }),
+  changePassphrase: (current: string, newValue: string) => call<void>("change_passphrase", { current, new: newValue }),
+  rotateKeys: (passphrase: string) => call<void>("rotate_keys", { passphrase }),
+  verify: () => call<VerifyReport>("verify"),
+  /** Imports a folder of Markdown (Obsidian, Joplin, a Coffer export) and `.age` files. */
+  importDir: (path: string) => call<ImportReport>("import_dir", { path }),
+  /** Writes every live note as Markdown into `path` (which must be empty or absent). */
+  exportDir: (path: string) => call<ExportReport>("export_dir", { path }),
+  getSettings: () => call<Settings>("get_settings"),
+  setSettings: (settings: Settings) => call<void>("set_settings", { settings }),
+  remotes: () => call<Array<RemoteInfo>>("remotes"),
+  /** Tests a remote as entered, without saving it (and without holding the vault meanwhile). */
+  checkRemote: (remote: NewRemote) => call<RemoteCheck>("check_remote", { remote }),
+  /** Tests a remote as entered and saves it only if the test passes; then syncs with it. */
+  addRemote: (remote: NewRemote) => call<RemoteInfo>("add_remote", { remote }),
+  /** Forgets a remote and its credentials (nothing on the remote is touched). */
+  removeRemote: (name: string) => call<void>("remove_remote", { name }),
+  /** Starts a sync with every remote now (the result comes as `sync-status` events). */
+  syncNow: () => call<void>("sync_now"),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  /** Every alarm raised so far, newest first, with the notes concerned. */
+  syncAlarms: () => call<Array<AlarmView>>("sync_alarms"),
+  /** The person has read the alarms shown: they stop counting as new. */
+  acknowledgeAlarms: () => call<void>("acknowledge_alarms"),
+  devices: () => call<Array<DeviceInfo>>("devices"),
+  getSyncSettings: () => call<SyncSettings>("get_sync_settings"),
+  setSyncSettings: (settings: SyncSettings) => call<void>("set_sync_settings", { settings }),
+  myCard: () => call<MyCard>("my_card"),
+  setDisplayName: (name: string) => call<MyCard>("set_display_name", { name }),
+  contacts: () => call<Array<Contact>>("contacts"),
+  addContact: (card: string, name: string) => call<Contact>("add_contact", { card, name }),
+  /** Accepts new keys for a known contact: flagged as changed until verified again. */
+  replaceContactKeys: (contact: string, card: string) => call<Contact>("replace_contact_keys", { contact, card }),
+  contactDetail: (contact: string) => call<ContactDetail>("contact_detail", { contact }),
+  /** Marks a contact verified (the UI asks only after the numbers were compared). */
+  verifyContact: (contact: string) => call<Contact>("verify_contact", { contact }),
+  /** Removes a contact on every device (the UI asks first, naming them); returns it as it was. */
+  removeContact: (contact: string) => call<Contact>("remove_contact", { contact }),
+  conversations: () => call<Array<ConversationSummary>>("conversations"),
+  /** A conversation with every body rendered; marks it read. */
+  openConversation: (conversation: string) => call<Array<ThreadMessage>>("open_conversation", { conversation }),
+  sendMessage: (outgoing: Outgoing) => call<SentMessage>("send_message", { outgoing }),
+  shareNote: (note: string, to: Array<string>, remote: string | null) => call<SentMessage>("share_note", { note, to, remote }),
+  /** Opens a pasted armored message. */
+  openArmored: (text: string) => call<MessageView>("open_armored", { text }),
+  checkInbox: () => call<InboxCheck>("check_inbox"),
+  /** Deletes the held messages named by the last check from the own inbox on every shared remote (the core refuses any other key). */
+  discardHeld: (keys: Array<string>) => call<DiscardReport>("discard_held", { keys }),
+  /** Saves a received message (a shared note keeps its title and tags) as a note; its id. */
+  saveMessageAsNote: (message: string) => call<string>("save_message_as_note", { message }),
+  saveMessageAttachment: (message: string, name: string, to: string) => call<void>("save_message_attachment", { message, name, to }),
+  /** Copies a contact card or an armored block: public or encrypted text, so not cleared later. Anything else is refused (note text goes through `copy_note`, which clears the clipboard). */
+  copyPublicText: (text: string) => call<void>("copy_public_text", { text }),
+};
