@@ -30,7 +30,7 @@ mod client {
     //! commands, `OUT_DIR/client_<module>.rs` holds a function that writes one TypeScript
     //! entry per command, naming each argument's and the result's type through `ts_rs::TS`,
     //! in that module's scope (so the types are those the signature names). The module
-    //! includes it; `api::typescript_client` puts the entries in the list's order.
+    //! includes it; `typescript::client` puts the entries in the list's order.
 
     use quote::ToTokens;
     use std::collections::BTreeMap;

@@ -240,5 +240,5 @@ pub async fn set_settings(s: S<'_>, settings: Settings) -> ApiResult<()> {
 }
 
 // The TypeScript client's entries for this file's commands, made by build.rs from their
-// signatures above (see api::typescript_client).
+// signatures above (see typescript::client).
 include!(concat!(env!("OUT_DIR"), "/client_commands.rs"));

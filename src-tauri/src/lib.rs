@@ -21,6 +21,7 @@ mod picker;
 mod session;
 mod settings;
 mod sync;
+pub mod typescript;
 
 use session::Session;
 use std::path::PathBuf;

@@ -153,5 +153,5 @@ pub async fn copy_public_text(app: AppHandle, text: String) -> ApiResult<()> {
 }
 
 // The TypeScript client's entries for this file's commands, made by build.rs from their
-// signatures above (see api::typescript_client).
+// signatures above (see typescript::client).
 include!(concat!(env!("OUT_DIR"), "/client_messages.rs"));

@@ -168,5 +168,5 @@ mod tests {
 }
 
 // The TypeScript client's entries for this file's commands, made by build.rs from their
-// signatures above (see api::typescript_client).
+// signatures above (see typescript::client).
 include!(concat!(env!("OUT_DIR"), "/client_picker.rs"));

@@ -21,10 +21,10 @@ fn check(file: &str, want: String) {
 
 #[test]
 fn typescript_types_are_current() {
-    check("api.ts", coffer_app::api::typescript_definitions());
+    check("api.ts", coffer_app::typescript::definitions());
 }
 
 #[test]
 fn typescript_client_is_current() {
-    check("commands.ts", coffer_app::api::typescript_client());
+    check("commands.ts", coffer_app::typescript::client());
 }

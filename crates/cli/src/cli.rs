@@ -4,14 +4,6 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Exit code of `coffer verify` when it finds problems (the vault could be read, but something
-/// in it is damaged, missing or forged). Other errors exit with 1, usage errors with 2.
-pub const EXIT_VERIFY_PROBLEMS: u8 = 3;
-
-/// Exit code of `coffer sync` when the remote did something wrong (an ALARM), and of
-/// `coffer verify` when alarms are kept from earlier syncs (and no problem was found).
-pub const EXIT_SYNC_ALARMS: u8 = 4;
-
 const AFTER_HELP: &str = "\
 Passphrase: asked on the terminal; for scripts set $COFFER_PASSPHRASE or use --passphrase-file.
 Vault: --vault DIR, else $COFFER_VAULT, else $XDG_DATA_HOME/coffer/vault (~/.local/share/...).

@@ -3,6 +3,14 @@
 
 use std::path::PathBuf;
 
+/// Exit code of `coffer verify` when it finds problems (the vault could be read, but something
+/// in it is damaged, missing or forged). Other errors exit with 1, usage errors with 2.
+pub const EXIT_VERIFY_PROBLEMS: u8 = 3;
+
+/// Exit code of `coffer sync` when the remote did something wrong (an ALARM), and of
+/// `coffer verify` when alarms are kept from earlier syncs (and no problem was found).
+pub const EXIT_SYNC_ALARMS: u8 = 4;
+
 /// Everything a command can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -78,8 +86,8 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::VerifyFailed(_) => crate::cli::EXIT_VERIFY_PROBLEMS,
-            CliError::SyncAlarms(_) => crate::cli::EXIT_SYNC_ALARMS,
+            CliError::VerifyFailed(_) => EXIT_VERIFY_PROBLEMS,
+            CliError::SyncAlarms(_) => EXIT_SYNC_ALARMS,
             CliError::Usage(_) => 2,
             _ => 1,
         }

@@ -1,8 +1,9 @@
 //! `coffer` alone on a terminal: a guided start. Creates the vault if there is none (after
 //! asking), else unlocks it and lists the notes.
 
+use crate::commands::notes::list_lines;
 use crate::commands::vault::NEXT_STEPS;
-use crate::commands::{Ctx, find, list_lines};
+use crate::context::{Ctx, find};
 use crate::error::{CliError, Result};
 use crate::output::{info, write_stdout};
 use coffer_core::{Error, InitOptions, NoteFilter, Vault};

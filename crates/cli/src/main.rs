@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod context;
 mod error;
 mod guided;
 mod messages;
@@ -11,7 +12,7 @@ mod pass;
 
 use clap::{CommandFactory, Parser};
 use cli::Cli;
-use commands::Ctx;
+use context::Ctx;
 use error::CliError;
 use std::process::ExitCode;
 
@@ -24,7 +25,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e, json),
     };
-    let ctx = Ctx::new(&cli);
+    let ctx = Ctx::new(cli.vault.clone(), cli.passphrase_file.clone(), cli.json);
     match run(&ctx, cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&ctx, e),

@@ -1,7 +1,7 @@
 //! Contacts and messages: `contact ...`, `send`, `inbox`, `thread`, `open-armored`, `share`.
 //! A thin client of coffer_core::messages.
 
-use crate::commands::{Ctx, changed};
+use crate::context::{Ctx, changed};
 use crate::error::{CliError, Result};
 use crate::output::{datetime, info, short, warn};
 use clap::{Args, Subcommand};

@@ -1,4 +1,4 @@
-// Generated from the Rust types by src-tauri (api::typescript_definitions).
+// Generated from the Rust types by src-tauri (typescript::definitions).
 // Do not edit: run `scripts/build-app --update-types`.
 
 export type NewNote = { 

@@ -1,5 +1,5 @@
 // Generated from src-tauri's command list and the commands' signatures (build.rs,
-// api::typescript_client). Do not edit: run `scripts/build-app --update-types`.
+// typescript::client). Do not edit: run `scripts/build-app --update-types`.
 import { call } from "../lib/call";
 import type {
   AlarmView,

@@ -1,7 +1,7 @@
 //! Commands on notes: add, edit, show, list, search, trash, history, attachments, rendering.
 
-use super::{Ctx, changed, list_lines};
 use crate::cli::{AddArgs, EditArgs};
+use crate::context::{Ctx, changed};
 use crate::error::{CliError, Result};
 use crate::output::{BOLD, PLAIN, date, datetime, hashtags, info, short};
 use coffer_core::search::Segment;
@@ -401,4 +401,24 @@ pub fn tags(ctx: &Ctx) -> Result<()> {
     let vault = ctx.open()?;
     let items = vault.tags();
     ctx.out.emit(&items, || name_counts(&items, "tags"))
+}
+
+/// The notes as `list` prints them.
+pub fn list_lines(notes: &[coffer_core::NoteSummary]) -> String {
+    use crate::output::{date, hashtags, short};
+    let mut s = String::new();
+    for n in notes {
+        s.push_str(&format!(
+            "{}  {}  {}",
+            short(&n.id),
+            date(n.updated),
+            n.title
+        ));
+        if !n.tags.is_empty() {
+            s.push_str("  ");
+            s.push_str(&hashtags(&n.tags));
+        }
+        s.push('\n');
+    }
+    s
 }

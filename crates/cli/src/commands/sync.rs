@@ -1,6 +1,6 @@
 //! Sync commands: remote add/list/rm, sync, clone, devices.
 
-use super::{Ctx, changed};
+use crate::context::{Ctx, changed};
 use crate::error::{CliError, Result};
 use crate::output::{Bar, datetime, short, warn};
 use coffer_core::Vault;

@@ -1,7 +1,7 @@
 //! Commands on the whole vault: init, passwd, rotate-keys, verify, identity, import, export.
 
-use super::{Ctx, changed};
 use crate::cli::PasswdArgs;
+use crate::context::{Ctx, changed};
 use crate::error::{CliError, Result};
 use crate::output::{Bar, info, warn};
 use crate::pass;

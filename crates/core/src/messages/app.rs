@@ -64,7 +64,9 @@ pub struct MyCard {
     pub card: String,
     /// The display name inside it.
     pub name: String,
+    /// A short hex fingerprint of this vault's keys, as contacts see it beside your name.
     pub fingerprint: String,
+    /// The card as a QR code, for a contact to scan.
     pub qr: QrImage,
 }
 
@@ -84,6 +86,7 @@ impl MyCard {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContactDetail {
+    /// The contact as the contact list shows it.
     pub contact: Contact,
     /// Both sides see the same number: compare it in person or on a call.
     pub safety: SafetyNumber,
@@ -95,12 +98,16 @@ pub struct ContactDetail {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ThreadMessage {
+    /// The message, with its sender, time and attachments.
     pub message: MessageView,
+    /// Its body rendered as sanitized HTML (like a note's preview; links to notes do nothing).
     pub html: String,
 }
 
 /// A message of a thread and its body, to render without the vault.
 pub struct MessageToRender {
+    /// The message, with its sender, time and attachments; [`MessageToRender::render`] adds its
+    /// body.
     pub message: MessageView,
     body: Prepared,
 }
@@ -121,6 +128,7 @@ impl MessageToRender {
 pub struct Outgoing {
     /// Contact names (or ids).
     pub to: Vec<String>,
+    /// The message text (Markdown).
     pub body: String,
     /// Files to attach, by path (small: together at most 1 MiB).
     #[serde(default)]
@@ -138,7 +146,10 @@ pub struct Outgoing {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SentMessage {
+    /// The message as it now appears in its conversation.
     pub message: MessageView,
+    /// The ASCII-armored block to hand to the recipients, when no remote was given; `None` when
+    /// the message went into their inboxes on a remote.
     pub armored: Option<String>,
 }
 
@@ -146,8 +157,11 @@ pub struct SentMessage {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InboxFailure {
+    /// The name of the remote that failed.
     pub remote: String,
+    /// The stable error code (as [`Error::code`] gives it).
     pub code: String,
+    /// What went wrong, in words to show the user.
     pub message: String,
 }
 
@@ -159,6 +173,7 @@ pub struct InboxCheck {
     pub remotes: Vec<String>,
     /// What came in, all remotes together.
     pub report: ReceiveReport,
+    /// Remotes whose inbox could not be checked, and why; the others were checked all the same.
     pub failures: Vec<InboxFailure>,
 }
 
@@ -169,6 +184,8 @@ pub struct DiscardReport {
     /// Held messages deleted from the inboxes.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub discarded: u64,
+    /// Remotes where held messages could not be deleted, and why; the others were done all the
+    /// same.
     pub failures: Vec<InboxFailure>,
 }
 

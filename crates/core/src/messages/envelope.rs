@@ -39,7 +39,10 @@ pub const MAX_ATTACHMENTS: usize = 16;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireAttachment {
+    /// The file name: a plain name, 1 to 255 bytes, no folders or control characters (see
+    /// [`check_attachment_name`]).
     pub name: String,
+    /// The file's bytes in standard base64 (with padding).
     pub data: String,
 }
 
@@ -47,7 +50,9 @@ pub struct WireAttachment {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireNote {
+    /// The note's title (at most 1024 bytes).
     pub title: String,
+    /// The note's tags (at most 64).
     pub tags: Vec<String>,
 }
 
@@ -55,27 +60,36 @@ pub struct WireNote {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
+    /// The envelope's version: always [`MESSAGE_FORMAT`]; readers refuse any other.
     pub format: u32,
     /// The sender's contact card (their keys; the name is theirs to choose).
     pub sender: String,
     /// Every recipient's card as the sender knows it, sender excluded.
     pub recipients: Vec<String>,
+    /// The conversation, chosen by whoever started it; later messages reuse it.
     pub conversation: Id,
+    /// The message's id: random per message; a second copy with the same id is a duplicate.
     pub message: Id,
     /// Milliseconds since the Unix epoch, by the sender's clock.
     pub time: Millis,
     /// Hash of the previous message in the conversation as the sender saw it, or null.
     pub prev: Option<String>,
+    /// The text (Markdown), at most [`MAX_BODY_BYTES`] bytes.
     pub body: String,
+    /// Set when the message shares a note (the body is then the note's body).
     pub note: Option<WireNote>,
+    /// Attached files: at most [`MAX_ATTACHMENTS`], [`MAX_ATTACHMENT_BYTES`] of bytes together.
     pub attachments: Vec<WireAttachment>,
 }
 
 /// A message whose signature has been checked.
 #[derive(Clone, Debug)]
 pub struct Opened {
+    /// The signed envelope, its limits checked.
     pub envelope: Envelope,
+    /// The sender's card, parsed from the envelope (its key checked the signature).
     pub sender: ContactCard,
+    /// The recipients' cards, parsed from the envelope, in its order (the sender excluded).
     pub recipients: Vec<ContactCard>,
     /// Hex SHA-256 of the signed text: what a later message names as `prev`.
     pub hash: String,

@@ -97,8 +97,11 @@ pub struct Contact {
     pub key_changed: bool,
     /// Cards this contact had before a key change, oldest first (kept on record).
     pub previous_cards: Vec<String>,
+    /// When the contact was first added, in milliseconds since the Unix epoch, UTC.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub added: Millis,
+    /// When the contact last changed (renamed, verified, keys replaced), in milliseconds since the
+    /// Unix epoch, UTC.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated: Millis,
 }
@@ -112,20 +115,28 @@ pub enum Party {
     Me,
     /// A contact with these exact keys.
     Contact {
+        /// The contact's id.
         #[cfg_attr(feature = "ts", ts(type = "string"))]
         id: Id,
+        /// The name this user gave the contact.
         name: String,
+        /// Whether the safety number of these keys was compared and confirmed.
         verified: bool,
     },
     /// Keys a contact had before a key change.
     PreviousKey {
+        /// The id of the contact who had these keys.
         #[cfg_attr(feature = "ts", ts(type = "string"))]
         id: Id,
+        /// The name this user gave that contact.
         name: String,
     },
     /// Keys of no contact: never shown as a contact. `claimed` is the name in their card.
     Unknown {
+        /// The name in their card: their own claim, checked by no one (empty if it could not be
+        /// read).
         claimed: String,
+        /// A short hex fingerprint of their keys (empty if their card could not be read).
         fingerprint: String,
     },
 }
@@ -149,7 +160,9 @@ impl Party {
 #[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SharedNote {
+    /// Title of the shared note (at most 1024 bytes).
     pub title: String,
+    /// Tags of the shared note (at most 64).
     pub tags: Vec<String>,
 }
 
@@ -158,7 +171,9 @@ pub struct SharedNote {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AttachmentInfo {
+    /// The file name the sender gave it: a plain name, no folders or control characters.
     pub name: String,
+    /// Its size in bytes.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
 }
@@ -171,8 +186,10 @@ pub struct MessageView {
     /// The message id (chosen and signed by the sender).
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: Id,
+    /// The conversation it belongs to (an id chosen by whoever started the conversation).
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub conversation: Id,
+    /// Who signed it: this vault's owner, a contact, a contact's old keys, or unknown keys.
     pub from: Party,
     /// The other recipients (everyone but the sender).
     pub to: Vec<Party>,
@@ -184,9 +201,12 @@ pub struct MessageView {
     /// When this vault stored it.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub received: Millis,
+    /// The text (Markdown) exactly as the sender wrote it: untrusted, so render it with
+    /// [`Vault::render_message`](crate::Vault::render_message) rather than as HTML.
     pub body: String,
     /// Set when the message shares a note (save it with `save_shared_note`).
     pub note: Option<SharedNote>,
+    /// The attached files' names and sizes, in the sender's order.
     pub attachments: Vec<AttachmentInfo>,
     /// The message names a previous message this vault does not have (one was lost or held
     /// back on the way).
@@ -199,14 +219,19 @@ pub struct MessageView {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConversationSummary {
+    /// The conversation's id (chosen by whoever started it), to open its thread.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: Id,
     /// Everyone taking part except this vault's owner.
     pub with: Vec<Party>,
+    /// How many messages it holds, sent and received.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub messages: u64,
+    /// Incoming messages received since the conversation was last marked read.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unread: u64,
+    /// The sender's time of its newest message (by their clock), in milliseconds since the Unix
+    /// epoch, UTC.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub last_time: Millis,
     /// The start of the last message's body.
@@ -221,6 +246,7 @@ pub struct Rejected {
     pub key: String,
     /// The stable error code (`bad_signature`, `not_a_recipient`, ...).
     pub code: String,
+    /// The reason in words, to show the user.
     pub message: String,
     /// Whether the file was removed from the inbox: only a file that opened as a message
     /// encrypted to this vault is; anything else is left where it is.
@@ -235,12 +261,16 @@ pub struct Rejected {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Held {
+    /// The inbox file it is in: pass it to [`Vault::discard_held`](crate::Vault::discard_held) to
+    /// delete it.
     pub key: String,
     /// `unknown_sender` or `contact_key_changed`.
     pub code: String,
+    /// The reason in words, to show the user.
     pub message: String,
     /// The sender's card as the message carries it (add it to accept their messages).
     pub sender_card: String,
+    /// Whose keys they are as far as this vault knows: unknown keys or a contact's old ones.
     pub from: Party,
 }
 
@@ -264,5 +294,6 @@ pub struct ReceiveReport {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MessageHit {
+    /// The matching message (newest first in the results).
     pub message: MessageView,
 }

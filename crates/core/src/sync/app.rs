@@ -19,6 +19,8 @@ use std::path::Path;
 #[derive(Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewRemote {
+    /// The name to give the remote: 1 to 64 letters, digits, `-`, `_` or `.` (spaces around it are
+    /// trimmed).
     pub name: String,
     /// A folder path, `s3://bucket/prefix?endpoint=…`, or `webdav+http(s)://host/path`.
     pub url: String,
@@ -55,7 +57,10 @@ pub struct RemoteSpec {
     pub name: String,
     /// For WebDAV with a user name, the URL carries it and the password (stored encrypted).
     pub url: SecretString,
+    /// The S3 access key pair, when one was given; `None` for a folder, for WebDAV, and for S3
+    /// with the keys from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`).
     pub credentials: Option<Credentials>,
+    /// Whether the remote syncs this vault or holds message inboxes shared with contacts.
     pub purpose: RemotePurpose,
 }
 
@@ -148,6 +153,7 @@ impl NewRemote {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RemoteCheck {
+    /// A folder, an S3 store or a WebDAV server, as the URL says.
     pub kind: RemoteKind,
     /// The remote already holds this vault (otherwise it is empty and will receive it).
     pub holds_this_vault: bool,

@@ -72,12 +72,15 @@ pub enum AlarmKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Alarm {
+    /// What went wrong.
     pub kind: AlarmKind,
     /// The remote's name.
     pub remote: String,
     /// The key (path) on the remote concerned.
     pub key: String,
+    /// What went wrong, in words to show the user.
     pub message: String,
+    /// When this device noticed it, in milliseconds since the Unix epoch, UTC.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub time: Millis,
 }
@@ -94,12 +97,16 @@ pub struct SyncOptions {
 #[derive(Clone, Debug, Default, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
+    /// The name of the remote synced with.
     pub remote: String,
     /// Log entries of other devices taken from the remote.
     pub pulled_entries: usize,
+    /// Objects named by those entries (note revisions, attachments, contacts, messages)
+    /// downloaded.
     pub pulled_objects: usize,
     /// Entries and objects of this device uploaded.
     pub pushed_entries: usize,
+    /// Objects of this device uploaded: those its new entries name.
     pub pushed_objects: usize,
     /// Notes whose concurrent edits were merged automatically.
     pub merged: usize,
@@ -146,13 +153,19 @@ impl RemotePurpose {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RemoteInfo {
+    /// The name the remote was added under, which commands take (a clone names its source
+    /// `origin`).
     pub name: String,
     /// The URL with any password hidden.
     pub url: String,
+    /// A folder, an S3 store or a WebDAV server, as the URL says.
     pub kind: RemoteKind,
+    /// Whether it syncs this vault or holds message inboxes shared with contacts.
     pub purpose: RemotePurpose,
     /// S3 credentials are stored (encrypted) for it.
     pub has_credentials: bool,
+    /// When this device last finished a sync with it at its current URL, in milliseconds since the
+    /// Unix epoch, UTC; `None` if never.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub last_sync: Option<Millis>,
 }
@@ -161,6 +174,7 @@ pub struct RemoteInfo {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeviceInfo {
+    /// The device's id (its log is under `log/<id>/` on a remote).
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: Id,
     /// This is the device the vault is open on.

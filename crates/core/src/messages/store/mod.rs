@@ -176,7 +176,9 @@ pub(super) fn clean_contact_name(name: &str) -> Result<String> {
 pub enum Via<'a> {
     /// Into the recipients' inboxes on a shared remote; `name` is how the remote is shown.
     Remote {
+        /// The shared remote whose inboxes receive the message.
         remote: &'a dyn Remote,
+        /// The name the remote was added under; the message records it as `remote:NAME`.
         name: &'a str,
     },
     /// As an ASCII-armored block returned to the caller.
@@ -186,6 +188,7 @@ pub enum Via<'a> {
 /// A message that was sent.
 #[derive(Clone, Debug, Serialize)]
 pub struct Sent {
+    /// The message as it now appears in its conversation.
     pub message: MessageView,
     /// The armored block, when sent [`Via::Armor`].
     pub armored: Option<String>,

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 /// Credentials for an S3 remote. Never printed; stored only inside `local/remotes.age`.
 pub struct Credentials {
+    /// The access key id (not secret: shown in debug output).
     pub access_key_id: String,
+    /// The secret access key (hidden in debug output).
     pub secret_access_key: SecretString,
 }
 
@@ -52,8 +54,11 @@ impl Credentials {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum RemoteKind {
+    /// A folder on this computer (or a drive mounted on it): a path or `file:///path`.
     Folder,
+    /// An S3-compatible object store: `s3://bucket/prefix`.
     S3,
+    /// A folder on a WebDAV server: `webdav+http(s)://host/path`.
     Webdav,
 }
 
@@ -64,13 +69,23 @@ pub enum RemoteUrl {
     Folder(PathBuf),
     /// `s3://bucket/prefix?endpoint=http://host:port&region=...`
     S3 {
+        /// The bucket's name (the URL's host).
         bucket: String,
+        /// The folder inside the bucket that holds everything, without slashes around it; empty
+        /// for the bucket's root.
         prefix: String,
+        /// The S3 server's http(s) URL (no trailing slash), for a store other than AWS; `None`
+        /// for AWS.
         endpoint: Option<String>,
+        /// The region requests are signed for: `region=` in the URL, else `us-east-1`.
         region: String,
     },
     /// `webdav+http://host:port/path` or `webdav+https://...`: the HTTP URL of the folder.
-    Webdav { url: url::Url },
+    Webdav {
+        /// The folder's HTTP(S) URL (`webdav+` taken off, no trailing slash); it may carry the
+        /// user name and password.
+        url: url::Url,
+    },
 }
 
 impl RemoteUrl {
@@ -141,6 +156,7 @@ impl RemoteUrl {
         }
     }
 
+    /// Which kind of remote the URL names: a folder, S3 or WebDAV.
     pub fn kind(&self) -> RemoteKind {
         match self {
             RemoteUrl::Folder(_) => RemoteKind::Folder,
