@@ -133,6 +133,10 @@ pub async fn pick(
 /// The picked-paths state, for commands.
 pub type PickedState<'a> = State<'a, Picked>;
 
+// The TypeScript client's entries for this file's commands, made by build.rs from their
+// signatures above (see typescript::client).
+include!(concat!(env!("OUT_DIR"), "/client_picker.rs"));
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +170,3 @@ mod tests {
         );
     }
 }
-
-// The TypeScript client's entries for this file's commands, made by build.rs from their
-// signatures above (see typescript::client).
-include!(concat!(env!("OUT_DIR"), "/client_picker.rs"));

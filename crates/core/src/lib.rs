@@ -17,7 +17,7 @@
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 // The layers, each looking only down (docs/ARCHITECTURE.md draws them).
 //

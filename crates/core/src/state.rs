@@ -56,13 +56,18 @@ impl NoteState {
     }
 }
 
+/// The decrypted state of a vault: every note's revision graph and heads, what was purged, and
+/// how far each device's log has been applied. Held in memory only (the snapshot cache keeps it
+/// encrypted).
 #[derive(Default, Serialize, Deserialize)]
 pub struct State {
+    /// Every note not purged, by id (notes in the trash too).
     pub notes: HashMap<Id, NoteState>,
     /// Per device: the highest log sequence number applied and that entry's hash.
     pub heads: BTreeMap<Id, (u64, String)>,
     /// Notes destroyed on purpose, and their objects.
     pub purged_notes: HashSet<Id>,
+    /// The objects those purges deleted (entries that name them are not read for them).
     pub purged_objects: HashSet<Id>,
     /// Built on first use (or in the background after an unlock); brought up to date with the
     /// notes changed since (`index_stale`) by the next search.
@@ -147,6 +152,7 @@ impl State {
         }
     }
 
+    /// Removes a purged note and remembers its objects as deleted.
     pub fn apply_purge(&mut self, p: &Purge) {
         self.notes.remove(&p.note);
         self.purged_notes.insert(p.note);
@@ -158,6 +164,7 @@ impl State {
         }
     }
 
+    /// The note `id`, or [`crate::Error::NoSuchNote`].
     pub fn note(&self, id: &Id) -> Result<&NoteState> {
         self.notes
             .get(id)

@@ -117,7 +117,7 @@ const MIN_NOTES_PER_THREAD: usize = 512;
 const MAX_BUILD_THREADS: usize = 8;
 
 impl SearchIndex {
-    /// An index of `docs`, built on up to [`MAX_BUILD_THREADS`] threads (each indexes a run of
+    /// An index of `docs`, built on up to `MAX_BUILD_THREADS` (8) threads (each indexes a run of
     /// the notes, and the runs are joined in order, so the result ranks exactly as one built
     /// note by note). `None` if `cancel` was set meanwhile.
     pub fn build(docs: &[DocInput<'_>], cancel: &AtomicBool) -> Option<SearchIndex> {

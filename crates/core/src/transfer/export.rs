@@ -5,7 +5,7 @@ use super::*;
 
 /// A file or folder name safe on every common file system: no `/ \ : * ? " < > |`, no
 /// control characters, no leading dots or spaces, no trailing dots or spaces, not a reserved
-/// Windows device name, at most [`MAX_NAME_BYTES`] bytes. Never empty.
+/// Windows device name, at most 120 bytes. Never empty.
 pub fn safe_file_name(name: &str) -> String {
     let replaced: String = name
         .chars()

@@ -16,7 +16,7 @@ impl Vault {
     /// Checks an inbox on a shared remote: every waiting message is checked and stored, or held
     /// (from keys that are not a contact's: left in the inbox), or rejected. Files are fetched
     /// one at a time, each no larger than a message can be, and committed in groups of at most
-    /// [`RECEIVE_GROUP_BYTES`], so a flooded inbox costs bounded memory. A rejected file is
+    /// `RECEIVE_GROUP_BYTES` (16 MiB), so a flooded inbox costs bounded memory. A rejected file is
     /// removed only if it opened as a message encrypted to this vault (a forged signature, a
     /// replay, a malformed envelope): a file that is not one for this user (not an age file, not
     /// encrypted to this vault, too large, cut short) is left where it is and reported, since
