@@ -389,17 +389,40 @@ export type RemoteKind = "folder" | "s3" | "webdav";
 
 export type RemotePurpose = "sync" | "messages";
 
-export type RemoteInfo = { name: string, 
+export type RemoteInfo = { 
+/**
+ * The name the remote was added under, which commands take (a clone names its source
+ * `origin`).
+ */
+name: string, 
 /**
  * The URL with any password hidden.
  */
-url: string, kind: RemoteKind, purpose: RemotePurpose, 
+url: string, 
+/**
+ * A folder, an S3 store or a WebDAV server, as the URL says.
+ */
+kind: RemoteKind, 
+/**
+ * Whether it syncs this vault or holds message inboxes shared with contacts.
+ */
+purpose: RemotePurpose, 
 /**
  * S3 credentials are stored (encrypted) for it.
  */
-has_credentials: boolean, last_sync: number | null, };
+has_credentials: boolean, 
+/**
+ * When this device last finished a sync with it at its current URL, in milliseconds since the
+ * Unix epoch, UTC; `None` if never.
+ */
+last_sync: number | null, };
 
-export type NewRemote = { name: string, 
+export type NewRemote = { 
+/**
+ * The name to give the remote: 1 to 64 letters, digits, `-`, `_` or `.` (spaces around it are
+ * trimmed).
+ */
+name: string, 
 /**
  * A folder path, `s3://bucket/prefix?endpoint=…`, or `webdav+http(s)://host/path`.
  */
@@ -417,7 +440,11 @@ secret: string,
  */
 purpose: RemotePurpose, };
 
-export type RemoteCheck = { kind: RemoteKind, 
+export type RemoteCheck = { 
+/**
+ * A folder, an S3 store or a WebDAV server, as the URL says.
+ */
+kind: RemoteKind, 
 /**
  * The remote already holds this vault (otherwise it is empty and will receive it).
  */
@@ -427,7 +454,11 @@ holds_this_vault: boolean,
  */
 requests: number, };
 
-export type DeviceInfo = { id: string, 
+export type DeviceInfo = { 
+/**
+ * The device's id (its log is under `log/<id>/` on a remote).
+ */
+id: string, 
 /**
  * This is the device the vault is open on.
  */
@@ -447,7 +478,11 @@ last_sync: number | null, };
 
 export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "replaced_identity" | "local_conflict";
 
-export type Alarm = { kind: AlarmKind, 
+export type Alarm = { 
+/**
+ * What went wrong.
+ */
+kind: AlarmKind, 
 /**
  * The remote's name.
  */
@@ -455,7 +490,15 @@ remote: string,
 /**
  * The key (path) on the remote concerned.
  */
-key: string, message: string, time: number, };
+key: string, 
+/**
+ * What went wrong, in words to show the user.
+ */
+message: string, 
+/**
+ * When this device noticed it, in milliseconds since the Unix epoch, UTC.
+ */
+time: number, };
 
 export type SyncState = "off" | "idle" | "syncing" | "offline" | "error";
 
@@ -526,19 +569,81 @@ key_changed: boolean,
 /**
  * Cards this contact had before a key change, oldest first (kept on record).
  */
-previous_cards: Array<string>, added: number, updated: number, };
+previous_cards: Array<string>, 
+/**
+ * When the contact was first added, in milliseconds since the Unix epoch, UTC.
+ */
+added: number, 
+/**
+ * When the contact last changed (renamed, verified, keys replaced), in milliseconds since the
+ * Unix epoch, UTC.
+ */
+updated: number, };
 
-export type Party = { "status": "me" } | { "status": "contact", id: string, name: string, verified: boolean, } | { "status": "previous-key", id: string, name: string, } | { "status": "unknown", claimed: string, fingerprint: string, };
+export type Party = { "status": "me" } | { "status": "contact", 
+/**
+ * The contact's id.
+ */
+id: string, 
+/**
+ * The name this user gave the contact.
+ */
+name: string, 
+/**
+ * Whether the safety number of these keys was compared and confirmed.
+ */
+verified: boolean, } | { "status": "previous-key", 
+/**
+ * The id of the contact who had these keys.
+ */
+id: string, 
+/**
+ * The name this user gave that contact.
+ */
+name: string, } | { "status": "unknown", 
+/**
+ * The name in their card: their own claim, checked by no one (empty if it could not be
+ * read).
+ */
+claimed: string, 
+/**
+ * A short hex fingerprint of their keys (empty if their card could not be read).
+ */
+fingerprint: string, };
 
-export type SharedNote = { title: string, tags: Array<string>, };
+export type SharedNote = { 
+/**
+ * Title of the shared note (at most 1024 bytes).
+ */
+title: string, 
+/**
+ * Tags of the shared note (at most 64).
+ */
+tags: Array<string>, };
 
-export type AttachmentInfo = { name: string, size: number, };
+export type AttachmentInfo = { 
+/**
+ * The file name the sender gave it: a plain name, no folders or control characters.
+ */
+name: string, 
+/**
+ * Its size in bytes.
+ */
+size: number, };
 
 export type MessageView = { 
 /**
  * The message id (chosen and signed by the sender).
  */
-id: string, conversation: string, from: Party, 
+id: string, 
+/**
+ * The conversation it belongs to (an id chosen by whoever started the conversation).
+ */
+conversation: string, 
+/**
+ * Who signed it: this vault's owner, a contact, a contact's old keys, or unknown keys.
+ */
+from: Party, 
 /**
  * The other recipients (everyone but the sender).
  */
@@ -554,11 +659,20 @@ time: number,
 /**
  * When this vault stored it.
  */
-received: number, body: string, 
+received: number, 
+/**
+ * The text (Markdown) exactly as the sender wrote it: untrusted, so render it with
+ * [`Vault::render_message`](crate::Vault::render_message) rather than as HTML.
+ */
+body: string, 
 /**
  * Set when the message shares a note (save it with `save_shared_note`).
  */
-note: SharedNote | null, attachments: Array<AttachmentInfo>, 
+note: SharedNote | null, 
+/**
+ * The attached files' names and sizes, in the sender's order.
+ */
+attachments: Array<AttachmentInfo>, 
 /**
  * The message names a previous message this vault does not have (one was lost or held
  * back on the way).
@@ -569,11 +683,28 @@ missing_previous: boolean,
  */
 carrier: string, };
 
-export type ConversationSummary = { id: string, 
+export type ConversationSummary = { 
+/**
+ * The conversation's id (chosen by whoever started it), to open its thread.
+ */
+id: string, 
 /**
  * Everyone taking part except this vault's owner.
  */
-with: Array<Party>, messages: number, unread: number, last_time: number, 
+with: Array<Party>, 
+/**
+ * How many messages it holds, sent and received.
+ */
+messages: number, 
+/**
+ * Incoming messages received since the conversation was last marked read.
+ */
+unread: number, 
+/**
+ * The sender's time of its newest message (by their clock), in milliseconds since the Unix
+ * epoch, UTC.
+ */
+last_time: number, 
 /**
  * The start of the last message's body.
  */
@@ -587,22 +718,39 @@ key: string,
 /**
  * The stable error code (`bad_signature`, `not_a_recipient`, ...).
  */
-code: string, message: string, 
+code: string, 
+/**
+ * The reason in words, to show the user.
+ */
+message: string, 
 /**
  * Whether the file was removed from the inbox: only a file that opened as a message
  * encrypted to this vault is; anything else is left where it is.
  */
 removed: boolean, };
 
-export type Held = { key: string, 
+export type Held = { 
+/**
+ * The inbox file it is in: pass it to [`Vault::discard_held`](crate::Vault::discard_held) to
+ * delete it.
+ */
+key: string, 
 /**
  * `unknown_sender` or `contact_key_changed`.
  */
-code: string, message: string, 
+code: string, 
+/**
+ * The reason in words, to show the user.
+ */
+message: string, 
 /**
  * The sender's card as the message carries it (add it to accept their messages).
  */
-sender_card: string, from: Party, };
+sender_card: string, 
+/**
+ * Whose keys they are as far as this vault knows: unknown keys or a contact's old ones.
+ */
+from: Party, };
 
 export type ReceiveReport = { 
 /**
@@ -651,9 +799,21 @@ card: string,
 /**
  * The display name inside it.
  */
-name: string, fingerprint: string, qr: QrImage, };
+name: string, 
+/**
+ * A short hex fingerprint of this vault's keys, as contacts see it beside your name.
+ */
+fingerprint: string, 
+/**
+ * The card as a QR code, for a contact to scan.
+ */
+qr: QrImage, };
 
-export type ContactDetail = { contact: Contact, 
+export type ContactDetail = { 
+/**
+ * The contact as the contact list shows it.
+ */
+contact: Contact, 
 /**
  * Both sides see the same number: compare it in person or on a call.
  */
@@ -663,13 +823,25 @@ safety: SafetyNumber,
  */
 qr: QrImage, };
 
-export type ThreadMessage = { message: MessageView, html: string, };
+export type ThreadMessage = { 
+/**
+ * The message, with its sender, time and attachments.
+ */
+message: MessageView, 
+/**
+ * Its body rendered as sanitized HTML (like a note's preview; links to notes do nothing).
+ */
+html: string, };
 
 export type Outgoing = { 
 /**
  * Contact names (or ids).
  */
-to: Array<string>, body: string, 
+to: Array<string>, 
+/**
+ * The message text (Markdown).
+ */
+body: string, 
 /**
  * Files to attach, by path (small: together at most 1 MiB).
  */
@@ -683,9 +855,30 @@ conversation: string | null,
  */
 remote: string | null, };
 
-export type SentMessage = { message: MessageView, armored: string | null, };
+export type SentMessage = { 
+/**
+ * The message as it now appears in its conversation.
+ */
+message: MessageView, 
+/**
+ * The ASCII-armored block to hand to the recipients, when no remote was given; `None` when
+ * the message went into their inboxes on a remote.
+ */
+armored: string | null, };
 
-export type InboxFailure = { remote: string, code: string, message: string, };
+export type InboxFailure = { 
+/**
+ * The name of the remote that failed.
+ */
+remote: string, 
+/**
+ * The stable error code (as [`Error::code`] gives it).
+ */
+code: string, 
+/**
+ * What went wrong, in words to show the user.
+ */
+message: string, };
 
 export type InboxCheck = { 
 /**
@@ -695,10 +888,19 @@ remotes: Array<string>,
 /**
  * What came in, all remotes together.
  */
-report: ReceiveReport, failures: Array<InboxFailure>, };
+report: ReceiveReport, 
+/**
+ * Remotes whose inbox could not be checked, and why; the others were checked all the same.
+ */
+failures: Array<InboxFailure>, };
 
 export type DiscardReport = { 
 /**
  * Held messages deleted from the inboxes.
  */
-discarded: number, failures: Array<InboxFailure>, };
+discarded: number, 
+/**
+ * Remotes where held messages could not be deleted, and why; the others were done all the
+ * same.
+ */
+failures: Array<InboxFailure>, };
