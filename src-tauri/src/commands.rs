@@ -1,7 +1,6 @@
 //! The commands the UI calls. Each one delegates to coffer-core through the session; none holds
 //! logic of its own. Async, so that slow ones (unlock runs scrypt) never block the window.
 
-use crate::api::{LockedEvent, Settings, VaultStatus};
 use crate::error::ApiResult;
 use crate::picker::{PickedState, Purpose};
 use crate::session::{Session, on_session, on_vault};
@@ -12,6 +11,7 @@ use coffer_core::{
     Id, NameCount, NewNote, Note, NoteChange, NoteFilter, NoteSummary, Progress, RevisionInfo,
     SearchHit,
 };
+use coffer_views::{LockedEvent, Settings, VaultStatus};
 use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, State};
 

@@ -11,7 +11,6 @@
 
 #[macro_use]
 mod command_list;
-pub mod api;
 mod clipboard;
 mod commands;
 pub mod error;

@@ -1,15 +1,15 @@
-//! Contacts and messages: thin commands over coffer-core's messages module
-//! (`coffer_core::messages`, its `app` shapes). Sending through a remote and checking inboxes
+//! Contacts and messages: thin commands over coffer-core's messages module and the shapes of
+//! coffer-views. Sending through a remote and checking inboxes
 //! reach the network, so they run off the async runtime's threads.
 
 use crate::error::{ApiError, ApiResult};
 use crate::picker::{PickedState, Purpose};
 use crate::session::Session;
 use coffer_core::Id;
-use coffer_core::messages::app::{
-    ContactDetail, DiscardReport, InboxCheck, MyCard, Outgoing, SentMessage, ThreadMessage,
+use coffer_core::messages::{
+    Contact, ConversationSummary, DiscardReport, InboxCheck, MessageView, ThreadMessage,
 };
-use coffer_core::messages::{Contact, ConversationSummary, MessageView};
+use coffer_views::{ContactDetail, MessageViews, MyCard, Outgoing, SentMessage};
 use std::path::{Path, PathBuf};
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;

@@ -1,10 +1,10 @@
 //! The session: the vault folder, the unlocked vault (or `None` when locked), and auto-lock.
 //! Locking drops the `Vault`, whose keys zeroize on drop; the UI is told to forget plaintext.
 
-use crate::api::LockedEvent;
 use crate::error::{ApiError, ApiResult};
 use coffer_core::secrecy::SecretString;
 use coffer_core::{LockedVault, Vault};
+use coffer_views::LockedEvent;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The settings file: `local/coffer-app.json` in the vault folder. Plain JSON, no secrets.
 
-use crate::api::Settings;
 use crate::error::{ApiError, ApiResult};
+use coffer_views::Settings;
 use std::path::{Path, PathBuf};
 
 fn path(vault: &Path) -> PathBuf {

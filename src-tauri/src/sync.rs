@@ -7,7 +7,6 @@
 //! is dropped when the vault locks. Remote credentials go from the UI into the core and never
 //! back: the UI sees `RemoteInfo` (URL with any password hidden, whether credentials are kept).
 
-use crate::api::{AlarmView, SyncSettings, SyncState, SyncStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::picker::{PickedState, Purpose};
 use crate::session::Session;
@@ -16,6 +15,7 @@ use coffer_core::sync::{
     DeviceInfo, NewRemote, RemoteCheck, RemoteInfo, RemotePurpose, RemoteSpec, SyncOptions,
 };
 use coffer_core::{NoteFilter, NoteRef, Progress, Vault};
+use coffer_views::{AlarmView, SyncSettings, SyncState, SyncStatus};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};

@@ -3,7 +3,7 @@
 //! the definitions of every type that crosses to the web view (api.ts), and the client of every
 //! command, made from the commands' own signatures (commands.ts).
 
-use crate::api::*;
+use coffer_views::*;
 use ts_rs::TS;
 
 /// The TypeScript definitions of every type that crosses between Rust and the UI, as one
@@ -56,15 +56,15 @@ pub fn definitions() -> String {
         c::messages::Held::decl(&cfg),
         c::messages::ReceiveReport::decl(&cfg),
         c::messages::SafetyNumber::decl(&cfg),
-        c::messages::app::QrImage::decl(&cfg),
-        c::messages::app::MyCard::decl(&cfg),
-        c::messages::app::ContactDetail::decl(&cfg),
-        c::messages::app::ThreadMessage::decl(&cfg),
-        c::messages::app::Outgoing::decl(&cfg),
-        c::messages::app::SentMessage::decl(&cfg),
-        c::messages::app::InboxFailure::decl(&cfg),
-        c::messages::app::InboxCheck::decl(&cfg),
-        c::messages::app::DiscardReport::decl(&cfg),
+        QrImage::decl(&cfg),
+        MyCard::decl(&cfg),
+        ContactDetail::decl(&cfg),
+        c::messages::ThreadMessage::decl(&cfg),
+        Outgoing::decl(&cfg),
+        SentMessage::decl(&cfg),
+        c::messages::InboxFailure::decl(&cfg),
+        c::messages::InboxCheck::decl(&cfg),
+        c::messages::DiscardReport::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri (typescript::definitions).\n\

@@ -365,7 +365,15 @@ export type ApiError = { code: string, message: string, };
 
 export type Purpose = "attach" | "send_files" | "save_file" | "import_folder" | "export_folder" | "remote_folder";
 
-export type VaultStatus = { exists: boolean, unlocked: boolean, 
+export type VaultStatus = { 
+/**
+ * A vault is in the folder (else the first screen offers to create one).
+ */
+exists: boolean, 
+/**
+ * It is unlocked in this app.
+ */
+unlocked: boolean, 
 /**
  * The vault folder.
  */
@@ -377,7 +385,11 @@ export type Settings = {
 /**
  * Lock after this many minutes without activity (1 to 240).
  */
-auto_lock_minutes: number, theme: Theme, };
+auto_lock_minutes: number, 
+/**
+ * The app's look.
+ */
+theme: Theme, };
 
 export type LockedEvent = { 
 /**
@@ -502,7 +514,11 @@ time: number, };
 
 export type SyncState = "off" | "idle" | "syncing" | "offline" | "error";
 
-export type SyncStatus = { state: SyncState, 
+export type SyncStatus = { 
+/**
+ * What sync is doing now.
+ */
+state: SyncState, 
 /**
  * When the last sync that succeeded ended (milliseconds since 1970).
  */
@@ -510,7 +526,11 @@ last_sync: number | null,
 /**
  * Why the last sync failed (state `offline` or `error`).
  */
-message: string, progress: Progress | null, 
+message: string, 
+/**
+ * How far the running sync is, while one runs.
+ */
+progress: Progress | null, 
 /**
  * Notes with concurrent edits that could not be merged: both versions are kept.
  */
@@ -534,7 +554,19 @@ auto_sync: boolean,
  */
 interval_minutes: number, };
 
-export type AlarmView = { alarm: Alarm, notes: Array<NoteRef>, new: boolean, };
+export type AlarmView = { 
+/**
+ * What the remote did, where and when.
+ */
+alarm: Alarm, 
+/**
+ * The notes it concerns, where this vault knows them (none for alarms about logs).
+ */
+notes: Array<NoteRef>, 
+/**
+ * Raised since the person last acknowledged the alarms.
+ */
+new: boolean, };
 
 export type Contact = { 
 /**

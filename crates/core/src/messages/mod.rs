@@ -36,18 +36,21 @@
 //! # let _ = number; Ok(()) }
 //! ```
 
-pub mod app;
 pub mod armor;
 pub mod card;
 pub mod envelope;
 pub mod inbox;
+mod inboxes;
 pub mod safety;
 mod store;
+mod thread;
 
 pub use card::ContactCard;
+pub use inboxes::{DiscardReport, InboxCheck, InboxFailure};
 pub use safety::SafetyNumber;
 pub use store::{DEFAULT_DISPLAY_NAME, Sent, Via};
 pub(crate) use store::{MessageState, live_objects};
+pub use thread::{MessageToRender, ThreadMessage};
 
 use crate::Id;
 use crate::note::Millis;

@@ -1,5 +1,5 @@
-//! The few request/response types that belong to the app rather than to the vault, and the
-//! generation of the TypeScript definitions the UI is written against (ui/src/generated/api.ts).
+//! The app's own state as the UI sees it: whether a vault is there and unlocked, the settings,
+//! sync's status and its settings, and alarms as shown.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -7,7 +7,9 @@ use ts_rs::TS;
 /// Whether there is a vault, and whether it is unlocked.
 #[derive(Debug, Serialize, TS)]
 pub struct VaultStatus {
+    /// A vault is in the folder (else the first screen offers to create one).
     pub exists: bool,
+    /// It is unlocked in this app.
     pub unlocked: bool,
     /// The vault folder.
     pub path: String,
@@ -17,9 +19,12 @@ pub struct VaultStatus {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
+    /// As the desktop's setting says.
     #[default]
     System,
+    /// Light, whatever the desktop says.
     Light,
+    /// Dark, whatever the desktop says.
     Dark,
 }
 
@@ -30,6 +35,7 @@ pub enum Theme {
 pub struct Settings {
     /// Lock after this many minutes without activity (1 to 240).
     pub auto_lock_minutes: u32,
+    /// The app's look.
     pub theme: Theme,
 }
 
@@ -57,6 +63,7 @@ pub enum SyncState {
     Off,
     /// Waiting for the next change or the next interval.
     Idle,
+    /// A sync is under way (see the progress).
     Syncing,
     /// The remote could not be reached; retried at the next interval or change.
     Offline,
@@ -67,12 +74,14 @@ pub enum SyncState {
 /// Sync's status, sent with every `sync-status` event.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct SyncStatus {
+    /// What sync is doing now.
     pub state: SyncState,
     /// When the last sync that succeeded ended (milliseconds since 1970).
     #[ts(type = "number | null")]
     pub last_sync: Option<i64>,
     /// Why the last sync failed (state `offline` or `error`).
     pub message: String,
+    /// How far the running sync is, while one runs.
     pub progress: Option<coffer_core::Progress>,
     /// Notes with concurrent edits that could not be merged: both versions are kept.
     pub conflicts: Vec<coffer_core::NoteRef>,
@@ -106,7 +115,10 @@ impl Default for SyncSettings {
 /// whether the person has seen it.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct AlarmView {
+    /// What the remote did, where and when.
     pub alarm: coffer_core::sync::Alarm,
+    /// The notes it concerns, where this vault knows them (none for alarms about logs).
     pub notes: Vec<coffer_core::NoteRef>,
+    /// Raised since the person last acknowledged the alarms.
     pub new: bool,
 }

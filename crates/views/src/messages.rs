@@ -1,20 +1,16 @@
-//! What the desktop app shows of contacts and messages, in the shapes it shows them: the
-//! owner's card with its QR code, a contact with the safety number, a thread with each body
-//! rendered by the sanitizer, and one check of every shared remote's inbox. The app's commands
-//! only pass these through.
+//! Contacts and messages as the app shows them: the owner's card with its QR code, a contact
+//! with the safety number, and sending what the compose form holds.
 
-use super::envelope::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
-use super::{Contact, ContactCard, Draft, MessageView, ReceiveReport, SafetyNumber, Via};
-use crate::render::Prepared;
-use crate::sync::RemotePurpose;
-use crate::vault::Vault;
-use crate::{Error, Id, Result};
+use coffer_core::messages::envelope::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
+use coffer_core::messages::{Contact, ContactCard, Draft, MessageView, SafetyNumber, Via};
+use coffer_core::sync::RemotePurpose;
+use coffer_core::{Error, Id, Result, Vault};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use ts_rs::TS;
 
 /// A QR code as data the UI draws itself (an `<svg>` with one `<path>`): no markup crosses.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, TS)]
 pub struct QrImage {
     /// The side of the square in modules, quiet zone included (the `viewBox` is `0 0 size size`).
     pub size: u32,
@@ -57,8 +53,7 @@ impl QrImage {
 }
 
 /// This vault's own card, to give to people.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, TS)]
 pub struct MyCard {
     /// The card text (`coffer-card1:...`).
     pub card: String,
@@ -71,7 +66,8 @@ pub struct MyCard {
 }
 
 impl MyCard {
-    fn of(card: &ContactCard) -> Result<MyCard> {
+    /// The card of `card`, with its QR code.
+    pub fn of(card: &ContactCard) -> Result<MyCard> {
         let text = card.encode();
         Ok(MyCard {
             qr: QrImage::of(&text)?,
@@ -83,8 +79,7 @@ impl MyCard {
 }
 
 /// A contact with what the verify screen shows.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, TS)]
 pub struct ContactDetail {
     /// The contact as the contact list shows it.
     pub contact: Contact,
@@ -94,37 +89,8 @@ pub struct ContactDetail {
     pub qr: QrImage,
 }
 
-/// One message of a thread with its body rendered (sanitized HTML, like a note's preview).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ThreadMessage {
-    /// The message, with its sender, time and attachments.
-    pub message: MessageView,
-    /// Its body rendered as sanitized HTML (like a note's preview; links to notes do nothing).
-    pub html: String,
-}
-
-/// A message of a thread and its body, to render without the vault.
-pub struct MessageToRender {
-    /// The message, with its sender, time and attachments; [`MessageToRender::render`] adds its
-    /// body.
-    pub message: MessageView,
-    body: Prepared,
-}
-
-impl MessageToRender {
-    /// The message with its body rendered (bounded: crate::render).
-    pub fn render(self) -> ThreadMessage {
-        ThreadMessage {
-            html: self.body.render(),
-            message: self.message,
-        }
-    }
-}
-
 /// A message to send, as the app's compose form fills it.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, Default, Deserialize, TS)]
 pub struct Outgoing {
     /// Contact names (or ids).
     pub to: Vec<String>,
@@ -135,7 +101,7 @@ pub struct Outgoing {
     pub attachments: Vec<String>,
     /// Continue this conversation (its id); by default the latest with these recipients.
     #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    #[ts(type = "string | null")]
     pub conversation: Option<Id>,
     /// Deliver through this shared remote; `None`: return an armored block instead.
     #[serde(default)]
@@ -143,50 +109,13 @@ pub struct Outgoing {
 }
 
 /// A message that was sent, and the armored block when it was sent as one.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, TS)]
 pub struct SentMessage {
     /// The message as it now appears in its conversation.
     pub message: MessageView,
     /// The ASCII-armored block to hand to the recipients, when no remote was given; `None` when
     /// the message went into their inboxes on a remote.
     pub armored: Option<String>,
-}
-
-/// A remote whose inbox could not be checked.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct InboxFailure {
-    /// The name of the remote that failed.
-    pub remote: String,
-    /// The stable error code (as [`Error::code`] gives it).
-    pub code: String,
-    /// What went wrong, in words to show the user.
-    pub message: String,
-}
-
-/// One check of the inboxes on every shared remote.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct InboxCheck {
-    /// The remotes checked (none: no remote is set up, only armored messages can arrive).
-    pub remotes: Vec<String>,
-    /// What came in, all remotes together.
-    pub report: ReceiveReport,
-    /// Remotes whose inbox could not be checked, and why; the others were checked all the same.
-    pub failures: Vec<InboxFailure>,
-}
-
-/// What discarding held messages did, all shared remotes together.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct DiscardReport {
-    /// Held messages deleted from the inboxes.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub discarded: u64,
-    /// Remotes where held messages could not be deleted, and why; the others were done all the
-    /// same.
-    pub failures: Vec<InboxFailure>,
 }
 
 /// Reads files to attach, refusing a missing file, too many or too large ones before sending.
@@ -223,19 +152,42 @@ pub fn read_attachments(paths: &[String]) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(out)
 }
 
-impl Vault {
+/// What the app asks of a vault about contacts and messages, in its shapes.
+pub trait MessageViews {
     /// This vault's card with its QR code.
-    pub fn my_card_view(&mut self) -> Result<MyCard> {
+    fn my_card_view(&mut self) -> Result<MyCard>;
+
+    /// Sets the display name and returns the new card.
+    fn set_display_name_view(&mut self, name: &str) -> Result<MyCard>;
+
+    /// A contact with the safety number and the QR code of their card.
+    fn contact_detail(&mut self, query: &str) -> Result<ContactDetail>;
+
+    /// Sends what the compose form holds: through `remote`, or as an armored block.
+    fn send_outgoing(&mut self, o: &Outgoing) -> Result<SentMessage>;
+
+    /// Shares a note with contacts, through `remote` or as an armored block.
+    fn share_note_with(
+        &mut self,
+        note: &Id,
+        to: &[String],
+        remote: Option<&str>,
+    ) -> Result<SentMessage>;
+}
+
+impl MessageViews for Vault {
+    /// This vault's card with its QR code.
+    fn my_card_view(&mut self) -> Result<MyCard> {
         MyCard::of(&self.my_card()?)
     }
 
     /// Sets the display name and returns the new card.
-    pub fn set_display_name_view(&mut self, name: &str) -> Result<MyCard> {
+    fn set_display_name_view(&mut self, name: &str) -> Result<MyCard> {
         MyCard::of(&self.set_display_name(name)?)
     }
 
     /// A contact with the safety number and the QR code of their card.
-    pub fn contact_detail(&mut self, query: &str) -> Result<ContactDetail> {
+    fn contact_detail(&mut self, query: &str) -> Result<ContactDetail> {
         let contact = self.contact(query)?;
         let safety = self.safety_number(&contact.id.to_string())?;
         Ok(ContactDetail {
@@ -245,33 +197,8 @@ impl Vault {
         })
     }
 
-    /// A conversation, oldest first, each body rendered; marks it read.
-    pub fn open_conversation(&mut self, conversation: &Id) -> Result<Vec<ThreadMessage>> {
-        Ok(self
-            .conversation_to_render(conversation)?
-            .into_iter()
-            .map(MessageToRender::render)
-            .collect())
-    }
-
-    /// A conversation, oldest first, with each body ready to render without the vault (a
-    /// contact's message can be slow to render: see crate::render); marks it read.
-    pub fn conversation_to_render(&mut self, conversation: &Id) -> Result<Vec<MessageToRender>> {
-        let messages = self.thread(conversation)?;
-        let mut out = Vec::with_capacity(messages.len());
-        for m in messages {
-            let body = self.message_body(&m.id)?;
-            out.push(MessageToRender {
-                message: m,
-                body: Prepared::without_links(body),
-            });
-        }
-        self.mark_read(conversation)?;
-        Ok(out)
-    }
-
     /// Sends what the compose form holds: through `remote`, or as an armored block.
-    pub fn send_outgoing(&mut self, o: &Outgoing) -> Result<SentMessage> {
+    fn send_outgoing(&mut self, o: &Outgoing) -> Result<SentMessage> {
         let draft = Draft {
             body: o.body.clone(),
             attachments: read_attachments(&o.attachments)?,
@@ -289,7 +216,7 @@ impl Vault {
     }
 
     /// Shares a note with contacts, through `remote` or as an armored block.
-    pub fn share_note_with(
+    fn share_note_with(
         &mut self,
         note: &Id,
         to: &[String],
@@ -307,56 +234,6 @@ impl Vault {
             message: sent.message,
             armored: sent.armored,
         })
-    }
-
-    /// Checks the inbox on every remote shared for messages; a remote that fails does not stop
-    /// the others.
-    pub fn check_inboxes(&mut self) -> Result<InboxCheck> {
-        let mut out = InboxCheck::default();
-        for name in self.remote_names(RemotePurpose::Messages)? {
-            out.remotes.push(name.clone());
-            match self.receive_from_remote(&name) {
-                Ok(rep) => {
-                    out.report.received.extend(rep.received);
-                    out.report.held.extend(rep.held);
-                    out.report.rejected.extend(rep.rejected);
-                    out.report.duplicates += rep.duplicates;
-                }
-                Err(e) => out.failures.push(InboxFailure {
-                    remote: name,
-                    code: e.code().to_string(),
-                    message: e.to_string(),
-                }),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Deletes the held messages named by `keys` (from an [`InboxCheck`]'s held list) from this
-    /// vault's own inbox on every shared remote, those still held (see
-    /// [`Vault::discard_held_from`]); a remote that fails does not stop the others. A key
-    /// outside the own inbox is refused before any remote is contacted.
-    pub fn discard_held(&mut self, keys: &[String]) -> Result<DiscardReport> {
-        let me = self.my_card()?;
-        super::inbox::check_all_in_inbox(&me, keys)?;
-        let mut out = DiscardReport::default();
-        for name in self.remote_names(RemotePurpose::Messages)? {
-            match self.discard_held_on(&name, keys) {
-                Ok(n) => out.discarded += n,
-                Err(e) => out.failures.push(InboxFailure {
-                    remote: name,
-                    code: e.code().to_string(),
-                    message: e.to_string(),
-                }),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Writes a message's attachment to a file the user chose.
-    pub fn save_message_attachment(&mut self, id: &Id, name: &str, to: &Path) -> Result<()> {
-        let bytes = self.message_attachment(id, name)?;
-        crate::fsutil::write_atomic(to, &bytes)
     }
 }
 
