@@ -134,6 +134,8 @@ fn to_json<T: Serialize>(v: &T) -> Result<String> {
     Ok(serde_json::to_string(v)?)
 }
 
+/// Every size in turn, each phase in its own child process, then the report. One function, on
+/// purpose: the run's script, in the order it measures.
 fn run(cli: Cli) -> Result<()> {
     if let Some(p) = &cli.from_json {
         let text =

@@ -69,6 +69,8 @@ fn summary(mut v: Vec<f64>) -> String {
     )
 }
 
+/// The messaging benchmark as one script, step after step (two vaults, cards exchanged, then
+/// each measurement in turn), so a reader follows it top to bottom.
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let tmp = tempfile::tempdir()?;

@@ -247,6 +247,9 @@ fn median(v: &[f64]) -> f64 {
     s[s.len() / 2]
 }
 
+/// One size against one kind of remote: generate, first sync, clone, incremental syncs, each
+/// timed. One function, on purpose: it is the benchmark's script, step after step, each step
+/// using the state the previous one left.
 fn measure(kind: &str, notes: usize, cli: &Cli, work: &Path) -> Result<SizeResult> {
     let url = remote_url(kind, work)?;
     let dir = tempfile::tempdir_in(work)?;

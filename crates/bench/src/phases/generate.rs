@@ -59,7 +59,8 @@ pub struct GenResult {
 
 /// Creates the vault: `n` notes in batches, then the snapshot; exports the identity.
 /// With `stage`, the vault is built there (e.g. on a tmpfs, when the disk's fsyncs make
-/// generation too slow) and then copied into place.
+/// generation too slow) and then copied into place. One function, on purpose: the steps of
+/// building the vault, timed one after another.
 pub fn generate(paths: &Paths, n: usize, seed: u64, stage: Option<&Path>) -> Result<GenResult> {
     fs::create_dir_all(&paths.root)?;
     let opts = InitOptions {

@@ -6,7 +6,8 @@ use super::numbers::{fmt_ms, thousands};
 use std::fmt::Write;
 
 impl Report {
-    /// Four panels: open times, search latency, save latency, peak memory.
+    /// Four panels: open times, search latency, save latency, peak memory. One function, on
+    /// purpose: it reads as the chart does, panel after panel, each its series in order.
     pub fn svg(&self) -> String {
         let labels: Vec<String> = self
             .sizes
@@ -161,6 +162,9 @@ struct Panel {
 }
 
 impl Panel {
+    /// Draws the panel at `x0`, `w` wide and `h` high: frame, grid and ticks, bars with their
+    /// whiskers and values, the goal line, the legend. One function, on purpose: the steps share
+    /// the panel's geometry and its value-to-height mapping, and read in the order they paint.
     fn draw(&self, out: &mut String, x0: f64, w: f64, h: f64, labels: &[String]) {
         let (left, right, top, bottom) = (x0 + 52.0, x0 + w - 14.0, 30.0, h - 92.0);
         let mut vmax = self
