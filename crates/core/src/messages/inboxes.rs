@@ -13,7 +13,7 @@ use serde::Serialize;
 pub struct InboxFailure {
     /// The name of the remote that failed.
     pub remote: String,
-    /// The stable error code (as [`Error::code`] gives it).
+    /// The stable error code (as [`crate::Error::code`] gives it).
     pub code: String,
     /// What went wrong, in words to show the user.
     pub message: String,
