@@ -167,10 +167,7 @@ impl Vault {
             .attachments
             .iter()
             .find(|a| a.name == name)
-            .ok_or_else(|| Error::NoSuchAttachment {
-                note: id.to_string(),
-                name: name.to_string(),
-            })?
+            .ok_or_else(|| Error::no_such_attachment(id, name))?
             .clone();
         if to.exists() {
             return Err(Error::FileExists(to.to_path_buf()));

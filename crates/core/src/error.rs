@@ -468,6 +468,14 @@ impl Error {
         }
     }
 
+    /// No attachment named `name` on the note (or message) `of`.
+    pub(crate) fn no_such_attachment(of: &crate::Id, name: &str) -> Error {
+        Error::NoSuchAttachment {
+            note: of.to_string(),
+            name: name.to_string(),
+        }
+    }
+
     pub(crate) fn corrupt(object: impl std::fmt::Display, reason: impl Into<String>) -> Error {
         Error::CorruptObject {
             object: object.to_string(),

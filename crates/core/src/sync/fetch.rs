@@ -63,14 +63,7 @@ impl Vault {
                 match file_sha256(&self.store.layout.object(&obj.id))? {
                     Some(h) if h == obj.sha256 => continue,
                     Some(_) => {
-                        p.alarm(
-                            AlarmKind::LocalConflict,
-                            object_key(&obj.id),
-                            format!(
-                                "the local object {} differs from the one device {}'s entry {} names; the local file was kept and this entry is not applied",
-                                obj.id, inc.device, inc.seq
-                            ),
-                        );
+                        p.local_conflict(inc, obj);
                         whole[i] = false;
                         continue;
                     }

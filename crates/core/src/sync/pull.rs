@@ -23,26 +23,33 @@ impl Pull<'_, '_> {
         self.run.alarm(kind, key, message);
     }
 
-    pub(super) fn dropped(&mut self, inc: &Incoming, obj: &ObjectRef) {
-        self.alarm(
-            AlarmKind::DroppedObject,
-            object_key(&obj.id),
-            format!(
-                "object {} named by entry {} of device {} is missing on the remote (dropped); that device's later changes wait until it is back",
-                obj.id, inc.seq, inc.device
-            ),
-        );
+    /// An alarm about object `obj` of entry `inc`: `what` is said of it, with `{id}`, `{seq}`
+    /// and `{device}` standing for the object, the entry and its device.
+    fn object_alarm(&mut self, kind: AlarmKind, inc: &Incoming, obj: &ObjectRef, what: &str) {
+        let message = what
+            .replace("{id}", &obj.id.to_string())
+            .replace("{seq}", &inc.seq.to_string())
+            .replace("{device}", &inc.device.to_string());
+        self.alarm(kind, object_key(&obj.id), message);
     }
 
+    /// The remote does not hold an object a new entry names.
+    pub(super) fn dropped(&mut self, inc: &Incoming, obj: &ObjectRef) {
+        let what = "object {id} named by entry {seq} of device {device} is missing on the remote (dropped); that device's later changes wait until it is back";
+        self.object_alarm(AlarmKind::DroppedObject, inc, obj, what);
+    }
+
+    /// The remote holds other bytes than a new entry names for an object.
     pub(super) fn swapped(&mut self, inc: &Incoming, obj: &ObjectRef) {
-        self.alarm(
-            AlarmKind::SwappedObject,
-            object_key(&obj.id),
-            format!(
-                "object {} differs from the one entry {} of device {} names (swapped or altered); it was not used",
-                obj.id, inc.seq, inc.device
-            ),
-        );
+        let what = "object {id} differs from the one entry {seq} of device {device} names (swapped or altered); it was not used";
+        self.object_alarm(AlarmKind::SwappedObject, inc, obj, what);
+    }
+
+    /// This vault holds other bytes than a new entry names for an object: the local file is
+    /// kept.
+    pub(super) fn local_conflict(&mut self, inc: &Incoming, obj: &ObjectRef) {
+        let what = "the local object {id} differs from the one device {device}'s entry {seq} names; the local file was kept and this entry is not applied";
+        self.object_alarm(AlarmKind::LocalConflict, inc, obj, what);
     }
 }
 

@@ -215,10 +215,7 @@ impl Vault {
                 .attachments
                 .iter()
                 .find(|a| a.name == name)
-                .ok_or_else(|| Error::NoSuchAttachment {
-                    note: id.to_string(),
-                    name: name.to_string(),
-                })?;
+                .ok_or_else(|| Error::no_such_attachment(id, name))?;
             B64.decode(&a.data)
                 .map_err(|_| Error::corrupt(m.object, "an attachment is not base64"))
         })
