@@ -904,7 +904,7 @@ export type InboxFailure = {
  */
 remote: string, 
 /**
- * The stable error code (as [`Error::code`] gives it).
+ * The stable error code (as [`crate::Error::code`] gives it).
  */
 code: string, 
 /**
