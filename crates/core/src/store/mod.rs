@@ -74,11 +74,7 @@ impl Store {
         let plain = match signed {
             Some(signed) => signed.to_vec(),
             None => {
-                let ct = crate::limits::read_file(
-                    self.layout.log_entry(device, seq),
-                    crate::limits::LOG_ENTRY,
-                )
-                .ok()?;
+                let ct = self.read_entry_file(device, seq).ok().flatten()?;
                 crypto::decrypt(&[self.keys.vault_identity()], &ct)
                     .ok()?
                     .to_vec()

@@ -208,10 +208,9 @@ impl Vault {
                 blocked.insert(inc.device);
                 continue;
             }
-            let path = self.store.layout.log_entry(&inc.device, inc.seq);
-            match crate::limits::read_file(&path, crate::limits::LOG_ENTRY) {
-                Ok(local) if local == inc.ct => applied.push(inc),
-                Ok(_) => {
+            match self.store.read_entry_file(&inc.device, inc.seq)? {
+                Some(local) if local == inc.ct => applied.push(inc),
+                Some(_) => {
                     p.alarm(
                         AlarmKind::LocalConflict,
                         entry_key(&inc.device, inc.seq),
@@ -219,11 +218,11 @@ impl Vault {
                     );
                     blocked.insert(inc.device);
                 }
-                Err(e) if e.kind() == ErrorKind::NotFound => {
+                None => {
+                    let path = self.store.layout.log_entry(&inc.device, inc.seq);
                     staged.push((fsutil::write_temp(&path, &inc.ct)?, path));
                     applied.push(inc);
                 }
-                Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
             }
         }
         fsutil::rename_synced(&staged)?;
