@@ -40,6 +40,7 @@ pub fn definitions() -> String {
         c::sync::NewRemote::decl(&cfg),
         c::sync::RemoteCheck::decl(&cfg),
         c::sync::DeviceInfo::decl(&cfg),
+        c::DeviceRemoval::decl(&cfg),
         c::sync::AlarmKind::decl(&cfg),
         c::sync::Alarm::decl(&cfg),
         SyncState::decl(&cfg),

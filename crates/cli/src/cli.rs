@@ -161,9 +161,22 @@ USER, the password is asked for, or read from $COFFER_WEBDAV_PASSWORD).
 Progress is shown on a terminal. An interrupted clone (Ctrl-C, a cut connection) is resumed by
 running the same command again, or by `coffer --vault DIR sync`.")]
     Clone { url: String, dir: PathBuf },
-    /// List the devices that wrote to this vault, with their last change and sync
+    /// Set up this device from an existing vault on a remote, with the passphrase, and join
+    /// its roster of devices as NAME (the host name by default); the other devices announce it
+    /// at their next sync. What `clone` does, with a name
+    #[command(
+        after_help = "URL: as for `coffer clone`. An interrupted join is resumed by running the same command again."
+    )]
+    Join {
+        url: String,
+        dir: PathBuf,
+        /// This device's name in the roster
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the vault's devices: name, id, how each joined, when, removed, last change
     Devices,
-    /// This device: continue-as-new (after restoring the vault folder from a backup)
+    /// One device: rename, rm, continue-as-new
     #[command(subcommand)]
     Device(DeviceCommand),
     /// Contacts and messages: contact, send, inbox, thread, open-armored, share, ...
@@ -178,6 +191,12 @@ pub enum DeviceCommand {
     /// names is carried over; the old log is kept in local/restored/; the next sync takes the
     /// old id's changes from the remote
     ContinueAsNew,
+    /// Give a device (named by its name or a unique id prefix) a new name, on every device
+    Rename { device: String, name: String },
+    /// Remove a lost, sold or stolen device (by name or id prefix): every entry it writes
+    /// after the last one this vault has is refused on every device, and joining with the
+    /// passphrase closes. It keeps what it had until then
+    Rm { device: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,8 +5,10 @@ use crate::{Error, Id, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// The vault format this Coffer writes, and the newest it reads.
-pub const VAULT_FORMAT: u32 = 1;
+/// The vault format this Coffer writes, and the newest it reads. Format 2: devices sign with
+/// their own keys and the log carries the roster of devices (format 1 vaults are upgraded
+/// when a device first unlocks them).
+pub const VAULT_FORMAT: u32 = 2;
 
 /// The contents of coffer.toml: the vault's format version and id. Any other key is
 /// refused.

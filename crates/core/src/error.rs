@@ -266,6 +266,37 @@ pub enum Error {
     /// try again. Holds what Coffer was doing.
     #[error("the disk is full: nothing was changed ({0})")]
     DiskFull(String),
+    /// This device was removed from the vault's roster by another device: nothing it writes
+    /// would be accepted, so nothing is written.
+    #[error(
+        "this device was removed from the vault by {by} on {time}: nothing it writes is accepted any more (what it had until then stays readable here)"
+    )]
+    DeviceRemoved {
+        /// The device that removed it, by name.
+        by: String,
+        /// When, RFC 3339.
+        time: String,
+    },
+    /// Joining with the passphrase was closed by a device removal (the removed device knows
+    /// the passphrase); a new device must be paired from one the user has.
+    #[error(
+        "joining with the passphrase was closed when {by} removed a device: add this device from one you have instead (`coffer pair` here, `coffer device add CODE` there)"
+    )]
+    PassphraseJoinClosed {
+        /// The device whose removal closed it, by name.
+        by: String,
+    },
+    /// No device of the roster has this name or id prefix.
+    #[error("no device is called {0} (see `coffer devices`)")]
+    NoSuchDevice(String),
+    /// A name or id prefix names several devices of the roster.
+    #[error("{query} names several devices: {candidates}; give more characters of the id")]
+    AmbiguousDevice {
+        /// What the user typed.
+        query: String,
+        /// The ids it matches, separated by commas.
+        candidates: String,
+    },
     /// Another Coffer process holds the vault's lock; wait for it to finish and try again.
     #[error("the vault is busy: another Coffer process is writing it")]
     VaultBusy,
@@ -387,6 +418,10 @@ impl Error {
             Error::CorruptObject { .. } => "corrupt_object",
             Error::NoSuchNote(_) => "no_such_note",
             Error::AmbiguousId { .. } => "ambiguous_id",
+            Error::DeviceRemoved { .. } => "device_removed",
+            Error::NoSuchDevice(_) => "no_such_device",
+            Error::PassphraseJoinClosed { .. } => "passphrase_join_closed",
+            Error::AmbiguousDevice { .. } => "ambiguous_device",
             Error::NoSuchRevision { .. } => "no_such_revision",
             Error::NoSuchAttachment { .. } => "no_such_attachment",
             Error::NotInTrash(_) => "not_in_trash",

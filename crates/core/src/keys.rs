@@ -14,6 +14,9 @@ use zeroize::Zeroizing;
 
 /// Domain-separation prefixes: a signature made for one purpose is never valid for another.
 pub const LOG_SIGNATURE_CONTEXT: &[u8] = b"coffer log entry v1\0";
+/// What a passphrase holder signs to vouch for a device joining with the passphrase
+/// (crate::roster).
+pub const JOIN_PROOF_CONTEXT: &[u8] = b"coffer device join v1\0";
 
 /// The keys held in identity.age.
 pub struct Keys {
@@ -34,12 +37,10 @@ impl fmt::Debug for Keys {
 impl Keys {
     /// Fresh random keys.
     pub fn generate() -> Keys {
-        let mut seed = Zeroizing::new([0u8; 32]);
-        getrandom::fill(&mut seed[..]).expect("the operating system's random source failed");
         Keys {
             vault: x25519::Identity::generate(),
             messaging: x25519::Identity::generate(),
-            signing: SigningKey::from_bytes(&seed),
+            signing: random_signing_key(),
         }
     }
 
@@ -65,10 +66,7 @@ impl Keys {
 
     /// Signs `message` under a domain-separation `context`.
     pub fn sign(&self, context: &[u8], message: &[u8]) -> [u8; 64] {
-        let mut m = Vec::with_capacity(context.len() + message.len());
-        m.extend_from_slice(context);
-        m.extend_from_slice(message);
-        self.signing.sign(&m).to_bytes()
+        sign_with(&self.signing, context, message)
     }
 
     /// The plaintext of identity.age: an age identity file (comments and AGE-SECRET-KEY
@@ -111,13 +109,7 @@ impl Keys {
                     "messaging"
                 });
             } else if let Some(k) = line.strip_prefix("# coffer-signing-key: ") {
-                let raw = Zeroizing::new(B64.decode(k.trim()).map_err(|_| bad("bad signing key"))?);
-                let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
-                    raw.as_slice()
-                        .try_into()
-                        .map_err(|_| bad("bad signing key length"))?,
-                );
-                signing = Some(SigningKey::from_bytes(&seed));
+                signing = Some(parse_seed(k).ok_or_else(|| bad("bad signing key"))?);
             } else if line.starts_with("AGE-SECRET-KEY-") {
                 let id = x25519::Identity::from_str(line).map_err(|_| bad("bad age secret key"))?;
                 match next.take() {
@@ -136,6 +128,109 @@ impl Keys {
             signing: signing.ok_or_else(|| bad("no signing key"))?,
         })
     }
+}
+
+/// One device's own keys, made on that device and never copied off it: the signing key its log
+/// entries are signed with, and the age identity that key generations are encrypted to
+/// (crate::roster). Kept in `local/device.age`, encrypted to the vault key.
+pub struct DeviceKeys {
+    /// Decrypts what is encrypted to this device alone.
+    pub(crate) identity: x25519::Identity,
+    /// Signs this device's log entries.
+    pub(crate) signing: SigningKey,
+}
+
+impl fmt::Debug for DeviceKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DeviceKeys(<redacted>)")
+    }
+}
+
+impl DeviceKeys {
+    /// Fresh random keys for a new device.
+    pub fn generate() -> DeviceKeys {
+        DeviceKeys {
+            identity: x25519::Identity::generate(),
+            signing: random_signing_key(),
+        }
+    }
+
+    /// The public signing key, as the roster holds it.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    /// The device's age recipient, as the roster holds it.
+    pub fn recipient(&self) -> x25519::Recipient {
+        self.identity.to_public()
+    }
+
+    /// The device's age identity.
+    pub fn identity(&self) -> &x25519::Identity {
+        &self.identity
+    }
+
+    /// Signs `message` under a domain-separation `context`.
+    pub fn sign(&self, context: &[u8], message: &[u8]) -> [u8; 64] {
+        sign_with(&self.signing, context, message)
+    }
+
+    /// The plaintext of `local/device.age`: an age identity file (`age -d -i` accepts it),
+    /// the signing key in a comment line.
+    pub fn to_file(&self, vault: &Id, device: &Id) -> SecretString {
+        let seed = Zeroizing::new(self.signing.to_bytes());
+        SecretString::from(format!(
+            "# Coffer device key, format 1. It never leaves this device.\n\
+             # vault: {vault}\n# device: {device}\n{}\n# coffer-signing-key: {}\n",
+            self.identity.to_string().expose_secret(),
+            B64.encode(&seed[..])
+        ))
+    }
+
+    /// Parses the plaintext of `local/device.age`, checking it belongs to `vault` and `device`.
+    pub fn from_file(text: &str, vault: &Id, device: &Id) -> Result<DeviceKeys> {
+        let bad = |m: &str| Error::BadIdentity(format!("local/device.age: {m}"));
+        let (mut identity, mut signing) = (None, None);
+        let (mut file_vault, mut file_device) = (None, None);
+        for line in text.lines() {
+            if let Some(v) = line.strip_prefix("# vault: ") {
+                file_vault = Some(v.trim());
+            } else if let Some(v) = line.strip_prefix("# device: ") {
+                file_device = Some(v.trim());
+            } else if let Some(k) = line.strip_prefix("# coffer-signing-key: ") {
+                signing = Some(parse_seed(k).ok_or_else(|| bad("bad signing key"))?);
+            } else if line.starts_with("AGE-SECRET-KEY-") {
+                identity =
+                    Some(x25519::Identity::from_str(line.trim()).map_err(|_| bad("bad age key"))?);
+            }
+        }
+        if file_vault != Some(&vault.to_string()) || file_device != Some(&device.to_string()) {
+            return Err(bad("it belongs to another vault or device"));
+        }
+        Ok(DeviceKeys {
+            identity: identity.ok_or_else(|| bad("no age key"))?,
+            signing: signing.ok_or_else(|| bad("no signing key"))?,
+        })
+    }
+}
+
+fn random_signing_key() -> SigningKey {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut seed[..]).expect("the operating system's random source failed");
+    SigningKey::from_bytes(&seed)
+}
+
+fn parse_seed(b64: &str) -> Option<SigningKey> {
+    let raw = Zeroizing::new(B64.decode(b64.trim()).ok()?);
+    let seed: Zeroizing<[u8; 32]> = Zeroizing::new(raw.as_slice().try_into().ok()?);
+    Some(SigningKey::from_bytes(&seed))
+}
+
+fn sign_with(key: &SigningKey, context: &[u8], message: &[u8]) -> [u8; 64] {
+    let mut m = Vec::with_capacity(context.len() + message.len());
+    m.extend_from_slice(context);
+    m.extend_from_slice(message);
+    key.sign(&m).to_bytes()
 }
 
 /// Checks a signature made by [`Keys::sign`].
@@ -179,5 +274,18 @@ mod tests {
             &sig
         ));
         assert_eq!(format!("{k:?}"), "Keys(<redacted>)");
+    }
+
+    #[test]
+    fn device_key_file_round_trips_and_is_bound_to_its_device() {
+        let k = DeviceKeys::generate();
+        let (vault, device) = (Id::random(), Id::random());
+        let text = k.to_file(&vault, &device);
+        let k2 = DeviceKeys::from_file(text.expose_secret(), &vault, &device).unwrap();
+        assert_eq!(k.verifying_key(), k2.verifying_key());
+        assert_eq!(k.recipient().to_string(), k2.recipient().to_string());
+        assert!(DeviceKeys::from_file(text.expose_secret(), &vault, &Id::random()).is_err());
+        assert!(DeviceKeys::from_file(text.expose_secret(), &Id::random(), &device).is_err());
+        assert_eq!(format!("{k:?}"), "DeviceKeys(<redacted>)");
     }
 }

@@ -30,6 +30,7 @@ pub mod keys;
 pub mod log;
 pub mod note;
 pub mod object;
+pub mod roster;
 
 // Below the formats: ids, limits on what is read, durable files, text rules.
 mod error;
@@ -51,6 +52,7 @@ mod state;
 
 // Operations on a vault, and the facade that holds them together.
 mod attach;
+mod devices;
 pub mod messages;
 mod ops;
 pub mod render;
@@ -62,6 +64,7 @@ mod verify;
 
 pub use age;
 pub use age::secrecy;
+pub use devices::DeviceRemoval;
 pub use error::{Error, Result};
 pub use fsutil::{create_dirs, new_private_file, write_atomic};
 pub use id::Id;

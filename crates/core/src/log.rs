@@ -3,16 +3,40 @@
 //! Stored as `log/<device>/<seq>.age`, encrypted to the vault key. Sync reads it
 //! incrementally; `verify` checks every object against it.
 
-use crate::keys::{Keys, LOG_SIGNATURE_CONTEXT, verify_signature};
+use crate::keys::{DeviceKeys, Keys, LOG_SIGNATURE_CONTEXT, verify_signature};
 use crate::note::Millis;
+use crate::roster::RosterEvent;
 use crate::{Error, Id, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 
-/// Version of the log entry format.
-pub const LOG_FORMAT: u32 = 1;
+/// Version of the log entry format this Coffer writes: entries signed by their device's own
+/// key (crate::roster says which key that is).
+pub const LOG_FORMAT: u32 = 2;
+/// The first format: entries signed with the vault's shared signing key (in identity.age),
+/// written before devices had keys of their own. Still read.
+pub const SHARED_KEY_FORMAT: u32 = 1;
+
+/// A key that can sign log entries: the shared key of identity.age (format 1, and key
+/// rotation's new log) or a device's own key (format 2).
+pub trait EntrySigner {
+    /// Signs `message` under a domain-separation `context`.
+    fn sign_bytes(&self, context: &[u8], message: &[u8]) -> [u8; 64];
+}
+
+impl EntrySigner for Keys {
+    fn sign_bytes(&self, context: &[u8], message: &[u8]) -> [u8; 64] {
+        self.sign(context, message)
+    }
+}
+
+impl EntrySigner for DeviceKeys {
+    fn sign_bytes(&self, context: &[u8], message: &[u8]) -> [u8; 64] {
+        self.sign(context, message)
+    }
+}
 
 /// What kind of object a log entry names (so readers can skip attachments when loading).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +77,7 @@ pub struct Purge {
 /// The signed content of a log entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
-    /// The entry format; [`LogEntry::open`] refuses any but [`LOG_FORMAT`].
+    /// The entry format: [`SHARED_KEY_FORMAT`] or [`LOG_FORMAT`]; others are refused.
     pub format: u32,
     /// The id of the vault the entry belongs to.
     pub vault: Id,
@@ -71,6 +95,48 @@ pub struct LogEntry {
     /// The notes the batch purged from the trash (none if absent from the JSON).
     #[serde(default)]
     pub purged: Vec<Purge>,
+    /// A change to the roster of devices (format 2 only; absent in most entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<RosterEvent>,
+}
+
+/// A log entry whose place (format, vault, device, seq) was checked but whose signature was
+/// not yet: the key to check it with depends on the roster, which may be in this very entry.
+pub struct Unverified {
+    /// The entry as parsed.
+    pub entry: LogEntry,
+    signed: String,
+    sig: Vec<u8>,
+}
+
+impl Unverified {
+    /// Checks the signature with `key`; returns the entry and its hash.
+    pub fn verify(self, key: &VerifyingKey) -> Result<(LogEntry, String)> {
+        if !verify_signature(
+            key,
+            LOG_SIGNATURE_CONTEXT,
+            self.signed.as_bytes(),
+            &self.sig,
+        ) {
+            return Err(self.fault("the signature does not verify (forged or altered)"));
+        }
+        let hash = crate::crypto::sha256_hex(self.signed.as_bytes());
+        Ok((self.entry, hash))
+    }
+
+    /// The hash this entry has (SHA-256 of its signed text), whether or not it verifies.
+    pub fn hash(&self) -> String {
+        crate::crypto::sha256_hex(self.signed.as_bytes())
+    }
+
+    /// The error that refuses this entry for `reason`.
+    pub fn fault(&self, reason: &str) -> Error {
+        Error::BadLog {
+            device: self.entry.device.to_string(),
+            seq: self.entry.seq,
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// The plaintext of a log entry file.
@@ -84,9 +150,9 @@ struct SignedEntry {
 
 impl LogEntry {
     /// Signs the entry; returns the file plaintext and the entry's hash.
-    pub fn seal(&self, keys: &Keys) -> (Vec<u8>, String) {
+    pub fn seal(&self, key: &dyn EntrySigner) -> (Vec<u8>, String) {
         let signed = serde_json::to_string(self).expect("log entries serialize");
-        let sig = keys.sign(LOG_SIGNATURE_CONTEXT, signed.as_bytes());
+        let sig = key.sign_bytes(LOG_SIGNATURE_CONTEXT, signed.as_bytes());
         let hash = crate::crypto::sha256_hex(signed.as_bytes());
         let file = SignedEntry {
             signed,
@@ -98,15 +164,9 @@ impl LogEntry {
         )
     }
 
-    /// Checks the signature and the entry's place (vault, device, sequence number); returns
-    /// the entry and its hash.
-    pub fn open(
-        plaintext: &[u8],
-        key: &VerifyingKey,
-        vault: &Id,
-        device: &Id,
-        seq: u64,
-    ) -> Result<(LogEntry, String)> {
+    /// Parses an entry's plaintext and checks its place (format, vault, device, sequence
+    /// number), leaving the signature to [`Unverified::verify`].
+    pub fn read(plaintext: &[u8], vault: &Id, device: &Id, seq: u64) -> Result<Unverified> {
         let bad = |m: &str| Error::BadLog {
             device: device.to_string(),
             seq,
@@ -117,16 +177,16 @@ impl LogEntry {
         let sig = B64
             .decode(&file.sig)
             .map_err(|_| bad("bad signature encoding"))?;
-        if !verify_signature(key, LOG_SIGNATURE_CONTEXT, file.signed.as_bytes(), &sig) {
-            return Err(bad("the signature does not verify (forged or altered)"));
-        }
         let entry: LogEntry =
             serde_json::from_str(&file.signed).map_err(|_| bad("unreadable entry"))?;
-        if entry.format != LOG_FORMAT {
+        if entry.format != LOG_FORMAT && entry.format != SHARED_KEY_FORMAT {
             return Err(bad(&format!(
                 "log format {} is not supported",
                 entry.format
             )));
+        }
+        if entry.format == SHARED_KEY_FORMAT && entry.roster.is_some() {
+            return Err(bad("a format 1 entry cannot change the roster"));
         }
         if &entry.vault != vault {
             return Err(bad("it belongs to another vault"));
@@ -137,8 +197,22 @@ impl LogEntry {
                 entry.seq, entry.device
             )));
         }
-        let hash = crate::crypto::sha256_hex(file.signed.as_bytes());
-        Ok((entry, hash))
+        Ok(Unverified {
+            entry,
+            signed: file.signed,
+            sig,
+        })
+    }
+
+    /// Parses, places and verifies an entry signed by `key`.
+    pub fn open(
+        plaintext: &[u8],
+        key: &VerifyingKey,
+        vault: &Id,
+        device: &Id,
+        seq: u64,
+    ) -> Result<(LogEntry, String)> {
+        LogEntry::read(plaintext, vault, device, seq)?.verify(key)
     }
 }
 
@@ -178,6 +252,7 @@ mod tests {
             time: 5,
             objects: vec![],
             purged: vec![],
+            roster: None,
         };
         let (bytes, hash) = e.seal(&keys);
         let (e2, h2) = LogEntry::open(&bytes, &keys.verifying_key(), &v, &d, 3).unwrap();

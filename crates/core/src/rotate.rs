@@ -7,7 +7,7 @@
 //! An interrupted rotation is finished at the next unlock.
 
 use crate::keys::Keys;
-use crate::log::{LOG_FORMAT, LogEntry, ObjectKind, ObjectRef};
+use crate::log::{LogEntry, ObjectKind, ObjectRef, SHARED_KEY_FORMAT};
 use crate::note::now_millis;
 use crate::vault::Vault;
 use crate::{Error, Id, Progress, ProgressFn, Result, crypto, fsutil};
@@ -84,8 +84,10 @@ impl Vault {
             // files, and the journal starts empty.
             self.checkpoint_locked(&lock)?;
             let refs = self.reencrypt_all(&new_keys, progress)?;
+            // Signed with the new shared key, in the first format: the new log starts a new
+            // roster, which this device joins with its next entry (under new device keys).
             let entry = LogEntry {
-                format: LOG_FORMAT,
+                format: SHARED_KEY_FORMAT,
                 vault: self.store.config.vault,
                 device,
                 seq: 1,
@@ -93,6 +95,7 @@ impl Vault {
                 time: now_millis(),
                 objects: refs,
                 purged: vec![],
+                roster: None,
             };
             let (plain, _) = entry.seal(&new_keys);
             let ct = crypto::encrypt(&[&new_keys.vault_recipient()], &plain)?;
@@ -116,13 +119,24 @@ impl Vault {
             &self.store.layout.device(),
             format!("{device}\n").as_bytes(),
         )?;
-        // The state cache is encrypted to the old keys: both of its files go.
+        // The state cache is encrypted to the old keys: both of its files go, and so do the
+        // device keys of the old id (new ones are made for the new id).
         let _ = fs::remove_file(self.store.layout.snapshot());
         let _ = fs::remove_file(self.store.layout.local().join("bodies.age"));
+        let device_keys = crate::keys::DeviceKeys::generate();
+        crate::store::write_device_keys(
+            &self.store.layout,
+            &self.store.config,
+            &new_keys,
+            &device,
+            &device_keys,
+        )?;
         fs::remove_file(self.rotation_path()).map_err(Error::io("removing local/rotation.age"))?;
         drop(lock);
         self.store.keys = new_keys;
         self.store.device = device;
+        self.store.device_keys = device_keys;
+        self.store.roster = Default::default();
         self.state = Default::default();
         self.refresh()?;
         self.save_snapshot()

@@ -13,6 +13,7 @@
 //! complete state over, then builds the search index. See [`crate::state::StateCell`].
 
 use crate::note::Revision;
+use crate::roster::Roster;
 use crate::search::{DocInput, SearchIndex};
 use crate::state::{Loading, State, StateCell};
 use crate::store::{Layout, Store};
@@ -30,17 +31,19 @@ use zeroize::Zeroizing;
 
 /// Format 3: the bodies in a second file (format 2 held them in the one snapshot; format 1 was
 /// not compressed). Older snapshots are ignored and rebuilt.
-const SNAPSHOT_FORMAT: u32 = 3;
+const SNAPSHOT_FORMAT: u32 = 4;
 
 /// The plaintext of `snapshot.age` (postcard, in an LZ4 frame, see [`pack`]).
 #[derive(Serialize, Deserialize)]
-struct Meta<S> {
+struct Meta<S, R> {
     format: u32,
     vault: Id,
     /// The generation of the bodies file written with this snapshot.
     bodies: Id,
     /// The state with every head's body empty.
     state: S,
+    /// The roster's events (format 4).
+    roster: R,
 }
 
 /// The plaintext of `bodies.age`: the body of every head of every note, by revision id.
@@ -53,8 +56,8 @@ struct Bodies<'a> {
     bodies: Vec<(Id, &'a str)>,
 }
 
-const META_MAGIC: &[u8; 8] = b"cofsnap3";
-const BODIES_MAGIC: &[u8; 8] = b"cofbody3";
+const META_MAGIC: &[u8; 8] = b"cofsnap4";
+const BODIES_MAGIC: &[u8; 8] = b"cofbody4";
 
 /// Where the background loader finds the bodies.
 #[derive(Clone)]
@@ -76,7 +79,7 @@ struct IndexInput<'a> {
 /// Reads the snapshot's metadata and starts loading the bodies in the background. `None`: no
 /// usable snapshot (missing, older format, another vault); the state must come from the log.
 /// `search`: then also build the search index in the background ([`SearchIndex::build`]).
-pub(crate) fn read(vault: &Store, search: bool) -> Result<Option<StateCell>> {
+pub(crate) fn read(vault: &Store, search: bool) -> Result<Option<(StateCell, Roster)>> {
     let path = vault.layout.snapshot();
     let ct = match fs::read(&path) {
         Ok(ct) => ct,
@@ -91,6 +94,7 @@ pub(crate) fn read(vault: &Store, search: bool) -> Result<Option<StateCell>> {
     };
     drop(packed);
     let meta = decode_meta(&plain)?;
+    let roster = meta.roster;
     if meta.format != SNAPSHOT_FORMAT || meta.vault != vault.config.vault {
         return Ok(None);
     }
@@ -115,18 +119,21 @@ pub(crate) fn read(vault: &Store, search: bool) -> Result<Option<StateCell>> {
         fill_bodies(&mut state, &HashMap::new(), &src, &AtomicBool::new(false));
         state
     });
-    Ok(Some(StateCell::loading(
-        meta.state,
-        Loading {
-            rx,
-            cancel,
-            index: Some(handle),
-            fallback: Some(fallback),
-        },
+    Ok(Some((
+        StateCell::loading(
+            meta.state,
+            Loading {
+                rx,
+                cancel,
+                index: Some(handle),
+                fallback: Some(fallback),
+            },
+        ),
+        roster,
     )))
 }
 
-fn decode_meta(plain: &[u8]) -> Result<Meta<State>> {
+fn decode_meta(plain: &[u8]) -> Result<Meta<State, Roster>> {
     postcard::from_bytes(plain).map_err(|e| Error::corrupt("local/snapshot.age", e.to_string()))
 }
 
@@ -276,6 +283,7 @@ pub(crate) fn write(store: &Store, state: &mut State) -> Result<()> {
         vault: vault_id,
         bodies: generation,
         state: &*state,
+        roster: &store.roster,
     })
     .map(Zeroizing::new);
     let mut taken = taken.into_iter();

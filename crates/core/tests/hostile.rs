@@ -528,12 +528,12 @@ fn bad_coffer_toml() {
     let config = dir.join("coffer.toml");
     let good = fs::read_to_string(&config).expect("read");
 
-    let newer = good.replace("format = 1", "format = 2");
+    let newer = good.replace("format = 2", "format = 3");
     assert_ne!(newer, good);
     fs::write(&config, &newer).expect("write");
     let e = err_of(LockedVault::open(&dir));
     assert_eq!(e.code(), "newer_format");
-    assert!(e.to_string().contains("format version 2"), "{e}");
+    assert!(e.to_string().contains("format version 3"), "{e}");
     assert!(e.to_string().contains("update Coffer"), "{e}");
 
     fs::write(&config, "format = = 1\n[[[ not toml").expect("write");

@@ -166,6 +166,7 @@ fn signed_entry(
         time: 1,
         objects: vec![],
         purged: vec![],
+        roster: None,
     };
     let (plain, _) = e.seal(signer);
     let recipient: coffer_core::age::x25519::Recipient = vault.vault_recipient().parse().unwrap();

@@ -486,9 +486,44 @@ last_change: number | null,
 /**
  * For this device: its last sync with any remote.
  */
-last_sync: number | null, };
+last_sync: number | null, 
+/**
+ * Its name in the roster; `None` for a device that has not joined it (one that signs
+ * with the shared key of an older Coffer, or this device before its first change).
+ */
+name: string | null, 
+/**
+ * How it joined: `"passphrase"`, `"paired"`, or `None` when it is not in the roster.
+ */
+joined_by: string | null, 
+/**
+ * The name of the device that added it (paired devices only).
+ */
+added_by: string | null, 
+/**
+ * When it joined the roster, in milliseconds since the Unix epoch (UTC).
+ */
+joined: number | null, 
+/**
+ * Its removal from the roster, if it was removed.
+ */
+removed: DeviceRemoval | null, };
 
-export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "replaced_identity" | "local_conflict";
+export type DeviceRemoval = { 
+/**
+ * The name of the device that removed it.
+ */
+by: string, 
+/**
+ * When, in milliseconds since the Unix epoch (UTC).
+ */
+time: number, 
+/**
+ * Its last entry that is accepted.
+ */
+last_entry: number, };
+
+export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "replaced_identity" | "local_conflict" | "new_device" | "device_removed" | "refused_entry";
 
 export type Alarm = { 
 /**

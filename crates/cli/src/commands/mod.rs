@@ -57,7 +57,12 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::Remote(RemoteCommand::List) => sync::remote_list(ctx),
         C::Remote(RemoteCommand::Rm { name }) => sync::remote_rm(ctx, &name),
         C::Sync { name, audit } => sync::sync(ctx, name.as_deref(), audit),
-        C::Clone { url, dir } => sync::clone(ctx, &url, &dir),
+        C::Clone { url, dir } => sync::clone(ctx, &url, &dir, None),
+        C::Join { url, dir, name } => sync::clone(ctx, &url, &dir, name.as_deref()),
+        C::Device(DeviceCommand::Rename { device, name }) => {
+            sync::rename_device(ctx, &device, &name)
+        }
+        C::Device(DeviceCommand::Rm { device }) => sync::remove_device(ctx, &device),
         C::Devices => sync::devices(ctx),
         C::Device(DeviceCommand::ContinueAsNew) => sync::continue_as_new(ctx),
         C::Messages(m) => crate::messages::run(ctx, m),

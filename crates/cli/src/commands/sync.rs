@@ -112,6 +112,9 @@ pub fn sync(ctx: &Ctx, name: Option<&str>, audit: bool) -> Result<()> {
                 report.alarms.len()
             ));
         }
+        for n in &report.news {
+            s.push_str(&format!("\nDEVICES: {} (see `coffer devices`)", n.message));
+        }
         s
     })?;
     if report.alarms.is_empty() {
@@ -121,11 +124,11 @@ pub fn sync(ctx: &Ctx, name: Option<&str>, audit: bool) -> Result<()> {
     }
 }
 
-pub fn clone(ctx: &Ctx, url: &str, dir: &Path) -> Result<()> {
+pub fn clone(ctx: &Ctx, url: &str, dir: &Path, name: Option<&str>) -> Result<()> {
     let pass = ctx.passphrases().current(dir)?;
     let url = crate::pass::complete_remote_url(url)?;
     let bar = Bar::new();
-    let result = Vault::clone_from(url.expose_secret(), dir, &pass, None, &mut |p| {
+    let result = Vault::join_from(url.expose_secret(), dir, &pass, None, name, &mut |p| {
         bar.update(p)
     });
     bar.finish();
@@ -180,24 +183,66 @@ pub fn devices(ctx: &Ctx) -> Result<()> {
     ctx.out.emit(&list, || {
         list.iter()
             .map(|d| {
-                format!(
-                    "{}{}  {} change(s), last {}{}\n",
+                let mut line = format!(
+                    "{}  {}{}",
+                    d.name.as_deref().unwrap_or("(not in the roster)"),
                     short(&d.id),
                     if d.this_device { " (this device)" } else { "" },
+                );
+                match (&d.joined_by, d.joined) {
+                    (Some(how), Some(t)) => {
+                        line += &format!("  joined {} with the {how}", datetime(t));
+                        if let Some(by) = &d.added_by {
+                            line += &format!(", added by {by}");
+                        }
+                    }
+                    _ if d.entries > 0 => line += "  signs with the shared key (an older Coffer)",
+                    _ => line += "  joins with its first change",
+                }
+                if let Some(r) = &d.removed {
+                    line += &format!(
+                        "  REMOVED {} by {} (entries after {} refused)",
+                        datetime(r.time),
+                        r.by,
+                        r.last_entry
+                    );
+                }
+                line += &format!(
+                    "  {} change(s), last {}",
                     d.entries,
                     d.last_change
                         .map(datetime)
-                        .unwrap_or_else(|| "never".into()),
-                    if d.this_device {
-                        format!(
-                            ", last sync {}",
-                            d.last_sync.map(datetime).unwrap_or_else(|| "never".into())
-                        )
-                    } else {
-                        String::new()
-                    }
-                )
+                        .unwrap_or_else(|| "never".into())
+                );
+                if d.this_device {
+                    line += &format!(
+                        ", last sync {}",
+                        d.last_sync.map(datetime).unwrap_or_else(|| "never".into())
+                    );
+                }
+                line + "\n"
             })
             .collect()
+    })
+}
+
+pub fn rename_device(ctx: &Ctx, device: &str, name: &str) -> Result<()> {
+    let (mut vault, _) = ctx.unlock()?;
+    vault.rename_device(device, name)?;
+    ctx.out.emit(&json!({"renamed": device, "name": name}), || {
+        format!("renamed {device} to {name}; the other devices see it at their next sync\n")
+    })
+}
+
+pub fn remove_device(ctx: &Ctx, device: &str) -> Result<()> {
+    let (mut vault, _) = ctx.unlock()?;
+    let id = vault.remove_device(device)?;
+    ctx.out.emit(&json!({"removed": id}), || {
+        format!(
+            "removed {device} ({}). Every entry it writes from now on is refused on every\n\
+             device once they sync, and joining with the passphrase is closed (the removed\n\
+             device knows it). It keeps what it had until now. Sync to hand the removal on.\n",
+            short(&id)
+        )
     })
 }

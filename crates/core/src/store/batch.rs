@@ -28,6 +28,8 @@ pub(crate) struct Batch {
     pub objects: Vec<NewObject>,
     pub revisions: Vec<Revision>,
     pub purged: Vec<Purge>,
+    /// A change to the roster of devices, carried by the batch's entry.
+    pub roster: Option<crate::roster::RosterEvent>,
 }
 
 /// Writes a batch's objects at their final names and syncs them and their folders (one round

@@ -35,7 +35,7 @@ impl Store {
         let ((placed, objects), entry_side) = std::thread::scope(|s| {
             let objects = s.spawn(|| place_objects(&self.layout, &batch.objects));
             let entry_side = (|| {
-                let (plain, hash) = entry.seal(&self.keys);
+                let (plain, hash) = self.sign_entry(entry);
                 let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
                 Ok((hash, fsutil::write_temp_synced(&log_path, &ct)?))
             })();

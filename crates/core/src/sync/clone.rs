@@ -17,6 +17,55 @@ impl Vault {
         credentials: Option<Credentials>,
         progress: ProgressFn<'_>,
     ) -> Result<(Vault, SyncReport)> {
+        Self::join_from(url, dir, passphrase, credentials, None, progress)
+    }
+
+    /// [`Vault::clone_from`], and this device joins the roster with the passphrase under
+    /// `name` (the host name when `None`) once it has pulled what the remote holds (so its
+    /// joining names the roster as it is); the next sync of every other device announces it.
+    pub fn join_from(
+        url: &str,
+        dir: &Path,
+        passphrase: &SecretString,
+        credentials: Option<Credentials>,
+        name: Option<&str>,
+        progress: ProgressFn<'_>,
+    ) -> Result<(Vault, SyncReport)> {
+        let name = match name {
+            Some(n) => crate::roster::clean_device_name(n)?,
+            None => crate::roster::default_device_name(),
+        };
+        let (mut vault, report) =
+            Self::clone_without_joining(url, dir, passphrase, credentials, progress)?;
+        let report = vault.join_after_pull(&name, report, progress)?;
+        Ok((vault, report))
+    }
+
+    /// Joins the roster after the first pull, and uploads the joining entry.
+    fn join_after_pull(
+        &mut self,
+        name: &str,
+        mut report: SyncReport,
+        progress: ProgressFn<'_>,
+    ) -> Result<SyncReport> {
+        if self.store.roster.member(&self.store.device).is_some() {
+            return Ok(report);
+        }
+        self.join_roster(name)?;
+        let second = self.sync(Some(ORIGIN), &SyncOptions::default(), progress)?;
+        report.pushed_entries += second.pushed_entries;
+        report.requests += second.requests;
+        report.alarms.extend(second.alarms);
+        Ok(report)
+    }
+
+    fn clone_without_joining(
+        url: &str,
+        dir: &Path,
+        passphrase: &SecretString,
+        credentials: Option<Credentials>,
+        progress: ProgressFn<'_>,
+    ) -> Result<(Vault, SyncReport)> {
         let creds = credentials.or_else(Credentials::from_env);
         let remote = StoreRemote::open(url, creds.as_ref())?;
         let mismatch = |reason: &str| Error::RemoteMismatch {

@@ -65,6 +65,15 @@ pub enum AlarmKind {
     ReplacedIdentity,
     /// A local file is in the way of one the remote offers (nothing was overwritten).
     LocalConflict,
+    /// News, not an alarm: a device joined the vault with the passphrase (announced on every
+    /// other device, in [`SyncReport::news`]).
+    NewDevice,
+    /// News, not an alarm: a device was removed from the vault's roster (by whom, and since
+    /// when).
+    DeviceRemoved,
+    /// A validly signed entry the roster refuses (its device was removed before it, or the
+    /// roster does not hold its device); never applied.
+    RefusedEntry,
 }
 
 /// One thing a remote did wrong, kept in `local/sync.age` and shown by `coffer sync` and
@@ -120,6 +129,11 @@ pub struct SyncReport {
     /// Alarms of this sync past the first [`MAX_REPORT_ALARMS`]: counted, not kept.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub more_alarms: u64,
+    /// What this sync learned of the user's devices: a device that joined with the
+    /// passphrase, a device removed (kinds `new_device` and `device_removed`). Not alarms
+    /// (nothing went wrong with the remote), but never silent: the CLI prints them and the
+    /// app shows them; `coffer devices` lists every device with its dates.
+    pub news: Vec<Alarm>,
 }
 
 /// Alarms one sync reports at most.
@@ -188,6 +202,18 @@ pub struct DeviceInfo {
     /// For this device: its last sync with any remote.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub last_sync: Option<Millis>,
+    /// Its name in the roster; `None` for a device that has not joined it (one that signs
+    /// with the shared key of an older Coffer, or this device before its first change).
+    pub name: Option<String>,
+    /// How it joined: `"passphrase"`, `"paired"`, or `None` when it is not in the roster.
+    pub joined_by: Option<String>,
+    /// The name of the device that added it (paired devices only).
+    pub added_by: Option<String>,
+    /// When it joined the roster, in milliseconds since the Unix epoch (UTC).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub joined: Option<Millis>,
+    /// Its removal from the roster, if it was removed.
+    pub removed: Option<crate::DeviceRemoval>,
 }
 
 /// The name clone gives the remote it cloned from.
@@ -230,35 +256,44 @@ enum EntryFault {
     Forged(String),
     /// Validly signed, but does not follow the entry we know (`prev` differs).
     Fork,
+    /// Written by a device the roster does not hold (yet: a roster event in another device's
+    /// log may add it).
+    Unknown(String),
 }
 
-/// Decrypts a log entry and checks its signature and place (vault, device, seq), not its chain.
+/// Decrypts a log entry and checks its signature (by the key `roster` names) and place
+/// (vault, device, seq), not its chain.
 fn open_signed(
-    keys: &Keys,
-    config: &Config,
+    store: &crate::store::Store,
+    roster: &crate::roster::Roster,
     device: &Id,
     seq: u64,
     ct: &[u8],
-) -> std::result::Result<(LogEntry, String), String> {
-    let plain = crypto::decrypt(&[keys.vault_identity()], ct).map_err(|e| {
-        format!(
+) -> std::result::Result<(LogEntry, String), EntryFault> {
+    let plain = crypto::decrypt(&[store.keys.vault_identity()], ct).map_err(|e| {
+        EntryFault::Forged(format!(
             "it cannot be decrypted with the vault key ({e}); if the keys were rotated on another device, set this device up again with `coffer clone` from that device's remote"
-        )
+        ))
     })?;
-    LogEntry::open(&plain, &keys.verifying_key(), &config.vault, device, seq)
-        .map_err(|e| e.to_string())
+    let u = LogEntry::read(&plain, &store.config.vault, device, seq)
+        .map_err(|e| EntryFault::Forged(e.to_string()))?;
+    let key = roster
+        .signer(&u.entry, &store.keys.verifying_key())
+        .map_err(EntryFault::Unknown)?;
+    u.verify(&key)
+        .map_err(|e| EntryFault::Forged(e.to_string()))
 }
 
 /// Decrypts and checks a log entry (signature, vault, device, seq), then its chain.
 fn check_entry(
-    keys: &Keys,
-    config: &Config,
+    store: &crate::store::Store,
+    roster: &crate::roster::Roster,
     device: &Id,
     seq: u64,
     ct: &[u8],
     prev: Option<&str>,
 ) -> std::result::Result<(LogEntry, String), EntryFault> {
-    let (entry, hash) = open_signed(keys, config, device, seq, ct).map_err(EntryFault::Forged)?;
+    let (entry, hash) = open_signed(store, roster, device, seq, ct)?;
     entry.check_follows(prev).map_err(|_| EntryFault::Fork)?;
     Ok((entry, hash))
 }

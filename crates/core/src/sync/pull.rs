@@ -16,11 +16,27 @@ pub(super) struct Pull<'a, 'r> {
     fetched: u64,
     /// Devices whose first entry does not even decrypt with this vault's keys.
     foreign: usize,
+    /// The roster as this vault has it, with the events of the entries read in this pull.
+    roster: crate::roster::Roster,
+    /// Devices whose next entry is signed by a key the roster does not hold yet (a roster
+    /// event of another device read later may add it): where each stopped.
+    waiting: Vec<(Id, u64, Option<String>)>,
 }
 
 impl Pull<'_, '_> {
     pub(super) fn alarm(&mut self, kind: AlarmKind, key: String, message: String) {
         self.run.alarm(kind, key, message);
+    }
+
+    /// News of the user's devices (not an alarm), in the report.
+    fn news(&mut self, kind: AlarmKind, key: String, message: String) {
+        self.run.report.news.push(Alarm {
+            kind,
+            remote: self.run.name.to_string(),
+            key,
+            message,
+            time: crate::note::now_millis(),
+        });
     }
 
     /// An alarm about object `obj` of entry `inc`: `what` is said of it, with `{id}`, `{seq}`
@@ -62,6 +78,8 @@ impl Vault {
             incoming: Vec::new(),
             fetched: 0,
             foreign: 0,
+            roster: self.store.roster.clone(),
+            waiting: Vec::new(),
         };
         let devices = self.remote_devices(&mut p)?;
         // 1. New entries of every other device, checked.
@@ -71,8 +89,10 @@ impl Vault {
                 self.check_own_log(&mut p)?;
                 continue;
             }
-            self.fetch_entries(&mut p, device, progress)?;
+            self.fetch_entries(&mut p, device, None, progress)?;
         }
+        self.fetch_waiting(&mut p, progress)?;
+        self.screen_by_roster(&mut p);
         let others = devices.iter().filter(|d| **d != self.store.device).count();
         if first_contact && others > 0 && p.foreign == others {
             // Nothing here is this vault's under its keys: do not push into it either.
@@ -235,13 +255,18 @@ impl Vault {
         &self,
         p: &mut Pull<'_, '_>,
         device: Id,
+        from: Option<(u64, Option<String>)>,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        let (mut seq, mut prev) = match p.run.marks.seen.get(&device) {
-            Some((s, h)) => (*s, Some(h.clone())),
-            None => (0, None),
+        let resumed = from.is_some();
+        let (mut seq, mut prev) = match from {
+            Some(from) => from,
+            None => match p.run.marks.seen.get(&device) {
+                Some((s, h)) => (*s, Some(h.clone())),
+                None => (0, None),
+            },
         };
-        if seq > 0 && !self.seen_entry_unchanged(p, device, seq, prev.as_deref())? {
+        if !resumed && seq > 0 && !self.seen_entry_unchanged(p, device, seq, prev.as_deref())? {
             return Ok(());
         }
         let local = self.state.heads.get(&device).cloned();
@@ -269,24 +294,26 @@ impl Vault {
             let Some(ct) = queue.pop_front().flatten() else {
                 break;
             };
-            let checked = check_entry(
-                &self.store.keys,
-                &self.store.config,
-                &device,
-                seq,
-                &ct,
-                prev.as_deref(),
-            );
+            let checked = check_entry(&self.store, &p.roster, &device, seq, &ct, prev.as_deref());
             let (entry, hash) = match checked {
                 Ok(opened) => opened,
+                Err(EntryFault::Unknown(_)) => {
+                    p.waiting.push((device, seq - 1, prev));
+                    break;
+                }
                 Err(fault) => {
                     self.entry_refused(p, device, seq, &ct, fault);
                     break;
                 }
             };
+            if entry.roster.is_some() {
+                p.roster.record(&hash, &entry);
+                p.roster
+                    .settle(&self.store.config.vault, &self.store.keys.verifying_key());
+            }
             if local.as_ref().is_some_and(|(s, _)| seq <= *s) {
                 // Known already (e.g. through another remote): must be the same entry.
-                if !self.same_as_local(&device, seq, &ct, &hash) {
+                if !self.same_as_local(&p.roster, &device, seq, &ct, &hash) {
                     p.alarm(
                         AlarmKind::Fork,
                         entry_key(&device, seq),
@@ -331,8 +358,8 @@ impl Vault {
             );
             return Ok(false);
         };
-        match open_signed(&self.store.keys, &self.store.config, &device, seq, &ct) {
-            Err(why) => {
+        match open_signed(&self.store, &p.roster, &device, seq, &ct) {
+            Err(EntryFault::Forged(why) | EntryFault::Unknown(why)) => {
                 p.alarm(
                     AlarmKind::ForgedEntry,
                     key,
@@ -340,6 +367,7 @@ impl Vault {
                 );
                 Ok(false)
             }
+            Err(EntryFault::Fork) => unreachable!("the chain is not checked here"),
             Ok((_, hash)) if Some(hash.as_str()) != prev => {
                 p.alarm(
                     AlarmKind::Fork,
@@ -355,14 +383,21 @@ impl Vault {
     }
 
     /// Whether the entry this vault holds as `seq` of `device` is the one read (`ct`, `hash`).
-    fn same_as_local(&self, device: &Id, seq: u64, ct: &[u8], hash: &str) -> bool {
+    fn same_as_local(
+        &self,
+        roster: &crate::roster::Roster,
+        device: &Id,
+        seq: u64,
+        ct: &[u8],
+        hash: &str,
+    ) -> bool {
         match crate::limits::read_file(
             self.store.layout.log_entry(device, seq),
             crate::limits::LOG_ENTRY,
         ) {
             Ok(l) => {
                 l == ct
-                    || open_signed(&self.store.keys, &self.store.config, device, seq, &l)
+                    || open_signed(&self.store, roster, device, seq, &l)
                         .is_ok_and(|(_, h)| h == hash)
             }
             Err(_) => false,
@@ -391,6 +426,11 @@ impl Vault {
                     format!("entry {seq} of device {device} was rejected: {why}"),
                 );
             }
+            EntryFault::Unknown(why) => p.alarm(
+                AlarmKind::RefusedEntry,
+                key,
+                format!("entry {seq} of device {device} was refused: {why}"),
+            ),
             EntryFault::Fork => p.alarm(
                 AlarmKind::Fork,
                 key,
@@ -399,6 +439,102 @@ impl Vault {
                     seq - 1
                 ),
             ),
+        }
+    }
+
+    /// Devices that waited for a key: read again while the roster learned in this pull lets
+    /// any of them go on; what still waits then is refused.
+    fn fetch_waiting(&self, p: &mut Pull<'_, '_>, progress: ProgressFn<'_>) -> Result<()> {
+        loop {
+            let waiting = std::mem::take(&mut p.waiting);
+            if waiting.is_empty() {
+                return Ok(());
+            }
+            let before = p.incoming.len();
+            for (device, seq, prev) in waiting.iter().cloned() {
+                self.fetch_entries(p, device, Some((seq, prev)), progress)?;
+            }
+            if p.incoming.len() == before {
+                for (device, seq, _) in std::mem::take(&mut p.waiting) {
+                    let why =
+                        format!("it is written by device {device}, which the roster does not hold");
+                    p.alarm(
+                        AlarmKind::RefusedEntry,
+                        entry_key(&device, seq + 1),
+                        format!("entry {} of device {device} was refused: {why}", seq + 1),
+                    );
+                }
+                return Ok(());
+            }
+        }
+    }
+
+    /// With every new entry read, the roster as they leave it decides which are taken: a
+    /// device's entries stop at the first it refuses (an alarm). New devices and removals are
+    /// announced.
+    fn screen_by_roster(&self, p: &mut Pull<'_, '_>) {
+        let mut stopped: HashSet<Id> = HashSet::new();
+        let incoming = std::mem::take(&mut p.incoming);
+        for inc in incoming {
+            if stopped.contains(&inc.device) {
+                continue;
+            }
+            if let Err(why) = p.roster.admits(&inc.device, inc.seq, inc.entry.format) {
+                let why = match p.roster.refusal(&inc.hash) {
+                    Some(refused) => format!("its roster change is refused: {refused}"),
+                    None => why,
+                };
+                p.alarm(
+                    AlarmKind::RefusedEntry,
+                    entry_key(&inc.device, inc.seq),
+                    format!(
+                        "entry {} of device {} was refused and not applied: {why}",
+                        inc.seq, inc.device
+                    ),
+                );
+                stopped.insert(inc.device);
+                continue;
+            }
+            p.incoming.push(inc);
+        }
+        let before = &self.store.roster;
+        if before.member(&self.store.device).is_none() {
+            // A device that has not joined yet (a new one pulling for the first time) has
+            // every other device before it: nothing is news to it.
+            return;
+        }
+        let roster = p.roster.clone();
+        for m in roster.members() {
+            if m.device == self.store.device {
+                continue;
+            }
+            let known = before.member(&m.device);
+            if known.is_none() && m.added_by.is_none() {
+                p.news(
+                    AlarmKind::NewDevice,
+                    format!("log/{}", m.device),
+                    format!(
+                        "new device '{}' joined with the passphrase on {}",
+                        m.name,
+                        crate::note::millis_to_rfc3339(m.added)
+                    ),
+                );
+            }
+            if let Some(r) = &m.removed
+                && known.is_none_or(|k| k.removed.is_none())
+            {
+                p.news(
+                    AlarmKind::DeviceRemoved,
+                    format!("log/{}", m.device),
+                    format!(
+                        "device '{}' was removed by {} on {}; its entries after {} are refused",
+                        m.name,
+                        roster.name_of(&r.by),
+                        crate::note::millis_to_rfc3339(r.time),
+                        r.last
+                    ),
+                );
+            }
         }
     }
 

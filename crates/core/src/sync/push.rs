@@ -119,8 +119,8 @@ impl Vault {
         let ct = crate::limits::read_file(&path, crate::limits::LOG_ENTRY)
             .map_err(Error::io(format!("reading {}", path.display())))?;
         let (entry, _) = open_signed(
-            &self.store.keys,
-            &self.store.config,
+            &self.store,
+            &self.store.roster,
             &self.store.device,
             seq,
             &ct,
@@ -212,22 +212,7 @@ impl Vault {
         let mut named = HashMap::new();
         for (device, (last, _)) in &self.state.heads {
             for seq in 1..=*last {
-                let Ok(ct) = crate::limits::read_file(
-                    self.store.layout.log_entry(device, seq),
-                    crate::limits::LOG_ENTRY,
-                ) else {
-                    continue;
-                };
-                let Ok(plain) = crypto::decrypt(&[self.store.keys.vault_identity()], &ct) else {
-                    continue;
-                };
-                if let Ok((e, _)) = LogEntry::open(
-                    &plain,
-                    &self.store.keys.verifying_key(),
-                    &self.store.config.vault,
-                    device,
-                    seq,
-                ) {
+                if let Some(e) = self.store.read_entry(device, seq, None) {
                     for o in e.objects {
                         named.insert(
                             o.id,

@@ -219,6 +219,12 @@ impl Vault {
         let last_sync = sync.remotes.values().filter_map(|m| m.last_sync).max();
         let mut out = Vec::new();
         let mut ids: Vec<Id> = self.state.heads.keys().copied().collect();
+        // Devices of the roster with no entry here yet (a paired device before its first).
+        for m in self.store.roster.members() {
+            if !ids.contains(&m.device) {
+                ids.push(m.device);
+            }
+        }
         if !ids.contains(&self.store.device) {
             ids.push(self.store.device);
         }
@@ -233,6 +239,7 @@ impl Vault {
                 .then(|| self.read_log_entry(&id, seq))
                 .flatten()
                 .map(|e| e.time);
+            let member = self.store.roster.member(&id);
             out.push(DeviceInfo {
                 id,
                 this_device: id == self.store.device,
@@ -243,6 +250,26 @@ impl Vault {
                 } else {
                     None
                 },
+                name: member.map(|m| m.name.clone()),
+                joined_by: member.map(|m| {
+                    if m.added_by.is_some() {
+                        "paired"
+                    } else {
+                        "passphrase"
+                    }
+                    .to_string()
+                }),
+                added_by: member
+                    .and_then(|m| m.added_by)
+                    .map(|by| self.store.roster.name_of(&by)),
+                joined: member.map(|m| m.added),
+                removed: member
+                    .and_then(|m| m.removed.as_ref())
+                    .map(|r| crate::DeviceRemoval {
+                        by: self.store.roster.name_of(&r.by),
+                        time: r.time,
+                        last_entry: r.last,
+                    }),
             });
         }
         out.sort_by(|a, b| {

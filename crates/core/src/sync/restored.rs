@@ -146,6 +146,22 @@ impl Vault {
         } else {
             objects.chunks(CARRY_PER_ENTRY).collect()
         };
+        // The new id has keys of its own, and joins the roster with its first entry.
+        let device_keys = crate::keys::DeviceKeys::generate();
+        crate::store::write_device_keys(
+            layout,
+            &self.store.config,
+            &self.store.keys,
+            &m.new,
+            &device_keys,
+        )?;
+        let name = self
+            .store
+            .roster
+            .member(&m.old)
+            .map(|o| o.name.clone())
+            .unwrap_or_else(crate::roster::default_device_name);
+        let join = self.store.join_event_for(&m.new, &device_keys, &name);
         let mut prev = None;
         for (i, chunk) in chunks.iter().enumerate() {
             let last = i + 1 == chunks.len();
@@ -158,8 +174,9 @@ impl Vault {
                 time: now_millis(),
                 objects: chunk.to_vec(),
                 purged: if last { purged.clone() } else { Vec::new() },
+                roster: (i == 0).then(|| join.clone()),
             };
-            let (plain, hash) = entry.seal(&self.store.keys);
+            let (plain, hash) = entry.seal(&device_keys);
             let ct = crypto::encrypt(&[&self.store.keys.vault_recipient()], &plain)?;
             fsutil::write_atomic(&layout.log_entry(&m.new, entry.seq), &ct)?;
             prev = Some(hash);

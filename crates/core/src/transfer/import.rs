@@ -508,7 +508,7 @@ impl Vault {
                     Batch {
                         objects,
                         revisions,
-                        purged: Vec::new(),
+                        ..Default::default()
                     },
                 ))
             })

@@ -65,15 +65,49 @@ impl Vault {
                 })
                 .collect(),
             purged: batch.purged.clone(),
+            roster: batch.roster.clone().or_else(|| {
+                // A device not in the roster yet (a vault made before devices had keys of
+                // their own, whose joining commit did not land) joins with its first entry.
+                self.store
+                    .roster
+                    .member(&self.store.device)
+                    .is_none()
+                    .then(|| self.store.join_event(&crate::roster::default_device_name()))
+            }),
         }
+    }
+
+    /// Takes note of this device's entry just committed: its place, and its roster event.
+    fn committed(&mut self, entry: &LogEntry, hash: String) {
+        if entry.roster.is_some() {
+            self.store.roster.record(&hash, entry);
+            self.store.settle_roster();
+            if let Err(e) = self.upgrade_config() {
+                self.push_problem(ProblemKind::Log, format!("coffer.toml: {e}"));
+            }
+        }
+        self.state
+            .heads
+            .insert(self.store.device, (entry.seq, hash));
     }
 
     /// Commits a batch durably and applies it: a few small note revisions by one append to the
     /// save journal (crate::journal); anything else, after a checkpoint (so this device's log
     /// on disk holds every earlier entry), as files ([`crate::store::Store::commit_files`]).
     fn commit(&mut self, lock: &WriteLock, batch: Batch) -> Result<()> {
-        if batch.objects.is_empty() && batch.purged.is_empty() {
+        if batch.objects.is_empty() && batch.purged.is_empty() && batch.roster.is_none() {
             return Ok(());
+        }
+        if let Some(removal) = self
+            .store
+            .roster
+            .member(&self.store.device)
+            .and_then(|m| m.removed.clone())
+        {
+            return Err(Error::DeviceRemoved {
+                by: self.store.roster.name_of(&removal.by),
+                time: crate::note::millis_to_rfc3339(removal.time),
+            });
         }
         if let Some(seq) = self.rolled_back {
             return Err(Error::LogRolledBack {
@@ -88,9 +122,7 @@ impl Vault {
                 self.journal
                     .append_entry(&self.store, lock, &entry, batch.objects, head)?;
             self.add_load_problems(ProblemKind::Journal, problems);
-            self.state
-                .heads
-                .insert(self.store.device, (entry.seq, hash));
+            self.committed(&entry, hash);
             for rev in batch.revisions {
                 self.state.apply_revision(rev);
             }
@@ -107,9 +139,7 @@ impl Vault {
         self.add_load_problems(ProblemKind::Journal, problems);
         let entry = self.next_entry(&batch);
         let hash = self.store.commit_files(lock, &entry, &batch)?;
-        self.state
-            .heads
-            .insert(self.store.device, (entry.seq, hash));
+        self.committed(&entry, hash);
         self.store.remove_purged(lock, &batch.purged)?;
         for rev in batch.revisions {
             self.state.apply_revision(rev);

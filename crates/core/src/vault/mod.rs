@@ -24,7 +24,7 @@ use crate::fsutil::{self, write_atomic};
 use crate::keys::Keys;
 use crate::state::StateCell;
 pub use crate::store::Layout;
-use crate::store::{Journal, Store, load_or_create_device};
+use crate::store::{Journal, Store, load_or_create_device, load_or_create_device_keys};
 use crate::{Error, Id, Result};
 use age::secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
@@ -112,6 +112,7 @@ impl LockedVault {
         let keys = Keys::from_identity_file(text, &self.config.vault)?;
         let mut vault = Vault::load(self.layout, self.config, keys, true)?;
         vault.resume_rotation(passphrase)?;
+        vault.join_if_upgrading();
         Ok(vault)
     }
 }
@@ -200,12 +201,15 @@ impl Vault {
     /// saves that memory and work; its first search, if any, builds the index then).
     pub(crate) fn load(layout: Layout, config: Config, keys: Keys, search: bool) -> Result<Vault> {
         let device = load_or_create_device(&layout)?;
+        let device_keys = load_or_create_device_keys(&layout, &config, &keys, &device)?;
         let mut vault = Vault {
             store: Store {
                 layout,
                 config,
                 keys,
                 device,
+                device_keys,
+                roster: Default::default(),
             },
             state: StateCell::default(),
             unsnapshotted: 0,
@@ -215,7 +219,11 @@ impl Vault {
             journal: Default::default(),
         };
         match crate::snapshot::read(&vault.store, search) {
-            Ok(Some(state)) => vault.state = state,
+            Ok(Some((state, roster))) => {
+                vault.state = state;
+                vault.store.roster = roster;
+                vault.store.settle_roster();
+            }
             Ok(None) => {}
             Err(e) => vault.load_problems.push(LoadProblem::new(
                 ProblemKind::Snapshot,
@@ -235,6 +243,23 @@ impl Vault {
             let _ = vault.save_snapshot();
         }
         Ok(vault)
+    }
+
+    /// A device that wrote entries before devices had keys of their own joins the roster
+    /// with its first unlock by this Coffer (a new device joins once it has pulled, or with
+    /// its first change). If it cannot (joining closed, a read-only folder), that is a load
+    /// problem and the vault still opens.
+    fn join_if_upgrading(&mut self) {
+        let wrote = self.state.meta().heads.contains_key(&self.store.device);
+        if wrote
+            && self.store.roster.member(&self.store.device).is_none()
+            && let Err(e) = self.join_roster(&crate::roster::default_device_name())
+        {
+            self.push_problem(
+                ProblemKind::Log,
+                format!("this device could not join the roster of devices: {e}"),
+            );
+        }
     }
 
     /// The vault folder.

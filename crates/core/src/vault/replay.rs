@@ -1,10 +1,11 @@
 //! Loading a vault's state: the log entries (and save journal records) written since the
 //! snapshot, applied in order, with what could not be read kept as load problems.
 
-use super::{ProblemKind, Vault};
-use crate::log::{LogEntry, ObjectKind};
+use super::{ProblemKind, SNAPSHOT_STALE_AFTER as SNAPSHOT_REWRITE, Vault};
+use crate::log::{LogEntry, ObjectKind, Unverified};
 use crate::note::Revision;
 use crate::{Error, Id, Result};
+use std::collections::{BTreeMap, VecDeque};
 use std::fs;
 use std::io::ErrorKind;
 
@@ -19,51 +20,63 @@ impl Vault {
     /// unlock), a missing entry followed by later ones is reported; that costs a listing of the
     /// device's log folder, so the frequent refreshes between commands skip it (`verify`
     /// always checks).
+    ///
+    /// The roster decides whose entries count, and its events are in the entries: so every new
+    /// entry is read first, then verified in rounds (an entry whose device a roster event in
+    /// another device's log adds waits for it), then the roster settles, and only then are
+    /// the entries it admits applied, each device's in order.
     pub(super) fn replay_logs(&mut self, check_gaps: bool) -> Result<()> {
         let problems = self.state.take_problems();
         self.add_load_problems(ProblemKind::Object, problems);
-        let devices = match fs::read_dir(self.store.layout.logs()) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<Id>().ok()))
-                .collect::<Vec<_>>(),
-            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io("listing the log")(e)),
-        };
+        let mut pending = self.read_new_entries(check_gaps)?;
+        let verified = self.verify_in_rounds(&mut pending);
+        for (device, queue) in pending {
+            if let Some(u) = queue.front() {
+                let why = match self
+                    .store
+                    .roster
+                    .signer(&u.entry, &self.store.keys.verifying_key())
+                {
+                    Err(why) => why,
+                    Ok(_) => "it could not be verified".into(),
+                };
+                let _ = device;
+                self.push_problem(ProblemKind::Log, u.fault(&why).to_string());
+            }
+        }
+        let reordered = self
+            .state
+            .meta()
+            .heads
+            .iter()
+            .any(|(d, (seq, _))| !self.store.roster.still_admits(d, *seq));
+        if reordered {
+            // A roster event learned now refuses entries applied before (a removal that
+            // names an earlier last entry than was applied, or a reordering of concurrent
+            // changes): the state is rebuilt from the log under the roster as it now stands.
+            return self.rebuild_state();
+        }
         // Objects that could not be read, reported at the end unless a later entry purged them
         // (a purge deletes the objects that earlier entries name).
         let mut unreadable: Vec<(Id, String)> = Vec::new();
-        for device in devices {
-            loop {
-                // The metadata answers without waiting for note bodies loading in the
-                // background: most refreshes find no new entry and need none.
-                let (seq, prev) = self
-                    .state
-                    .meta()
-                    .heads
-                    .get(&device)
-                    .map(|(s, h)| (*s, Some(h.clone())))
-                    .unwrap_or((0, None));
-                let Some(ct) = self.store.read_entry_file(&device, seq + 1)? else {
-                    if check_gaps {
-                        self.report_gap(&device, seq + 1);
-                    }
+        for (device, entries) in verified {
+            for (entry, hash) in entries {
+                if let Err(why) = self.store.roster.admits(&device, entry.seq, entry.format) {
+                    let why = match self.store.roster.refusal(&hash) {
+                        Some(refused) => format!("its roster change is refused: {refused}"),
+                        None => why,
+                    };
+                    let e = Error::BadLog {
+                        device: device.to_string(),
+                        seq: entry.seq,
+                        reason: why,
+                    };
+                    self.push_problem(ProblemKind::Log, e.to_string());
                     break;
-                };
-                match self
-                    .store
-                    .open_entry(&device, seq + 1, &ct, prev.as_deref())
-                {
-                    Ok((entry, hash)) => {
-                        self.apply_entry(&entry, &mut unreadable);
-                        self.state.heads.insert(device, (seq + 1, hash));
-                        self.unsnapshotted += 1;
-                    }
-                    Err(e) => {
-                        self.push_problem(ProblemKind::Log, e.to_string());
-                        break;
-                    }
                 }
+                self.apply_entry(&entry, &mut unreadable);
+                self.state.heads.insert(device, (entry.seq, hash));
+                self.unsnapshotted += 1;
             }
         }
         for (id, problem) in unreadable {
@@ -72,6 +85,108 @@ impl Vault {
             }
         }
         self.replay_journal()
+    }
+
+    /// Every log entry after each device's last applied one, decrypted and placed (device,
+    /// seq), not yet verified; a device's entries stop at the first that is absent or fails.
+    fn read_new_entries(&mut self, check_gaps: bool) -> Result<BTreeMap<Id, VecDeque<Unverified>>> {
+        let devices = match fs::read_dir(self.store.layout.logs()) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<Id>().ok()))
+                .collect::<Vec<_>>(),
+            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io("listing the log")(e)),
+        };
+        let mut pending = BTreeMap::new();
+        for device in devices {
+            // The metadata answers without waiting for note bodies loading in the
+            // background: most refreshes find no new entry and need none.
+            let mut seq = self.state.meta().heads.get(&device).map_or(0, |(s, _)| *s);
+            let mut queue = VecDeque::new();
+            loop {
+                let Some(ct) = self.store.read_entry_file(&device, seq + 1)? else {
+                    if check_gaps {
+                        self.report_gap(&device, seq + 1);
+                    }
+                    break;
+                };
+                match self.store.read_unverified(&device, seq + 1, &ct) {
+                    Ok(u) => queue.push_back(u),
+                    Err(e) => {
+                        self.push_problem(ProblemKind::Log, e.to_string());
+                        break;
+                    }
+                }
+                seq += 1;
+            }
+            if !queue.is_empty() {
+                pending.insert(device, queue);
+            }
+        }
+        Ok(pending)
+    }
+
+    /// Verifies pending entries (signature by the key the roster names, chain), recording their
+    /// roster events, in rounds until no entry moves: what is left waits for a key the roster
+    /// does not have. A device stops at its first entry that fails.
+    fn verify_in_rounds(
+        &mut self,
+        pending: &mut BTreeMap<Id, VecDeque<Unverified>>,
+    ) -> BTreeMap<Id, Vec<(LogEntry, String)>> {
+        let mut verified: BTreeMap<Id, Vec<(LogEntry, String)>> = BTreeMap::new();
+        let shared = self.store.keys.verifying_key();
+        loop {
+            let mut moved = false;
+            for (device, queue) in pending.iter_mut() {
+                while let Some(u) = queue.front() {
+                    let Ok(key) = self.store.roster.signer(&u.entry, &shared) else {
+                        break;
+                    };
+                    let u = queue.pop_front().expect("looked at it");
+                    let prev = match verified.get(device).and_then(|v| v.last()) {
+                        Some((_, h)) => Some(h.clone()),
+                        None => self.state.meta().heads.get(device).map(|(_, h)| h.clone()),
+                    };
+                    let checked = u
+                        .verify(&key)
+                        .and_then(|(e, h)| e.check_follows(prev.as_deref()).map(|()| (e, h)));
+                    match checked {
+                        Ok((entry, hash)) => {
+                            if entry.roster.is_some() {
+                                self.store.roster.record(&hash, &entry);
+                                self.store.settle_roster();
+                            }
+                            verified.entry(*device).or_default().push((entry, hash));
+                            moved = true;
+                        }
+                        Err(e) => {
+                            self.load_problems
+                                .push(super::LoadProblem::new(ProblemKind::Log, e.to_string()));
+                            queue.clear();
+                        }
+                    }
+                }
+            }
+            if !moved {
+                return verified;
+            }
+        }
+    }
+
+    /// Forgets the state and loads it again from the whole log (after the roster changed what
+    /// counts). The caches describe the state as it was: they go.
+    fn rebuild_state(&mut self) -> Result<()> {
+        self.state = Default::default();
+        self.store.roster = Default::default();
+        self.journal = Default::default();
+        self.messages = None;
+        self.unsnapshotted = SNAPSHOT_REWRITE;
+        let local = self.store.layout.local();
+        for cache in ["snapshot.age", "bodies.age", "messages.age"] {
+            let _ = fs::remove_file(local.join(cache));
+        }
+        self.replay_logs(false)
     }
 
     /// Every device's last entry the snapshot counts must still be in the log: one that is
@@ -166,6 +281,10 @@ impl Vault {
         let head = self.own_head();
         let mut unreadable = Vec::new();
         for r in self.journal.read_new(&self.store, head)? {
+            if r.entry.roster.is_some() {
+                self.store.roster.record(&r.hash, &r.entry);
+                self.store.settle_roster();
+            }
             self.apply_entry(&r.entry, &mut unreadable);
             self.state.heads.insert(self.store.device, (r.seq, r.hash));
             self.unsnapshotted += 1;

@@ -152,13 +152,12 @@ impl Journal {
         r: &Record<'_>,
         prev: Option<Option<&str>>,
     ) -> Result<(crate::log::LogEntry, String)> {
-        let (entry, hash) = crate::log::LogEntry::open(
+        let (entry, hash) = store.verify_entry(crate::log::LogEntry::read(
             r.entry,
-            &store.keys.verifying_key(),
             &store.config.vault,
             &store.device,
             r.seq,
-        )?;
+        )?)?;
         if let Some(prev) = prev {
             entry.check_follows(prev)?;
         }
@@ -202,7 +201,7 @@ impl Journal {
         }
         // The signed entry goes in as it is: it holds ids, ciphertext hashes, a time and a
         // sequence number, nothing of the notes; it is encrypted when written out.
-        let (signed, hash) = entry.seal(&store.keys);
+        let (signed, hash) = store.sign_entry(entry);
         let objects: Vec<(Id, Vec<u8>)> = batch_objects
             .into_iter()
             .map(|o| match o.sealed {

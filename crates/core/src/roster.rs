@@ -1,0 +1,520 @@
+//! The roster: which devices belong to the vault, under which keys and names, who added each
+//! and who removed which. It is a set of signed events carried in the log (one at most per
+//! entry, in the entry's `roster` field), so it syncs like everything else and every reader
+//! rebuilds the same roster from the same entries. docs/FORMAT.md ("The roster") is the
+//! specification; this module is its one implementation.
+//!
+//! - An event is valid when the entry that carries it was written by a device the roster holds
+//!   at that point (or, for a device adding itself, carries a proof made with the passphrase
+//!   key of identity.age while joining with the passphrase is open).
+//! - Events are ordered by the events each one names as seen before it (`after`), ties broken
+//!   by the smaller entry hash: every reader applies them in the same order, so two devices
+//!   removing each other at once come out the same everywhere.
+//! - A removal names the last entry of the removed device it accepts; later entries of that
+//!   device are refused, never applied. It also closes joining with the passphrase (the
+//!   removed device knows the passphrase key) and freezes the entries signed with the shared
+//!   key of the first format at what the remover had seen.
+//!
+//! The same events can later hold other people's keys (members of a shared notebook): a member
+//! is a signing key, an age recipient and a name, added and removed by signed events.
+
+use crate::keys::{JOIN_PROOF_CONTEXT, verify_signature};
+use crate::log::{LogEntry, SHARED_KEY_FORMAT};
+use crate::note::{Millis, millis_to_rfc3339};
+use crate::{Id, Result};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A change to the roster, as one log entry carries it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterEvent {
+    /// The roster events its writer had applied that no other applied event names (the
+    /// hashes of the entries carrying them): what this event comes after.
+    pub after: Vec<String>,
+    /// What changes.
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// What a roster event changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Change {
+    /// A device joins, with its public keys and its name.
+    Add {
+        /// The device's id (the name of its log folder).
+        device: Id,
+        /// Its name, as the user calls it.
+        name: String,
+        /// Its Ed25519 verifying key, base64: every entry it writes is signed with it.
+        signing: String,
+        /// Its age recipient (`age1...`): key generations are encrypted to it.
+        recipient: String,
+        /// For a device adding itself: the passphrase key's signature (base64) over
+        /// [`join_statement`], showing its writer knew the passphrase.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proof: Option<String>,
+    },
+    /// A device gets a new name.
+    Rename {
+        /// The device renamed.
+        device: Id,
+        /// Its new name.
+        name: String,
+    },
+    /// A device is removed: its entries after `last` are refused.
+    Remove {
+        /// The device removed.
+        device: Id,
+        /// Its last entry that is accepted (the last one the remover had seen).
+        last: u64,
+        /// For every device still writing entries of the first format (signed with the shared
+        /// key): the last such entry accepted, as far as the remover had seen.
+        #[serde(default)]
+        legacy: BTreeMap<Id, u64>,
+    },
+}
+
+/// The bytes the passphrase key signs when a device joins with the passphrase.
+pub fn join_statement(vault: &Id, device: &Id, signing: &str, recipient: &str) -> Vec<u8> {
+    format!("{vault}\n{device}\n{signing}\n{recipient}").into_bytes()
+}
+
+/// A device the roster holds.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// The device's id.
+    pub device: Id,
+    /// Its name.
+    pub name: String,
+    /// The key its entries are signed with.
+    pub signing: VerifyingKey,
+    /// Its age recipient.
+    pub recipient: String,
+    /// The device that added it, or `None` when it joined with the passphrase.
+    pub added_by: Option<Id>,
+    /// When it was added (the adding entry's time).
+    pub added: Millis,
+    /// Its first entry signed with its own key: earlier ones are of the first format.
+    pub since: u64,
+    /// Its removal, if it was removed.
+    pub removed: Option<Removal>,
+    /// The last of its own entries that carried an applied roster event.
+    last_event: u64,
+}
+
+/// How a device was removed.
+#[derive(Clone, Debug)]
+pub struct Removal {
+    /// The device that removed it.
+    pub by: Id,
+    /// When (the removing entry's time).
+    pub time: Millis,
+    /// Its last entry accepted.
+    pub last: u64,
+}
+
+/// One roster event as read from the log.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Recorded {
+    device: Id,
+    seq: u64,
+    time: Millis,
+    /// The event as JSON text (the snapshot's encoding has no tagged enums).
+    event: String,
+}
+
+/// What the events say, rebuilt from them by [`Roster::settle`].
+#[derive(Clone, Debug, Default)]
+struct Settled {
+    members: BTreeMap<Id, Member>,
+    /// Events applied, in order.
+    applied: Vec<String>,
+    /// Events refused, with why.
+    refused: BTreeMap<String, String>,
+    /// Joining with the passphrase was closed by this removal (the remover's id).
+    closed_by: Option<Id>,
+    /// Entries of the first format accepted per device, once a removal froze them.
+    legacy: Option<BTreeMap<Id, u64>>,
+}
+
+/// Every roster event seen, and what they say.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Roster {
+    /// By the hash of the entry that carries each.
+    events: BTreeMap<String, Recorded>,
+    #[serde(skip)]
+    settled: Settled,
+}
+
+impl Roster {
+    /// Keeps the roster event of an authentic entry (its signature checked), if it has one.
+    /// [`Roster::settle`] then says whether it applies.
+    pub fn record(&mut self, hash: &str, entry: &LogEntry) {
+        if let Some(ev) = &entry.roster {
+            self.events.insert(
+                hash.to_string(),
+                Recorded {
+                    device: entry.device,
+                    seq: entry.seq,
+                    time: entry.time,
+                    event: serde_json::to_string(ev).expect("roster events serialize"),
+                },
+            );
+        }
+    }
+
+    /// Why the roster event of the entry with this hash was refused, if it was.
+    pub fn refusal(&self, hash: &str) -> Option<&str> {
+        self.settled.refused.get(hash).map(String::as_str)
+    }
+
+    /// Whether an event of this hash was recorded.
+    pub fn has_event(&self, hash: &str) -> bool {
+        self.events.contains_key(hash)
+    }
+
+    /// Applies every recorded event in the roster's order (see the module documentation),
+    /// checking each against the roster as it stands before it.
+    pub fn settle(&mut self, vault: &Id, passphrase_key: &VerifyingKey) {
+        let mut s = Settled::default();
+        let parsed: BTreeMap<&String, Option<RosterEvent>> = self
+            .events
+            .iter()
+            .map(|(h, r)| (h, serde_json::from_str(&r.event).ok()))
+            .collect();
+        let mut decided: BTreeSet<&String> = BTreeSet::new();
+        loop {
+            // The smallest hash among undecided events whose `after` are all decided (events
+            // it names that this vault does not have, e.g. in a log moved aside, do not order
+            // anything).
+            let next = parsed.iter().find(|(h, ev)| {
+                !decided.contains(*h)
+                    && ev.as_ref().is_none_or(|ev| {
+                        ev.after.iter().all(|a| {
+                            decided.iter().any(|d| *d == a) || !self.events.contains_key(a)
+                        })
+                    })
+            });
+            let Some((hash, ev)) = next else { break };
+            decided.insert(hash);
+            let rec = &self.events[*hash];
+            let verdict = match ev {
+                None => Err("the roster event is unreadable".to_string()),
+                Some(ev) => s.apply(rec, &ev.change, vault, passphrase_key),
+            };
+            match verdict {
+                Ok(()) => s.applied.push((*hash).clone()),
+                Err(why) => {
+                    s.refused.insert((*hash).clone(), why);
+                }
+            }
+        }
+        self.settled = s;
+    }
+
+    /// The key that must have signed `entry`: the shared key for the first format; for the
+    /// second, its device's key in the roster, or the key of the `add` of itself it carries.
+    pub fn signer(
+        &self,
+        entry: &LogEntry,
+        passphrase_key: &VerifyingKey,
+    ) -> std::result::Result<VerifyingKey, String> {
+        if entry.format == SHARED_KEY_FORMAT {
+            return Ok(*passphrase_key);
+        }
+        if let Some(m) = self.settled.members.get(&entry.device) {
+            return Ok(m.signing);
+        }
+        if let Some(RosterEvent {
+            change: Change::Add {
+                device, signing, ..
+            },
+            ..
+        }) = &entry.roster
+            && device == &entry.device
+        {
+            return parse_signing(signing);
+        }
+        Err(format!(
+            "it is written by device {}, which the roster does not hold",
+            entry.device
+        ))
+    }
+
+    /// Whether an authentic entry (`format`, of `device` at `seq`) may be applied, after its
+    /// own roster event (if any) was recorded and settled.
+    pub fn admits(&self, device: &Id, seq: u64, format: u32) -> std::result::Result<(), String> {
+        let member = self.settled.members.get(device);
+        if format == SHARED_KEY_FORMAT {
+            if let Some(m) = member
+                && seq >= m.since
+            {
+                return Err(format!(
+                    "it is signed with the shared key after device '{}' took its own key",
+                    m.name
+                ));
+            }
+            if let Some(legacy) = &self.settled.legacy
+                && seq > legacy.get(device).copied().unwrap_or(0)
+            {
+                return Err(
+                    "it is signed with the shared key, which a device removal retired".into(),
+                );
+            }
+            return Ok(());
+        }
+        let Some(m) = member else {
+            return Err(format!(
+                "it is written by device {device}, which the roster does not hold"
+            ));
+        };
+        if seq < m.since {
+            return Err(format!("it comes before device '{}' joined", m.name));
+        }
+        if let Some(r) = &m.removed
+            && seq > r.last
+        {
+            return Err(format!(
+                "device '{}' wrote it after it was removed on {} by {}",
+                m.name,
+                millis_to_rfc3339(r.time),
+                self.name_of(&r.by)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether entries of `device` up to `seq`, applied before, are still admitted (a removal
+    /// or a reordering of the roster learned since can refuse them).
+    pub fn still_admits(&self, device: &Id, seq: u64) -> bool {
+        let format = match self.settled.members.get(device) {
+            Some(m) if seq >= m.since => crate::log::LOG_FORMAT,
+            _ => SHARED_KEY_FORMAT,
+        };
+        seq == 0 || self.admits(device, seq, format).is_ok()
+    }
+
+    /// The devices the roster holds, removed ones included, by id.
+    pub fn members(&self) -> impl Iterator<Item = &Member> {
+        self.settled.members.values()
+    }
+
+    /// One device of the roster.
+    pub fn member(&self, device: &Id) -> Option<&Member> {
+        self.settled.members.get(device)
+    }
+
+    /// A device's name, or its short id when the roster does not hold it.
+    pub fn name_of(&self, device: &Id) -> String {
+        match self.settled.members.get(device) {
+            Some(m) => format!("'{}'", m.name),
+            None => format!("device {}", &device.to_string()[..8]),
+        }
+    }
+
+    /// The events the next one comes after: applied events no other applied event names.
+    pub fn heads(&self) -> Vec<String> {
+        let named: BTreeSet<String> = self
+            .settled
+            .applied
+            .iter()
+            .filter_map(|h| serde_json::from_str::<RosterEvent>(&self.events[h].event).ok())
+            .flat_map(|ev| ev.after)
+            .collect();
+        self.settled
+            .applied
+            .iter()
+            .filter(|h| !named.contains(*h))
+            .cloned()
+            .collect()
+    }
+
+    /// Events that were refused: the entry that carries each, and why.
+    pub fn refused(&self) -> impl Iterator<Item = (Id, u64, &str)> {
+        self.settled.refused.iter().map(|(h, why)| {
+            let r = &self.events[h];
+            (r.device, r.seq, why.as_str())
+        })
+    }
+
+    /// Whether a device may still join with the passphrase; if not, which device's removal
+    /// closed it.
+    pub fn passphrase_join_closed_by(&self) -> Option<Id> {
+        self.settled.closed_by
+    }
+
+    /// The last entry of each device still writing with the shared key, for a removal's
+    /// `legacy` map: every device of `heads` the roster does not hold with its own key.
+    pub fn legacy_heads(&self, heads: &BTreeMap<Id, (u64, String)>) -> BTreeMap<Id, u64> {
+        heads
+            .iter()
+            .filter_map(|(d, (seq, _))| {
+                let last = match self.settled.members.get(d) {
+                    Some(m) => m.since.saturating_sub(1).min(*seq),
+                    None => *seq,
+                };
+                (last > 0).then_some((*d, last))
+            })
+            .collect()
+    }
+}
+
+impl Settled {
+    /// Applies one event written by entry `rec`, or says why it is refused.
+    fn apply(
+        &mut self,
+        rec: &Recorded,
+        change: &Change,
+        vault: &Id,
+        passphrase_key: &VerifyingKey,
+    ) -> std::result::Result<(), String> {
+        let writer_ok = |s: &Settled| -> std::result::Result<(), String> {
+            match s.members.get(&rec.device) {
+                Some(m)
+                    if rec.seq >= m.since
+                        && m.removed.as_ref().is_none_or(|r| rec.seq <= r.last) =>
+                {
+                    Ok(())
+                }
+                Some(m) => Err(format!("its writer '{}' was removed before it", m.name)),
+                None => Err(format!(
+                    "its writer, device {}, is not in the roster",
+                    rec.device
+                )),
+            }
+        };
+        match change {
+            Change::Add {
+                device,
+                name,
+                signing,
+                recipient,
+                proof,
+            } => {
+                if self.members.contains_key(device) {
+                    return Err(format!("device {device} is in the roster already"));
+                }
+                let key = parse_signing(signing)?;
+                recipient
+                    .parse::<age::x25519::Recipient>()
+                    .map_err(|_| "its age recipient is not valid".to_string())?;
+                let name = crate::messages::card::clean_new_name(name)?;
+                let added_by = if *device == rec.device {
+                    if let Some(by) = self.closed_by {
+                        return Err(format!(
+                            "joining with the passphrase was closed when {} removed a device",
+                            self.display(&by)
+                        ));
+                    }
+                    let proof = proof
+                        .as_deref()
+                        .and_then(|p| B64.decode(p).ok())
+                        .ok_or("a device adding itself must carry a passphrase proof")?;
+                    let statement = join_statement(vault, device, signing, recipient);
+                    if !verify_signature(passphrase_key, JOIN_PROOF_CONTEXT, &statement, &proof) {
+                        return Err("its passphrase proof does not verify".into());
+                    }
+                    None
+                } else {
+                    writer_ok(self)?;
+                    Some(rec.device)
+                };
+                self.members.insert(
+                    *device,
+                    Member {
+                        device: *device,
+                        name,
+                        signing: key,
+                        recipient: recipient.clone(),
+                        added_by,
+                        added: rec.time,
+                        since: if added_by.is_none() { rec.seq } else { 1 },
+                        removed: None,
+                        last_event: if added_by.is_none() { rec.seq } else { 0 },
+                    },
+                );
+            }
+            Change::Rename { device, name } => {
+                writer_ok(self)?;
+                let name = crate::messages::card::clean_new_name(name)?;
+                match self.members.get_mut(device) {
+                    Some(m) if m.removed.is_none() => m.name = name,
+                    _ => return Err(format!("device {device} is not in the roster")),
+                }
+            }
+            Change::Remove {
+                device,
+                last,
+                legacy,
+            } => {
+                writer_ok(self)?;
+                let Some(m) = self.members.get(device) else {
+                    return Err(format!("device {device} is not in the roster"));
+                };
+                if m.removed.is_some() {
+                    return Err(format!("device '{}' was removed already", m.name));
+                }
+                if *last < m.last_event {
+                    return Err(format!(
+                        "it cuts device '{}' off before a roster change of its that came first",
+                        m.name
+                    ));
+                }
+                let m = self.members.get_mut(device).expect("checked above");
+                m.removed = Some(Removal {
+                    by: rec.device,
+                    time: rec.time,
+                    last: *last,
+                });
+                self.closed_by.get_or_insert(rec.device);
+                self.legacy.get_or_insert_with(|| legacy.clone());
+            }
+        }
+        if let Some(w) = self.members.get_mut(&rec.device) {
+            w.last_event = w.last_event.max(rec.seq);
+        }
+        Ok(())
+    }
+
+    fn display(&self, device: &Id) -> String {
+        match self.members.get(device) {
+            Some(m) => format!("'{}'", m.name),
+            None => format!("device {device}"),
+        }
+    }
+}
+
+fn parse_signing(b64: &str) -> std::result::Result<VerifyingKey, String> {
+    let bad = || "its signing key is not valid".to_string();
+    let raw = B64.decode(b64).map_err(|_| bad())?;
+    let bytes: [u8; 32] = raw.as_slice().try_into().map_err(|_| bad())?;
+    let key = VerifyingKey::from_bytes(&bytes).map_err(|_| bad())?;
+    if key.is_weak() {
+        return Err(bad());
+    }
+    Ok(key)
+}
+
+/// The base64 text of a verifying key, as roster events hold it.
+pub fn signing_text(key: &VerifyingKey) -> String {
+    B64.encode(key.as_bytes())
+}
+
+/// Checks a device name the user gives (same rules as contact names).
+pub fn clean_device_name(name: &str) -> Result<String> {
+    crate::messages::card::clean_new_name(name)
+        .map_err(|why| crate::Error::Invalid(format!("device name: {why}")))
+}
+
+/// The name a device takes when none is given: the machine's host name.
+pub fn default_device_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .and_then(|h| clean_device_name(&h).ok())
+        .unwrap_or_else(|| "this device".to_string())
+}

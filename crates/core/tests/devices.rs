@@ -1,0 +1,282 @@
+//! Devices with their own keys and the signed roster, through real remotes (a folder,
+//! SeaweedFS for S3, wsgidav for WebDAV, all on 127.0.0.1; see tests/sync.rs).
+#![allow(clippy::unwrap_used)]
+
+mod sync_support;
+
+use coffer_core::keys::{DeviceKeys, JOIN_PROOF_CONTEXT, Keys};
+use coffer_core::log::LogEntry;
+use coffer_core::roster::{Change, RosterEvent, join_statement, signing_text};
+use coffer_core::sync::AlarmKind;
+use coffer_core::{Vault, crypto};
+use std::fs;
+use sync_support::*;
+
+fn join(remote: &TestRemote, name: &str) -> Device {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, report) = Vault::join_from(
+        &remote.url,
+        &dir.path().join("v"),
+        &pass(),
+        Some(creds()),
+        Some(name),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(report.alarms.is_empty(), "{:?}", report.alarms);
+    Device {
+        _dir: dir,
+        v,
+        remote: "origin",
+    }
+}
+
+fn news(r: &coffer_core::sync::SyncReport) -> Vec<(AlarmKind, String)> {
+    r.news.iter().map(|n| (n.kind, n.message.clone())).collect()
+}
+
+fn three_devices_and_a_removal(kind: Backend) {
+    let remote = fresh_remote(kind);
+    let mut a = first_device(&remote);
+    a.create("from a", "1");
+    a.sync();
+    let me = a.v.device_list().unwrap();
+    assert_eq!(me.len(), 1, "{me:?}");
+    assert!(me[0].this_device && me[0].joined_by.as_deref() == Some("passphrase"));
+    let mut b = join(&remote, "work laptop");
+    let mut c = join(&remote, "old phone");
+    // Joining with the passphrase is announced, never silent.
+    let r = a.sync();
+    assert!(r.alarms.is_empty(), "{:?}", r.alarms);
+    let n = news(&r);
+    assert_eq!(n.len(), 2, "{n:?}");
+    assert!(n.iter().all(|(k, _)| *k == AlarmKind::NewDevice));
+    assert!(
+        n.iter()
+            .any(|(_, m)| m.contains("new device 'work laptop' joined"))
+    );
+    let names: Vec<_> =
+        a.v.device_list()
+            .unwrap()
+            .into_iter()
+            .filter_map(|d| d.name)
+            .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+
+    // Each device signs with its own key: the entries differ in signer, and all apply.
+    b.create("from b", "2");
+    b.sync();
+    a.sync();
+    assert_eq!(a.view().len(), 2);
+
+    // C is lost: A removes it. C, not knowing yet, writes a note; its entry is refused
+    // everywhere and never applied.
+    c.create("written after removal", "x");
+    c.v.checkpoint().unwrap();
+    a.v.remove_device("old phone").unwrap();
+    a.sync();
+    // A thief's copy of Coffer would upload it regardless: put it on the remote as is.
+    let cdev = c.v.device_id();
+    let stolen = fs::read(c.v.root().join(format!("log/{cdev}/000000000002.age"))).unwrap();
+    {
+        use coffer_core::sync::Remote;
+        remote
+            .attacker()
+            .put(&format!("log/{cdev}/000000000002.age"), &stolen)
+            .unwrap();
+    }
+    let r = b.sync();
+    assert!(
+        news(&r)
+            .iter()
+            .any(|(k, m)| *k == AlarmKind::DeviceRemoved && m.contains("'old phone' was removed")),
+        "{r:?}"
+    );
+    c.sync();
+    for d in [&mut a, &mut b] {
+        let r = d.sync();
+        assert_eq!(kinds(&r), vec![AlarmKind::RefusedEntry], "{r:?}");
+        assert!(
+            r.alarms[0].message.contains("after it was removed"),
+            "{r:?}"
+        );
+        assert!(d.view().iter().all(|n| n.1 != "written after removal"));
+    }
+    // The removed device is told, and writes nothing more.
+    let e =
+        c.v.create(coffer_core::NewNote {
+            title: "again".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(e.code(), "device_removed", "{e}");
+    // Joining with the passphrase is closed: the removed device knows the passphrase.
+    let dir = tempfile::tempdir().unwrap();
+    let e = Vault::join_from(
+        &remote.url,
+        &dir.path().join("v"),
+        &pass(),
+        Some(creds()),
+        Some("thief"),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "passphrase_join_closed", "{e}");
+    let listed = a.v.device_list().unwrap();
+    let gone = listed
+        .iter()
+        .find(|d| d.name.as_deref() == Some("old phone"))
+        .unwrap();
+    assert!(gone.removed.is_some(), "{listed:?}");
+    // Renaming is a signed roster change too, seen by the other device.
+    a.v.rename_device("work laptop", "desk").unwrap();
+    a.sync();
+    b.sync();
+    assert!(
+        b.v.device_list()
+            .unwrap()
+            .iter()
+            .any(|d| d.name.as_deref() == Some("desk"))
+    );
+    assert_eq!(a.view(), b.view());
+}
+
+#[test]
+fn three_devices_join_and_one_is_removed_through_a_folder() {
+    three_devices_and_a_removal(Backend::Folder);
+}
+
+#[test]
+fn three_devices_join_and_one_is_removed_through_s3() {
+    three_devices_and_a_removal(Backend::S3);
+}
+
+#[test]
+fn three_devices_join_and_one_is_removed_through_webdav() {
+    three_devices_and_a_removal(Backend::Webdav);
+}
+
+/// An entry of a device the roster does not hold, signed by a key of its own and claiming to
+/// join without knowing the passphrase, is refused and never applied.
+#[test]
+fn a_forged_roster_entry_is_refused() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("mine", "1");
+    a.sync();
+    let root = a.v.root().to_path_buf();
+    // A device that does not know the passphrase makes its own keys and claims to join,
+    // with a proof made by some other key: a well-formed, validly signed entry.
+    let mut b = join(&remote, "b");
+    b.create("b's", "2");
+    b.sync();
+    let b_root = b.v.root().to_path_buf();
+    let bdev = b.v.device_id();
+    let fake = coffer_core::Id::random();
+    let keys = DeviceKeys::generate();
+    let signing = signing_text(&keys.verifying_key());
+    let recipient = keys.recipient().to_string();
+    let wrong = Keys::generate();
+    let proof = wrong.sign(
+        JOIN_PROOF_CONTEXT,
+        &join_statement(&a.v.vault_id(), &fake, &signing, &recipient),
+    );
+    use base64::Engine;
+    let entry = LogEntry {
+        format: 2,
+        vault: a.v.vault_id(),
+        device: fake,
+        seq: 1,
+        prev: None,
+        time: 1,
+        objects: vec![],
+        purged: vec![],
+        roster: Some(RosterEvent {
+            after: vec![],
+            change: Change::Add {
+                device: fake,
+                name: "intruder".into(),
+                signing,
+                recipient,
+                proof: Some(base64::engine::general_purpose::STANDARD.encode(proof)),
+            },
+        }),
+    };
+    let (plain, _) = entry.seal(&keys);
+    let to: coffer_core::age::x25519::Recipient = a.v.vault_recipient().parse().unwrap();
+    fs::create_dir_all(root.join(format!("log/{fake}"))).unwrap();
+    fs::write(
+        root.join(format!("log/{fake}/000000000001.age")),
+        crypto::encrypt(&[&to], &plain).unwrap(),
+    )
+    .unwrap();
+    a.v.refresh().unwrap();
+    let problems: Vec<String> = a.v.load_problems().iter().map(|p| p.to_string()).collect();
+    assert!(
+        problems.iter().any(
+            |p| p.contains(&fake.to_string()) && p.contains("passphrase proof does not verify")
+        ),
+        "{problems:?}"
+    );
+    assert!(
+        a.v.device_list()
+            .unwrap()
+            .iter()
+            .all(|d| d.name.as_deref() != Some("intruder"))
+    );
+    // Each entry is an age file the stock tool can open with the exported key, and names
+    // its roster change in the clear inside.
+    let key = root.join("key.txt");
+    a.v.export_identity(&key).unwrap();
+    let entry = b_root.join(format!("log/{bdev}/000000000001.age"));
+    let plain = crypto::decrypt(
+        &[&fs::read_to_string(&key)
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+            .unwrap()
+            .parse::<coffer_core::age::x25519::Identity>()
+            .unwrap()],
+        &fs::read(entry).unwrap(),
+    )
+    .unwrap();
+    let text = String::from_utf8(plain.to_vec()).unwrap();
+    assert!(
+        text.contains(r#"\"event\":\"add\""#) && text.contains(r#"\"format\":2"#),
+        "{text}"
+    );
+}
+
+/// A remote that drops the entry holding a removal, after another device saw it, is caught
+/// as a rollback.
+#[test]
+fn a_remote_that_rolls_the_roster_back_is_caught() {
+    let remote = fresh_remote(Backend::S3);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let mut b = join(&remote, "b");
+    let _c = join(&remote, "c");
+    a.sync();
+    a.v.remove_device("c").unwrap();
+    a.sync();
+    b.sync();
+    let seq = a.v.devices()[&a.v.device_id()];
+    let evil = remote.attacker();
+    use coffer_core::sync::Remote;
+    evil.delete(&format!(
+        "log/{}/{}",
+        a.v.device_id(),
+        coffer_core::log::entry_file_name(seq)
+    ))
+    .unwrap();
+    let r = b.sync();
+    assert!(kinds(&r).contains(&AlarmKind::Rollback), "{r:?}");
+    // B still holds the removal: the roster did not go back.
+    assert!(
+        b.v.device_list()
+            .unwrap()
+            .iter()
+            .any(|d| d.removed.is_some())
+    );
+}
