@@ -1381,10 +1381,12 @@ fn sync_through_a_folder_remote() {
     b.add("From b", "hello", &[]);
     b.ok(&["sync", "origin"]);
     let out = a.ok(&["sync", "home"]);
+    // Two changes: B joining the roster, then its note; B's joining is announced.
     assert!(
-        out.starts_with("synced with home: 1 change(s) in, 0 out"),
+        out.starts_with("synced with home: 2 change(s) in, 0 out"),
         "{out}"
     );
+    assert!(out.contains("DEVICES: new device"), "{out}");
     let devices = a.json(&["devices"]);
     assert_eq!(devices.as_array().map(Vec::len), Some(2), "{devices}");
     assert_eq!(devices[0]["this_device"], true);

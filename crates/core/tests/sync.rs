@@ -227,9 +227,11 @@ fn attacks(kind: Backend) {
     let (_r, mut a, b, evil) = attacked(kind);
     let before = a.view();
     let bdev = b.v.device_id();
+    // The entry seen last (B's first is its joining, its second the note).
+    let seen = b.v.devices()[&bdev];
     evil.put(
-        &log_key(&bdev, 1),
-        &signed_entry(&a.v, &Keys::generate(), bdev, 1, None),
+        &log_key(&bdev, seen),
+        &signed_entry(&a.v, &Keys::generate(), bdev, seen, None),
     )
     .unwrap();
     let r = a.sync();
@@ -240,9 +242,10 @@ fn attacks(kind: Backend) {
     let (_r, mut a, b, evil) = attacked(kind);
     let before = a.view();
     let bdev = b.v.device_id();
+    let seen = b.v.devices()[&bdev];
     evil.put(
-        &log_key(&bdev, 1),
-        &signed_entry(&a.v, b.v.keys(), bdev, 1, None),
+        &log_key(&bdev, seen),
+        &signed_entry(&a.v, b.v.keys(), bdev, seen, None),
     )
     .unwrap();
     let r = a.sync();
@@ -252,7 +255,8 @@ fn attacks(kind: Backend) {
     // A rollback: B's entry, seen before, is gone.
     let (_r, mut a, b, evil) = attacked(kind);
     let before = a.view();
-    evil.delete(&log_key(&b.v.device_id(), 1)).unwrap();
+    let seen = b.v.devices()[&b.v.device_id()];
+    evil.delete(&log_key(&b.v.device_id(), seen)).unwrap();
     let r = a.sync();
     assert!(kinds(&r).contains(&AlarmKind::Rollback), "{r:?}");
     assert_eq!(a.view(), before, "nothing local changes");
