@@ -30,23 +30,14 @@ impl Vault {
         if self.store.roster.member(&self.store.device).is_some() {
             return Ok(());
         }
-        self.transact(|v| {
+        self.commit_roster_event(|v| {
             if let Some(by) = v.store.roster.passphrase_join_closed_by() {
                 return Err(Error::PassphraseJoinClosed {
                     by: v.store.roster.name_of(&by),
                 });
             }
-            if v.store.roster.member(&v.store.device).is_some() {
-                return Ok(((), Batch::default()));
-            }
-            let event = v.store.join_event(&name);
-            Ok((
-                (),
-                Batch {
-                    roster: Some(event),
-                    ..Default::default()
-                },
-            ))
+            let joined = v.store.roster.member(&v.store.device).is_some();
+            Ok((!joined).then(|| v.store.join_event(&name)))
         })?;
         self.upgrade_config()
     }
@@ -124,18 +115,11 @@ impl Vault {
 
     /// Commits one roster change of this device, and checks that the roster took it.
     fn roster_change(&mut self, change: Change) -> Result<()> {
-        self.transact(|v| {
-            let event = RosterEvent {
+        self.commit_roster_event(|v| {
+            Ok(Some(RosterEvent {
                 after: v.store.roster.heads(),
                 change,
-            };
-            Ok((
-                (),
-                Batch {
-                    roster: Some(event),
-                    ..Default::default()
-                },
-            ))
+            }))
         })?;
         let (seq, hash) = self.own_head();
         match hash.as_deref().and_then(|h| self.store.roster.refusal(h)) {
@@ -144,6 +128,24 @@ impl Vault {
             ))),
             None => Ok(()),
         }
+    }
+
+    /// Commits the roster event `make` returns (made under the write lock, after catching up
+    /// with other writers), if any, as an entry of its own.
+    fn commit_roster_event(
+        &mut self,
+        make: impl FnOnce(&Vault) -> Result<Option<RosterEvent>>,
+    ) -> Result<()> {
+        self.transact(|v| {
+            let roster = make(v)?;
+            Ok((
+                (),
+                Batch {
+                    roster,
+                    ..Default::default()
+                },
+            ))
+        })
     }
 
     /// Writes coffer.toml with the current format once this device signs with its own key

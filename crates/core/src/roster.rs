@@ -288,6 +288,16 @@ impl Roster {
         Ok(())
     }
 
+    /// [`Roster::admits`] for the entry with hash `hash`: when it is refused and its own roster
+    /// event was refused, that is the reason given.
+    pub fn admits_entry(&self, entry: &LogEntry, hash: &str) -> std::result::Result<(), String> {
+        self.admits(&entry.device, entry.seq, entry.format)
+            .map_err(|why| match self.refusal(hash) {
+                Some(refused) => format!("its roster change is refused: {refused}"),
+                None => why,
+            })
+    }
+
     /// Whether entries of `device` up to `seq`, applied before, are still admitted (a removal
     /// or a reordering of the roster learned since can refuse them).
     pub fn still_admits(&self, device: &Id, seq: u64) -> bool {
@@ -310,10 +320,7 @@ impl Roster {
 
     /// A device's name, or its short id when the roster does not hold it.
     pub fn name_of(&self, device: &Id) -> String {
-        match self.settled.members.get(device) {
-            Some(m) => format!("'{}'", m.name),
-            None => format!("device {}", &device.to_string()[..8]),
-        }
+        self.settled.display(device)
     }
 
     /// The events the next one comes after: applied events no other applied event names.
@@ -483,7 +490,7 @@ impl Settled {
     fn display(&self, device: &Id) -> String {
         match self.members.get(device) {
             Some(m) => format!("'{}'", m.name),
-            None => format!("device {device}"),
+            None => format!("device {}", &device.to_string()[..8]),
         }
     }
 }

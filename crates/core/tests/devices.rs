@@ -13,22 +13,7 @@ use std::fs;
 use sync_support::*;
 
 fn join(remote: &TestRemote, name: &str) -> Device {
-    let dir = tempfile::tempdir().unwrap();
-    let (v, report) = Vault::join_from(
-        &remote.url,
-        &dir.path().join("v"),
-        &pass(),
-        Some(creds()),
-        Some(name),
-        &mut |_| {},
-    )
-    .unwrap();
-    assert!(report.alarms.is_empty(), "{:?}", report.alarms);
-    Device {
-        _dir: dir,
-        v,
-        remote: "origin",
-    }
+    join_device(remote, Some(name))
 }
 
 fn news(r: &coffer_core::sync::SyncReport) -> Vec<(AlarmKind, String)> {

@@ -49,7 +49,7 @@ pub use card::ContactCard;
 pub use inboxes::{DiscardReport, InboxCheck, InboxFailure};
 pub use safety::SafetyNumber;
 pub use store::{DEFAULT_DISPLAY_NAME, Sent, Via};
-pub(crate) use store::{MessageState, live_objects};
+pub(crate) use store::{MessageState, cache_path, live_objects};
 pub use thread::{MessageToRender, ThreadMessage};
 
 use crate::Id;

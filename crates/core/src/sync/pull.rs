@@ -20,7 +20,16 @@ pub(super) struct Pull<'a, 'r> {
     roster: crate::roster::Roster,
     /// Devices whose next entry is signed by a key the roster does not hold yet (a roster
     /// event of another device read later may add it): where each stopped.
-    waiting: Vec<(Id, u64, Option<String>)>,
+    waiting: Vec<Waiting>,
+}
+
+/// A device whose entry `seq + 1` waits for a key (its chain so far ends at `prev`).
+struct Waiting {
+    device: Id,
+    seq: u64,
+    prev: Option<String>,
+    /// Why its key is not known.
+    why: String,
 }
 
 impl Pull<'_, '_> {
@@ -297,8 +306,13 @@ impl Vault {
             let checked = check_entry(&self.store, &p.roster, &device, seq, &ct, prev.as_deref());
             let (entry, hash) = match checked {
                 Ok(opened) => opened,
-                Err(EntryFault::Unknown(_)) => {
-                    p.waiting.push((device, seq - 1, prev));
+                Err(EntryFault::Unknown(why)) => {
+                    p.waiting.push(Waiting {
+                        device,
+                        seq: seq - 1,
+                        prev,
+                        why,
+                    });
                     break;
                 }
                 Err(fault) => {
@@ -451,17 +465,16 @@ impl Vault {
                 return Ok(());
             }
             let before = p.incoming.len();
-            for (device, seq, prev) in waiting.iter().cloned() {
-                self.fetch_entries(p, device, Some((seq, prev)), progress)?;
+            for w in waiting {
+                self.fetch_entries(p, w.device, Some((w.seq, w.prev)), progress)?;
             }
             if p.incoming.len() == before {
-                for (device, seq, _) in std::mem::take(&mut p.waiting) {
-                    let why =
-                        format!("it is written by device {device}, which the roster does not hold");
+                for w in std::mem::take(&mut p.waiting) {
+                    let (device, seq) = (w.device, w.seq + 1);
                     p.alarm(
                         AlarmKind::RefusedEntry,
-                        entry_key(&device, seq + 1),
-                        format!("entry {} of device {device} was refused: {why}", seq + 1),
+                        entry_key(&device, seq),
+                        format!("entry {seq} of device {device} was refused: {}", w.why),
                     );
                 }
                 return Ok(());
@@ -479,11 +492,7 @@ impl Vault {
             if stopped.contains(&inc.device) {
                 continue;
             }
-            if let Err(why) = p.roster.admits(&inc.device, inc.seq, inc.entry.format) {
-                let why = match p.roster.refusal(&inc.hash) {
-                    Some(refused) => format!("its roster change is refused: {refused}"),
-                    None => why,
-                };
+            if let Err(why) = p.roster.admits_entry(&inc.entry, &inc.hash) {
                 p.alarm(
                     AlarmKind::RefusedEntry,
                     entry_key(&inc.device, inc.seq),

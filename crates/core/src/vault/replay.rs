@@ -30,17 +30,14 @@ impl Vault {
         self.add_load_problems(ProblemKind::Object, problems);
         let mut pending = self.read_new_entries(check_gaps)?;
         let verified = self.verify_in_rounds(&mut pending);
-        for (device, queue) in pending {
-            if let Some(u) = queue.front() {
-                let why = match self
+        for queue in pending.values() {
+            // What is left waits for a key the roster does not have.
+            if let Some(u) = queue.front()
+                && let Err(why) = self
                     .store
                     .roster
                     .signer(&u.entry, &self.store.keys.verifying_key())
-                {
-                    Err(why) => why,
-                    Ok(_) => "it could not be verified".into(),
-                };
-                let _ = device;
+            {
                 self.push_problem(ProblemKind::Log, u.fault(&why).to_string());
             }
         }
@@ -61,11 +58,7 @@ impl Vault {
         let mut unreadable: Vec<(Id, String)> = Vec::new();
         for (device, entries) in verified {
             for (entry, hash) in entries {
-                if let Err(why) = self.store.roster.admits(&device, entry.seq, entry.format) {
-                    let why = match self.store.roster.refusal(&hash) {
-                        Some(refused) => format!("its roster change is refused: {refused}"),
-                        None => why,
-                    };
+                if let Err(why) = self.store.roster.admits_entry(&entry, &hash) {
                     let e = Error::BadLog {
                         device: device.to_string(),
                         seq: entry.seq,
@@ -161,8 +154,7 @@ impl Vault {
                             moved = true;
                         }
                         Err(e) => {
-                            self.load_problems
-                                .push(super::LoadProblem::new(ProblemKind::Log, e.to_string()));
+                            self.push_problem(ProblemKind::Log, e.to_string());
                             queue.clear();
                         }
                     }
@@ -183,8 +175,12 @@ impl Vault {
         self.messages = None;
         self.unsnapshotted = SNAPSHOT_REWRITE;
         let local = self.store.layout.local();
-        for cache in ["snapshot.age", "bodies.age", "messages.age"] {
-            let _ = fs::remove_file(local.join(cache));
+        for cache in [
+            self.store.layout.snapshot(),
+            local.join("bodies.age"),
+            crate::messages::cache_path(self),
+        ] {
+            let _ = fs::remove_file(cache);
         }
         self.replay_logs(false)
     }

@@ -196,12 +196,19 @@ pub fn first_device(remote: &TestRemote) -> Device {
 }
 
 pub fn clone_device(remote: &TestRemote) -> Device {
+    join_device(remote, None)
+}
+
+/// A new device set up from the remote with the passphrase, joining the roster as `name` (the
+/// host name when `None`; what `clone_from` does).
+pub fn join_device(remote: &TestRemote, name: Option<&str>) -> Device {
     let dir = tempfile::tempdir().unwrap();
-    let (v, report) = Vault::clone_from(
+    let (v, report) = Vault::join_from(
         &remote.url,
         &dir.path().join("v"),
         &pass(),
         Some(creds()),
+        name,
         &mut |_| {},
     )
     .unwrap();

@@ -9,7 +9,7 @@ pub(super) struct CacheFile {
     state: MessageState,
 }
 
-pub(super) fn cache_path(v: &Vault) -> std::path::PathBuf {
+pub(crate) fn cache_path(v: &Vault) -> std::path::PathBuf {
     v.store.layout.local().join("messages.age")
 }
 

@@ -224,6 +224,6 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use load::live_objects;
 use load::*;
+pub(crate) use load::{cache_path, live_objects};
 use objects::*;
