@@ -1000,3 +1000,22 @@ fn a_file_that_is_not_a_journal_is_kept_and_reported() {
     assert!(v.note(&a).is_ok());
     v.create(note("After", "y")).expect("saving works again");
 }
+
+/// A damaged `local/device.age` (this device's own keys) is made again at open, but the new key
+/// is not the one the roster holds: nothing is signed with it, and the error says how to go on.
+#[test]
+fn a_damaged_device_key_file_writes_nothing_under_a_wrong_key() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("v");
+    let mut v = new_vault(&dir);
+    let id = v.create(note("Kept", "still here")).expect("create");
+    drop(v);
+    let key = dir.join("local/device.age");
+    let len = fs::metadata(&key).expect("meta").len() as usize;
+    flip_bit(&key, len - 20);
+    let mut v = reopen(&dir);
+    assert_eq!(v.note(&id).expect("note").body, "still here");
+    let e = err_of(v.create(note("New", "x")));
+    assert_eq!(e.code(), "damaged_local_file", "{e}");
+    assert!(e.to_string().contains("continue-as-new"), "{e}");
+}

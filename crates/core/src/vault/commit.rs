@@ -98,12 +98,16 @@ impl Vault {
         if batch.objects.is_empty() && batch.purged.is_empty() && batch.roster.is_none() {
             return Ok(());
         }
-        if let Some(removal) = self
-            .store
-            .roster
-            .member(&self.store.device)
-            .and_then(|m| m.removed.clone())
-        {
+        let me = self.store.roster.member(&self.store.device);
+        if me.is_some_and(|m| m.signing != self.store.device_keys.verifying_key()) {
+            // local/device.age was lost or damaged and made again: entries signed with the new
+            // key would be refused everywhere, so none is written.
+            return Err(Error::DamagedLocalFile {
+                path: self.store.layout.device_keys(),
+                reason: "this device's key is not the one the roster holds for it; go on under a new id with `coffer device continue-as-new`".into(),
+            });
+        }
+        if let Some(removal) = me.and_then(|m| m.removed.clone()) {
             return Err(Error::DeviceRemoved {
                 by: self.store.roster.name_of(&removal.by),
                 time: crate::note::millis_to_rfc3339(removal.time),
