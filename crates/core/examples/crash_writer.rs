@@ -10,6 +10,10 @@
 //! returns it prints `ack <note-id> <revision-id> <sha256 of the body>` and flushes, so every
 //! acknowledged line names a revision that must survive any crash after it was printed.
 //! It prints nothing else on stdout; errors go to stderr and end the process with status 1.
+//!
+//! With `COFFER_CRASH_MODE=remove` it instead removes the vault's other devices one by one,
+//! printing `removed <device-id>` after each removal returns, and saves a new note after each
+//! (acknowledged as above): the crash test of a removal and its new key generation.
 
 use coffer_core::secrecy::SecretString;
 use coffer_core::{Id, InitOptions, LockedVault, NewNote, NoteChange, NoteFilter, Vault};
@@ -82,8 +86,39 @@ fn open(dir: &Path, pass: &SecretString) -> coffer_core::Result<Vault> {
     }
 }
 
+/// Removes the other devices one at a time, saving a note after each removal.
+fn remove_devices(vault: &mut Vault) -> coffer_core::Result<()> {
+    let mut rng = Rng::new();
+    loop {
+        let next = vault
+            .device_list()?
+            .into_iter()
+            .find(|d| !d.this_device && d.name.is_some() && d.removed.is_none());
+        if let Some(d) = next {
+            vault.remove_device(&d.id.to_string())?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "removed {}", d.id)
+                .and_then(|_| out.flush())
+                .map_err(|e| coffer_core::Error::Invalid(format!("stdout: {e}")))?;
+        }
+        let id = vault.create(NewNote {
+            title: text(&mut rng, 3),
+            body: text(&mut rng, 50),
+            ..Default::default()
+        })?;
+        ack(vault, &id)?;
+    }
+}
+
 fn run(dir: &Path, scratch: &Path, pass: &SecretString) -> coffer_core::Result<()> {
     let mut vault = open(dir, pass)?;
+    if std::env::var("COFFER_CRASH_MODE").as_deref() == Ok("remove") {
+        println!("ready");
+        std::io::stdout()
+            .flush()
+            .map_err(|e| coffer_core::Error::Invalid(format!("stdout: {e}")))?;
+        return remove_devices(&mut vault);
+    }
     let mut rng = Rng::new();
     std::fs::create_dir_all(scratch).map_err(|e| coffer_core::Error::Invalid(e.to_string()))?;
     println!("ready");

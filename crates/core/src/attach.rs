@@ -104,8 +104,7 @@ impl Vault {
                 inner: io::BufWriter::new(out),
                 hash: Sha256::new(),
             };
-            let mut w =
-                crypto::encrypt_stream(&[&self.store.keys.vault_recipient()], &mut ct_hash)?;
+            let mut w = crypto::encrypt_stream(&[&self.store.write_recipient()], &mut ct_hash)?;
             w.write_all(head.as_bytes())
                 .map_err(Error::io("encrypting"))?;
             let mut plain_hash = Sha256::new();
@@ -204,9 +203,12 @@ impl Vault {
         let dec = age::Decryptor::new_buffered(BufReader::new(f))
             .map_err(|e| Error::corrupt(obj, format!("cannot decrypt: {e}")))?;
         let mut r = dec
-            .decrypt(std::iter::once(
-                self.store.keys.vault_identity() as &dyn age::Identity
-            ))
+            .decrypt(
+                self.store
+                    .read_identities()
+                    .into_iter()
+                    .map(|i| i as &dyn age::Identity),
+            )
             .map_err(|e| Error::corrupt(obj, format!("cannot decrypt: {e}")))?;
         let bad = |e: io::Error| Error::corrupt(obj, format!("damaged or truncated: {e}"));
         // The header: read until the closing "---" line.

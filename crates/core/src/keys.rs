@@ -108,11 +108,17 @@ impl Keys {
                 } else {
                     "messaging"
                 });
+            } else if line.starts_with("# coffer-generation: ")
+                || line.starts_with("# coffer-device-key: ")
+            {
+                // An exported identity's other keys (crate::generations, local/device.age).
+                next = Some("other");
             } else if let Some(k) = line.strip_prefix("# coffer-signing-key: ") {
                 signing = Some(parse_seed(k).ok_or_else(|| bad("bad signing key"))?);
             } else if line.starts_with("AGE-SECRET-KEY-") {
                 let id = x25519::Identity::from_str(line).map_err(|_| bad("bad age secret key"))?;
                 match next.take() {
+                    Some("other") => {}
                     Some("vault") => vault = Some(id),
                     Some(_) => messaging = Some(id),
                     None => return Err(bad("unlabelled key")),

@@ -26,6 +26,7 @@
 pub mod config;
 pub mod crypto;
 pub use store::journal;
+pub mod generations;
 pub mod keys;
 pub mod log;
 pub mod note;

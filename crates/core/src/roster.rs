@@ -76,6 +76,41 @@ pub enum Change {
         #[serde(default)]
         legacy: BTreeMap<Id, u64>,
     },
+    /// Key generations handed to devices: every generation its writer holds (with a new one
+    /// after a removal), sealed to the devices `to` (docs/FORMAT.md, "Key generations").
+    Keys {
+        /// The id of the generation new files are encrypted to from this event on.
+        newest: String,
+        /// The devices the generations are sealed to: the roster's devices not removed.
+        to: Vec<Id>,
+        /// The generations: an age identity file, age-encrypted to those devices' recipients,
+        /// in ASCII armor.
+        sealed: String,
+    },
+}
+
+/// A `keys` event the roster applied.
+#[derive(Clone, Debug)]
+pub struct KeyEvent {
+    /// The hash of the entry that carries it.
+    pub hash: String,
+    /// The generation new files are encrypted to from it on.
+    pub newest: String,
+    /// The devices it is sealed to.
+    pub to: Vec<Id>,
+    /// The sealed generations.
+    pub sealed: String,
+}
+
+/// What a device must write before its next change, for what it writes to be readable by the
+/// roster's devices and by no removed one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeysNeeded {
+    /// A new generation: the one written with is known to a removed device.
+    Fresh,
+    /// The generations held, sealed to every device not removed: some cannot read the
+    /// newest yet.
+    Grant,
 }
 
 /// The bytes the passphrase key signs when a device joins with the passphrase.
@@ -117,6 +152,9 @@ pub struct Removal {
     pub last: u64,
 }
 
+/// The most devices one `keys` event may be sealed to.
+pub const MAX_KEY_RECIPIENTS: usize = 10_000;
+
 /// One roster event as read from the log.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Recorded {
@@ -139,6 +177,8 @@ struct Settled {
     closed_by: Option<Id>,
     /// Entries of the first format accepted per device, once a removal froze them.
     legacy: Option<BTreeMap<Id, u64>>,
+    /// `keys` events applied, in order.
+    keys: Vec<KeyEvent>,
 }
 
 /// Every roster event seen, and what they say.
@@ -204,7 +244,7 @@ impl Roster {
             let rec = &self.events[*hash];
             let verdict = match ev {
                 None => Err("the roster event is unreadable".to_string()),
-                Some(ev) => s.apply(rec, &ev.change, vault, passphrase_key),
+                Some(ev) => s.apply(hash, rec, &ev.change, vault, passphrase_key),
             };
             match verdict {
                 Ok(()) => s.applied.push((*hash).clone()),
@@ -354,6 +394,48 @@ impl Roster {
         self.settled.closed_by
     }
 
+    /// The `keys` events applied, in the roster's order.
+    pub fn key_events(&self) -> &[KeyEvent] {
+        &self.settled.keys
+    }
+
+    /// The devices not removed, with their recipients.
+    pub fn active(&self) -> impl Iterator<Item = &Member> {
+        self.members().filter(|m| m.removed.is_none())
+    }
+
+    /// What a device writing with generation `write` (`first`: the vault key of identity.age)
+    /// must hand out first, if anything (docs/FORMAT.md, "Key generations"):
+    /// - a new generation, when a removed device may hold `write`: the first generation after
+    ///   any removal (it is in identity.age), or one that an event from its introduction on
+    ///   sealed to a device removed since;
+    /// - the generations again, when a device not removed is in no such event.
+    pub fn keys_needed(&self, write: &str, first: &str) -> Option<KeysNeeded> {
+        let removed: BTreeSet<Id> = self
+            .members()
+            .filter(|m| m.removed.is_some())
+            .map(|m| m.device)
+            .collect();
+        if write == first {
+            return (!removed.is_empty()).then_some(KeysNeeded::Fresh);
+        }
+        let keys = &self.settled.keys;
+        let Some(intro) = keys.iter().position(|k| k.newest == write) else {
+            return Some(KeysNeeded::Fresh);
+        };
+        let since = &keys[intro..];
+        if since
+            .iter()
+            .any(|k| k.to.iter().any(|d| removed.contains(d)))
+        {
+            return Some(KeysNeeded::Fresh);
+        }
+        let reached: BTreeSet<&Id> = since.iter().flat_map(|k| &k.to).collect();
+        self.active()
+            .any(|m| !reached.contains(&m.device))
+            .then_some(KeysNeeded::Grant)
+    }
+
     /// The last entry of each device still writing with the shared key, for a removal's
     /// `legacy` map: every device of `heads` the roster does not hold with its own key.
     pub fn legacy_heads(&self, heads: &BTreeMap<Id, (u64, String)>) -> BTreeMap<Id, u64> {
@@ -374,6 +456,7 @@ impl Settled {
     /// Applies one event written by entry `rec`, or says why it is refused.
     fn apply(
         &mut self,
+        hash: &str,
         rec: &Recorded,
         change: &Change,
         vault: &Id,
@@ -479,6 +562,30 @@ impl Settled {
                 });
                 self.closed_by.get_or_insert(rec.device);
                 self.legacy.get_or_insert_with(|| legacy.clone());
+            }
+            Change::Keys { newest, to, sealed } => {
+                writer_ok(self)?;
+                let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
+                if newest.len() != 32 || !newest.chars().all(hex) {
+                    return Err("its newest generation is not named by 32 hex digits".into());
+                }
+                if to.is_empty() || to.len() > MAX_KEY_RECIPIENTS {
+                    return Err("it is sealed to no device, or to too many".into());
+                }
+                if let Some(d) = to.iter().find(|d| !self.members.contains_key(d)) {
+                    return Err(format!(
+                        "it is sealed to device {d}, which the roster does not hold"
+                    ));
+                }
+                if sealed.len() > crate::generations::MAX_SEALED_CHARS {
+                    return Err("its sealed generations are too long".into());
+                }
+                self.keys.push(KeyEvent {
+                    hash: hash.to_string(),
+                    newest: newest.clone(),
+                    to: to.clone(),
+                    sealed: sealed.clone(),
+                });
             }
         }
         if let Some(w) = self.members.get_mut(&rec.device) {

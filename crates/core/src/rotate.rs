@@ -133,6 +133,10 @@ impl Vault {
         )?;
         fs::remove_file(self.rotation_path()).map_err(Error::io("removing local/rotation.age"))?;
         drop(lock);
+        // Every object is now encrypted to the new keys alone: their vault key is the first
+        // generation of a new line.
+        self.store.generations = crate::generations::Generations::first(new_keys.vault_identity());
+        self.store.keys_needed = None;
         self.store.keys = new_keys;
         self.store.device = device;
         self.store.device_keys = device_keys;
@@ -194,8 +198,13 @@ impl Vault {
     /// the new ciphertext's hash.
     fn reencrypt(&self, id: &Id, new_keys: &Keys) -> Result<String> {
         let path = self.store.layout.object(id);
-        let ids: [&dyn age::Identity; 2] =
-            [self.store.keys.vault_identity(), new_keys.vault_identity()];
+        let mut ids: Vec<&dyn age::Identity> = vec![new_keys.vault_identity()];
+        ids.extend(
+            self.store
+                .read_identities()
+                .into_iter()
+                .map(|i| i as &dyn age::Identity),
+        );
         let open = || -> Result<age::stream::StreamReader<BufReader<File>>> {
             let f = File::open(&path).map_err(Error::io(format!("reading {}", path.display())))?;
             let dec = age::Decryptor::new_buffered(BufReader::new(f))

@@ -275,7 +275,7 @@ impl Walk<'_> {
             return Ok(Ok(None));
         }
         let store = &self.vault.store;
-        Ok(crypto::decrypt(&[store.keys.vault_identity()], &ct)
+        Ok(crypto::decrypt(&store.read_identities(), &ct)
             .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))
             .and_then(|p| Revision::decode(&p, &store.config.vault, id))
             .map(Some)

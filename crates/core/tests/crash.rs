@@ -8,6 +8,8 @@
 //! waits for the writer's `ready` line before starting the clock. The seed is printed; set
 //! `COFFER_CRASH_SEED` to replay a run.
 
+#![allow(clippy::unwrap_used)]
+
 use coffer_core::secrecy::SecretString;
 use coffer_core::{Id, LockedVault};
 use std::io::{BufRead, BufReader};
@@ -43,6 +45,14 @@ struct Ack {
     note: Id,
     revision: Id,
     sha256: String,
+}
+
+/// A line of the writer: an acknowledged save, or (in the removal mode) a device removed.
+fn parse_line(line: &str) -> Result<Ack, Id> {
+    match line.strip_prefix("removed ") {
+        Some(id) => Err(id.parse().expect("removed: device id")),
+        None => Ok(parse_ack(line)),
+    }
 }
 
 fn parse_ack(line: &str) -> Ack {
@@ -109,10 +119,25 @@ fn writer_binary() -> PathBuf {
 /// Runs the writer once: waits for `ready`, lets it work for `delay`, kills it with SIGKILL,
 /// and returns every save it acknowledged (including lines still in the pipe at the kill).
 fn run_and_kill(bin: &Path, vault: &Path, scratch: &Path, delay: Duration) -> Vec<Ack> {
+    run_and_kill_in(bin, vault, scratch, delay, "save")
+        .into_iter()
+        .map(|l| l.expect("only saves in this mode"))
+        .collect()
+}
+
+/// [`run_and_kill`] in a mode of the writer (`save` or `remove`), returning every line.
+fn run_and_kill_in(
+    bin: &Path,
+    vault: &Path,
+    scratch: &Path,
+    delay: Duration,
+    mode: &str,
+) -> Vec<Result<Ack, Id>> {
     let mut child = Command::new(bin)
         .arg(vault)
         .arg(scratch)
         .env("COFFER_CRASH_PASSPHRASE", PASSPHRASE)
+        .env("COFFER_CRASH_MODE", mode)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -132,7 +157,7 @@ fn run_and_kill(bin: &Path, vault: &Path, scratch: &Path, delay: Duration) -> Ve
     let reader = std::thread::spawn(move || {
         let mut acks = Vec::new();
         for line in out.lines() {
-            acks.push(parse_ack(&line.expect("reading the writer")));
+            acks.push(parse_line(&line.expect("reading the writer")));
         }
         acks
     });
@@ -233,4 +258,141 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
          all rounds"
     );
     assert!(kills >= 200);
+}
+
+/// Removing devices, killed at random moments: after every kill the vault opens clean, every
+/// acknowledged removal holds, and once the vault writes again, what it writes is encrypted to
+/// a generation of the vault key that no removed device can open (checked with each removed
+/// device's own exported identity, every key it holds), whether or not the kill fell between
+/// a removal and its new generation.
+#[test]
+fn sigkill_during_removals_never_hands_the_new_key_to_a_removed_device() {
+    const OTHERS: usize = 6;
+    const ROUNDS: usize = 24;
+    let seed = match std::env::var("COFFER_CRASH_SEED") {
+        Ok(s) => s.parse().expect("COFFER_CRASH_SEED is a number"),
+        Err(_) => {
+            let mut b = [0u8; 8];
+            getrandom::fill(&mut b).expect("random seed");
+            u64::from_le_bytes(b)
+        }
+    };
+    println!("crash (removals): seed {seed} (replay with COFFER_CRASH_SEED={seed})");
+    let mut rng = Rng(seed);
+    let bin = writer_binary();
+    let tmp = tempfile::tempdir().expect("a temp folder");
+    let pass = SecretString::from(PASSPHRASE.to_string());
+    let remote = tmp.path().join("remote").display().to_string();
+    let vault = tmp.path().join("vault");
+    let sync = |v: &mut coffer_core::Vault, name: &str| {
+        v.sync(Some(name), &Default::default(), &mut |_| {})
+            .expect("sync")
+    };
+    {
+        let opts = coffer_core::InitOptions { work_factor: 10 };
+        let mut a = coffer_core::Vault::init(&vault, &pass, &opts).expect("init");
+        a.add_remote("r", &remote, None).expect("add remote");
+        a.create(coffer_core::NewNote {
+            title: "first".into(),
+            ..Default::default()
+        })
+        .expect("a note");
+        sync(&mut a, "r");
+    }
+    let mut others = Vec::new();
+    for i in 0..OTHERS {
+        let dir = tmp.path().join(format!("device-{i}"));
+        let (v, _) = coffer_core::Vault::join_from(
+            &remote,
+            &dir,
+            &pass,
+            None,
+            Some(&format!("device {i}")),
+            &mut |_| {},
+        )
+        .expect("join");
+        drop(v);
+        others.push(dir);
+    }
+    {
+        let mut a = LockedVault::open(&vault).unwrap().unlock(&pass).unwrap();
+        sync(&mut a, "r");
+        assert_eq!(a.device_list().unwrap().len(), OTHERS + 1);
+    }
+    let scratch = tmp.path().join("scratch");
+    let (mut acks, mut removed) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let delay = Duration::from_millis(rng.range(5, 150));
+        for line in run_and_kill_in(&bin, &vault, &scratch, delay, "remove") {
+            match line {
+                Ok(a) => acks.push(a),
+                Err(d) => removed.push(d),
+            }
+        }
+        check(&vault, &acks, round);
+        let mut a = LockedVault::open(&vault).unwrap().unlock(&pass).unwrap();
+        let roster = a.device_list().unwrap();
+        for d in &removed {
+            assert!(
+                roster.iter().any(|m| m.id == *d && m.removed.is_some()),
+                "round {round}: acknowledged removal of {d} is lost"
+            );
+        }
+        // A save now is encrypted to a generation no removed device holds.
+        let id = a
+            .create(coffer_core::NewNote {
+                title: format!("after round {round}"),
+                body: "for the remaining devices only".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        a.checkpoint().unwrap();
+        let rev = a.note(&id).unwrap().revision.to_string();
+        let object = vault.join(format!("objects/{}/{rev}.age", &rev[..2]));
+        let ct = std::fs::read(&object).unwrap();
+        let own = tmp.path().join("own-key.txt");
+        let _ = std::fs::remove_file(&own);
+        a.export_identity(&own).unwrap();
+        assert!(
+            decrypts(&own, &ct),
+            "round {round}: the vault cannot read its own save"
+        );
+        drop(a);
+        for (i, dir) in others.iter().enumerate() {
+            let v = LockedVault::open(dir).unwrap().unlock(&pass).unwrap();
+            let gone = roster
+                .iter()
+                .any(|m| m.id == v.device_id() && m.removed.is_some());
+            if gone {
+                let key = tmp.path().join(format!("key-{i}.txt"));
+                let _ = std::fs::remove_file(&key);
+                v.export_identity(&key).unwrap();
+                assert!(
+                    !decrypts(&key, &ct),
+                    "round {round}: removed device {i} can read what was written after its removal"
+                );
+            }
+        }
+    }
+    assert!(
+        !removed.is_empty(),
+        "the writer never acknowledged a removal; the test tested nothing"
+    );
+    println!(
+        "crash (removals): {ROUNDS} SIGKILLs, {} removals and {} saves acknowledged, all intact",
+        removed.len(),
+        acks.len()
+    );
+}
+
+/// Whether an age file decrypts with every key of an exported identity file.
+fn decrypts(identity_file: &Path, ct: &[u8]) -> bool {
+    let text = std::fs::read_to_string(identity_file).unwrap();
+    let ids: Vec<coffer_core::age::x25519::Identity> = text
+        .lines()
+        .filter(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .map(|l| l.parse().unwrap())
+        .collect();
+    let refs: Vec<&coffer_core::age::x25519::Identity> = ids.iter().collect();
+    coffer_core::crypto::decrypt(&refs, ct).is_ok()
 }

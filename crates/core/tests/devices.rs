@@ -58,7 +58,12 @@ fn three_devices_and_a_removal(kind: Backend) {
     // everywhere and never applied.
     c.create("written after removal", "x");
     c.v.checkpoint().unwrap();
+    let first_generation = a.v.vault_recipient();
     a.v.remove_device("old phone").unwrap();
+    // A new generation of the vault key, which the removed device never gets.
+    let newest = a.v.vault_recipient();
+    assert_ne!(newest, first_generation);
+    assert_eq!(c.v.vault_recipient(), first_generation);
     a.sync();
     // A thief's copy of Coffer would upload it regardless: put it on the remote as is.
     let cdev = c.v.device_id();
@@ -77,7 +82,46 @@ fn three_devices_and_a_removal(kind: Backend) {
             .any(|(k, m)| *k == AlarmKind::DeviceRemoved && m.contains("'old phone' was removed")),
         "{r:?}"
     );
-    c.sync();
+    // B picked the new generation up at its sync: no new remote, no clone.
+    assert_eq!(b.v.vault_recipient(), newest);
+    let secret = b.create("after the removal", "the removed device must not read this");
+    b.sync();
+    a.sync();
+    assert!(a.view().iter().any(|n| n.0 == secret));
+    let r = c.sync();
+    assert!(c.view().iter().all(|n| n.0 != secret));
+    // The removed device is told why it reads nothing new.
+    assert!(
+        r.alarms.iter().any(|a| a.kind == AlarmKind::DeviceRemoved
+            && a.message.contains("this device was removed by")),
+        "{r:?}"
+    );
+    // The stock age tool agrees: the new note's object opens with B's exported identity
+    // (which holds every generation), not with the removed device's.
+    let rev = b.v.history(&secret).unwrap()[0].revision.to_string();
+    let object = b.v.root().join(format!("objects/{}/{rev}.age", &rev[..2]));
+    let (b_key, c_key) = (b.v.root().join("key.txt"), c.v.root().join("key.txt"));
+    b.v.export_identity(&b_key).unwrap();
+    c.v.export_identity(&c_key).unwrap();
+    let age_d = |key: &std::path::Path| {
+        std::process::Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(key)
+            .arg(&object)
+            .output()
+            .expect("the reference `age` tool is needed (installed by the setup script)")
+    };
+    let good = age_d(&b_key);
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert!(String::from_utf8_lossy(&good.stdout).contains("must not read this"));
+    let bad = age_d(&c_key);
+    assert!(!bad.status.success());
+    assert!(!String::from_utf8_lossy(&bad.stdout).contains("must not read this"));
     for d in [&mut a, &mut b] {
         let r = d.sync();
         assert_eq!(kinds(&r), vec![AlarmKind::RefusedEntry], "{r:?}");
@@ -264,4 +308,60 @@ fn a_remote_that_rolls_the_roster_back_is_caught() {
             .iter()
             .any(|d| d.removed.is_some())
     );
+}
+
+/// Whether a note's newest revision, as `holder` stores it, opens with every key `other`'s
+/// exported identity holds.
+fn can_read(holder: &Device, note: &coffer_core::Id, other: &Device) -> bool {
+    let rev = holder.v.history(note).unwrap()[0].revision.to_string();
+    let ct = fs::read(
+        holder
+            .v
+            .root()
+            .join(format!("objects/{}/{rev}.age", &rev[..2])),
+    )
+    .unwrap();
+    let key = other.v.root().join("key.txt");
+    let _ = fs::remove_file(&key);
+    other.v.export_identity(&key).unwrap();
+    let ids: Vec<coffer_core::age::x25519::Identity> = fs::read_to_string(&key)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .map(|l| l.parse().unwrap())
+        .collect();
+    crypto::decrypt(&ids.iter().collect::<Vec<_>>(), &ct).is_ok()
+}
+
+/// Two devices remove two others at once, each making a new generation sealed to the device
+/// the other removes: once they have both synced, what they write is readable by each other
+/// and by neither removed device.
+#[test]
+fn two_removals_at_once_leave_both_removed_devices_out() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let mut b = join(&remote, "b");
+    let c = join(&remote, "c");
+    let d = join(&remote, "d");
+    a.sync();
+    b.sync();
+    a.v.remove_device("c").unwrap();
+    b.v.remove_device("d").unwrap();
+    a.sync();
+    b.sync();
+    a.sync();
+    let from_a = a.create("from a", "after both removals");
+    a.sync();
+    b.sync();
+    let from_b = b.create("from b", "after both removals");
+    b.sync();
+    a.sync();
+    assert_eq!(a.view(), b.view());
+    for (holder, note) in [(&a, &from_a), (&b, &from_b)] {
+        assert!(can_read(holder, note, &a) && can_read(holder, note, &b));
+        assert!(!can_read(holder, note, &c), "the device A removed reads it");
+        assert!(!can_read(holder, note, &d), "the device B removed reads it");
+    }
 }

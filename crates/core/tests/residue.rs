@@ -152,8 +152,8 @@ fn session_then_scan() {
     }
     assert_eq!(
         keys.len(),
-        6,
-        "two age keys and a signing seed in the identity file"
+        8,
+        "the vault and messaging keys, a signing seed and the device key in the identity file"
     );
 
     let mut all: Vec<Canary> = Vec::new();

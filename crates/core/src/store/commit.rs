@@ -36,7 +36,8 @@ impl Store {
             let objects = s.spawn(|| place_objects(&self.layout, &batch.objects));
             let entry_side = (|| {
                 let (plain, hash) = self.sign_entry(entry);
-                let ct = crypto::encrypt(&[&self.keys.vault_recipient()], &plain)?;
+                let recipients = self.entry_recipients(entry);
+                let ct = crypto::encrypt(&recipients.iter().collect::<Vec<_>>(), &plain)?;
                 Ok((hash, fsutil::write_temp_synced(&log_path, &ct)?))
             })();
             let objects = objects.join().expect("the object writer panicked");

@@ -18,10 +18,12 @@ pub(crate) use layout::load_or_create_device;
 pub(crate) use lock::WriteLock;
 
 use crate::config::Config;
+use crate::generations::Generations;
 use crate::keys::{DeviceKeys, JOIN_PROOF_CONTEXT, Keys};
 use crate::log::{EntrySigner, LogEntry, ObjectKind, Unverified};
-use crate::roster::{Change, Roster, RosterEvent, join_statement, signing_text};
+use crate::roster::{Change, KeysNeeded, Roster, RosterEvent, join_statement, signing_text};
 use crate::{Error, Id, Result, crypto};
+use age::x25519;
 use base64::Engine;
 use std::io::ErrorKind;
 use zeroize::Zeroizing;
@@ -37,6 +39,20 @@ pub(crate) struct Store {
     pub device_keys: DeviceKeys,
     /// Which devices belong and under which keys, as far as the log has been read.
     pub roster: Roster,
+    /// The generations of the vault key this device holds (crate::generations).
+    pub generations: Generations,
+    /// What this device must hand out before its next change (crate::roster::KeysNeeded).
+    pub keys_needed: Option<KeysNeeded>,
+}
+
+/// The keys a synced file may be encrypted to, for a device holding `gens` and `device`.
+pub(crate) fn read_identities<'a>(
+    gens: &'a Generations,
+    device: &'a DeviceKeys,
+) -> Vec<&'a x25519::Identity> {
+    let mut ids = gens.identities();
+    ids.push(device.identity());
+    ids
 }
 
 impl Store {
@@ -64,13 +80,17 @@ impl Store {
 
     /// Decrypts a log entry file and checks its place, not yet its signature.
     pub fn read_unverified(&self, device: &Id, seq: u64, ct: &[u8]) -> Result<Unverified> {
-        let plain =
-            crypto::decrypt(&[self.keys.vault_identity()], ct).map_err(|e| Error::BadLog {
-                device: device.to_string(),
-                seq,
-                reason: format!("cannot decrypt: {e}"),
-            })?;
+        let plain = self.decrypt_entry(device, seq, ct)?;
         LogEntry::read(&plain, &self.config.vault, device, seq)
+    }
+
+    /// Decrypts a log entry file with every key generation held.
+    pub fn decrypt_entry(&self, device: &Id, seq: u64, ct: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        crypto::decrypt(&self.read_identities(), ct).map_err(|e| Error::BadLog {
+            device: device.to_string(),
+            seq,
+            reason: format!("cannot decrypt: {e}"),
+        })
     }
 
     /// Checks an entry's signature with the key the roster names for it.
@@ -110,10 +130,84 @@ impl Store {
         }
     }
 
-    /// Settles the roster after new events were recorded.
+    /// Settles the roster after new events were recorded, and takes the key generations it
+    /// hands to this device.
     pub fn settle_roster(&mut self) {
         let key = self.keys.verifying_key();
         self.roster.settle(&self.config.vault, &key);
+        let mut gens = std::mem::replace(
+            &mut self.generations,
+            Generations::first(self.keys.vault_identity()),
+        );
+        self.learn_generations(&mut gens, &self.roster);
+        self.keys_needed = self.roster.keys_needed(gens.write_id(), gens.first_id());
+        self.generations = gens;
+    }
+
+    /// Opens the sealed generations of `roster`'s `keys` events addressed to this device (each
+    /// once) and picks the one to write with: the newest of the last event whose newest
+    /// generation is held, or the first. A sealed file that does not open adds nothing (then
+    /// [`Roster::keys_needed`] asks for a new generation or a new grant).
+    pub fn learn_generations(&self, gens: &mut Generations, roster: &Roster) {
+        for k in roster.key_events() {
+            if !gens.was_opened(&k.hash) && k.to.contains(&self.device) {
+                let _ = gens.open_sealed(
+                    &k.hash,
+                    &k.sealed,
+                    self.device_keys.identity(),
+                    &self.config.vault,
+                );
+            }
+        }
+        let newest = match roster
+            .key_events()
+            .iter()
+            .rev()
+            .find(|k| gens.holds(&k.newest))
+        {
+            Some(k) => k.newest.clone(),
+            None => gens.first_id().to_string(),
+        };
+        gens.write_with(&newest);
+    }
+
+    /// Every key a synced file may be encrypted to: the generations held, newest first, then
+    /// this device's own key (`keys` entries are encrypted to it).
+    pub fn read_identities(&self) -> Vec<&x25519::Identity> {
+        read_identities(&self.generations, &self.device_keys)
+    }
+
+    /// What new synced files (objects, log entries) are encrypted to.
+    pub fn write_recipient(&self) -> x25519::Recipient {
+        self.generations.write_recipient()
+    }
+
+    /// What a new log entry's file is encrypted to: the generation written with; for a `keys`
+    /// entry, its newest generation and every device it is sealed to (which may not hold that
+    /// generation yet).
+    pub fn entry_recipients(&self, entry: &LogEntry) -> Vec<x25519::Recipient> {
+        let Some(RosterEvent {
+            change: Change::Keys { newest, to, .. },
+            ..
+        }) = &entry.roster
+        else {
+            return vec![self.write_recipient()];
+        };
+        let mut out = vec![
+            self.generations
+                .recipient_of(newest)
+                .unwrap_or_else(|| self.write_recipient()),
+        ];
+        for d in to {
+            if let Some(r) = self
+                .roster
+                .member(d)
+                .and_then(|m| m.recipient.parse::<x25519::Recipient>().ok())
+            {
+                out.push(r);
+            }
+        }
+        out
     }
 
     /// The file of a device's log entry `seq` (encrypted), or `None` if there is none.
@@ -171,13 +265,13 @@ impl Store {
                 "its ciphertext differs from the one the log names (swapped or altered)",
             ));
         }
-        crypto::decrypt(&[self.keys.vault_identity()], ct)
+        crypto::decrypt(&self.read_identities(), ct)
             .map_err(|e| Error::corrupt(id, format!("cannot decrypt: {e}")))
     }
 
-    /// Encrypts `plain` to the vault key as a new object `id` of `kind`.
+    /// Encrypts `plain` to the vault key's newest generation as a new object `id` of `kind`.
     pub fn seal(&self, id: Id, kind: ObjectKind, plain: &[u8]) -> Result<NewObject> {
-        let ct = crypto::encrypt(&[&self.keys.vault_recipient()], plain)?;
+        let ct = crypto::encrypt(&[&self.write_recipient()], plain)?;
         Ok(NewObject {
             id,
             kind,

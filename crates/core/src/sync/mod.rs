@@ -259,19 +259,30 @@ enum EntryFault {
     /// Written by a device the roster does not hold (yet: a roster event in another device's
     /// log may add it).
     Unknown(String),
+    /// Not decryptable with the key generations known (yet: a `keys` event in another
+    /// device's log may hand this device the one it is encrypted to).
+    Sealed(String),
 }
+
+/// The roster and the key generations an entry is checked with (the vault's, or those a pull
+/// has learned so far).
+type Known<'a> = (
+    &'a crate::roster::Roster,
+    &'a crate::generations::Generations,
+);
 
 /// Decrypts a log entry and checks its signature (by the key `roster` names) and place
 /// (vault, device, seq), not its chain.
 fn open_signed(
     store: &crate::store::Store,
-    roster: &crate::roster::Roster,
+    (roster, gens): Known<'_>,
     device: &Id,
     seq: u64,
     ct: &[u8],
 ) -> std::result::Result<(LogEntry, String), EntryFault> {
-    let plain = crypto::decrypt(&[store.keys.vault_identity()], ct).map_err(|e| {
-        EntryFault::Forged(format!(
+    let ids = crate::store::read_identities(gens, &store.device_keys);
+    let plain = crypto::decrypt(&ids, ct).map_err(|e| {
+        EntryFault::Sealed(format!(
             "it cannot be decrypted with the vault key ({e}); if the keys were rotated on another device, set this device up again with `coffer clone` from that device's remote"
         ))
     })?;
@@ -287,13 +298,13 @@ fn open_signed(
 /// Decrypts and checks a log entry (signature, vault, device, seq), then its chain.
 fn check_entry(
     store: &crate::store::Store,
-    roster: &crate::roster::Roster,
+    known: Known<'_>,
     device: &Id,
     seq: u64,
     ct: &[u8],
     prev: Option<&str>,
 ) -> std::result::Result<(LogEntry, String), EntryFault> {
-    let (entry, hash) = open_signed(store, roster, device, seq, ct)?;
+    let (entry, hash) = open_signed(store, known, device, seq, ct)?;
     entry.check_follows(prev).map_err(|_| EntryFault::Fork)?;
     Ok((entry, hash))
 }
@@ -421,6 +432,15 @@ impl Vault {
         self.check_remote_vault(run)?;
         run.marks.keys = Some(self.key_fingerprint());
         self.pull(run, progress)?;
+        if self.store.keys_needed.is_some() {
+            // A removal learned in this pull: the new key generation goes out with this push,
+            // not only with this device's next change.
+            let lock = self.lock_file()?;
+            self.refresh()?;
+            let handed = self.hand_out_keys(&lock);
+            drop(lock);
+            handed?;
+        }
         // Merging can take a few rounds when a note has more than two heads.
         for _ in 0..4 {
             let merged = self.merge_heads()?;

@@ -18,6 +18,9 @@ pub(super) struct Pull<'a, 'r> {
     foreign: usize,
     /// The roster as this vault has it, with the events of the entries read in this pull.
     roster: crate::roster::Roster,
+    /// The key generations this vault holds, with those the roster learned in this pull
+    /// hands to it.
+    gens: crate::generations::Generations,
     /// Devices whose next entry is signed by a key the roster does not hold yet (a roster
     /// event of another device read later may add it): where each stopped.
     waiting: Vec<Waiting>,
@@ -28,8 +31,10 @@ struct Waiting {
     device: Id,
     seq: u64,
     prev: Option<String>,
-    /// Why its key is not known.
-    why: String,
+    /// The entry's file.
+    ct: Vec<u8>,
+    /// Why it cannot be read yet: its signer, or the key it is encrypted to, is not known.
+    fault: EntryFault,
 }
 
 impl Pull<'_, '_> {
@@ -88,6 +93,7 @@ impl Vault {
             fetched: 0,
             foreign: 0,
             roster: self.store.roster.clone(),
+            gens: self.store.generations.clone(),
             waiting: Vec::new(),
         };
         let devices = self.remote_devices(&mut p)?;
@@ -303,15 +309,23 @@ impl Vault {
             let Some(ct) = queue.pop_front().flatten() else {
                 break;
             };
-            let checked = check_entry(&self.store, &p.roster, &device, seq, &ct, prev.as_deref());
+            let checked = check_entry(
+                &self.store,
+                (&p.roster, &p.gens),
+                &device,
+                seq,
+                &ct,
+                prev.as_deref(),
+            );
             let (entry, hash) = match checked {
                 Ok(opened) => opened,
-                Err(EntryFault::Unknown(why)) => {
+                Err(fault @ (EntryFault::Unknown(_) | EntryFault::Sealed(_))) => {
                     p.waiting.push(Waiting {
                         device,
                         seq: seq - 1,
                         prev,
-                        why,
+                        ct,
+                        fault,
                     });
                     break;
                 }
@@ -324,10 +338,11 @@ impl Vault {
                 p.roster.record(&hash, &entry);
                 p.roster
                     .settle(&self.store.config.vault, &self.store.keys.verifying_key());
+                self.store.learn_generations(&mut p.gens, &p.roster);
             }
             if local.as_ref().is_some_and(|(s, _)| seq <= *s) {
                 // Known already (e.g. through another remote): must be the same entry.
-                if !self.same_as_local(&p.roster, &device, seq, &ct, &hash) {
+                if !self.same_as_local((&p.roster, &p.gens), &device, seq, &ct, &hash) {
                     p.alarm(
                         AlarmKind::Fork,
                         entry_key(&device, seq),
@@ -372,8 +387,8 @@ impl Vault {
             );
             return Ok(false);
         };
-        match open_signed(&self.store, &p.roster, &device, seq, &ct) {
-            Err(EntryFault::Forged(why) | EntryFault::Unknown(why)) => {
+        match open_signed(&self.store, (&p.roster, &p.gens), &device, seq, &ct) {
+            Err(EntryFault::Forged(why) | EntryFault::Unknown(why) | EntryFault::Sealed(why)) => {
                 p.alarm(
                     AlarmKind::ForgedEntry,
                     key,
@@ -399,7 +414,7 @@ impl Vault {
     /// Whether the entry this vault holds as `seq` of `device` is the one read (`ct`, `hash`).
     fn same_as_local(
         &self,
-        roster: &crate::roster::Roster,
+        known: Known<'_>,
         device: &Id,
         seq: u64,
         ct: &[u8],
@@ -411,7 +426,7 @@ impl Vault {
         ) {
             Ok(l) => {
                 l == ct
-                    || open_signed(&self.store, roster, device, seq, &l)
+                    || open_signed(&self.store, known, device, seq, &l)
                         .is_ok_and(|(_, h)| h == hash)
             }
             Err(_) => false,
@@ -429,9 +444,29 @@ impl Vault {
         fault: EntryFault,
     ) {
         let key = entry_key(&device, seq);
+        let removed = p
+            .roster
+            .member(&self.store.device)
+            .and_then(|m| m.removed.clone());
         match fault {
-            EntryFault::Forged(why) => {
-                if seq == 1 && crypto::decrypt(&[self.store.keys.vault_identity()], ct).is_err() {
+            EntryFault::Sealed(_) if let Some(r) = removed => {
+                let (by, when) = (p.roster.name_of(&r.by), crate::note::millis_to_rfc3339(r.time));
+                p.alarm(
+                    AlarmKind::DeviceRemoved,
+                    key,
+                    format!(
+                        "this device was removed by {by} on {when}: entry {seq} of device {device}, written since, is encrypted to a key it no longer gets"
+                    ),
+                );
+            }
+            EntryFault::Forged(why) | EntryFault::Sealed(why) => {
+                if seq == 1
+                    && crypto::decrypt(
+                        &crate::store::read_identities(&p.gens, &self.store.device_keys),
+                        ct,
+                    )
+                    .is_err()
+                {
                     p.foreign += 1;
                 }
                 p.alarm(
@@ -470,12 +505,7 @@ impl Vault {
             }
             if p.incoming.len() == before {
                 for w in std::mem::take(&mut p.waiting) {
-                    let (device, seq) = (w.device, w.seq + 1);
-                    p.alarm(
-                        AlarmKind::RefusedEntry,
-                        entry_key(&device, seq),
-                        format!("entry {seq} of device {device} was refused: {}", w.why),
-                    );
+                    self.entry_refused(p, w.device, w.seq + 1, &w.ct, w.fault);
                 }
                 return Ok(());
             }

@@ -120,7 +120,7 @@ impl Vault {
             .map_err(Error::io(format!("reading {}", path.display())))?;
         let (entry, _) = open_signed(
             &self.store,
-            &self.store.roster,
+            (&self.store.roster, &self.store.generations),
             &self.store.device,
             seq,
             &ct,

@@ -177,7 +177,7 @@ impl Vault {
                 roster: (i == 0).then(|| join.clone()),
             };
             let (plain, hash) = entry.seal(&device_keys);
-            let ct = crypto::encrypt(&[&self.store.keys.vault_recipient()], &plain)?;
+            let ct = crypto::encrypt(&[&self.store.write_recipient()], &plain)?;
             fsutil::write_atomic(&layout.log_entry(&m.new, entry.seq), &ct)?;
             prev = Some(hash);
         }

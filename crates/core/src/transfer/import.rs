@@ -413,13 +413,12 @@ impl Vault {
         stem: &str,
         report: &mut ImportReport,
     ) -> std::result::Result<AgeFile, String> {
-        let plain =
-            crypto::decrypt(&[self.store.keys.vault_identity()], bytes).map_err(|e| match e {
-                age::DecryptError::NoMatchingKeys => {
-                    "cannot decrypt: not encrypted to this vault's key".to_string()
-                }
-                other => format!("cannot decrypt: {other}"),
-            })?;
+        let plain = crypto::decrypt(&self.store.read_identities(), bytes).map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => {
+                "cannot decrypt: not encrypted to this vault's key".to_string()
+            }
+            other => format!("cannot decrypt: {other}"),
+        })?;
         let rev = match read_age_plaintext(&plain)? {
             AgeContent::Note(rev) => rev,
             AgeContent::Markdown(text) => return Ok(AgeFile::Markdown(text)),

@@ -3,9 +3,11 @@
 //! applied to the state.
 
 use super::{ProblemKind, Vault};
+use crate::generations::Generation;
 use crate::journal::JournalCheck;
 use crate::log::{LogEntry, ObjectKind, ObjectRef};
 use crate::note::{Revision, now_millis};
+use crate::roster::{Change, KeysNeeded, RosterEvent};
 use crate::store::{Batch, NewObject, WriteLock};
 use crate::{Error, Id, Result};
 
@@ -94,10 +96,69 @@ impl Vault {
     /// Commits a batch durably and applies it: a few small note revisions by one append to the
     /// save journal (crate::journal); anything else, after a checkpoint (so this device's log
     /// on disk holds every earlier entry), as files ([`crate::store::Store::commit_files`]).
+    /// Key generations the roster asks this device to hand out go first (so the batch is
+    /// encrypted to a generation no removed device holds) and, after a roster change, next.
     fn commit(&mut self, lock: &WriteLock, batch: Batch) -> Result<()> {
         if batch.objects.is_empty() && batch.purged.is_empty() && batch.roster.is_none() {
             return Ok(());
         }
+        let roster_change = batch.roster.is_some();
+        self.hand_out_keys(lock)?;
+        self.commit_one(lock, batch)?;
+        if roster_change {
+            self.hand_out_keys(lock)?;
+        }
+        Ok(())
+    }
+
+    /// Commits the `keys` event the roster asks for, if it asks for one and this device is
+    /// in the roster and not removed (crate::roster::KeysNeeded).
+    pub(crate) fn hand_out_keys(&mut self, lock: &WriteLock) -> Result<()> {
+        let Some(need) = self.store.keys_needed else {
+            return Ok(());
+        };
+        let me = self.store.roster.member(&self.store.device);
+        if me.is_none_or(|m| m.removed.is_some()) {
+            return Ok(());
+        }
+        let fresh = (need == KeysNeeded::Fresh).then(Generation::generate);
+        let members: Vec<_> = self.store.roster.active().cloned().collect();
+        let recipients: Vec<age::x25519::Recipient> = members
+            .iter()
+            .filter_map(|m| m.recipient.parse().ok())
+            .collect();
+        let sealed =
+            self.store
+                .generations
+                .seal(fresh.as_ref(), &recipients, &self.store.config.vault)?;
+        let newest = match fresh {
+            Some(g) => {
+                let id = g.id.clone();
+                // Held now, so that the entry can be encrypted to it.
+                self.store.generations.add(g);
+                id
+            }
+            None => self.store.generations.write_id().to_string(),
+        };
+        let event = RosterEvent {
+            after: self.store.roster.heads(),
+            change: Change::Keys {
+                newest,
+                to: members.iter().map(|m| m.device).collect(),
+                sealed,
+            },
+        };
+        self.commit_one(
+            lock,
+            Batch {
+                roster: Some(event),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// [`Self::commit`] of one batch, as one entry.
+    fn commit_one(&mut self, lock: &WriteLock, batch: Batch) -> Result<()> {
         let me = self.store.roster.member(&self.store.device);
         if me.is_some_and(|m| m.signing != self.store.device_keys.verifying_key()) {
             // local/device.age was lost or damaged and made again: entries signed with the new

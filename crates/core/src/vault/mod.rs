@@ -202,6 +202,7 @@ impl Vault {
     pub(crate) fn load(layout: Layout, config: Config, keys: Keys, search: bool) -> Result<Vault> {
         let device = load_or_create_device(&layout)?;
         let device_keys = load_or_create_device_keys(&layout, &config, &keys, &device)?;
+        let generations = crate::generations::Generations::first(keys.vault_identity());
         let mut vault = Vault {
             store: Store {
                 layout,
@@ -210,6 +211,8 @@ impl Vault {
                 device,
                 device_keys,
                 roster: Default::default(),
+                generations,
+                keys_needed: None,
             },
             state: StateCell::default(),
             unsnapshotted: 0,
@@ -330,19 +333,44 @@ impl Vault {
         write_atomic(&self.store.layout.identity(), &ct)
     }
 
-    /// Writes the plaintext age identity (readable by `age -d -i`) to a new file, mode 0600.
+    /// Writes the plaintext age identity (readable by `age -d -i`) to a new file, mode 0600:
+    /// the keys of identity.age, every later generation of the vault key this device holds,
+    /// and this device's own age key (which opens the generations' sealed files).
     pub fn export_identity(&self, path: &Path) -> Result<()> {
-        let identity = self.store.keys.to_identity_file(&self.store.config.vault);
+        // Sized once, so that no reallocation leaves a copy behind unzeroed.
+        let mut text = zeroize::Zeroizing::new(String::with_capacity(
+            1024 + 160 * self.store.generations.len(),
+        ));
+        text.push_str(
+            self.store
+                .keys
+                .to_identity_file(&self.store.config.vault)
+                .expose_secret(),
+        );
+        self.store.generations.append_later_to(&mut text);
+        text.push_str(&format!(
+            "# coffer-device-key: {}
+",
+            self.store.device
+        ));
+        text.push_str(
+            self.store
+                .device_keys
+                .identity()
+                .to_string()
+                .expose_secret(),
+        );
+        text.push('\n');
         let mut f = fsutil::create_private(path)?;
-        f.write_all(identity.expose_secret().as_bytes())
+        f.write_all(text.as_bytes())
             .and_then(|_| f.sync_all())
             .map_err(Error::io(format!("writing {}", path.display())))
     }
 
-    /// The public recipient of the vault key, for `age -r` (kept private: anyone holding it
-    /// could encrypt files to this vault, which import would then accept).
+    /// The public recipient of the vault key's newest generation, for `age -r` (kept private:
+    /// anyone holding it could encrypt files to this vault, which import would then accept).
     pub fn vault_recipient(&self) -> String {
-        self.store.keys.vault_recipient().to_string()
+        self.store.write_recipient().to_string()
     }
 
     /// All devices that have written to this vault, with their latest log sequence number.

@@ -9,6 +9,12 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fs;
 use std::io::ErrorKind;
 
+/// A log entry read, not yet verified; or one not decryptable yet.
+enum Pending {
+    Read(Unverified),
+    Sealed { seq: u64, ct: Vec<u8> },
+}
+
 impl Vault {
     /// Reads log entries written since this state was loaded (by another process on this
     /// machine, or brought in by sync) and applies them.
@@ -30,15 +36,25 @@ impl Vault {
         self.add_load_problems(ProblemKind::Object, problems);
         let mut pending = self.read_new_entries(check_gaps)?;
         let verified = self.verify_in_rounds(&mut pending);
-        for queue in pending.values() {
-            // What is left waits for a key the roster does not have.
-            if let Some(u) = queue.front()
-                && let Err(why) = self
-                    .store
-                    .roster
-                    .signer(&u.entry, &self.store.keys.verifying_key())
-            {
-                self.push_problem(ProblemKind::Log, u.fault(&why).to_string());
+        for (device, queue) in &pending {
+            // What is left waits for a key the roster does not have, or for a key generation
+            // no `keys` event handed to this device.
+            match queue.front() {
+                Some(Pending::Read(u)) => {
+                    if let Err(why) = self
+                        .store
+                        .roster
+                        .signer(&u.entry, &self.store.keys.verifying_key())
+                    {
+                        self.push_problem(ProblemKind::Log, u.fault(&why).to_string());
+                    }
+                }
+                Some(Pending::Sealed { seq, ct }) => {
+                    if let Err(e) = self.store.decrypt_entry(device, *seq, ct) {
+                        self.push_problem(ProblemKind::Log, e.to_string());
+                    }
+                }
+                None => {}
             }
         }
         let reordered = self
@@ -82,7 +98,7 @@ impl Vault {
 
     /// Every log entry after each device's last applied one, decrypted and placed (device,
     /// seq), not yet verified; a device's entries stop at the first that is absent or fails.
-    fn read_new_entries(&mut self, check_gaps: bool) -> Result<BTreeMap<Id, VecDeque<Unverified>>> {
+    fn read_new_entries(&mut self, check_gaps: bool) -> Result<BTreeMap<Id, VecDeque<Pending>>> {
         let devices = match fs::read_dir(self.store.layout.logs()) {
             Ok(rd) => rd
                 .filter_map(|e| e.ok())
@@ -104,8 +120,14 @@ impl Vault {
                     }
                     break;
                 };
-                match self.store.read_unverified(&device, seq + 1, &ct) {
-                    Ok(u) => queue.push_back(u),
+                let Ok(plain) = self.store.decrypt_entry(&device, seq + 1, &ct) else {
+                    // Encrypted to a generation a `keys` event read later may hand over.
+                    queue.push_back(Pending::Sealed { seq: seq + 1, ct });
+                    seq += 1;
+                    continue;
+                };
+                match LogEntry::read(&plain, &self.store.config.vault, &device, seq + 1) {
+                    Ok(u) => queue.push_back(Pending::Read(u)),
                     Err(e) => {
                         self.push_problem(ProblemKind::Log, e.to_string());
                         break;
@@ -125,18 +147,37 @@ impl Vault {
     /// does not have. A device stops at its first entry that fails.
     fn verify_in_rounds(
         &mut self,
-        pending: &mut BTreeMap<Id, VecDeque<Unverified>>,
+        pending: &mut BTreeMap<Id, VecDeque<Pending>>,
     ) -> BTreeMap<Id, Vec<(LogEntry, String)>> {
         let mut verified: BTreeMap<Id, Vec<(LogEntry, String)>> = BTreeMap::new();
         let shared = self.store.keys.verifying_key();
         loop {
             let mut moved = false;
             for (device, queue) in pending.iter_mut() {
-                while let Some(u) = queue.front() {
+                while let Some(front) = queue.front_mut() {
+                    if let Pending::Sealed { seq, ct } = front {
+                        // A generation learned since may open it now.
+                        let Ok(plain) = self.store.decrypt_entry(device, *seq, ct) else {
+                            break;
+                        };
+                        match LogEntry::read(&plain, &self.store.config.vault, device, *seq) {
+                            Ok(u) => *front = Pending::Read(u),
+                            Err(e) => {
+                                self.push_problem(ProblemKind::Log, e.to_string());
+                                queue.clear();
+                                break;
+                            }
+                        }
+                    }
+                    let Some(Pending::Read(u)) = queue.front() else {
+                        break;
+                    };
                     let Ok(key) = self.store.roster.signer(&u.entry, &shared) else {
                         break;
                     };
-                    let u = queue.pop_front().expect("looked at it");
+                    let Some(Pending::Read(u)) = queue.pop_front() else {
+                        unreachable!("looked at it");
+                    };
                     let prev = match verified.get(device).and_then(|v| v.last()) {
                         Some((_, h)) => Some(h.clone()),
                         None => self.state.meta().heads.get(device).map(|(_, h)| h.clone()),

@@ -137,7 +137,7 @@ pub(super) fn write<T>(
             let (out, pending) = f(v, st)?;
             let mut batch = Batch::default();
             for p in pending {
-                let ct = crypto::encrypt(&[&v.store.keys.vault_recipient()], &p.plain)?;
+                let ct = crypto::encrypt(&[&v.store.write_recipient()], &p.plain)?;
                 batch.objects.push(NewObject {
                     id: p.id,
                     kind: object_kind(p.kind),

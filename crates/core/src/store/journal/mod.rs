@@ -479,7 +479,7 @@ fn write_records(store: &Store, records: &[Record<'_>]) -> Result<()> {
         }
         for r in records {
             let target = store.layout.log_entry(&store.device, r.seq);
-            let ct = crypto::encrypt(&[&store.keys.vault_recipient()], r.entry)?;
+            let ct = crypto::encrypt(&[&store.write_recipient()], r.entry)?;
             moves.push((fsutil::write_temp(&target, &ct)?, target));
         }
         fsutil::rename_synced(&moves)
