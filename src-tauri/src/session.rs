@@ -106,6 +106,29 @@ impl Session {
         Ok(())
     }
 
+    /// Sets this device up from an existing vault's remote (pulls everything, joins the roster
+    /// as `name`) and keeps it unlocked. Resumable: run again after an interruption.
+    pub fn join(
+        &self,
+        spec: coffer_core::sync::RemoteSpec,
+        passphrase: String,
+        name: String,
+        progress: coffer_core::ProgressFn<'_>,
+    ) -> ApiResult<()> {
+        let pass = secret(passphrase);
+        let name = Some(name.trim()).filter(|n| !n.is_empty());
+        let (vault, _report) = Vault::join_from(
+            coffer_core::secrecy::ExposeSecret::expose_secret(&spec.url),
+            &self.dir,
+            &pass,
+            spec.credentials,
+            name,
+            progress,
+        )?;
+        self.set(vault);
+        Ok(())
+    }
+
     /// Unlocks the vault (a no-op if it is unlocked already).
     pub fn unlock(&self, passphrase: String) -> ApiResult<()> {
         let pass = secret(passphrase);

@@ -249,6 +249,57 @@ pub async fn devices(s: S<'_>) -> ApiResult<Vec<DeviceInfo>> {
     s.with(|v| v.device_list())
 }
 
+/// First run on a new device: sets the vault up from an existing one's remote with the
+/// passphrase (progress as `progress` events), then syncs on as usual.
+#[tauri::command]
+pub async fn join_vault(
+    app: AppHandle,
+    picked: PickedState<'_>,
+    remote: NewRemote,
+    passphrase: String,
+    device_name: String,
+) -> ApiResult<()> {
+    let spec = remote.spec()?;
+    check_folder_chosen(&picked, &spec)?;
+    let events = app.clone();
+    crate::session::on_session(app.clone(), move |s| {
+        s.join(spec, passphrase, device_name, &mut |p| {
+            let _ = events.emit("progress", p);
+        })
+    })
+    .await?;
+    let sync = app.state::<SyncService>();
+    sync.ask(Ask::Reload);
+    sync.ask(Ask::Now);
+    Ok(())
+}
+
+/// Removes a device of the roster (named by its id): its later changes are refused
+/// everywhere, and a new key generation is made for the devices that remain.
+#[tauri::command]
+pub async fn remove_device(
+    s: S<'_>,
+    sync: State<'_, SyncService>,
+    device: String,
+) -> ApiResult<()> {
+    s.with(|v| v.remove_device(&device).map(|_| ()))?;
+    sync.ask(Ask::Now);
+    Ok(())
+}
+
+/// Gives a device of the roster (named by its id) a new name.
+#[tauri::command]
+pub async fn rename_device(
+    s: S<'_>,
+    sync: State<'_, SyncService>,
+    device: String,
+    name: String,
+) -> ApiResult<()> {
+    s.with(|v| v.rename_device(&device, &name))?;
+    sync.ask(Ask::Now);
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn get_sync_settings(s: S<'_>) -> ApiResult<SyncSettings> {
     Ok(load_file(&s.dir).settings)

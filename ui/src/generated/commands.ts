@@ -92,6 +92,12 @@ export const commands = {
   /** The person has read the alarms shown: they stop counting as new. */
   acknowledgeAlarms: () => call<void>("acknowledge_alarms"),
   devices: () => call<Array<DeviceInfo>>("devices"),
+  /** First run on a new device: sets the vault up from an existing one's remote with the passphrase (progress as `progress` events), then syncs on as usual. */
+  joinVault: (remote: NewRemote, passphrase: string, deviceName: string) => call<void>("join_vault", { remote, passphrase, deviceName }),
+  /** Removes a device of the roster (named by its id): its later changes are refused everywhere, and a new key generation is made for the devices that remain. */
+  removeDevice: (device: string) => call<void>("remove_device", { device }),
+  /** Gives a device of the roster (named by its id) a new name. */
+  renameDevice: (device: string, name: string) => call<void>("rename_device", { device, name }),
   getSyncSettings: () => call<SyncSettings>("get_sync_settings"),
   setSyncSettings: (settings: SyncSettings) => call<void>("set_sync_settings", { settings }),
   myCard: () => call<MyCard>("my_card"),
