@@ -1,6 +1,7 @@
 // End-to-end tests of sync in the real app: two app instances (two tauri-driver sessions) on
-// two vaults of one person sharing a folder remote. Device B is made by `coffer clone` (the
-// app has no clone screen yet). Registered by run.mjs through `registerSyncTests`.
+// two vaults of one person sharing a folder remote. Device B is set up in the app's first run
+// from the existing vault; a third device joins with the CLI and A removes it in the app.
+// Registered by run.mjs through `registerSyncTests`.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -132,13 +133,27 @@ export function registerSyncTests(test, assert) {
         timeoutMsg: `A's status: ${await syncText(a)}`,
       });
 
-      // Device B: a clone of the remote, opened in a second app instance.
-      cli(["clone", remote, vaultB]);
+      // Device B: a second app instance whose first run sets it up from the existing vault
+      // (the remote chosen in the folder dialog, the vault's passphrase, a name).
       b = await openApp(driverB, vaultB);
-      await unlock(b);
+      const existing = await b.$("#set-up-existing");
+      await existing.waitForDisplayed();
+      await existing.click();
+      await (await b.$("#join-choose-folder")).click();
+      await answerDialog("Choose a folder to sync through", remote);
+      await b.waitUntil(async () => (await (await b.$("#join-url")).getValue()) === remote,
+        { timeoutMsg: "the chosen folder is not in the setup form" });
+      await (await b.$("#join-passphrase")).setValue("not the passphrase");
+      await (await b.$("#join-vault")).click();
+      await waitText(b, "#join-error", "passphrase");
+      await (await b.$("#join-passphrase")).setValue(PASS);
+      await (await b.$("#join-device-name")).setValue("work laptop");
+      await shot(b, "join-existing-vault");
+      await (await b.$("#join-vault")).click();
+      await (await b.$("#new-note")).waitForDisplayed({ timeout: 60000, timeoutMsg: "B's setup never finished" });
       await b.waitUntil(async () => (await listTitles(b)).includes("Trip to Lisbon"), {
         timeout: 30000,
-        timeoutMsg: "B does not show A's note after clone",
+        timeoutMsg: "B does not show A's note after its setup",
       });
 
       // A note written in A appears in B after a sync (A syncs by itself after the change;
@@ -178,6 +193,9 @@ export function registerSyncTests(test, assert) {
       });
       assert((await (await a.$('#device-list tr[data-this="true"]')).getText()).includes("this device"),
         "this device is not marked");
+      const listed = await devices.getText();
+      assert(listed.includes("work laptop") && listed.includes("joined with the passphrase"),
+        `the device list does not name B and how it joined: ${listed}`);
       await (await a.$("#close-settings")).click();
 
       // A conflict: both change the same line before syncing. Both versions are kept and shown.
@@ -241,6 +259,41 @@ export function registerSyncTests(test, assert) {
       // Nothing local was lost.
       assert((await noteText(a, "Packing list")).includes("a hat"), "A lost the note after the rollback");
       assert((await pageText(a)).includes("Trip to Lisbon"), "A lost a note after the rollback");
+
+      // A third device joins with the CLI and is lost: A removes it in Devices. What it
+      // writes later never shows, and it cannot read what A writes after the removal.
+      const vaultC = path.join(tmp, "phone");
+      cli(["join", remote, vaultC, "--name", "old phone"]);
+      const beforeC = Date.now();
+      await (await a.$("#sync-status")).click();
+      await syncedSince(a, beforeC, "A's sync after C joined");
+      await (await a.$("#open-settings")).click();
+      await a.waitUntil(async () => (await a.$$("#device-list tbody tr")).length === 3, {
+        timeoutMsg: "the device list does not show the third device",
+      });
+      const rowC = '//table[@id="device-list"]//tr[.//span[contains(@class,"name") and contains(., "old phone")]]';
+      await (await a.$(`${rowC}//button[contains(@class,"remove-device")]`)).click();
+      const confirm = await a.$("#remove-device-confirm");
+      await confirm.waitForDisplayed();
+      assert((await confirm.getText()).includes("It keeps what it had until now"),
+        `the confirmation does not say what the device keeps: ${await confirm.getText()}`);
+      await shot(a, "remove-device");
+      await (await a.$("#confirm-remove-device")).click();
+      await waitText(a, "#device-message", "was removed");
+      await a.waitUntil(async () => (await (await a.$(rowC)).getText()).includes("removed"), {
+        timeoutMsg: "the removed device is not marked removed",
+      });
+      await shot(a, "device-removed");
+      await (await a.$("#close-settings")).click();
+      const beforeSecret = Date.now();
+      await newNote(a, "After the phone was lost", "only my remaining devices read this");
+      await (await a.$("#sync-status")).click();
+      await syncedSince(a, beforeSecret, "A's sync after the removal");
+      // The removed device syncs (with alarms, so its exit status is not 0) and lists nothing new.
+      try { cli(["--vault", vaultC, "sync"]); } catch { /* alarms: it was removed */ }
+      const onC = cli(["--vault", vaultC, "list"]);
+      assert(!onC.includes("After the phone was lost"), `the removed device reads the new note: ${onC}`);
+      assert(onC.includes("Trip to Lisbon"), `the removed device's list is not what it had: ${onC}`);
     } finally {
       if (a) await closeApp(a);
       if (b) await closeApp(b);

@@ -460,7 +460,7 @@ fn history_show_rev_and_revert() {
     let hist = hist.as_array().expect("array");
     assert_eq!(hist.len(), 2);
     for key in [
-        "revision", "parents", "title", "updated", "trashed", "bytes", "current",
+        "revision", "parents", "title", "updated", "trashed", "device", "bytes", "current",
     ] {
         assert!(hist[0].get(key).is_some(), "history entries have {key}");
     }
@@ -470,12 +470,20 @@ fn history_show_rev_and_revert() {
     let text = env.ok(&["history", &id]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2);
+    // Each revision names the device that saved it (this one, by its name in the roster).
+    let device = hist[0]["device"]
+        .as_str()
+        .expect("the device is known")
+        .to_string();
     assert!(
-        lines[0].ends_with("      11 bytes  Poem  [current]"),
+        lines[0].ends_with(&format!("      11 bytes  Poem  (on {device})  [current]")),
         "{text}"
     );
     assert!(lines[1].starts_with(&old[..8]), "{text}");
-    assert!(lines[1].ends_with("      11 bytes  Poem"), "{text}");
+    assert!(
+        lines[1].ends_with(&format!("      11 bytes  Poem  (on {device})")),
+        "{text}"
+    );
 
     let at = env.json(&["show", &id, "--rev", &old[..6]]);
     assert_eq!(at["body"], "version one");

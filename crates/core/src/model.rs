@@ -161,6 +161,9 @@ pub struct RevisionInfo {
     pub updated: Millis,
     /// Whether this revision put (or kept) the note in the trash.
     pub trashed: bool,
+    /// The device that saved it, by its name in the roster (its short id when the roster does
+    /// not name it); `None` when not known.
+    pub device: Option<String>,
     /// Size of the note's Markdown body at this revision, in bytes (attachments not counted).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: u64,

@@ -307,6 +307,7 @@ impl Vault {
                 title: m.title.clone(),
                 updated: m.updated,
                 trashed: m.deleted,
+                device: m.device.map(|d| self.store.roster.label(&d)),
                 bytes: m.body_bytes,
                 current: heads.contains(rid),
             })

@@ -348,6 +348,15 @@ impl Roster {
         seq == 0 || self.admits(device, seq, format).is_ok()
     }
 
+    /// A device's name as shown in a list: its name, or the first 8 digits of its id when the
+    /// roster does not hold it.
+    pub fn label(&self, device: &Id) -> String {
+        match self.settled.members.get(device) {
+            Some(m) => m.name.clone(),
+            None => device.to_string()[..8].to_string(),
+        }
+    }
+
     /// The devices the roster holds, removed ones included, by id.
     pub fn members(&self) -> impl Iterator<Item = &Member> {
         self.settled.members.values()

@@ -56,8 +56,8 @@ struct Bodies<'a> {
     bodies: Vec<(Id, &'a str)>,
 }
 
-const META_MAGIC: &[u8; 8] = b"cofsnap4";
-const BODIES_MAGIC: &[u8; 8] = b"cofbody4";
+const META_MAGIC: &[u8; 8] = b"cofsnap5";
+const BODIES_MAGIC: &[u8; 8] = b"cofbody5";
 
 /// Where the background loader finds the bodies.
 #[derive(Clone)]

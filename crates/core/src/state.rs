@@ -21,6 +21,9 @@ pub struct RevMeta {
     pub deleted: bool,
     pub body_bytes: u64,
     pub attachments: Vec<Id>,
+    /// The device whose log entry brought it (`None`: not known, e.g. carried over by a key
+    /// rotation).
+    pub device: Option<Id>,
 }
 
 /// One note: all its revisions, and the full content of the revisions no other revision
@@ -103,7 +106,8 @@ impl Drop for PendingIndex {
 
 impl State {
     /// Adds a revision to its note's graph.
-    pub fn apply_revision(&mut self, rev: Revision) {
+    /// `device`: the device whose entry brought it, if known.
+    pub fn apply_revision(&mut self, rev: Revision, device: Option<Id>) {
         if self.purged_notes.contains(&rev.note) {
             return;
         }
@@ -115,6 +119,7 @@ impl State {
             deleted: rev.deleted,
             body_bytes: rev.body.len() as u64,
             attachments: rev.attachments.iter().map(|a| a.object).collect(),
+            device,
         };
         let note = self.notes.entry(note_id).or_insert_with(|| NoteState {
             revisions: BTreeMap::new(),

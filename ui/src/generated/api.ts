@@ -205,6 +205,11 @@ updated: number,
  */
 trashed: boolean, 
 /**
+ * The device that saved it, by its name in the roster (its short id when the roster does
+ * not name it); `None` when not known.
+ */
+device: string | null, 
+/**
  * Size of the note's Markdown body at this revision, in bytes (attachments not counted).
  */
 bytes: number, 

@@ -175,6 +175,11 @@ struct SizeResult {
     /// Every round, for the spread.
     push_ms_all: Vec<f64>,
     pull_ms_all: Vec<f64>,
+    /// Removing a third device: the removal itself (roster entry and new key generation).
+    removal_ms: f64,
+    /// From the start of the removal until the other remaining device writes with the new
+    /// generation: the removal, the remover's push and the other device's pull.
+    removal_everywhere_ms: f64,
 }
 
 fn pass() -> SecretString {
@@ -347,6 +352,29 @@ fn measure(kind: &str, notes: usize, cli: &Cli, work: &Path) -> Result<SizeResul
             bail!("round {round}: the pull was {r:?}");
         }
     }
+    eprintln!("{kind}, {notes} notes: a third device joins, then is removed");
+    let (c, _) = Vault::join_from(
+        &url,
+        &dir.path().join("c"),
+        &pass(),
+        creds(),
+        Some("lost phone"),
+        &mut |_| {},
+    )?;
+    let lost = c.device_id().to_string();
+    drop(c);
+    a.sync_with(&remote_a, "r", &SyncOptions::default(), &mut |_| {})?;
+    b.sync_with(&remote_b, "origin", &SyncOptions::default(), &mut |_| {})?;
+    let before = a.vault_recipient();
+    let t = Instant::now();
+    a.remove_device(&lost)?;
+    let removal_ms = ms(t);
+    a.sync_with(&remote_a, "r", &SyncOptions::default(), &mut |_| {})?;
+    b.sync_with(&remote_b, "origin", &SyncOptions::default(), &mut |_| {})?;
+    let removal_everywhere_ms = ms(t);
+    if a.vault_recipient() == before || b.vault_recipient() != a.vault_recipient() {
+        bail!("after the removal the devices do not write with one new key generation");
+    }
     let pick = |steps: &[Step]| -> Step {
         let m = median(&steps.iter().map(|s| s.ms).collect::<Vec<_>>());
         let s = steps
@@ -368,6 +396,8 @@ fn measure(kind: &str, notes: usize, cli: &Cli, work: &Path) -> Result<SizeResul
         incremental_pull: pick(&pulls),
         push_ms_all: pushes.iter().map(|s| s.ms).collect(),
         pull_ms_all: pulls.iter().map(|s| s.ms).collect(),
+        removal_ms,
+        removal_everywhere_ms,
     })
 }
 
@@ -388,11 +418,11 @@ fn req(c: &Counts) -> String {
 
 fn table(results: &[SizeResult]) -> String {
     let mut s = String::from(
-        "| remote | notes (entries) | first push | clone (new device) | incremental: push after one change | incremental: the other device's pull |\n|---|---:|---:|---:|---:|---:|\n",
+        "| remote | notes (entries) | first push | clone (new device) | incremental: push after one change | incremental: the other device's pull | removing a device: itself, until every remaining device writes with the new key |\n|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in results {
         s.push_str(&format!(
-            "| {} | {} ({}) | {:.1} s, {} req | **{:.1} s**, {} req | **{:.0} ms**, {} | **{:.0} ms**, {} |\n",
+            "| {} | {} ({}) | {:.1} s, {} req | **{:.1} s**, {} req | **{:.0} ms**, {} | **{:.0} ms**, {} | {:.0} ms, **{:.0} ms** |\n",
             r.remote,
             r.notes,
             r.entries,
@@ -404,6 +434,8 @@ fn table(results: &[SizeResult]) -> String {
             req(&r.incremental_push.requests),
             r.incremental_pull.ms,
             req(&r.incremental_pull.requests),
+            r.removal_ms,
+            r.removal_everywhere_ms,
         ));
     }
     s

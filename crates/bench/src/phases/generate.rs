@@ -197,7 +197,7 @@ fn write_breakdown(scratch: &Path, seed: u64, sample: usize) -> Result<WriteBrea
     let mut state = State::default();
     let t = Instant::now();
     for r in revs {
-        state.apply_revision(r);
+        state.apply_revision(r, None);
     }
     let apply = t.elapsed();
     fs::remove_dir_all(scratch)?;

@@ -290,6 +290,9 @@ pub fn history(ctx: &Ctx, id: &str) -> Result<()> {
                 r.bytes,
                 r.title
             ));
+            if let Some(d) = &r.device {
+                s.push_str(&format!("  (on {d})"));
+            }
             if r.current {
                 s.push_str("  [current]");
             }

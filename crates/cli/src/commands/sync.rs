@@ -191,7 +191,11 @@ pub fn devices(ctx: &Ctx) -> Result<()> {
                 );
                 match (&d.joined_by, d.joined) {
                     (Some(how), Some(t)) => {
-                        line += &format!("  joined {} with the {how}", datetime(t));
+                        let how = match how.as_str() {
+                            "passphrase" => "with the passphrase",
+                            _ => "by pairing",
+                        };
+                        line += &format!("  joined {} {how}", datetime(t));
                         if let Some(by) = &d.added_by {
                             line += &format!(", added by {by}");
                         }

@@ -261,12 +261,12 @@ impl Vault {
                 }),
                 added_by: member
                     .and_then(|m| m.added_by)
-                    .map(|by| self.store.roster.name_of(&by)),
+                    .map(|by| self.store.roster.label(&by)),
                 joined: member.map(|m| m.added),
                 removed: member
                     .and_then(|m| m.removed.as_ref())
                     .map(|r| crate::DeviceRemoval {
-                        by: self.store.roster.name_of(&r.by),
+                        by: self.store.roster.label(&r.by),
                         time: r.time,
                         last_entry: r.last,
                     }),

@@ -189,7 +189,7 @@ impl Vault {
             self.add_load_problems(ProblemKind::Journal, problems);
             self.committed(&entry, hash);
             for rev in batch.revisions {
-                self.state.apply_revision(rev);
+                self.state.apply_revision(rev, Some(self.store.device));
             }
             self.unsnapshotted += 1;
             return Ok(());
@@ -207,7 +207,7 @@ impl Vault {
         self.committed(&entry, hash);
         self.store.remove_purged(lock, &batch.purged)?;
         for rev in batch.revisions {
-            self.state.apply_revision(rev);
+            self.state.apply_revision(rev, Some(self.store.device));
         }
         for p in &batch.purged {
             self.state.apply_purge(p);

@@ -282,7 +282,7 @@ impl Vault {
                 continue;
             }
             match self.read_revision_checked(&obj.id, Some(&obj.sha256)) {
-                Ok(rev) => self.state.apply_revision(rev),
+                Ok(rev) => self.state.apply_revision(rev, Some(entry.device)),
                 Err(e) => unreadable.push((obj.id, e.to_string())),
             }
         }
