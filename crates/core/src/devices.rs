@@ -114,7 +114,7 @@ impl Vault {
     }
 
     /// Commits one roster change of this device, and checks that the roster took it.
-    fn roster_change(&mut self, change: Change) -> Result<()> {
+    pub(crate) fn roster_change(&mut self, change: Change) -> Result<()> {
         self.commit_roster_event(|v| {
             Ok(Some(RosterEvent {
                 after: v.store.roster.heads(),

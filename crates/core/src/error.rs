@@ -286,6 +286,16 @@ pub enum Error {
         /// The device whose removal closed it, by name.
         by: String,
     },
+    /// Text given as a pairing code or answer is not one (cut short, altered, or for another
+    /// device).
+    #[error("not a pairing {0}")]
+    BadPairing(String),
+    /// The remote does not list the device being paired yet: the device that added it has not
+    /// synced since.
+    #[error(
+        "the vault on the remote does not list this device yet: on the device that added it, sync (`coffer sync`), then pair this one again"
+    )]
+    NotPairedYet,
     /// No device of the roster has this name or id prefix.
     #[error("no device is called {0} (see `coffer devices`)")]
     NoSuchDevice(String),
@@ -420,6 +430,8 @@ impl Error {
             Error::AmbiguousId { .. } => "ambiguous_id",
             Error::DeviceRemoved { .. } => "device_removed",
             Error::NoSuchDevice(_) => "no_such_device",
+            Error::BadPairing(_) => "bad_pairing",
+            Error::NotPairedYet => "not_paired_yet",
             Error::PassphraseJoinClosed { .. } => "passphrase_join_closed",
             Error::AmbiguousDevice { .. } => "ambiguous_device",
             Error::NoSuchRevision { .. } => "no_such_revision",

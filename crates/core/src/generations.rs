@@ -164,6 +164,15 @@ impl Generations {
         Ok(())
     }
 
+    /// Adds the generations of an identity file made by [`Self::to_file`] (a pairing answer
+    /// carries one) that are not held.
+    pub fn add_file(&mut self, text: &str, vault: &Id) -> Result<()> {
+        for g in parse_file(text, vault)? {
+            self.add(g);
+        }
+        Ok(())
+    }
+
     /// Adds a generation (made here) if it is not held.
     pub fn add(&mut self, g: Generation) {
         if !self.holds(&g.id) {

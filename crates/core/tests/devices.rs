@@ -365,3 +365,162 @@ fn two_removals_at_once_leave_both_removed_devices_out() {
         assert!(!can_read(holder, note, &d), "the device B removed reads it");
     }
 }
+
+/// A new device paired from `from`: its code read there, the answer taken here, under a
+/// passphrase of its own.
+fn pair(from: &mut Device, name: &str) -> Device {
+    use coffer_core::sync::{PairingCode, PairingRequest};
+    let request = PairingRequest::new(Some(name)).unwrap();
+    let code = PairingCode::parse(&request.code()).unwrap();
+    assert_eq!(
+        code.comparison(),
+        request.comparison(),
+        "both show one number"
+    );
+    assert_eq!(code.name, name);
+    let answer = from.v.add_device(&code, None).unwrap();
+    assert!(answer.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+    let dir = tempfile::tempdir().unwrap();
+    let own = coffer_core::secrecy::SecretString::from("this device's own passphrase".to_string());
+    let (v, report) = request
+        .finish(&answer, &dir.path().join("v"), &own, 10, &mut |_| {})
+        .unwrap();
+    assert!(report.alarms.is_empty(), "{:?}", report.alarms);
+    Device {
+        _dir: dir,
+        v,
+        remote: "origin",
+    }
+}
+
+/// Pairing after a removal (joining with the passphrase is closed then): the new device gets
+/// the newest key generation from the device that added it, reads everything, writes, and is
+/// listed as added by it; the removed device reads none of what the paired one writes.
+fn pairing_after_a_removal(kind: Backend) {
+    let remote = fresh_remote(kind);
+    let mut a = first_device(&remote);
+    a.create("before", "1");
+    a.sync();
+    let mut b = join(&remote, "lost laptop");
+    a.sync();
+    a.v.remove_device("lost laptop").unwrap();
+    let after = a.create("after the removal", "new generation");
+    a.sync();
+    let mut c = pair(&mut a, "new phone");
+    assert_eq!(c.v.vault_recipient(), a.v.vault_recipient());
+    assert!(
+        c.view().iter().any(|n| n.0 == after),
+        "the paired device misses a note"
+    );
+    assert_eq!(c.view(), a.view());
+    let from_c = c.create("from the paired device", "hello");
+    c.sync();
+    let r = a.sync();
+    assert!(r.alarms.is_empty(), "{r:?}");
+    assert!(a.view().iter().any(|n| n.0 == from_c));
+    let listed = a.v.device_list().unwrap();
+    let paired = listed
+        .iter()
+        .find(|d| d.name.as_deref() == Some("new phone"))
+        .unwrap();
+    assert_eq!(paired.joined_by.as_deref(), Some("paired"), "{listed:?}");
+    assert_eq!(
+        paired.added_by,
+        a.v.device_list().unwrap()[0].name,
+        "{listed:?}"
+    );
+    b.sync();
+    assert!(
+        !can_read(&c, &from_c, &b),
+        "the removed device reads the paired one's note"
+    );
+    assert!(can_read(&c, &from_c, &a));
+    // Opened again with its own passphrase, the paired device reads everything as before.
+    let root = c.v.root().to_path_buf();
+    let before = c.view();
+    drop(c.v);
+    let own = coffer_core::secrecy::SecretString::from("this device's own passphrase".to_string());
+    let again = coffer_core::LockedVault::open(&root)
+        .unwrap()
+        .unlock(&own)
+        .unwrap();
+    assert!(
+        again.load_problems().is_empty(),
+        "{:?}",
+        again.load_problems()
+    );
+    let c = Device {
+        _dir: c._dir,
+        v: again,
+        remote: "origin",
+    };
+    assert_eq!(c.view(), before);
+}
+
+#[test]
+fn pairing_after_a_removal_through_a_folder() {
+    pairing_after_a_removal(Backend::Folder);
+}
+
+#[test]
+fn pairing_after_a_removal_through_s3() {
+    pairing_after_a_removal(Backend::S3);
+}
+
+#[test]
+fn pairing_after_a_removal_through_webdav() {
+    pairing_after_a_removal(Backend::Webdav);
+}
+
+/// A code cut short or mistyped, an answer for another request, and an answer altered are
+/// refused with a specific error, and nothing is left behind.
+#[test]
+fn bad_pairing_codes_and_answers_are_refused() {
+    use coffer_core::sync::{PairingCode, PairingRequest};
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let request = PairingRequest::new(Some("phone")).unwrap();
+    let code = request.code();
+    for bad in [
+        code[..code.len() - 3].to_string(),
+        code.replacen('A', "B", 1).replacen('Q', "R", 1),
+        "coffer-pair-1:".to_string(),
+        "pair me".to_string(),
+        format!("{code}{}", "A".repeat(2000)),
+    ] {
+        let e = PairingCode::parse(&bad).unwrap_err();
+        assert_eq!(e.code(), "bad_pairing", "{bad}: {e}");
+    }
+    // Spaces and line breaks from a copy are fine.
+    let spaced = format!("  {}\n{}  ", &code[..20], &code[20..]);
+    assert_eq!(
+        PairingCode::parse(&spaced).unwrap().device,
+        request.device()
+    );
+    // Another device's code gives another number to compare.
+    let other = PairingRequest::new(Some("phone")).unwrap();
+    assert_ne!(other.comparison(), request.comparison());
+    // An answer made for another request does not open here.
+    let answer =
+        a.v.add_device(&PairingCode::parse(&other.code()).unwrap(), None)
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("v");
+    let own = coffer_core::secrecy::SecretString::from("own".to_string());
+    let e = request
+        .finish(&answer, &target, &own, 10, &mut |_| {})
+        .unwrap_err();
+    assert_eq!(e.code(), "bad_pairing", "{e}");
+    assert!(!target.exists(), "a refused answer left a folder");
+    // An altered answer does not open either.
+    let mut lines: Vec<String> = answer.lines().map(String::from).collect();
+    let mid = lines.len() / 2;
+    lines[mid] = lines[mid].chars().rev().collect();
+    let e = other
+        .finish(&lines.join("\n"), &target, &own, 10, &mut |_| {})
+        .unwrap_err();
+    assert_eq!(e.code(), "bad_pairing", "{e}");
+    assert!(!target.exists());
+}

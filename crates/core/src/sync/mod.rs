@@ -14,11 +14,13 @@ mod fetch;
 mod identity;
 mod local;
 mod merge;
+mod pairing;
 mod pull;
 mod push;
 pub mod remote;
 mod remotes;
 mod restored;
+pub use pairing::{CODE_PREFIX, PairingCode, PairingRequest};
 pub use restored::ContinuedDevice;
 
 use crate::config::Config;
