@@ -174,9 +174,24 @@ running the same command again, or by `coffer --vault DIR sync`.")]
         #[arg(long)]
         name: Option<String>,
     },
+    /// Set up this device from one you have, without the vault's passphrase: shows a code
+    /// and a number, then takes the answer `coffer device add CODE` gives there (pasted, or
+    /// on standard input) and makes the vault in DIR under a passphrase for this device
+    #[command(after_help = "\
+The code (printed on standard output, and as a QR code on a terminal) holds this device's id,
+public keys and name: nothing secret. Check that both devices show the same number. The answer
+is an age-encrypted block only this run of `coffer pair` can open; it ends with the line
+-----END AGE ENCRYPTED FILE-----. The passphrase for this device is read as for `coffer init`
+($COFFER_PASSPHRASE, --passphrase-file, or asked twice); it can differ from the other devices'.")]
+    Pair {
+        dir: PathBuf,
+        /// This device's name in the roster (the host name by default)
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// List the vault's devices: name, id, how each joined, when, removed, last change
     Devices,
-    /// One device: rename, rm, continue-as-new
+    /// One device: add, rename, rm, continue-as-new
     #[command(subcommand)]
     Device(DeviceCommand),
     /// Contacts and messages: contact, send, inbox, thread, open-armored, share, ...
@@ -191,6 +206,17 @@ pub enum DeviceCommand {
     /// names is carried over; the old log is kept in local/restored/; the next sync takes the
     /// old id's changes from the remote
     ContinueAsNew,
+    /// Add a new device from the code `coffer pair` shows on it: signs its joining, hands it
+    /// the keys, syncs, and prints the answer to give it (on standard output)
+    Add {
+        code: String,
+        /// The sync remote it reaches the vault through (the first sync remote by default)
+        #[arg(long)]
+        remote: Option<String>,
+        /// Do not ask whether the numbers match (they are printed all the same)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Give a device (named by its name or a unique id prefix) a new name, on every device
     Rename { device: String, name: String },
     /// Remove a lost, sold or stolen device (by name or id prefix): every entry it writes

@@ -38,7 +38,7 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read the note body from stdin: {0}")]
+    #[error("cannot read standard input: {0}")]
     Stdin(#[source] std::io::Error),
     #[error("{0} is not UTF-8 text")]
     NotText(String),

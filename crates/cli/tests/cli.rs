@@ -1515,3 +1515,80 @@ fn json_error(r: &Run) -> Value {
     assert_eq!(r.code, 1, "{}", r.stderr);
     serde_json::from_str(&r.stdout).expect("one JSON document")
 }
+
+/// `coffer pair DIR` on a new device and `coffer device add CODE` on one the user has: the code
+/// goes one way, the answer the other, each through standard output and input; the new device
+/// then holds every note under a passphrase of its own and is listed as paired.
+#[test]
+fn pair_a_device_through_the_cli() {
+    use std::io::{BufRead, BufReader, Write};
+    let a = Env::new();
+    let remote = a.tmp.path().join("remote");
+    a.ok(&["remote", "add", "home", remote.to_str().expect("utf-8")]);
+    a.add("Before pairing", "from the first device", &[]);
+    a.ok(&["sync"]);
+    let b = a.tmp.path().join("b");
+    let mut pair = coffer(a.tmp.path())
+        .args(["pair"])
+        .arg(&b)
+        .args(["--name", "new laptop"])
+        .env("COFFER_PASSPHRASE", "the new device's own passphrase")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("coffer pair runs");
+    let mut out = BufReader::new(pair.stdout.take().expect("stdout"));
+    let mut code = String::new();
+    out.read_line(&mut code).expect("the code");
+    assert!(code.starts_with("coffer-pair-1:"), "{code}");
+    // A mistyped code is refused with a specific error.
+    let typo = a.run(&[
+        "--json",
+        "device",
+        "add",
+        &code.trim().replacen('A', "B", 2),
+    ]);
+    assert_eq!(typo.code, 1);
+    assert!(typo.stdout.contains("bad_pairing"), "{}", typo.stdout);
+    let added = a.run(&["device", "add", code.trim()]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert!(
+        added.stderr.contains("the number to compare"),
+        "{}",
+        added.stderr
+    );
+    assert!(
+        added
+            .stdout
+            .starts_with("-----BEGIN AGE ENCRYPTED FILE-----")
+    );
+    let mut stdin = pair.stdin.take().expect("stdin");
+    stdin
+        .write_all(added.stdout.as_bytes())
+        .expect("the answer");
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).expect("pair's output");
+    let status = pair.wait().expect("coffer pair ends");
+    let mut err = String::new();
+    if let Some(mut e) = pair.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut err).expect("stderr");
+    }
+    assert!(status.success(), "{err}");
+    assert!(rest.contains("paired: 1 notes"), "{rest}");
+    let listed = coffer(a.tmp.path())
+        .arg("--vault")
+        .arg(&b)
+        .arg("list")
+        .env("COFFER_PASSPHRASE", "the new device's own passphrase")
+        .output()
+        .expect("list");
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("Before pairing"));
+    a.ok(&["sync"]);
+    let devices = a.ok(&["devices"]);
+    assert!(
+        devices.contains("new laptop") && devices.contains("by pairing, added by"),
+        "{devices}"
+    );
+}

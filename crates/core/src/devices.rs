@@ -115,6 +115,11 @@ impl Vault {
 
     /// Commits one roster change of this device, and checks that the roster took it.
     pub(crate) fn roster_change(&mut self, change: Change) -> Result<()> {
+        if self.store.roster.member(&self.store.device).is_none() {
+            // A device that has written nothing yet joins first: a roster change is made by
+            // a member.
+            self.join_roster(&crate::roster::default_device_name())?;
+        }
         self.commit_roster_event(|v| {
             Ok(Some(RosterEvent {
                 after: v.store.roster.heads(),

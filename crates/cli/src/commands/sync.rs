@@ -160,6 +160,113 @@ pub fn clone(ctx: &Ctx, url: &str, dir: &Path, name: Option<&str>) -> Result<()>
     }
 }
 
+/// A QR code of `text` for a terminal (two rows of modules per line).
+fn qr(text: &str) -> Option<String> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L).ok()?;
+    Some(
+        code.render::<qrcode::render::unicode::Dense1x2>()
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+pub fn pair(ctx: &Ctx, dir: &Path, name: Option<&str>) -> Result<()> {
+    use coffer_core::sync::PairingRequest;
+    use std::io::{BufRead, Write};
+    let pass = ctx.passphrases().for_new_vault()?;
+    let request = PairingRequest::new(name)?;
+    let code = request.code();
+    let terminal = crate::pass::on_terminal();
+    if terminal && let Some(q) = qr(&code) {
+        eprintln!("{q}");
+    }
+    eprintln!(
+        "On a device that has the vault, run:\n  coffer device add {code}\n\
+         Both devices show this number; check that they match: {}\n\
+         Then paste the answer it prints here:",
+        request.comparison()
+    );
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{code}").and_then(|_| out.flush());
+    }
+    let mut answer = String::new();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(CliError::Stdin)?;
+        answer.push_str(&line);
+        answer.push('\n');
+        if line.trim() == coffer_core::messages::armor::ARMOR_END || answer.len() > 128 * 1024 {
+            break;
+        }
+    }
+    let bar = Bar::new();
+    let result = request.finish(
+        &answer,
+        dir,
+        &pass,
+        coffer_core::crypto::DEFAULT_WORK_FACTOR,
+        &mut |p| bar.update(p),
+    );
+    bar.finish();
+    let (vault, report) = result?;
+    for a in &report.alarms {
+        warn(alarm_lines(std::slice::from_ref(a)).trim_end());
+    }
+    ctx.out.emit(
+        &json!({
+            "vault": vault.root(),
+            "device": vault.device_id(),
+            "notes": vault.note_count(),
+            "report": report,
+        }),
+        || {
+            format!(
+                "paired: {} notes in {} (this device: {}); the remote is called \"origin\"",
+                vault.note_count(),
+                vault.root().display(),
+                short(&vault.device_id())
+            )
+        },
+    )
+}
+
+pub fn add_device(ctx: &Ctx, code: &str, remote: Option<&str>, yes: bool) -> Result<()> {
+    use coffer_core::sync::PairingCode;
+    let code = PairingCode::parse(code)?;
+    let (mut vault, _) = ctx.unlock()?;
+    eprintln!(
+        "adding device '{}' ({}); the number to compare: {}",
+        code.name,
+        short(&code.device),
+        code.comparison()
+    );
+    if !yes && crate::pass::on_terminal() {
+        eprint!("Does the new device show the same number? [y/N] ");
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(CliError::Stdin)?;
+        if !matches!(line.trim(), "y" | "Y" | "yes") {
+            return Err(CliError::Usage(
+                "the numbers differ, or were not checked: nothing was added".into(),
+            ));
+        }
+    }
+    let answer = vault.add_device(&code, remote)?;
+    ctx.out.emit(
+        &json!({
+            "device": code.device,
+            "name": code.name,
+            "comparison": code.comparison(),
+            "answer": answer,
+        }),
+        || answer.clone(),
+    )?;
+    eprintln!("give this answer to the new device (it opens only there)");
+    Ok(())
+}
+
 pub fn continue_as_new(ctx: &Ctx) -> Result<()> {
     let (vault, pass) = ctx.unlock()?;
     drop(vault);
