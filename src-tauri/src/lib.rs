@@ -16,6 +16,7 @@ mod commands;
 pub mod error;
 mod links;
 mod messages;
+mod pairing;
 mod picker;
 mod session;
 mod settings;
@@ -148,6 +149,7 @@ pub fn run() {
         .manage(sync::SyncService::default())
         .manage(clipboard)
         .manage(picker::Picked::default())
+        .manage(pairing::Pairing::default())
         .on_webview_event(|webview, event| {
             // Files dropped on the window are ones the person chose, as in the dialog. This runs
             // in the same turn of the window's thread that passes the drop to the page, before

@@ -141,10 +141,11 @@ pub async fn save_message_attachment(
 pub async fn copy_public_text(app: AppHandle, text: String) -> ApiResult<()> {
     let card = coffer_core::messages::ContactCard::parse(&text).is_ok();
     let armored = coffer_core::messages::armor::dearmor(&text).is_ok();
-    if !card && !armored {
+    let pairing = coffer_core::sync::PairingCode::parse(&text).is_ok();
+    if !card && !armored && !pairing {
         return Err(ApiError::new(
             "invalid_input",
-            "only a contact card or an armored message can be copied this way",
+            "only a contact card, an armored message or a pairing code can be copied this way",
         ));
     }
     app.clipboard()

@@ -140,7 +140,7 @@ impl Session {
         Ok(())
     }
 
-    fn set(&self, vault: Vault) {
+    pub(crate) fn set(&self, vault: Vault) {
         self.touch();
         *guard(&self.vault) = Some(vault);
     }

@@ -69,6 +69,13 @@ impl Default for SyncService {
 }
 
 impl SyncService {
+    /// After the vault was set up from a remote (joined or paired): the worker opens it and
+    /// syncs.
+    pub(crate) fn set_up(&self) {
+        self.ask(Ask::Reload);
+        self.ask(Ask::Now);
+    }
+
     fn ask(&self, a: Ask) {
         let _ = guard(&self.ask).send(a);
     }
@@ -268,9 +275,7 @@ pub async fn join_vault(
         })
     })
     .await?;
-    let sync = app.state::<SyncService>();
-    sync.ask(Ask::Reload);
-    sync.ask(Ask::Now);
+    app.state::<SyncService>().set_up();
     Ok(())
 }
 

@@ -41,6 +41,8 @@ pub fn definitions() -> String {
         c::sync::RemoteCheck::decl(&cfg),
         c::sync::DeviceInfo::decl(&cfg),
         c::DeviceRemoval::decl(&cfg),
+        crate::pairing::PairingStart::decl(&cfg),
+        crate::pairing::PairingCheck::decl(&cfg),
         c::sync::AlarmKind::decl(&cfg),
         c::sync::Alarm::decl(&cfg),
         SyncState::decl(&cfg),
@@ -91,6 +93,7 @@ pub fn client() -> String {
             .chain(crate::sync::client_entries(&cfg))
             .chain(crate::messages::client_entries(&cfg))
             .chain(crate::picker::client_entries(&cfg))
+            .chain(crate::pairing::client_entries(&cfg))
             .collect();
     let body: Vec<String> = crate::COMMAND_NAMES
         .iter()

@@ -294,6 +294,63 @@ export function registerSyncTests(test, assert) {
       const onC = cli(["--vault", vaultC, "list"]);
       assert(!onC.includes("After the phone was lost"), `the removed device reads the new note: ${onC}`);
       assert(onC.includes("Trip to Lisbon"), `the removed device's list is not what it had: ${onC}`);
+
+      // A fourth device pairs with A in the app (joining with the passphrase is closed now):
+      // its code goes to A's "Add a device", both show one number, A's answer comes back.
+      await closeApp(b);
+      b = await openApp(driverB, tempVault());
+      await (await b.$("#pair-with-device")).waitForDisplayed();
+      await (await b.$("#pair-with-device")).click();
+      await (await b.$("#pair-device-name")).setValue("tablet");
+      await (await b.$("#pair-start")).click();
+      const codeBox = await b.$("#pair-code");
+      await codeBox.waitForDisplayed();
+      const code = await codeBox.getValue();
+      const numberB = (await (await b.$("#pair-number")).getText()).trim();
+      assert(code.startsWith("coffer-pair-1:") && /^\d{3} \d{3}$/.test(numberB), `code ${code}, number ${numberB}`);
+      await shot(b, "pair-new-device");
+      const paste = (x, selector, text) => x.execute((sel, v) => {
+        const t = document.querySelector(sel);
+        t.value = v;
+        t.dispatchEvent(new Event("input", { bubbles: true }));
+      }, selector, text);
+      await (await a.$("#open-settings")).click();
+      await (await a.$("#add-device")).waitForDisplayed();
+      await (await a.$("#add-device")).click();
+      await paste(a, "#add-device-code", code.slice(0, -4));
+      await (await a.$("#add-device-read")).click();
+      await waitText(a, "#add-device-error", "pairing code");
+      await paste(a, "#add-device-code", code);
+      await (await a.$("#add-device-read")).click();
+      const numberA = (await (await a.$("#add-device-number")).getText()).trim();
+      assert(numberA === numberB, `the numbers differ: ${numberA} and ${numberB}`);
+      await shot(a, "add-device-number");
+      await (await a.$("#add-device-confirm")).click();
+      const answerBox = await a.$("#add-device-answer");
+      await answerBox.waitForDisplayed({ timeout: 30000 });
+      const answer = await answerBox.getValue();
+      assert(answer.startsWith("-----BEGIN AGE ENCRYPTED FILE-----"), `answer: ${answer.slice(0, 60)}`);
+      await shot(a, "add-device-answer");
+      await (await a.$("#add-device-done")).click();
+      await (await a.$("#close-settings")).click();
+      await paste(b, "#pair-answer", answer);
+      await (await b.$("#pair-passphrase")).setValue("the tablet's own passphrase");
+      await (await b.$("#pair-repeat")).setValue("the tablet's own passphrase");
+      await (await b.$("#pair-finish")).click();
+      await (await b.$("#new-note")).waitForDisplayed({ timeout: 60000, timeoutMsg: "the paired device never opened" });
+      await b.waitUntil(async () => {
+        const t = await listTitles(b);
+        return t.includes("After the phone was lost") && t.includes("Trip to Lisbon");
+      }, { timeout: 30000, timeoutMsg: `the paired device does not show every note: ${await listTitles(b)}` });
+      await shot(b, "paired-device");
+      // A lists it as paired, added by A.
+      await (await a.$("#sync-status")).click();
+      await (await a.$("#open-settings")).click();
+      await a.waitUntil(async () => (await (await a.$("#device-list")).getText()).includes("tablet"),
+        { timeoutMsg: "A does not list the paired device" });
+      const rowD = '//table[@id="device-list"]//tr[.//span[contains(@class,"name") and contains(., "tablet")]]';
+      assert((await (await a.$(rowD)).getText()).includes("added by"), "the paired device is not shown as added by A");
+      await (await a.$("#close-settings")).click();
     } finally {
       if (a) await closeApp(a);
       if (b) await closeApp(b);

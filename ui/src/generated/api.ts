@@ -528,6 +528,38 @@ time: number,
  */
 last_entry: number, };
 
+export type PairingStart = { 
+/**
+ * The code to give the device that has the vault.
+ */
+code: string, 
+/**
+ * The same code as a QR code.
+ */
+qr: QrImage, 
+/**
+ * The number both devices show.
+ */
+comparison: string, 
+/**
+ * The name this device asks for.
+ */
+name: string, };
+
+export type PairingCheck = { 
+/**
+ * The new device's id.
+ */
+device: string, 
+/**
+ * The name it asks for.
+ */
+name: string, 
+/**
+ * The number the new device must show too.
+ */
+comparison: string, };
+
 export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "replaced_identity" | "local_conflict" | "new_device" | "device_removed" | "refused_entry";
 
 export type Alarm = { 

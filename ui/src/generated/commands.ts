@@ -22,6 +22,8 @@ import type {
   NoteFilter,
   NoteSummary,
   Outgoing,
+  PairingCheck,
+  PairingStart,
   Purpose,
   RemoteCheck,
   RemoteInfo,
@@ -98,6 +100,14 @@ export const commands = {
   removeDevice: (device: string) => call<void>("remove_device", { device }),
   /** Gives a device of the roster (named by its id) a new name. */
   renameDevice: (device: string, name: string) => call<void>("rename_device", { device, name }),
+  /** New keys for this device and its code (any earlier pairing under way is forgotten). */
+  pairingStart: (name: string) => call<PairingStart>("pairing_start", { name }),
+  /** Takes the answer: makes the vault under `passphrase` and pulls everything (progress as `progress` events), then syncs on as usual. */
+  pairingFinish: (answer: string, passphrase: string) => call<void>("pairing_finish", { answer, passphrase }),
+  /** Reads a code on a device that has the vault: who asks, and the number to compare. */
+  pairingCheck: (code: string) => call<PairingCheck>("pairing_check", { code }),
+  /** Adds the device of `code` (after the user saw the numbers match): signs its joining, hands it the keys, syncs, and returns the answer to give it. */
+  addDevice: (code: string) => call<string>("add_device", { code }),
   getSyncSettings: () => call<SyncSettings>("get_sync_settings"),
   setSyncSettings: (settings: SyncSettings) => call<void>("set_sync_settings", { settings }),
   myCard: () => call<MyCard>("my_card"),

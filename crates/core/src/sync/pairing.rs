@@ -168,9 +168,10 @@ impl PairingRequest {
 
     /// Opens the answer, writes the vault folder `dir` (absent or empty; identity.age under
     /// `passphrase`, this device's keys in local/device.age) and pulls everything from the
-    /// remote. If the remote does not list this device yet, nothing is left in `dir`.
+    /// remote. If the remote does not list this device yet, nothing is left in `dir` and the
+    /// same request can take the answer again once the adder has synced.
     pub fn finish(
-        self,
+        &self,
         answer: &str,
         dir: &Path,
         passphrase: &SecretString,
