@@ -14,6 +14,9 @@
 //! With `COFFER_CRASH_MODE=remove` it instead removes the vault's other devices one by one,
 //! printing `removed <device-id>` after each removal returns, and saves a new note after each
 //! (acknowledged as above): the crash test of a removal and its new key generation.
+//! With `COFFER_CRASH_MODE=join` it joins the vault on the remote `$COFFER_CRASH_REMOTE` into
+//! `<vault>` (as `coffer join` does), and with `COFFER_CRASH_MODE=open` it unlocks `<vault>`
+//! (which upgrades a vault of the first format); either prints `done` and ends.
 
 use coffer_core::secrecy::SecretString;
 use coffer_core::{Id, InitOptions, LockedVault, NewNote, NoteChange, NoteFilter, Vault};
@@ -111,6 +114,21 @@ fn remove_devices(vault: &mut Vault) -> coffer_core::Result<()> {
 }
 
 fn run(dir: &Path, scratch: &Path, pass: &SecretString) -> coffer_core::Result<()> {
+    let mode = std::env::var("COFFER_CRASH_MODE").unwrap_or_default();
+    if mode == "join" || mode == "open" {
+        println!("ready");
+        let _ = std::io::stdout().flush();
+        if mode == "join" {
+            let remote = std::env::var("COFFER_CRASH_REMOTE")
+                .map_err(|_| coffer_core::Error::Invalid("set COFFER_CRASH_REMOTE".into()))?;
+            Vault::join_from(&remote, dir, pass, None, Some("joining"), &mut |_| {})?;
+        } else {
+            LockedVault::open(dir)?.unlock(pass)?;
+        }
+        println!("done");
+        let _ = std::io::stdout().flush();
+        return Ok(());
+    }
     let mut vault = open(dir, pass)?;
     if std::env::var("COFFER_CRASH_MODE").as_deref() == Ok("remove") {
         println!("ready");

@@ -396,3 +396,206 @@ fn decrypts(identity_file: &Path, ct: &[u8]) -> bool {
     let refs: Vec<&coffer_core::age::x25519::Identity> = ids.iter().collect();
     coffer_core::crypto::decrypt(&refs, ct).is_ok()
 }
+
+/// Runs the writer once in `mode` with `envs`, killing it with SIGKILL after `delay` unless
+/// it ended first; returns whether it said `done`.
+fn run_once(bin: &Path, vault: &Path, delay: Duration, mode: &str, envs: &[(&str, &str)]) -> bool {
+    let mut cmd = Command::new(bin);
+    cmd.arg(vault)
+        .arg(vault.with_extension("scratch"))
+        .env("COFFER_CRASH_MODE", mode)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("starting crash_writer");
+    let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut first = String::new();
+    out.read_line(&mut first).expect("reading the writer");
+    assert_eq!(first.trim_end(), "ready", "the writer did not start");
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut out, &mut rest);
+    let output = child.wait_with_output().expect("waiting for the writer");
+    use std::os::unix::process::ExitStatusExt;
+    if output.status.signal() != Some(9) {
+        assert!(
+            output.status.success(),
+            "the writer failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    rest.contains("done")
+}
+
+/// `coffer join`, killed at random moments: joining again resumes (or starts over from an
+/// empty folder) and ends with every note, this device in the roster once, and the first
+/// device seeing it once, with no alarm.
+#[test]
+fn sigkill_during_a_join_resumes() {
+    const NOTES: usize = 300;
+    const ROUNDS: usize = 12;
+    let mut rng = Rng(std::env::var("COFFER_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_0f_10_1e));
+    let bin = writer_binary();
+    let tmp = tempfile::tempdir().expect("a temp folder");
+    let pass = SecretString::from(PASSPHRASE.to_string());
+    let remote = tmp.path().join("remote").display().to_string();
+    let opts = coffer_core::InitOptions { work_factor: 10 };
+    let mut a = coffer_core::Vault::init(&tmp.path().join("a"), &pass, &opts).expect("init");
+    a.create_many(
+        (0..NOTES)
+            .map(|i| coffer_core::NewNote {
+                title: format!("note {i}"),
+                body: "x".repeat(200 + i),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .expect("notes");
+    a.add_remote("r", &remote, None).expect("remote");
+    a.sync(Some("r"), &Default::default(), &mut |_| {})
+        .expect("sync");
+    let (mut finished, mut interrupted) = (0, 0);
+    for round in 0..ROUNDS {
+        let dir = tmp.path().join(format!("b-{round}"));
+        let delay = Duration::from_millis(rng.range(2, 400));
+        if run_once(
+            &bin,
+            &dir,
+            delay,
+            "join",
+            &[
+                ("COFFER_CRASH_PASSPHRASE", PASSPHRASE),
+                ("COFFER_CRASH_REMOTE", &remote),
+            ],
+        ) {
+            finished += 1;
+        } else {
+            interrupted += 1;
+        }
+        let (b, report) =
+            coffer_core::Vault::join_from(&remote, &dir, &pass, None, Some("joining"), &mut |_| {})
+                .unwrap_or_else(|e| panic!("round {round}: joining again failed: {e}"));
+        assert!(
+            report.alarms.is_empty(),
+            "round {round}: {:?}",
+            report.alarms
+        );
+        assert!(
+            b.load_problems().is_empty(),
+            "round {round}: {:?}",
+            b.load_problems()
+        );
+        assert_eq!(b.note_count(), NOTES, "round {round}: notes missing");
+        let me = b.device_list().unwrap();
+        let me = me.iter().find(|d| d.this_device).unwrap();
+        assert_eq!(
+            me.name.as_deref(),
+            Some("joining"),
+            "round {round}: not in the roster"
+        );
+        let r = a
+            .sync(Some("r"), &Default::default(), &mut |_| {})
+            .expect("sync");
+        assert!(r.alarms.is_empty(), "round {round}: {:?}", r.alarms);
+        let listed = a.device_list().unwrap();
+        assert_eq!(
+            listed.iter().filter(|d| d.id == b.device_id()).count(),
+            1,
+            "round {round}: {listed:?}"
+        );
+    }
+    println!("crash (join): {interrupted} joins killed and resumed, {finished} finished first");
+    assert!(
+        interrupted > 0,
+        "no join was interrupted: the test tested nothing"
+    );
+}
+
+/// Opening a vault of the first format on the device that wrote it upgrades it (this device
+/// joins the roster, coffer.toml says format 2), killed at random moments: the next open
+/// finishes it, nothing is lost and verify finds nothing.
+#[test]
+fn sigkill_during_an_upgrade_resumes() {
+    const GOLDEN: &str = "golden passphrase: format version 1";
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/golden/v1/vault");
+    let writer = std::fs::read_dir(golden.join("log"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    let mut rng = Rng(0x0c0f_fe12);
+    let bin = writer_binary();
+    let tmp = tempfile::tempdir().expect("a temp folder");
+    let pass = SecretString::from(GOLDEN.to_string());
+    let mut interrupted = 0;
+    for round in 0..12 {
+        let dir = tmp.path().join(format!("v-{round}"));
+        copy_tree(&golden, &dir);
+        std::fs::create_dir_all(dir.join("local")).unwrap();
+        // This copy is the device that wrote the golden vault.
+        std::fs::write(dir.join("local/device"), format!("{writer}\n")).unwrap();
+        let delay = Duration::from_micros(rng.range(0, 40_000));
+        if !run_once(
+            &bin,
+            &dir,
+            delay,
+            "open",
+            &[("COFFER_CRASH_PASSPHRASE", GOLDEN)],
+        ) {
+            interrupted += 1;
+        }
+        let v = LockedVault::open(&dir).unwrap().unlock(&pass).unwrap();
+        assert!(
+            v.load_problems().is_empty(),
+            "round {round}: {:?}",
+            v.load_problems()
+        );
+        let toml = std::fs::read_to_string(dir.join("coffer.toml")).unwrap();
+        assert!(
+            toml.contains("format = 2"),
+            "round {round}: not upgraded: {toml}"
+        );
+        let me = v.device_list().unwrap();
+        let me = me.iter().find(|d| d.this_device).unwrap();
+        assert_eq!(me.id.to_string(), writer);
+        assert!(
+            me.name.is_some(),
+            "round {round}: the writer is not in the roster"
+        );
+        assert_eq!(v.note_count(), 5, "round {round}");
+        let report = v.verify(&mut |_| {}).unwrap();
+        assert!(
+            report.problems.is_empty(),
+            "round {round}: {:?}",
+            report.problems
+        );
+    }
+    println!("crash (upgrade): {interrupted} of 12 upgrades killed and finished by the next open");
+    assert!(
+        interrupted > 0,
+        "no upgrade was interrupted: the test tested nothing"
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
