@@ -31,7 +31,7 @@ use zeroize::Zeroizing;
 
 /// Format 3: the bodies in a second file (format 2 held them in the one snapshot; format 1 was
 /// not compressed). Older snapshots are ignored and rebuilt.
-const SNAPSHOT_FORMAT: u32 = 4;
+const SNAPSHOT_FORMAT: u32 = 5;
 
 /// The plaintext of `snapshot.age` (postcard, in an LZ4 frame, see [`pack`]).
 #[derive(Serialize, Deserialize)]

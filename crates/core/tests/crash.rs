@@ -441,7 +441,7 @@ fn sigkill_during_a_join_resumes() {
     let mut rng = Rng(std::env::var("COFFER_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_0f_10_1e));
+        .unwrap_or(0x005e_ed0f_101e));
     let bin = writer_binary();
     let tmp = tempfile::tempdir().expect("a temp folder");
     let pass = SecretString::from(PASSPHRASE.to_string());

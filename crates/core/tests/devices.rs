@@ -524,3 +524,105 @@ fn bad_pairing_codes_and_answers_are_refused() {
     assert_eq!(e.code(), "bad_pairing", "{e}");
     assert!(!target.exists());
 }
+
+/// Roster events with hostile content in the vault's own log folder: names with bidirectional
+/// overrides, control or invisible characters, or too long (from a holder of the passphrase,
+/// with valid proofs); a thousand forged joins; one event naming twenty thousand unknown
+/// `after` hashes. Each is refused (or, the last, ordered by nothing it names), the vault
+/// opens, lists only real devices, and goes on working.
+#[test]
+fn hostile_roster_content_is_refused() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("mine", "1");
+    a.sync();
+    let root = a.v.root().to_path_buf();
+    let vault = a.v.vault_id();
+    let key = root.join("key.txt");
+    a.v.export_identity(&key).unwrap();
+    let shared = Keys::from_identity_file(&fs::read_to_string(&key).unwrap(), &vault).unwrap();
+    let to: coffer_core::age::x25519::Recipient = a.v.vault_recipient().parse().unwrap();
+    let plant = |name: &str, proof_by: Option<&Keys>, after: Vec<String>| {
+        use base64::Engine;
+        let device = coffer_core::Id::random();
+        let keys = DeviceKeys::generate();
+        let signing = signing_text(&keys.verifying_key());
+        let recipient = keys.recipient().to_string();
+        let statement = join_statement(&vault, &device, &signing, &recipient);
+        let proof = match proof_by {
+            Some(k) => k.sign(JOIN_PROOF_CONTEXT, &statement),
+            None => keys.sign(JOIN_PROOF_CONTEXT, &statement),
+        };
+        let entry = LogEntry {
+            format: 2,
+            vault,
+            device,
+            seq: 1,
+            prev: None,
+            time: 1,
+            objects: vec![],
+            purged: vec![],
+            roster: Some(RosterEvent {
+                after,
+                change: Change::Add {
+                    device,
+                    name: name.into(),
+                    signing,
+                    recipient,
+                    proof: Some(base64::engine::general_purpose::STANDARD.encode(proof)),
+                },
+            }),
+        };
+        let (plain, _) = entry.seal(&keys);
+        fs::create_dir_all(root.join(format!("log/{device}"))).unwrap();
+        fs::write(
+            root.join(format!("log/{device}/000000000001.age")),
+            crypto::encrypt(&[&to], &plain).unwrap(),
+        )
+        .unwrap();
+        device
+    };
+    let hostile_names = [
+        "\u{202e}gnp.exe",
+        "tab\there",
+        "zero\u{200b}width",
+        "",
+        &"x".repeat(65),
+    ];
+    for n in hostile_names {
+        plant(n, Some(&shared), vec![]);
+    }
+    for i in 0..1000 {
+        plant(&format!("forged {i}"), None, vec![]);
+    }
+    let many: Vec<String> = (0..20_000)
+        .map(|i| crypto::sha256_hex(format!("{i}").as_bytes()))
+        .collect();
+    let wide = plant("wide", Some(&shared), many);
+    a.v.refresh().unwrap();
+    let problems: Vec<String> = a.v.load_problems().iter().map(|p| p.to_string()).collect();
+    let about_names = problems.iter().filter(|p| p.contains("name")).count();
+    assert!(about_names >= hostile_names.len(), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .filter(|p| p.contains("passphrase proof does not verify"))
+            .count()
+            >= 1000,
+        "{} problems",
+        problems.len()
+    );
+    let listed = a.v.device_list().unwrap();
+    let names: Vec<String> = listed.iter().filter_map(|d| d.name.clone()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(listed.iter().any(|d| d.id == wide));
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains('\u{202e}') && !n.starts_with("forged"))
+    );
+    // It goes on working.
+    let id = a.create("after the flood", "still here");
+    a.sync();
+    assert_eq!(a.body(&id), "still here");
+}

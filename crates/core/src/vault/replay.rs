@@ -153,6 +153,9 @@ impl Vault {
         let shared = self.store.keys.verifying_key();
         loop {
             let mut moved = false;
+            // The roster settles once a round (each settling reads every event): an entry
+            // whose key an event of this round brings waits for the next round.
+            let mut recorded = false;
             for (device, queue) in pending.iter_mut() {
                 while let Some(front) = queue.front_mut() {
                     if let Pending::Sealed { seq, ct } = front {
@@ -189,7 +192,7 @@ impl Vault {
                         Ok((entry, hash)) => {
                             if entry.roster.is_some() {
                                 self.store.roster.record(&hash, &entry);
-                                self.store.settle_roster();
+                                recorded = true;
                             }
                             verified.entry(*device).or_default().push((entry, hash));
                             moved = true;
@@ -200,6 +203,9 @@ impl Vault {
                         }
                     }
                 }
+            }
+            if recorded {
+                self.store.settle_roster();
             }
             if !moved {
                 return verified;
