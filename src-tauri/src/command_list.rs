@@ -46,6 +46,8 @@ macro_rules! with_commands {
             sync::sync_alarms,
             sync::acknowledge_alarms,
             sync::devices,
+            sync::sync_news,
+            sync::acknowledge_news,
             sync::join_vault,
             sync::remove_device,
             sync::rename_device,

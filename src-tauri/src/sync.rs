@@ -61,6 +61,7 @@ impl Default for SyncService {
                 progress: None,
                 conflicts: Vec::new(),
                 new_alarms: 0,
+                new_news: 0,
                 changes: 0,
             }),
             receiver: Mutex::new(Some(rx)),
@@ -89,6 +90,8 @@ struct SyncFile {
     settings: SyncSettings,
     /// Alarms up to this time (milliseconds) have been seen.
     alarms_seen_until: i64,
+    /// News of devices up to this time (milliseconds) has been seen.
+    news_seen_until: i64,
 }
 
 fn file_path(vault: &Path) -> PathBuf {
@@ -246,6 +249,44 @@ pub async fn acknowledge_alarms(
     let status = {
         let mut st = guard(&sync.status);
         st.new_alarms = 0;
+        st.clone()
+    };
+    Ok(app.emit("sync-status", status)?)
+}
+
+/// News of the vault's devices that syncs brought (a device joined with the passphrase, one
+/// was removed), newest first.
+#[tauri::command]
+pub async fn sync_news(s: S<'_>) -> ApiResult<Vec<AlarmView>> {
+    let seen = load_file(&s.dir).news_seen_until;
+    s.with(|v| {
+        let mut news = v.sync_news()?;
+        news.reverse();
+        Ok(news
+            .into_iter()
+            .map(|alarm| AlarmView {
+                new: alarm.time > seen,
+                alarm,
+                notes: Vec::new(),
+            })
+            .collect())
+    })
+}
+
+/// The person has read the news of devices shown: it stops counting as new.
+#[tauri::command]
+pub async fn acknowledge_news(
+    app: AppHandle,
+    s: S<'_>,
+    sync: State<'_, SyncService>,
+) -> ApiResult<()> {
+    let newest = s.with(|v| Ok(v.sync_news()?.iter().map(|a| a.time).max()))?;
+    let mut f = load_file(&s.dir);
+    f.news_seen_until = f.news_seen_until.max(newest.unwrap_or(0));
+    save_file(&s.dir, &f)?;
+    let status = {
+        let mut st = guard(&sync.status);
+        st.new_news = 0;
         st.clone()
     };
     Ok(app.emit("sync-status", status)?)
@@ -487,6 +528,7 @@ impl Worker {
         self.remotes = remotes;
         self.loaded = true;
         let new_alarms = self.new_alarms();
+        let new_news = self.new_news();
         let has_remotes = !self.remotes.is_empty();
         self.publish(|st| {
             if !has_remotes {
@@ -496,7 +538,17 @@ impl Worker {
             }
             st.last_sync = last.or(st.last_sync);
             st.new_alarms = new_alarms;
+            st.new_news = new_news;
         });
+    }
+
+    fn new_news(&self) -> usize {
+        let seen = load_file(&self.session().dir).news_seen_until;
+        self.session()
+            .peek(|v| v.sync_news())
+            .and_then(|r| r.ok())
+            .map(|a| a.iter().filter(|a| a.time > seen).count())
+            .unwrap_or(0)
     }
 
     fn new_alarms(&self) -> usize {
@@ -534,6 +586,7 @@ impl Worker {
                     .and_then(|v| v.remotes().ok())
                     .and_then(|r| r.iter().filter_map(|r| r.last_sync).max());
                 let new_alarms = self.new_alarms();
+                let new_news = self.new_news();
                 self.publish(|st| {
                     st.state = SyncState::Idle;
                     st.message.clear();
@@ -541,6 +594,7 @@ impl Worker {
                     st.last_sync = last.or(st.last_sync);
                     st.conflicts = conflicts;
                     st.new_alarms = new_alarms;
+                    st.new_news = new_news;
                     if changed {
                         st.changes = st.changes.wrapping_add(1);
                     }

@@ -267,6 +267,16 @@ export function registerSyncTests(test, assert) {
       const beforeC = Date.now();
       await (await a.$("#sync-status")).click();
       await syncedSince(a, beforeC, "A's sync after C joined");
+      // Joining with the passphrase is never silent: A is told, and can go to Devices.
+      const newsBanner = await a.$("#device-news-banner");
+      await newsBanner.waitForDisplayed({ timeout: 30000, timeoutMsg: "A was not told that a device joined" });
+      await (await a.$("#show-device-news")).click();
+      await waitText(a, "#device-news-list", "'old phone' joined");
+      await shot(a, "device-news");
+      await (await a.$("#device-news-understood")).click();
+      await a.waitUntil(async () => !(await (await a.$("#device-news-banner")).isExisting()), {
+        timeoutMsg: "the news banner stays after it was read",
+      });
       await (await a.$("#open-settings")).click();
       await a.waitUntil(async () => (await a.$$("#device-list tbody tr")).length === 3, {
         timeoutMsg: "the device list does not show the third device",

@@ -27,6 +27,12 @@ pub fn millis_to_rfc3339(ms: Millis) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
 }
 
+/// A time for a sentence a person reads: `2026-12-02 14:49 UTC`.
+pub fn millis_to_words(ms: Millis) -> String {
+    let t = millis_to_rfc3339(ms);
+    format!("{} {} UTC", &t[..10], &t[11..16])
+}
+
 /// Reads RFC 3339 text (any UTC offset) as milliseconds since the Unix epoch, dropping
 /// finer fractions; `None` if it is not a valid RFC 3339 time.
 pub fn rfc3339_to_millis(s: &str) -> Option<Millis> {

@@ -20,7 +20,7 @@
 
 use crate::keys::{JOIN_PROOF_CONTEXT, verify_signature};
 use crate::log::{LogEntry, SHARED_KEY_FORMAT};
-use crate::note::{Millis, millis_to_rfc3339};
+use crate::note::{Millis, millis_to_words};
 use crate::{Id, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -347,7 +347,7 @@ impl Roster {
             return Err(format!(
                 "device '{}' wrote it after it was removed on {} by {}",
                 m.name,
-                millis_to_rfc3339(r.time),
+                millis_to_words(r.time),
                 self.name_of(&r.by)
             ));
         }

@@ -40,6 +40,10 @@ fn three_devices_and_a_removal(kind: Backend) {
         n.iter()
             .any(|(_, m)| m.contains("new device 'work laptop' joined"))
     );
+    // The news is kept (the app shows it until read), apart from the alarms.
+    let kept = a.v.sync_news().unwrap();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(a.v.sync_alarms().unwrap().is_empty());
     let names: Vec<_> =
         a.v.device_list()
             .unwrap()

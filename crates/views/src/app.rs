@@ -87,6 +87,8 @@ pub struct SyncStatus {
     pub conflicts: Vec<coffer_core::NoteRef>,
     /// Alarms raised since the person last acknowledged them.
     pub new_alarms: usize,
+    /// News of devices (joined, removed) since the person last acknowledged it.
+    pub new_news: usize,
     /// Counts up each time a sync brought changes in (the UI then reloads what it shows).
     pub changes: u32,
 }

@@ -612,6 +612,10 @@ conflicts: Array<NoteRef>,
  */
 new_alarms: number, 
 /**
+ * News of devices (joined, removed) since the person last acknowledged it.
+ */
+new_news: number, 
+/**
  * Counts up each time a sync brought changes in (the UI then reloads what it shows).
  */
 changes: number, };

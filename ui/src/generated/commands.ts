@@ -94,6 +94,10 @@ export const commands = {
   /** The person has read the alarms shown: they stop counting as new. */
   acknowledgeAlarms: () => call<void>("acknowledge_alarms"),
   devices: () => call<Array<DeviceInfo>>("devices"),
+  /** News of the vault's devices that syncs brought (a device joined with the passphrase, one was removed), newest first. */
+  syncNews: () => call<Array<AlarmView>>("sync_news"),
+  /** The person has read the news of devices shown: it stops counting as new. */
+  acknowledgeNews: () => call<void>("acknowledge_news"),
   /** First run on a new device: sets the vault up from an existing one's remote with the passphrase (progress as `progress` events), then syncs on as usual. */
   joinVault: (remote: NewRemote, passphrase: string, deviceName: string) => call<void>("join_vault", { remote, passphrase, deviceName }),
   /** Removes a device of the roster (named by its id): its later changes are refused everywhere, and a new key generation is made for the devices that remain. */

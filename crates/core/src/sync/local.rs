@@ -71,29 +71,43 @@ pub(crate) struct SyncFile {
     pub format: u32,
     pub remotes: BTreeMap<String, Marks>,
     pub alarms: Vec<Alarm>,
+    /// News of the user's devices (joined, removed): not alarms, kept the same way.
+    #[serde(default)]
+    pub news: Vec<Alarm>,
 }
 
 impl SyncFile {
     /// Adds alarms, replacing an older one about the same thing (kind, remote, key).
     /// Linear in the alarms kept and added: only the newest [`MAX_ALARMS`] of `new` count.
     pub fn add_alarms(&mut self, new: &[Alarm]) {
-        let new = &new[new.len().saturating_sub(MAX_ALARMS)..];
-        let about = |a: &Alarm| (a.kind, a.remote.clone(), a.key.clone());
-        // The newest alarm about each thing wins, also among the new ones.
-        let mut seen = std::collections::HashSet::new();
-        let mut fresh: Vec<Alarm> = new
-            .iter()
-            .rev()
-            .filter(|a| seen.insert(about(a)))
-            .cloned()
-            .collect();
-        fresh.reverse();
-        self.alarms.retain(|o| !seen.contains(&about(o)));
-        self.alarms.extend(fresh);
-        if self.alarms.len() > MAX_ALARMS {
-            let extra = self.alarms.len() - MAX_ALARMS;
-            self.alarms.drain(..extra);
-        }
+        merge_newest(&mut self.alarms, new);
+    }
+
+    /// Adds news of devices, as [`Self::add_alarms`] does alarms.
+    pub fn add_news(&mut self, new: &[Alarm]) {
+        merge_newest(&mut self.news, new);
+    }
+}
+
+/// Adds `new` to `kept`, replacing an older one about the same thing (kind, remote, key);
+/// keeps the newest [`MAX_ALARMS`].
+fn merge_newest(kept: &mut Vec<Alarm>, new: &[Alarm]) {
+    let new = &new[new.len().saturating_sub(MAX_ALARMS)..];
+    let about = |a: &Alarm| (a.kind, a.remote.clone(), a.key.clone());
+    // The newest alarm about each thing wins, also among the new ones.
+    let mut seen = std::collections::HashSet::new();
+    let mut fresh: Vec<Alarm> = new
+        .iter()
+        .rev()
+        .filter(|a| seen.insert(about(a)))
+        .cloned()
+        .collect();
+    fresh.reverse();
+    kept.retain(|o| !seen.contains(&about(o)));
+    kept.extend(fresh);
+    if kept.len() > MAX_ALARMS {
+        let extra = kept.len() - MAX_ALARMS;
+        kept.drain(..extra);
     }
 }
 

@@ -399,6 +399,7 @@ impl Vault {
         let mut file2 = local::read_sync(self).unwrap_or_default();
         file2.remotes.insert(name.to_string(), marks);
         file2.add_alarms(&report.alarms);
+        file2.add_news(&report.news);
         local::write_sync(self, &mut file2)?;
         result.map(|()| report)
     }

@@ -450,7 +450,7 @@ impl Vault {
             .and_then(|m| m.removed.clone());
         match fault {
             EntryFault::Sealed(_) if let Some(r) = removed => {
-                let (by, when) = (p.roster.name_of(&r.by), crate::note::millis_to_rfc3339(r.time));
+                let (by, when) = (p.roster.name_of(&r.by), crate::note::millis_to_words(r.time));
                 p.alarm(
                     AlarmKind::DeviceRemoved,
                     key,
@@ -555,7 +555,7 @@ impl Vault {
                     format!(
                         "new device '{}' joined with the passphrase on {}",
                         m.name,
-                        crate::note::millis_to_rfc3339(m.added)
+                        crate::note::millis_to_words(m.added)
                     ),
                 );
             }
@@ -569,7 +569,7 @@ impl Vault {
                         "device '{}' was removed by {} on {}; its entries after {} are refused",
                         m.name,
                         roster.name_of(&r.by),
-                        crate::note::millis_to_rfc3339(r.time),
+                        crate::note::millis_to_words(r.time),
                         r.last
                     ),
                 );

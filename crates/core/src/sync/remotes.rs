@@ -199,6 +199,12 @@ impl Vault {
         Ok(local::read_sync(self)?.alarms)
     }
 
+    /// Every piece of news of the user's devices that sync brought (a device joined with the
+    /// passphrase, a device removed), oldest first.
+    pub fn sync_news(&self) -> Result<Vec<Alarm>> {
+        Ok(local::read_sync(self)?.news)
+    }
+
     /// Forgets the alarms kept so far (once the user has seen them); returns how many. A
     /// remote that is still wrong raises them again at the next sync.
     pub fn dismiss_sync_alarms(&mut self) -> Result<usize> {

@@ -171,7 +171,7 @@ impl Vault {
         if let Some(removal) = me.and_then(|m| m.removed.clone()) {
             return Err(Error::DeviceRemoved {
                 by: self.store.roster.name_of(&removal.by),
-                time: crate::note::millis_to_rfc3339(removal.time),
+                time: crate::note::millis_to_words(removal.time),
             });
         }
         if let Some(seq) = self.rolled_back {
