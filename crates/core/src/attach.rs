@@ -65,6 +65,7 @@ impl Vault {
             )?,
         };
         self.state.note(id)?;
+        self.ensure_keys()?;
         let file = File::open(path).map_err(Error::io(format!("opening {}", path.display())))?;
         let (attachment, object) = self.seal_file(id, file, path, &name)?;
         let a = attachment.clone();

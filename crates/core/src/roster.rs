@@ -98,8 +98,17 @@ pub struct KeyEvent {
     pub newest: String,
     /// The devices it is sealed to.
     pub to: Vec<Id>,
+    /// The device that wrote it (it holds the generations too, whether or not `to` names it).
+    pub writer: Id,
     /// The sealed generations.
     pub sealed: String,
+}
+
+impl KeyEvent {
+    /// Every device that holds what it seals: `to`, and its writer.
+    fn holders(&self) -> impl Iterator<Item = &Id> {
+        self.to.iter().chain(std::iter::once(&self.writer))
+    }
 }
 
 /// What a device must write before its next change, for what it writes to be readable by the
@@ -253,6 +262,39 @@ impl Roster {
             }
             waiting_on.insert(h, deps.len());
         }
+        // The causal past of every removal recorded (the events its `after` names, and theirs):
+        // a passphrase join outside any of them is refused wherever it sorts, since a removed
+        // device holds the passphrase and picks its events' `after` itself.
+        let removal_pasts: Vec<BTreeSet<&String>> = parsed
+            .iter()
+            .filter(|(_, ev)| {
+                matches!(
+                    ev,
+                    Some(RosterEvent {
+                        change: Change::Remove { .. },
+                        ..
+                    })
+                )
+            })
+            .map(|(h, _)| {
+                let mut past = BTreeSet::new();
+                let mut stack: Vec<&String> = vec![h];
+                while let Some(x) = stack.pop() {
+                    for a in parsed
+                        .get(x)
+                        .and_then(Option::as_ref)
+                        .map_or(&[][..], |e| &e.after[..])
+                    {
+                        if let Some((k, _)) = parsed.get_key_value(a)
+                            && past.insert(k)
+                        {
+                            stack.push(k);
+                        }
+                    }
+                }
+                past
+            })
+            .collect();
         let mut ready: BTreeSet<&String> = waiting_on
             .iter()
             .filter(|(_, n)| **n == 0)
@@ -270,7 +312,7 @@ impl Roster {
             let rec = &self.events[hash];
             let verdict = match ev {
                 None => Err("the roster event is unreadable".to_string()),
-                Some(ev) => s.apply(hash, rec, &ev.change, vault, passphrase_key),
+                Some(ev) => s.apply(hash, rec, &ev.change, vault, passphrase_key, &removal_pasts),
             };
             match verdict {
                 Ok(()) => s.applied.push(hash.clone()),
@@ -461,11 +503,11 @@ impl Roster {
         let since = &keys[intro..];
         if since
             .iter()
-            .any(|k| k.to.iter().any(|d| removed.contains(d)))
+            .any(|k| k.holders().any(|d| removed.contains(d)))
         {
             return Some(KeysNeeded::Fresh);
         }
-        let reached: BTreeSet<&Id> = since.iter().flat_map(|k| &k.to).collect();
+        let reached: BTreeSet<&Id> = since.iter().flat_map(|k| k.holders()).collect();
         self.active()
             .any(|m| !reached.contains(&m.device))
             .then_some(KeysNeeded::Grant)
@@ -496,6 +538,7 @@ impl Settled {
         change: &Change,
         vault: &Id,
         passphrase_key: &VerifyingKey,
+        removal_pasts: &[BTreeSet<&String>],
     ) -> std::result::Result<(), String> {
         let writer_ok = |s: &Settled| -> std::result::Result<(), String> {
             match s.members.get(&rec.device) {
@@ -534,6 +577,14 @@ impl Settled {
                             "joining with the passphrase was closed when {} removed a device",
                             self.display(&by)
                         ));
+                    }
+                    if removal_pasts
+                        .iter()
+                        .any(|past| !past.contains(&hash.to_string()))
+                    {
+                        return Err(
+                            "it joins with the passphrase unknown to a device removal (which closes joining with the passphrase)".into(),
+                        );
                     }
                     let proof = proof
                         .as_deref()
@@ -619,6 +670,7 @@ impl Settled {
                     hash: hash.to_string(),
                     newest: newest.clone(),
                     to: to.clone(),
+                    writer: rec.device,
                     sealed: sealed.clone(),
                 });
             }

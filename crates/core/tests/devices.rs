@@ -630,3 +630,96 @@ fn hostile_roster_content_is_refused() {
     a.sync();
     assert_eq!(a.body(&id), "still here");
 }
+
+/// A removed device still holds the passphrase: a join it writes for a stand-in device, with an
+/// `after` that names nothing (so it might sort before the removal), is refused everywhere, and
+/// the stand-in gets no key generation.
+#[test]
+fn a_removed_device_cannot_backdate_a_stand_in() {
+    use base64::Engine;
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let mut b = join(&remote, "b");
+    let c = join(&remote, "c");
+    a.sync();
+    a.v.remove_device("c").unwrap();
+    a.sync();
+    // C's copy of the shared keys signs a valid passphrase proof for a new device X.
+    let vault = c.v.vault_id();
+    let key = c.v.root().join("key.txt");
+    c.v.export_identity(&key).unwrap();
+    let shared = Keys::from_identity_file(&fs::read_to_string(&key).unwrap(), &vault).unwrap();
+    let x = coffer_core::Id::random();
+    let keys = DeviceKeys::generate();
+    let signing = signing_text(&keys.verifying_key());
+    let recipient = keys.recipient().to_string();
+    let proof = shared.sign(
+        JOIN_PROOF_CONTEXT,
+        &join_statement(&vault, &x, &signing, &recipient),
+    );
+    let mut planted = 0;
+    // Whatever its hash, it is refused: try a few times, so that some sort before the removal.
+    for time in 1..=8 {
+        let x = if time == 1 {
+            x
+        } else {
+            coffer_core::Id::random()
+        };
+        let proof = if time == 1 {
+            proof
+        } else {
+            shared.sign(
+                JOIN_PROOF_CONTEXT,
+                &join_statement(&vault, &x, &signing, &recipient),
+            )
+        };
+        let entry = LogEntry {
+            format: 2,
+            vault,
+            device: x,
+            seq: 1,
+            prev: None,
+            time,
+            objects: vec![],
+            purged: vec![],
+            roster: Some(RosterEvent {
+                after: vec![],
+                change: Change::Add {
+                    device: x,
+                    name: format!("stand-in {time}"),
+                    signing: signing.clone(),
+                    recipient: recipient.clone(),
+                    proof: Some(base64::engine::general_purpose::STANDARD.encode(proof)),
+                },
+            }),
+        };
+        let (plain, _) = entry.seal(&keys);
+        let to: coffer_core::age::x25519::Recipient = c.v.vault_recipient().parse().unwrap();
+        use coffer_core::sync::Remote;
+        remote
+            .attacker()
+            .put(
+                &format!("log/{x}/000000000001.age"),
+                &crypto::encrypt(&[&to], &plain).unwrap(),
+            )
+            .unwrap();
+        planted += 1;
+    }
+    assert_eq!(planted, 8);
+    let r = b.sync();
+    assert!(kinds(&r).contains(&AlarmKind::RefusedEntry), "{r:?}");
+    let listed = b.v.device_list().unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|d| !d.name.as_deref().unwrap_or("").starts_with("stand-in")),
+        "{listed:?}"
+    );
+    let secret = b.create("after the stand-ins", "for a and b only");
+    b.sync();
+    a.sync();
+    assert!(can_read(&b, &secret, &a));
+    assert!(!can_read(&b, &secret, &c));
+}

@@ -30,8 +30,9 @@ use zeroize::Zeroizing;
 pub const CODE_PREFIX: &str = "coffer-pair-1:";
 /// Domain separation of the comparison number.
 const COMPARISON_CONTEXT: &[u8] = b"coffer pairing v1\0";
-/// The longest answer read (the keys, a remote's address and credentials, in armor).
-const MAX_ANSWER_CHARS: usize = 64 * 1024;
+/// The longest answer read (the keys, every key generation, a remote's address and
+/// credentials, in armor: about 250 characters a generation).
+const MAX_ANSWER_CHARS: usize = 64 * 1024 + 256 * crate::generations::MAX_GENERATIONS;
 
 /// The new device's side of a pairing: its own keys, made here, until the answer comes.
 pub struct PairingRequest {

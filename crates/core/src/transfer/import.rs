@@ -301,6 +301,7 @@ impl Vault {
     /// [`ImportReport::skipped`].
     pub fn import_dir(&mut self, dir: &Path, progress: ProgressFn<'_>) -> Result<ImportReport> {
         let mut report = ImportReport::default();
+        self.ensure_keys()?;
         let root = open_import_root(dir)?;
         let scan = walk(&root, &mut report)?;
         let total = scan.notes.len() as u64;

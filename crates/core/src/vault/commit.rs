@@ -29,6 +29,9 @@ impl Vault {
     ) -> Result<T> {
         let lock = self.lock_file()?;
         self.refresh()?;
+        // Before the batch is made: its objects are encrypted as it is built, to the write
+        // generation, which must be one no removed device holds.
+        self.hand_out_keys(&lock)?;
         let (out, batch) = f(self)?;
         let result = self.commit(&lock, batch);
         drop(lock);
@@ -109,6 +112,22 @@ impl Vault {
             self.hand_out_keys(lock)?;
         }
         Ok(())
+    }
+
+    /// Hands out the key generations the roster asks for, under the lock, before work that
+    /// encrypts objects outside a transaction (attachments, imports).
+    pub(crate) fn ensure_keys(&mut self) -> Result<()> {
+        if self.store.keys_needed.is_none() {
+            self.refresh()?;
+            if self.store.keys_needed.is_none() {
+                return Ok(());
+            }
+        }
+        let lock = self.lock_file()?;
+        self.refresh()?;
+        let done = self.hand_out_keys(&lock);
+        drop(lock);
+        done
     }
 
     /// Commits the `keys` event the roster asks for, if it asks for one and this device is
