@@ -5,7 +5,7 @@ use crate::error::{CliError, Result};
 use crate::output::{Bar, datetime, short, warn};
 use coffer_core::Vault;
 use coffer_core::secrecy::ExposeSecret;
-use coffer_core::sync::{Alarm, RemotePurpose, SyncOptions};
+use coffer_core::sync::{Alarm, RemotePurpose, SyncOptions, SyncReport};
 use serde_json::json;
 use std::path::Path;
 
@@ -133,6 +133,13 @@ pub fn clone(ctx: &Ctx, url: &str, dir: &Path, name: Option<&str>) -> Result<()>
     });
     bar.finish();
     let (vault, report) = result?;
+    report_new_device(ctx, &vault, report, "cloned {} notes into")
+}
+
+/// What `clone`, `join` and `pair` print once the vault is made: alarms as warnings, then the
+/// vault (`done` says what happened, `{}` standing for the number of notes); alarms make the
+/// exit status that of a sync with alarms.
+fn report_new_device(ctx: &Ctx, vault: &Vault, report: SyncReport, done: &str) -> Result<()> {
     for a in &report.alarms {
         warn(alarm_lines(std::slice::from_ref(a)).trim_end());
     }
@@ -146,8 +153,8 @@ pub fn clone(ctx: &Ctx, url: &str, dir: &Path, name: Option<&str>) -> Result<()>
         }),
         || {
             format!(
-                "cloned {} notes into {} (this device: {}); the remote is called \"origin\"",
-                vault.note_count(),
+                "{} {} (this device: {}); the remote is called \"origin\"",
+                done.replace("{}", &vault.note_count().to_string()),
                 vault.root().display(),
                 short(&vault.device_id())
             )
@@ -210,25 +217,7 @@ pub fn pair(ctx: &Ctx, dir: &Path, name: Option<&str>) -> Result<()> {
     );
     bar.finish();
     let (vault, report) = result?;
-    for a in &report.alarms {
-        warn(alarm_lines(std::slice::from_ref(a)).trim_end());
-    }
-    ctx.out.emit(
-        &json!({
-            "vault": vault.root(),
-            "device": vault.device_id(),
-            "notes": vault.note_count(),
-            "report": report,
-        }),
-        || {
-            format!(
-                "paired: {} notes in {} (this device: {}); the remote is called \"origin\"",
-                vault.note_count(),
-                vault.root().display(),
-                short(&vault.device_id())
-            )
-        },
-    )
+    report_new_device(ctx, &vault, report, "paired: {} notes in")
 }
 
 pub fn add_device(ctx: &Ctx, code: &str, remote: Option<&str>, yes: bool) -> Result<()> {
