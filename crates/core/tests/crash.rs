@@ -39,6 +39,21 @@ impl Rng {
     }
 }
 
+/// The random delays of a test: from `COFFER_CRASH_SEED`, else a random seed, printed so that
+/// a run can be replayed.
+fn seeded(what: &str) -> Rng {
+    let seed = match std::env::var("COFFER_CRASH_SEED") {
+        Ok(s) => s.parse().expect("COFFER_CRASH_SEED is a number"),
+        Err(_) => {
+            let mut b = [0u8; 8];
+            getrandom::fill(&mut b).expect("random seed");
+            u64::from_le_bytes(b)
+        }
+    };
+    println!("{what}: seed {seed} (replay with COFFER_CRASH_SEED={seed})");
+    Rng(seed)
+}
+
 /// An acknowledged save: the note, its revision, and the SHA-256 of the body.
 #[derive(Debug, Clone)]
 struct Ack {
@@ -223,16 +238,7 @@ fn check(vault: &Path, acks: &[Ack], round: usize) -> usize {
 
 #[test]
 fn sigkill_at_random_moments_loses_nothing_acknowledged() {
-    let seed = match std::env::var("COFFER_CRASH_SEED") {
-        Ok(s) => s.parse().expect("COFFER_CRASH_SEED is a number"),
-        Err(_) => {
-            let mut b = [0u8; 8];
-            getrandom::fill(&mut b).expect("random seed");
-            u64::from_le_bytes(b)
-        }
-    };
-    println!("crash: seed {seed} (replay with COFFER_CRASH_SEED={seed})");
-    let mut rng = Rng(seed);
+    let mut rng = seeded("crash");
     let bin = writer_binary();
     let tmp = tempfile::tempdir().expect("a temp folder");
     let (mut kills, mut total_acks, mut warnings_seen) = (0usize, 0usize, 0usize);
@@ -269,16 +275,7 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
 fn sigkill_during_removals_never_hands_the_new_key_to_a_removed_device() {
     const OTHERS: usize = 6;
     const ROUNDS: usize = 24;
-    let seed = match std::env::var("COFFER_CRASH_SEED") {
-        Ok(s) => s.parse().expect("COFFER_CRASH_SEED is a number"),
-        Err(_) => {
-            let mut b = [0u8; 8];
-            getrandom::fill(&mut b).expect("random seed");
-            u64::from_le_bytes(b)
-        }
-    };
-    println!("crash (removals): seed {seed} (replay with COFFER_CRASH_SEED={seed})");
-    let mut rng = Rng(seed);
+    let mut rng = seeded("crash (removals)");
     let bin = writer_binary();
     let tmp = tempfile::tempdir().expect("a temp folder");
     let pass = SecretString::from(PASSPHRASE.to_string());

@@ -20,6 +20,57 @@ fn news(r: &coffer_core::sync::SyncReport) -> Vec<(AlarmKind, String)> {
     r.news.iter().map(|n| (n.kind, n.message.clone())).collect()
 }
 
+/// A new device's first entry, adding itself as `name` with a passphrase proof signed by
+/// `proof_by` (its own key when `None`: a proof no passphrase holder made), naming `after`:
+/// the device's id and the entry's file, encrypted to `to`.
+fn joining_entry(
+    vault: coffer_core::Id,
+    to: &coffer_core::age::x25519::Recipient,
+    name: &str,
+    proof_by: Option<&Keys>,
+    after: Vec<String>,
+    time: i64,
+) -> (coffer_core::Id, Vec<u8>) {
+    use base64::Engine;
+    let device = coffer_core::Id::random();
+    let keys = DeviceKeys::generate();
+    let signing = signing_text(&keys.verifying_key());
+    let recipient = keys.recipient().to_string();
+    let statement = join_statement(&vault, &device, &signing, &recipient);
+    let proof = match proof_by {
+        Some(k) => k.sign(JOIN_PROOF_CONTEXT, &statement),
+        None => keys.sign(JOIN_PROOF_CONTEXT, &statement),
+    };
+    let entry = LogEntry {
+        format: 2,
+        vault,
+        device,
+        seq: 1,
+        prev: None,
+        time,
+        objects: vec![],
+        purged: vec![],
+        roster: Some(RosterEvent {
+            after,
+            change: Change::Add {
+                device,
+                name: name.into(),
+                signing,
+                recipient,
+                proof: Some(base64::engine::general_purpose::STANDARD.encode(proof)),
+            },
+        }),
+    };
+    let (plain, _) = entry.seal(&keys);
+    (device, crypto::encrypt(&[to], &plain).unwrap())
+}
+
+/// Writes a device's first entry file into the log of the vault folder `root`.
+fn plant_first_entry(root: &std::path::Path, device: coffer_core::Id, file: &[u8]) {
+    fs::create_dir_all(root.join(format!("log/{device}"))).unwrap();
+    fs::write(root.join(format!("log/{device}/000000000001.age")), file).unwrap();
+}
+
 fn three_devices_and_a_removal(kind: Backend) {
     let remote = fresh_remote(kind);
     let mut a = first_device(&remote);
@@ -205,44 +256,10 @@ fn a_forged_roster_entry_is_refused() {
     b.sync();
     let b_root = b.v.root().to_path_buf();
     let bdev = b.v.device_id();
-    let fake = coffer_core::Id::random();
-    let keys = DeviceKeys::generate();
-    let signing = signing_text(&keys.verifying_key());
-    let recipient = keys.recipient().to_string();
-    let wrong = Keys::generate();
-    let proof = wrong.sign(
-        JOIN_PROOF_CONTEXT,
-        &join_statement(&a.v.vault_id(), &fake, &signing, &recipient),
-    );
-    use base64::Engine;
-    let entry = LogEntry {
-        format: 2,
-        vault: a.v.vault_id(),
-        device: fake,
-        seq: 1,
-        prev: None,
-        time: 1,
-        objects: vec![],
-        purged: vec![],
-        roster: Some(RosterEvent {
-            after: vec![],
-            change: Change::Add {
-                device: fake,
-                name: "intruder".into(),
-                signing,
-                recipient,
-                proof: Some(base64::engine::general_purpose::STANDARD.encode(proof)),
-            },
-        }),
-    };
-    let (plain, _) = entry.seal(&keys);
     let to: coffer_core::age::x25519::Recipient = a.v.vault_recipient().parse().unwrap();
-    fs::create_dir_all(root.join(format!("log/{fake}"))).unwrap();
-    fs::write(
-        root.join(format!("log/{fake}/000000000001.age")),
-        crypto::encrypt(&[&to], &plain).unwrap(),
-    )
-    .unwrap();
+    let wrong = Keys::generate();
+    let (fake, file) = joining_entry(a.v.vault_id(), &to, "intruder", Some(&wrong), vec![], 1);
+    plant_first_entry(&root, fake, &file);
     a.v.refresh().unwrap();
     let problems: Vec<String> = a.v.load_problems().iter().map(|p| p.to_string()).collect();
     assert!(
@@ -547,43 +564,8 @@ fn hostile_roster_content_is_refused() {
     let shared = Keys::from_identity_file(&fs::read_to_string(&key).unwrap(), &vault).unwrap();
     let to: coffer_core::age::x25519::Recipient = a.v.vault_recipient().parse().unwrap();
     let plant = |name: &str, proof_by: Option<&Keys>, after: Vec<String>| {
-        use base64::Engine;
-        let device = coffer_core::Id::random();
-        let keys = DeviceKeys::generate();
-        let signing = signing_text(&keys.verifying_key());
-        let recipient = keys.recipient().to_string();
-        let statement = join_statement(&vault, &device, &signing, &recipient);
-        let proof = match proof_by {
-            Some(k) => k.sign(JOIN_PROOF_CONTEXT, &statement),
-            None => keys.sign(JOIN_PROOF_CONTEXT, &statement),
-        };
-        let entry = LogEntry {
-            format: 2,
-            vault,
-            device,
-            seq: 1,
-            prev: None,
-            time: 1,
-            objects: vec![],
-            purged: vec![],
-            roster: Some(RosterEvent {
-                after,
-                change: Change::Add {
-                    device,
-                    name: name.into(),
-                    signing,
-                    recipient,
-                    proof: Some(base64::engine::general_purpose::STANDARD.encode(proof)),
-                },
-            }),
-        };
-        let (plain, _) = entry.seal(&keys);
-        fs::create_dir_all(root.join(format!("log/{device}"))).unwrap();
-        fs::write(
-            root.join(format!("log/{device}/000000000001.age")),
-            crypto::encrypt(&[&to], &plain).unwrap(),
-        )
-        .unwrap();
+        let (device, file) = joining_entry(vault, &to, name, proof_by, after, 1);
+        plant_first_entry(&root, device, &file);
         device
     };
     let hostile_names = [
@@ -636,7 +618,6 @@ fn hostile_roster_content_is_refused() {
 /// the stand-in gets no key generation.
 #[test]
 fn a_removed_device_cannot_backdate_a_stand_in() {
-    use base64::Engine;
     let remote = fresh_remote(Backend::Folder);
     let mut a = first_device(&remote);
     a.create("a", "1");
@@ -651,63 +632,23 @@ fn a_removed_device_cannot_backdate_a_stand_in() {
     let key = c.v.root().join("key.txt");
     c.v.export_identity(&key).unwrap();
     let shared = Keys::from_identity_file(&fs::read_to_string(&key).unwrap(), &vault).unwrap();
-    let x = coffer_core::Id::random();
-    let keys = DeviceKeys::generate();
-    let signing = signing_text(&keys.verifying_key());
-    let recipient = keys.recipient().to_string();
-    let proof = shared.sign(
-        JOIN_PROOF_CONTEXT,
-        &join_statement(&vault, &x, &signing, &recipient),
-    );
-    let mut planted = 0;
-    // Whatever its hash, it is refused: try a few times, so that some sort before the removal.
+    let to: coffer_core::age::x25519::Recipient = c.v.vault_recipient().parse().unwrap();
+    // Whatever its hash, it is refused: several, so that some sort before the removal.
     for time in 1..=8 {
-        let x = if time == 1 {
-            x
-        } else {
-            coffer_core::Id::random()
-        };
-        let proof = if time == 1 {
-            proof
-        } else {
-            shared.sign(
-                JOIN_PROOF_CONTEXT,
-                &join_statement(&vault, &x, &signing, &recipient),
-            )
-        };
-        let entry = LogEntry {
-            format: 2,
+        let (x, file) = joining_entry(
             vault,
-            device: x,
-            seq: 1,
-            prev: None,
+            &to,
+            &format!("stand-in {time}"),
+            Some(&shared),
+            vec![],
             time,
-            objects: vec![],
-            purged: vec![],
-            roster: Some(RosterEvent {
-                after: vec![],
-                change: Change::Add {
-                    device: x,
-                    name: format!("stand-in {time}"),
-                    signing: signing.clone(),
-                    recipient: recipient.clone(),
-                    proof: Some(base64::engine::general_purpose::STANDARD.encode(proof)),
-                },
-            }),
-        };
-        let (plain, _) = entry.seal(&keys);
-        let to: coffer_core::age::x25519::Recipient = c.v.vault_recipient().parse().unwrap();
+        );
         use coffer_core::sync::Remote;
         remote
             .attacker()
-            .put(
-                &format!("log/{x}/000000000001.age"),
-                &crypto::encrypt(&[&to], &plain).unwrap(),
-            )
+            .put(&format!("log/{x}/000000000001.age"), &file)
             .unwrap();
-        planted += 1;
     }
-    assert_eq!(planted, 8);
     let r = b.sync();
     assert!(kinds(&r).contains(&AlarmKind::RefusedEntry), "{r:?}");
     let listed = b.v.device_list().unwrap();
