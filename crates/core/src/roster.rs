@@ -170,6 +170,8 @@ struct Recorded {
     device: Id,
     seq: u64,
     time: Millis,
+    /// Whether its entry carries nothing but the event (no objects, no purges).
+    bare: bool,
     /// The event as JSON text (the snapshot's encoding has no tagged enums).
     event: String,
 }
@@ -188,6 +190,9 @@ struct Settled {
     legacy: Option<BTreeMap<Id, u64>>,
     /// `keys` events applied, in order.
     keys: Vec<KeyEvent>,
+    /// Entries holding removals applied at once with their writer's own removal, past the
+    /// `last` it names (device, seq): accepted, though nothing after them is.
+    together: BTreeSet<(Id, u64)>,
 }
 
 /// Every roster event seen, and what they say.
@@ -213,6 +218,7 @@ impl Roster {
                     device: entry.device,
                     seq: entry.seq,
                     time: entry.time,
+                    bare: entry.objects.is_empty() && entry.purged.is_empty(),
                     event: serde_json::to_string(ev).expect("roster events serialize"),
                 },
             );
@@ -240,14 +246,24 @@ impl Roster {
             }
         }
         let parsed = &self.parsed;
-        // Repeatedly, the smallest hash among undecided events whose `after` are all decided
-        // (events it names that this vault does not have, e.g. in a log moved aside, do not
-        // order anything): Kahn's order with the ready events kept sorted, so many events
-        // (forged ones included) settle in O(n log n) plus their `after` lists.
-        let mut waiting_on: BTreeMap<&String, usize> = BTreeMap::new();
-        let mut named_by: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
+        // The causal past of every removal recorded (the events its `after` names, and theirs).
+        let removals: Vec<(&String, &Id, u64, BTreeSet<&String>)> = parsed
+            .iter()
+            .filter_map(|(h, ev)| match ev {
+                Some(RosterEvent {
+                    change: Change::Remove { device, last, .. },
+                    ..
+                }) => Some((h, device, *last, causal_past(parsed, h))),
+                _ => None,
+            })
+            .collect();
+        // Two kinds of order. An event comes after the events its `after` names. And an event
+        // of a removed device past the `last` its removal names, outside that removal's causal
+        // past, comes after the removal: a removed device picks its events' `after` itself, so
+        // it could otherwise date a change back to before its removal.
+        let mut deps: BTreeMap<&String, (BTreeSet<&String>, BTreeSet<&String>)> = BTreeMap::new();
         for (h, ev) in parsed {
-            let deps: BTreeSet<&String> = ev
+            let named: BTreeSet<&String> = ev
                 .as_ref()
                 .map(|ev| {
                     ev.after
@@ -257,67 +273,101 @@ impl Roster {
                         .collect()
                 })
                 .unwrap_or_default();
-            for d in &deps {
+            deps.insert(h, (named, BTreeSet::new()));
+        }
+        for (rm, device, last, past) in &removals {
+            for (h, r) in &self.events {
+                if &r.device == *device && r.seq > *last && h != *rm && !past.contains(h) {
+                    deps.get_mut(h).expect("every event has deps").1.insert(*rm);
+                }
+            }
+        }
+        let mut named_by: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
+        // Per event: how many of its `after` and of all it comes after are undecided.
+        let mut waiting: BTreeMap<&String, (usize, usize)> = BTreeMap::new();
+        for (h, (named, removals_first)) in &deps {
+            let all: BTreeSet<&String> = named.union(removals_first).copied().collect();
+            for d in &all {
                 named_by.entry(d).or_default().push(h);
             }
-            waiting_on.insert(h, deps.len());
+            waiting.insert(h, (named.len(), all.len()));
         }
-        // The causal past of every removal recorded (the events its `after` names, and theirs):
-        // a passphrase join outside any of them is refused wherever it sorts, since a removed
-        // device holds the passphrase and picks its events' `after` itself.
-        let removal_pasts: Vec<BTreeSet<&String>> = parsed
+        let removal_pasts: Vec<&BTreeSet<&String>> = removals.iter().map(|r| &r.3).collect();
+        let mut ready: BTreeSet<&String> = waiting
             .iter()
-            .filter(|(_, ev)| {
-                matches!(
-                    ev,
-                    Some(RosterEvent {
-                        change: Change::Remove { .. },
-                        ..
-                    })
-                )
-            })
-            .map(|(h, _)| {
-                let mut past = BTreeSet::new();
-                let mut stack: Vec<&String> = vec![h];
-                while let Some(x) = stack.pop() {
-                    for a in parsed
-                        .get(x)
-                        .and_then(Option::as_ref)
-                        .map_or(&[][..], |e| &e.after[..])
-                    {
-                        if let Some((k, _)) = parsed.get_key_value(a)
-                            && past.insert(k)
-                        {
-                            stack.push(k);
-                        }
-                    }
-                }
-                past
-            })
-            .collect();
-        let mut ready: BTreeSet<&String> = waiting_on
-            .iter()
-            .filter(|(_, n)| **n == 0)
+            .filter(|(_, (_, n))| *n == 0)
             .map(|(h, _)| *h)
             .collect();
-        while let Some(hash) = ready.pop_first() {
-            for child in named_by.get(hash).into_iter().flatten() {
-                let n = waiting_on.get_mut(child).expect("every event is counted");
-                *n -= 1;
-                if *n == 0 {
-                    ready.insert(child);
+        let mut decided: BTreeSet<&String> = BTreeSet::new();
+        while decided.len() < parsed.len() {
+            // Repeatedly the smallest hash among undecided events whose predecessors are all
+            // decided (Kahn's order with the ready events kept sorted: many events, forged
+            // ones included, settle in O(n log n) plus their dependencies). When none is
+            // ready, the second kind of order has closed a cycle (devices that removed each
+            // other at once): every removal whose `after` are all decided is applied at once,
+            // each checked against the roster before any of them; failing one, the smallest
+            // such event of any kind.
+            let batch: Vec<&String> = match ready.pop_first() {
+                Some(h) => vec![h],
+                None => {
+                    let free: Vec<&String> = waiting
+                        .iter()
+                        .filter(|(h, (named, _))| *named == 0 && !decided.contains(*h))
+                        .map(|(h, _)| *h)
+                        .collect();
+                    let removing: Vec<&String> = free
+                        .iter()
+                        .copied()
+                        .filter(|h| removals.iter().any(|r| r.0 == *h))
+                        .collect();
+                    if removing.is_empty() {
+                        vec![*free.first().expect("`after` alone orders without cycles")]
+                    } else {
+                        removing
+                    }
+                }
+            };
+            decided.extend(batch.iter().copied());
+            for hash in &batch {
+                for child in named_by.get(hash).into_iter().flatten() {
+                    let named = deps[child].0.contains(hash);
+                    let (n_named, n_all) = waiting.get_mut(child).expect("every event is counted");
+                    if named {
+                        *n_named -= 1;
+                    }
+                    *n_all -= 1;
+                    if *n_all == 0 && !decided.contains(child) {
+                        ready.insert(child);
+                    }
                 }
             }
-            let ev = &parsed[hash];
-            let rec = &self.events[hash];
-            let verdict = match ev {
-                None => Err("the roster event is unreadable".to_string()),
-                Some(ev) => s.apply(hash, rec, &ev.change, vault, passphrase_key, &removal_pasts),
-            };
-            match verdict {
-                Ok(()) => s.applied.push(hash.clone()),
-                Err(why) => {
-                    s.refused.insert(hash.clone(), why);
+            let before = (batch.len() > 1).then(|| s.clone());
+            let together = before.is_some();
+            for hash in batch.iter().copied() {
+                let ev = &parsed[hash];
+                let rec = &self.events[hash];
+                let verdict = match (ev, &before) {
+                    (None, _) => Err("the roster event is unreadable".to_string()),
+                    (Some(ev), None) => {
+                        s.apply(hash, rec, &ev.change, vault, passphrase_key, &removal_pasts)
+                    }
+                    (Some(ev), Some(before)) => s.apply_with(before, rec, &ev.change),
+                };
+                match verdict {
+                    Ok(()) => s.applied.push(hash.clone()),
+                    Err(why) => {
+                        s.refused.insert(hash.clone(), why);
+                    }
+                }
+            }
+            if together {
+                for hash in batch {
+                    let rec = &self.events[hash];
+                    let past_last = s.members.get(&rec.device).and_then(|m| m.removed.as_ref());
+                    if !s.refused.contains_key(hash) && past_last.is_some_and(|r| rec.seq > r.last)
+                    {
+                        s.together.insert((rec.device, rec.seq));
+                    }
                 }
             }
         }
@@ -385,6 +435,7 @@ impl Roster {
         }
         if let Some(r) = &m.removed
             && seq > r.last
+            && !self.settled.together.contains(&(*device, seq))
         {
             return Err(format!(
                 "device '{}' wrote it after it was removed on {} by {}",
@@ -538,23 +589,8 @@ impl Settled {
         change: &Change,
         vault: &Id,
         passphrase_key: &VerifyingKey,
-        removal_pasts: &[BTreeSet<&String>],
+        removal_pasts: &[&BTreeSet<&String>],
     ) -> std::result::Result<(), String> {
-        let writer_ok = |s: &Settled| -> std::result::Result<(), String> {
-            match s.members.get(&rec.device) {
-                Some(m)
-                    if rec.seq >= m.since
-                        && m.removed.as_ref().is_none_or(|r| rec.seq <= r.last) =>
-                {
-                    Ok(())
-                }
-                Some(m) => Err(format!("its writer '{}' was removed before it", m.name)),
-                None => Err(format!(
-                    "its writer, device {}, is not in the roster",
-                    rec.device
-                )),
-            }
-        };
         match change {
             Change::Add {
                 device,
@@ -596,7 +632,7 @@ impl Settled {
                     }
                     None
                 } else {
-                    writer_ok(self)?;
+                    self.writer_ok(rec)?;
                     Some(rec.device)
                 };
                 self.members.insert(
@@ -615,7 +651,7 @@ impl Settled {
                 );
             }
             Change::Rename { device, name } => {
-                writer_ok(self)?;
+                self.writer_ok(rec)?;
                 let name = crate::messages::card::clean_new_name(name)?;
                 match self.members.get_mut(device) {
                     Some(m) if m.removed.is_none() => m.name = name,
@@ -627,30 +663,11 @@ impl Settled {
                 last,
                 legacy,
             } => {
-                writer_ok(self)?;
-                let Some(m) = self.members.get(device) else {
-                    return Err(format!("device {device} is not in the roster"));
-                };
-                if m.removed.is_some() {
-                    return Err(format!("device '{}' was removed already", m.name));
-                }
-                if *last < m.last_event {
-                    return Err(format!(
-                        "it cuts device '{}' off before a roster change of its that came first",
-                        m.name
-                    ));
-                }
-                let m = self.members.get_mut(device).expect("checked above");
-                m.removed = Some(Removal {
-                    by: rec.device,
-                    time: rec.time,
-                    last: *last,
-                });
-                self.closed_by.get_or_insert(rec.device);
-                self.legacy.get_or_insert_with(|| legacy.clone());
+                self.check_remove(rec, device, *last)?;
+                self.remove(rec, device, *last, legacy);
             }
             Change::Keys { newest, to, sealed } => {
-                writer_ok(self)?;
+                self.writer_ok(rec)?;
                 let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
                 if newest.len() != 32 || !newest.chars().all(hex) {
                     return Err("its newest generation is not named by 32 hex digits".into());
@@ -681,12 +698,121 @@ impl Settled {
         Ok(())
     }
 
+    /// Whether the writer of `rec` is a member for an event at its seq.
+    fn writer_ok(&self, rec: &Recorded) -> std::result::Result<(), String> {
+        match self.members.get(&rec.device) {
+            Some(m)
+                if rec.seq >= m.since && m.removed.as_ref().is_none_or(|r| rec.seq <= r.last) =>
+            {
+                Ok(())
+            }
+            Some(m) => Err(format!("its writer '{}' was removed before it", m.name)),
+            None => Err(format!(
+                "its writer, device {}, is not in the roster",
+                rec.device
+            )),
+        }
+    }
+
+    /// Whether `rec` may remove `device` with `last`, by the roster as it stands.
+    fn check_remove(
+        &self,
+        rec: &Recorded,
+        device: &Id,
+        last: u64,
+    ) -> std::result::Result<(), String> {
+        self.writer_ok(rec)?;
+        let Some(m) = self.members.get(device) else {
+            return Err(format!("device {device} is not in the roster"));
+        };
+        if m.removed.is_some() {
+            return Err(format!("device '{}' was removed already", m.name));
+        }
+        if last < m.last_event {
+            return Err(format!(
+                "it cuts device '{}' off before a roster change of its that came first",
+                m.name
+            ));
+        }
+        Ok(())
+    }
+
+    /// Removes `device` (checked), as `rec` says.
+    fn remove(&mut self, rec: &Recorded, device: &Id, last: u64, legacy: &BTreeMap<Id, u64>) {
+        let m = self.members.get_mut(device).expect("checked before");
+        m.removed = Some(Removal {
+            by: rec.device,
+            time: rec.time,
+            last,
+        });
+        self.closed_by.get_or_insert(rec.device);
+        self.legacy.get_or_insert_with(|| legacy.clone());
+    }
+
+    /// Applies one of removals made at once (devices that removed each other): checked
+    /// against the roster `before` any of them, so each writer still counts as a member.
+    fn apply_with(
+        &mut self,
+        before: &Settled,
+        rec: &Recorded,
+        change: &Change,
+    ) -> std::result::Result<(), String> {
+        let Change::Remove {
+            device,
+            last,
+            legacy,
+        } = change
+        else {
+            unreachable!("only removals are applied at once");
+        };
+        if !rec.bare {
+            return Err(
+                "a removal made at once with its writer's own removal must be an entry of its own"
+                    .into(),
+            );
+        }
+        before.check_remove(rec, device, *last)?;
+        if let Some(m) = self.members.get(device)
+            && m.removed.is_some()
+        {
+            return Err(format!("device '{}' was removed already", m.name));
+        }
+        self.remove(rec, device, *last, legacy);
+        if let Some(w) = self.members.get_mut(&rec.device) {
+            w.last_event = w.last_event.max(rec.seq);
+        }
+        Ok(())
+    }
+
     fn display(&self, device: &Id) -> String {
         match self.members.get(device) {
             Some(m) => format!("'{}'", m.name),
             None => format!("device {}", &device.to_string()[..8]),
         }
     }
+}
+
+/// The events `hash`'s `after` names, and theirs, transitively (those this vault has).
+fn causal_past<'a>(
+    parsed: &'a BTreeMap<String, Option<RosterEvent>>,
+    hash: &str,
+) -> BTreeSet<&'a String> {
+    let mut past = BTreeSet::new();
+    let mut stack: Vec<&str> = vec![hash];
+    while let Some(x) = stack.pop() {
+        for a in parsed
+            .get(x)
+            .and_then(Option::as_ref)
+            .map_or(&[][..], |e| &e.after[..])
+        {
+            if let Some((k, _)) = parsed.get_key_value(a)
+                && past.insert(k)
+            {
+                stack.push(k);
+            }
+        }
+    }
+    past
 }
 
 fn parse_signing(b64: &str) -> std::result::Result<VerifyingKey, String> {

@@ -31,7 +31,7 @@ use zeroize::Zeroizing;
 
 /// Format 3: the bodies in a second file (format 2 held them in the one snapshot; format 1 was
 /// not compressed). Older snapshots are ignored and rebuilt.
-const SNAPSHOT_FORMAT: u32 = 5;
+const SNAPSHOT_FORMAT: u32 = 6;
 
 /// The plaintext of `snapshot.age` (postcard, in an LZ4 frame, see [`pack`]).
 #[derive(Serialize, Deserialize)]
@@ -56,8 +56,8 @@ struct Bodies<'a> {
     bodies: Vec<(Id, &'a str)>,
 }
 
-const META_MAGIC: &[u8; 8] = b"cofsnap5";
-const BODIES_MAGIC: &[u8; 8] = b"cofbody5";
+const META_MAGIC: &[u8; 8] = b"cofsnap6";
+const BODIES_MAGIC: &[u8; 8] = b"cofbody6";
 
 /// Where the background loader finds the bodies.
 #[derive(Clone)]

@@ -664,3 +664,235 @@ fn a_removed_device_cannot_backdate_a_stand_in() {
     assert!(can_read(&b, &secret, &a));
     assert!(!can_read(&b, &secret, &c));
 }
+
+/// Every age identity of a device's exported identity file (all its key generations).
+fn all_identities(d: &Device) -> Vec<coffer_core::age::x25519::Identity> {
+    let key = d.v.root().join("all-keys.txt");
+    d.v.export_identity(&key).unwrap();
+    let text = fs::read_to_string(&key).unwrap();
+    fs::remove_file(&key).unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .map(|l| l.parse().unwrap())
+        .collect()
+}
+
+/// The entries of `device` in a folder remote, in order: (seq, parsed entry, hash).
+fn remote_entries(
+    folder: &std::path::Path,
+    vault: coffer_core::Id,
+    device: coffer_core::Id,
+    ids: &[coffer_core::age::x25519::Identity],
+) -> Vec<(u64, LogEntry, String)> {
+    let ids: Vec<&coffer_core::age::x25519::Identity> = ids.iter().collect();
+    let mut out = Vec::new();
+    for seq in 1.. {
+        let Ok(ct) = fs::read(folder.join(format!("log/{device}/{seq:012}.age"))) else {
+            break;
+        };
+        let plain = crypto::decrypt(&ids, &ct).unwrap();
+        let u = LogEntry::read(&plain, &vault, &device, seq).unwrap();
+        let hash = u.hash();
+        out.push((seq, u.entry, hash));
+    }
+    out
+}
+
+/// A removed device `c` writes, with its own keys, the roster change `change` as its next
+/// entry, dated back (its `after` names only what came before the removal `removal`) and with
+/// its hash ground until it sorts before the removal: what a holder of a stolen device can do.
+fn backdated_change(
+    remote: &TestRemote,
+    c: &Device,
+    removal: &(u64, LogEntry, String),
+    change: Change,
+) {
+    let folder = remote.folder.as_ref().unwrap();
+    let (vault, device) = (c.v.vault_id(), c.v.device_id());
+    let ids = all_identities(c);
+    let text = crypto::decrypt(
+        &ids.iter().collect::<Vec<_>>(),
+        &fs::read(c.v.root().join("local/device.age")).unwrap(),
+    )
+    .unwrap();
+    let keys = DeviceKeys::from_file(std::str::from_utf8(&text).unwrap(), &vault, &device).unwrap();
+    let own = remote_entries(folder, vault, device, &ids);
+    let (last, _, last_hash) = own.last().unwrap().clone();
+    let after = removal.1.roster.as_ref().unwrap().after.clone();
+    let to: coffer_core::age::x25519::Recipient = c.v.vault_recipient().parse().unwrap();
+    for time in 1.. {
+        let entry = LogEntry {
+            format: 2,
+            vault,
+            device,
+            seq: last + 1,
+            prev: Some(last_hash.clone()),
+            time,
+            objects: vec![],
+            purged: vec![],
+            roster: Some(RosterEvent {
+                after: after.clone(),
+                change: change.clone(),
+            }),
+        };
+        let (plain, hash) = entry.seal(&keys);
+        if hash < removal.2 {
+            use coffer_core::sync::Remote;
+            remote
+                .attacker()
+                .put(
+                    &format!("log/{device}/{:012}.age", last + 1),
+                    &crypto::encrypt(&[&to], &plain).unwrap(),
+                )
+                .unwrap();
+            return;
+        }
+    }
+}
+
+/// The entry of `a` that removed `gone`, from a folder remote.
+fn removal_entry(
+    remote: &TestRemote,
+    a: &Device,
+    gone: coffer_core::Id,
+) -> (u64, LogEntry, String) {
+    remote_entries(
+        remote.folder.as_ref().unwrap(),
+        a.v.vault_id(),
+        a.v.device_id(),
+        &all_identities(a),
+    )
+    .into_iter()
+    .find(|(_, e, _)| {
+        matches!(&e.roster, Some(RosterEvent { change: Change::Remove { device, .. }, .. }) if *device == gone)
+    })
+    .unwrap()
+}
+
+/// A removed device's roster changes dated back to before its removal (removing another device,
+/// renaming one, handing out keys), even with hashes that sort first, are refused everywhere:
+/// its removal stands and nothing it claims applies.
+#[test]
+fn a_removed_device_cannot_backdate_roster_changes() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let mut b = join(&remote, "b");
+    let c = join(&remote, "c");
+    a.sync();
+    b.sync();
+    let (bid, cid) = (b.v.device_id(), c.v.device_id());
+    let b_last = remote_entries(
+        remote.folder.as_ref().unwrap(),
+        b.v.vault_id(),
+        bid,
+        &all_identities(&b),
+    )
+    .len() as u64;
+    a.v.remove_device("c").unwrap();
+    a.sync();
+    let removal = removal_entry(&remote, &a, cid);
+    backdated_change(
+        &remote,
+        &c,
+        &removal,
+        Change::Remove {
+            device: bid,
+            last: b_last,
+            legacy: Default::default(),
+        },
+    );
+    let r = b.sync();
+    assert!(kinds(&r).contains(&AlarmKind::RefusedEntry), "{r:?}");
+    for d in [&a, &b] {
+        let listed = d.v.device_list().unwrap();
+        let c_row = listed.iter().find(|x| x.id == cid).unwrap();
+        let b_row = listed.iter().find(|x| x.id == bid).unwrap();
+        assert!(c_row.removed.is_some(), "{listed:?}");
+        assert!(b_row.removed.is_none(), "{listed:?}");
+    }
+    a.sync();
+    let listed = a.v.device_list().unwrap();
+    assert!(
+        listed
+            .iter()
+            .find(|x| x.id == bid)
+            .unwrap()
+            .removed
+            .is_none()
+    );
+    // B goes on writing, readable by A, not by C.
+    let secret = b.create("after the forgery", "for a and b only");
+    b.sync();
+    a.sync();
+    assert!(can_read(&b, &secret, &a));
+    assert!(!can_read(&b, &secret, &c));
+    assert_eq!(a.body(&secret), "for a and b only");
+}
+
+/// Two devices that remove each other at once are both removed, on every device, whichever
+/// removal's hash sorts first; the third device goes on with a key neither of them holds.
+#[test]
+fn devices_that_remove_each_other_at_once_are_both_removed() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let mut b = join(&remote, "b");
+    let c = join(&remote, "c");
+    a.sync();
+    b.sync();
+    let (aid, cid) = (a.v.device_id(), c.v.device_id());
+    let a_last = remote_entries(
+        remote.folder.as_ref().unwrap(),
+        a.v.vault_id(),
+        aid,
+        &all_identities(&a),
+    )
+    .len() as u64;
+    a.v.remove_device("c").unwrap();
+    a.sync();
+    let removal = removal_entry(&remote, &a, cid);
+    backdated_change(
+        &remote,
+        &c,
+        &removal,
+        Change::Remove {
+            device: aid,
+            last: a_last,
+            legacy: Default::default(),
+        },
+    );
+    b.sync();
+    a.sync();
+    // The same on each, and again when B opens from its snapshot and from its log alone.
+    let b_root = b.v.root().to_path_buf();
+    let reopen = || {
+        coffer_core::LockedVault::open(&b_root)
+            .unwrap()
+            .unlock(&pass())
+            .unwrap()
+    };
+    let from_snapshot = reopen();
+    fs::remove_file(b_root.join("local/snapshot.age")).unwrap();
+    let from_log = reopen();
+    for v in [&a.v, &b.v, &from_snapshot, &from_log] {
+        let listed = v.device_list().unwrap();
+        for gone in [aid, cid] {
+            assert!(
+                listed
+                    .iter()
+                    .find(|x| x.id == gone)
+                    .unwrap()
+                    .removed
+                    .is_some(),
+                "{listed:?}"
+            );
+        }
+    }
+    let secret = b.create("after both", "for b only");
+    b.sync();
+    assert!(!can_read(&b, &secret, &a));
+    assert!(!can_read(&b, &secret, &c));
+}
