@@ -52,6 +52,7 @@ macro_rules! with_commands {
             sync::remove_device,
             sync::rename_device,
             pairing::pairing_start,
+            pairing::pairing_open_answer,
             pairing::pairing_finish,
             pairing::pairing_check,
             pairing::add_device,

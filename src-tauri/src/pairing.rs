@@ -5,15 +5,16 @@
 use crate::error::{ApiError, ApiResult};
 use crate::session::{Session, blocking, on_session, secret};
 use crate::sync::SyncService;
-use coffer_core::sync::{PairingCode, PairingRequest};
+use coffer_core::sync::{OpenedAnswer, PairingCode, PairingRequest};
 use coffer_views::QrImage;
 use serde::Serialize;
 use std::sync::Mutex;
 use tauri::{AppHandle, Emitter, Manager, State};
 
-/// The request of a pairing under way on this (new) device.
+/// The request of a pairing under way on this (new) device, and the answer once opened (its
+/// keys stay here, in Rust, until the vault is written).
 #[derive(Default)]
-pub struct Pairing(Mutex<Option<PairingRequest>>);
+pub struct Pairing(Mutex<Option<(PairingRequest, Option<OpenedAnswer>)>>);
 
 /// What the new device shows while it waits for the answer.
 #[derive(Serialize, ts_rs::TS)]
@@ -28,6 +29,15 @@ pub struct PairingStart {
     pub name: String,
 }
 
+/// What the device that has the vault gives back after adding one.
+#[derive(Serialize, ts_rs::TS)]
+pub struct DeviceAdded {
+    /// The answer to give the new device.
+    pub answer: String,
+    /// The number the new device must show once it opened the answer.
+    pub check: String,
+}
+
 /// A code as the device that has the vault reads it, before adding.
 #[derive(Serialize, ts_rs::TS)]
 pub struct PairingCheck {
@@ -39,7 +49,9 @@ pub struct PairingCheck {
     pub comparison: String,
 }
 
-fn guard(p: &Pairing) -> std::sync::MutexGuard<'_, Option<PairingRequest>> {
+type Held = Option<(PairingRequest, Option<OpenedAnswer>)>;
+
+fn guard(p: &Pairing) -> std::sync::MutexGuard<'_, Held> {
     p.0.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -55,27 +67,43 @@ pub async fn pairing_start(pairing: State<'_, Pairing>, name: String) -> ApiResu
         name: request.name().to_string(),
         code,
     };
-    *guard(&pairing) = Some(request);
+    *guard(&pairing) = Some((request, None));
     Ok(start)
 }
 
-/// Takes the answer: makes the vault under `passphrase` and pulls everything (progress as
-/// `progress` events), then syncs on as usual.
+/// Opens the answer the other device gave: returns the number it shows with it, for the user
+/// to compare before anything is written.
 #[tauri::command]
-pub async fn pairing_finish(app: AppHandle, answer: String, passphrase: String) -> ApiResult<()> {
+pub async fn pairing_open_answer(pairing: State<'_, Pairing>, answer: String) -> ApiResult<String> {
+    let answer = zeroize::Zeroizing::new(answer);
+    let mut held = guard(&pairing);
+    let Some((request, opened)) = held.as_mut() else {
+        return Err(no_pairing());
+    };
+    let open = request.open_answer(&answer)?;
+    let check = open.check().to_string();
+    *opened = Some(open);
+    Ok(check)
+}
+
+fn no_pairing() -> ApiError {
+    ApiError::new("invalid_input", "no pairing is under way: start again")
+}
+
+/// With the answer opened and its number seen on both devices: makes the vault under
+/// `passphrase` and pulls everything (progress as `progress` events), then syncs on as usual.
+#[tauri::command]
+pub async fn pairing_finish(app: AppHandle, passphrase: String) -> ApiResult<()> {
     let events = app.clone();
     on_session(app.clone(), move |s: &Session| {
         let pairing = events.state::<Pairing>();
         let held = guard(&pairing);
-        let Some(request) = held.as_ref() else {
-            return Err(ApiError::new(
-                "invalid_input",
-                "no pairing is under way: start again",
-            ));
+        let Some((request, Some(opened))) = held.as_ref() else {
+            return Err(no_pairing());
         };
         let pass = secret(passphrase);
         let (vault, _) = request.finish(
-            &answer,
+            opened,
             &s.dir,
             &pass,
             coffer_core::crypto::DEFAULT_WORK_FACTOR,
@@ -105,16 +133,19 @@ pub async fn pairing_check(code: String) -> ApiResult<PairingCheck> {
 }
 
 /// Adds the device of `code` (after the user saw the numbers match): signs its joining, hands
-/// it the keys, syncs, and returns the answer to give it.
+/// it the keys, syncs, and returns the answer to give it, with its check.
 #[tauri::command]
-pub async fn add_device(app: AppHandle, code: String) -> ApiResult<String> {
+pub async fn add_device(app: AppHandle, code: String) -> ApiResult<DeviceAdded> {
     let code = PairingCode::parse(&code)?;
-    let answer = blocking(move || {
+    let added = blocking(move || {
         let s = app.state::<Session>();
         s.with(|v| v.add_device(&code, None))
     })
     .await?;
-    Ok(answer)
+    Ok(DeviceAdded {
+        answer: added.answer,
+        check: added.check,
+    })
 }
 
 include!(concat!(env!("OUT_DIR"), "/client_pairing.rs"));

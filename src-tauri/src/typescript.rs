@@ -43,6 +43,7 @@ pub fn definitions() -> String {
         c::DeviceRemoval::decl(&cfg),
         crate::pairing::PairingStart::decl(&cfg),
         crate::pairing::PairingCheck::decl(&cfg),
+        crate::pairing::DeviceAdded::decl(&cfg),
         c::sync::AlarmKind::decl(&cfg),
         c::sync::Alarm::decl(&cfg),
         SyncState::decl(&cfg),

@@ -317,7 +317,7 @@ export function registerSyncTests(test, assert) {
       await codeBox.waitForDisplayed();
       const code = await codeBox.getValue();
       const numberB = (await (await b.$("#pair-number")).getText()).trim();
-      assert(code.startsWith("coffer-pair-1:") && /^\d{3} \d{3}$/.test(numberB), `code ${code}, number ${numberB}`);
+      assert(code.startsWith("coffer-pair-1:") && /^\d{4} \d{4}$/.test(numberB), `code ${code}, number ${numberB}`);
       await shot(b, "pair-new-device");
       const paste = (x, selector, text) => x.execute((sel, v) => {
         const t = document.querySelector(sel);
@@ -340,12 +340,19 @@ export function registerSyncTests(test, assert) {
       await answerBox.waitForDisplayed({ timeout: 30000 });
       const answer = await answerBox.getValue();
       assert(answer.startsWith("-----BEGIN AGE ENCRYPTED FILE-----"), `answer: ${answer.slice(0, 60)}`);
+      const checkA = (await (await a.$("#add-device-check")).getText()).trim();
       await shot(a, "add-device-answer");
       await (await a.$("#add-device-done")).click();
       await (await a.$("#close-settings")).click();
       await paste(b, "#pair-answer", answer);
+      await (await b.$("#pair-open")).click();
+      const checkB = (await (await b.$("#pair-check")).getText()).trim();
+      assert(/^\d{4} \d{4}$/.test(checkB) && checkA === checkB, `the answer checks differ: ${checkA} and ${checkB}`);
       await (await b.$("#pair-passphrase")).setValue("the tablet's own passphrase");
       await (await b.$("#pair-repeat")).setValue("the tablet's own passphrase");
+      assert(!(await (await b.$("#pair-finish")).isEnabled()), "set up is offered before the check was confirmed");
+      await (await b.$("#pair-check-match")).click();
+      await shot(b, "pair-answer-check");
       await (await b.$("#pair-finish")).click();
       await (await b.$("#new-note")).waitForDisplayed({ timeout: 60000, timeoutMsg: "the paired device never opened" });
       await b.waitUntil(async () => {

@@ -181,13 +181,17 @@ running the same command again, or by `coffer --vault DIR sync`.")]
 The code (printed on standard output, and as a QR code on a terminal) holds this device's id,
 public keys and name: nothing secret. Check that both devices show the same number. The answer
 is an age-encrypted block only this run of `coffer pair` can open; it ends with the line
------END AGE ENCRYPTED FILE-----. The passphrase for this device is read as for `coffer init`
+-----END AGE ENCRYPTED FILE-----. Then both devices show a second number: check it too (anyone
+can encrypt an answer to this device; only one from your vault shows the same number). The passphrase for this device is read as for `coffer init`
 ($COFFER_PASSPHRASE, --passphrase-file, or asked twice); it can differ from the other devices'.")]
     Pair {
         dir: PathBuf,
         /// This device's name in the roster (the host name by default)
         #[arg(long)]
         name: Option<String>,
+        /// Do not ask whether the answer's number matches (it is printed all the same)
+        #[arg(long)]
+        yes: bool,
     },
     /// List the vault's devices: name, id, how each joined, when, removed, last change
     Devices,

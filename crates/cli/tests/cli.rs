@@ -1531,7 +1531,7 @@ fn pair_a_device_through_the_cli() {
     let mut pair = coffer(a.tmp.path())
         .args(["pair"])
         .arg(&b)
-        .args(["--name", "new laptop"])
+        .args(["--name", "new laptop", "--yes"])
         .env("COFFER_PASSPHRASE", "the new device's own passphrase")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -1563,6 +1563,14 @@ fn pair_a_device_through_the_cli() {
             .stdout
             .starts_with("-----BEGIN AGE ENCRYPTED FILE-----")
     );
+    let check = added
+        .stderr
+        .rsplit("it must then show this number: ")
+        .next()
+        .expect("the answer check")
+        .trim()
+        .to_string();
+    assert_eq!(check.len(), 9, "{}", added.stderr);
     let mut stdin = pair.stdin.take().expect("stdin");
     stdin
         .write_all(added.stdout.as_bytes())
@@ -1576,6 +1584,10 @@ fn pair_a_device_through_the_cli() {
         std::io::Read::read_to_string(&mut e, &mut err).expect("stderr");
     }
     assert!(status.success(), "{err}");
+    assert!(
+        err.contains(&format!("a second number with the answer: {check}")),
+        "{err}"
+    );
     assert!(rest.contains("paired: 1 notes"), "{rest}");
     let listed = coffer(a.tmp.path())
         .arg("--vault")

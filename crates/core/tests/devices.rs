@@ -399,12 +399,19 @@ fn pair(from: &mut Device, name: &str) -> Device {
         "both show one number"
     );
     assert_eq!(code.name, name);
-    let answer = from.v.add_device(&code, None).unwrap();
-    assert!(answer.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+    let added = from.v.add_device(&code, None).unwrap();
+    assert!(
+        added
+            .answer
+            .starts_with("-----BEGIN AGE ENCRYPTED FILE-----")
+    );
+    let opened = request.open_answer(&added.answer).unwrap();
+    assert_eq!(opened.check(), added.check, "both show one answer check");
+    assert_ne!(added.check, code.comparison());
     let dir = tempfile::tempdir().unwrap();
     let own = coffer_core::secrecy::SecretString::from("this device's own passphrase".to_string());
     let (v, report) = request
-        .finish(&answer, &dir.path().join("v"), &own, 10, &mut |_| {})
+        .finish(&opened, &dir.path().join("v"), &own, 10, &mut |_| {})
         .unwrap();
     assert!(report.alarms.is_empty(), "{:?}", report.alarms);
     Device {
@@ -526,22 +533,41 @@ fn bad_pairing_codes_and_answers_are_refused() {
     // An answer made for another request does not open here.
     let answer =
         a.v.add_device(&PairingCode::parse(&other.code()).unwrap(), None)
-            .unwrap();
+            .unwrap()
+            .answer;
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("v");
-    let own = coffer_core::secrecy::SecretString::from("own".to_string());
-    let e = request
-        .finish(&answer, &target, &own, 10, &mut |_| {})
-        .unwrap_err();
+    let e = request.open_answer(&answer).unwrap_err();
     assert_eq!(e.code(), "bad_pairing", "{e}");
     assert!(!target.exists(), "a refused answer left a folder");
+    // Anyone can encrypt an answer to the code's public key: one from another vault (an
+    // attacker's, reached through the answer's way) opens, but shows another check than the
+    // user's device does.
+    let real =
+        a.v.add_device(&PairingCode::parse(&code).unwrap(), None)
+            .unwrap();
+    let elsewhere = fresh_remote(Backend::Folder);
+    let mut attacker = first_device(&elsewhere);
+    let forged = attacker
+        .v
+        .add_device(&PairingCode::parse(&code).unwrap(), None)
+        .unwrap();
+    let opened = request.open_answer(&forged.answer).unwrap();
+    assert_eq!(opened.check(), forged.check);
+    assert_ne!(
+        opened.check(),
+        real.check,
+        "a forged answer shows the real check"
+    );
+    assert_eq!(
+        request.open_answer(&real.answer).unwrap().check(),
+        real.check
+    );
     // An altered answer does not open either.
     let mut lines: Vec<String> = answer.lines().map(String::from).collect();
     let mid = lines.len() / 2;
     lines[mid] = lines[mid].chars().rev().collect();
-    let e = other
-        .finish(&lines.join("\n"), &target, &own, 10, &mut |_| {})
-        .unwrap_err();
+    let e = other.open_answer(&lines.join("\n")).unwrap_err();
     assert_eq!(e.code(), "bad_pairing", "{e}");
     assert!(!target.exists());
 }

@@ -560,6 +560,16 @@ name: string,
  */
 comparison: string, };
 
+export type DeviceAdded = { 
+/**
+ * The answer to give the new device.
+ */
+answer: string, 
+/**
+ * The number the new device must show once it opened the answer.
+ */
+check: string, };
+
 export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "replaced_identity" | "local_conflict" | "new_device" | "device_removed" | "refused_entry";
 
 export type Alarm = { 

@@ -7,6 +7,7 @@ import type {
   Contact,
   ContactDetail,
   ConversationSummary,
+  DeviceAdded,
   DeviceInfo,
   DiscardReport,
   ExportReport,
@@ -106,12 +107,14 @@ export const commands = {
   renameDevice: (device: string, name: string) => call<void>("rename_device", { device, name }),
   /** New keys for this device and its code (any earlier pairing under way is forgotten). */
   pairingStart: (name: string) => call<PairingStart>("pairing_start", { name }),
-  /** Takes the answer: makes the vault under `passphrase` and pulls everything (progress as `progress` events), then syncs on as usual. */
-  pairingFinish: (answer: string, passphrase: string) => call<void>("pairing_finish", { answer, passphrase }),
+  /** Opens the answer the other device gave: returns the number it shows with it, for the user to compare before anything is written. */
+  pairingOpenAnswer: (answer: string) => call<string>("pairing_open_answer", { answer }),
+  /** With the answer opened and its number seen on both devices: makes the vault under `passphrase` and pulls everything (progress as `progress` events), then syncs on as usual. */
+  pairingFinish: (passphrase: string) => call<void>("pairing_finish", { passphrase }),
   /** Reads a code on a device that has the vault: who asks, and the number to compare. */
   pairingCheck: (code: string) => call<PairingCheck>("pairing_check", { code }),
-  /** Adds the device of `code` (after the user saw the numbers match): signs its joining, hands it the keys, syncs, and returns the answer to give it. */
-  addDevice: (code: string) => call<string>("add_device", { code }),
+  /** Adds the device of `code` (after the user saw the numbers match): signs its joining, hands it the keys, syncs, and returns the answer to give it, with its check. */
+  addDevice: (code: string) => call<DeviceAdded>("add_device", { code }),
   getSyncSettings: () => call<SyncSettings>("get_sync_settings"),
   setSyncSettings: (settings: SyncSettings) => call<void>("set_sync_settings", { settings }),
   myCard: () => call<MyCard>("my_card"),

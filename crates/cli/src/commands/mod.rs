@@ -64,7 +64,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         }
         C::Device(DeviceCommand::Rm { device }) => sync::remove_device(ctx, &device),
         C::Devices => sync::devices(ctx),
-        C::Pair { dir, name } => sync::pair(ctx, &dir, name.as_deref()),
+        C::Pair { dir, name, yes } => sync::pair(ctx, &dir, name.as_deref(), yes),
         C::Device(DeviceCommand::Add { code, remote, yes }) => {
             sync::add_device(ctx, &code, remote.as_deref(), yes)
         }

@@ -178,7 +178,7 @@ fn qr(text: &str) -> Option<String> {
     )
 }
 
-pub fn pair(ctx: &Ctx, dir: &Path, name: Option<&str>) -> Result<()> {
+pub fn pair(ctx: &Ctx, dir: &Path, name: Option<&str>, yes: bool) -> Result<()> {
     use coffer_core::sync::PairingRequest;
     use std::io::{BufRead, Write};
     let pass = ctx.passphrases().for_new_vault()?;
@@ -198,18 +198,41 @@ pub fn pair(ctx: &Ctx, dir: &Path, name: Option<&str>) -> Result<()> {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{code}").and_then(|_| out.flush());
     }
-    let mut answer = String::new();
+    // Sized once, so that no reallocation leaves a copy of the answer behind unzeroed.
+    let mut answer = zeroize::Zeroizing::new(String::with_capacity(132 * 1024));
     for line in std::io::stdin().lock().lines() {
-        let line = line.map_err(CliError::Stdin)?;
+        let line = zeroize::Zeroizing::new(line.map_err(CliError::Stdin)?);
+        if answer.len() + line.len() + 1 > answer.capacity() {
+            // Far too long for an answer: what was read is refused as cut short.
+            break;
+        }
         answer.push_str(&line);
         answer.push('\n');
-        if line.trim() == coffer_core::messages::armor::ARMOR_END || answer.len() > 128 * 1024 {
+        if line.trim() == coffer_core::messages::armor::ARMOR_END {
             break;
+        }
+    }
+    let opened = request.open_answer(&answer)?;
+    drop(answer);
+    eprintln!(
+        "The other device printed a second number with the answer: {}",
+        opened.check()
+    );
+    if !yes && crate::pass::on_terminal() {
+        eprint!("Does it show the same number? [y/N] ");
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(CliError::Stdin)?;
+        if !matches!(line.trim(), "y" | "Y" | "yes") {
+            return Err(CliError::Usage(
+                "the numbers differ, or were not checked: nothing was written (the answer may come from someone else's vault)".into(),
+            ));
         }
     }
     let bar = Bar::new();
     let result = request.finish(
-        &answer,
+        &opened,
         dir,
         &pass,
         coffer_core::crypto::DEFAULT_WORK_FACTOR,
@@ -242,17 +265,21 @@ pub fn add_device(ctx: &Ctx, code: &str, remote: Option<&str>, yes: bool) -> Res
             ));
         }
     }
-    let answer = vault.add_device(&code, remote)?;
+    let added = vault.add_device(&code, remote)?;
     ctx.out.emit(
         &json!({
             "device": code.device,
             "name": code.name,
             "comparison": code.comparison(),
-            "answer": answer,
+            "answer": added.answer,
+            "check": added.check,
         }),
-        || answer.clone(),
+        || added.answer.clone(),
     )?;
-    eprintln!("give this answer to the new device (it opens only there)");
+    eprintln!(
+        "give this answer to the new device (it opens only there); it must then show this number: {}",
+        added.check
+    );
     Ok(())
 }
 

@@ -20,7 +20,7 @@ mod push;
 pub mod remote;
 mod remotes;
 mod restored;
-pub use pairing::{CODE_PREFIX, PairingCode, PairingRequest};
+pub use pairing::{CODE_PREFIX, DeviceAnswer, OpenedAnswer, PairingCode, PairingRequest};
 pub use restored::ContinuedDevice;
 
 use crate::config::Config;

@@ -4,12 +4,15 @@
 //! 1. The new device makes its own keys and shows a **code**: its id, its public keys and its
 //!    name ([`PairingRequest`]). Its private keys never leave it.
 //! 2. The device the user has takes the code ([`PairingCode`]), both show the same
-//!    **comparison number** (a hash of the code: a code altered on its way gives another), and
-//!    it signs the roster's `add` of the new device, hands it the key generations it needs
-//!    (crate::roster, `keys`), syncs, and gives back an **answer**: the vault's keys and the
-//!    remote's address and credentials, age-encrypted to the new device alone.
-//! 3. The new device opens the answer, writes its vault folder (identity.age under a
-//!    passphrase chosen on it), and pulls everything from the remote.
+//!    **comparison number** (a slow hash of the code: a code altered on its way gives
+//!    another), and it signs the roster's `add` of the new device, hands it the key
+//!    generations it needs (crate::roster, `keys`), syncs, and gives back an **answer**: the
+//!    vault's keys and the remote's address and credentials, age-encrypted to the new device
+//!    alone, with a second number, the **answer check** ([`DeviceAnswer`]).
+//! 3. The new device opens the answer ([`OpenedAnswer`]) and shows the answer check: it
+//!    matches only for an answer from the vault the user's device holds (anyone can encrypt
+//!    an answer to the code's public key). Then it writes its vault folder (identity.age under
+//!    a passphrase chosen on it) and pulls everything from the remote.
 
 use super::local::{self, StoredRemote};
 use super::{Credentials, ORIGIN, RemotePurpose, SyncOptions, SyncReport};
@@ -29,7 +32,9 @@ use zeroize::Zeroizing;
 /// How every pairing code starts.
 pub const CODE_PREFIX: &str = "coffer-pair-1:";
 /// Domain separation of the comparison number.
-const COMPARISON_CONTEXT: &[u8] = b"coffer pairing v1\0";
+const COMPARISON_CONTEXT: &[u8] = b"coffer pairing v2\0";
+/// Domain separation of the answer check.
+const ANSWER_CONTEXT: &[u8] = b"coffer pairing answer v1\0";
 /// The longest answer read (the keys, every key generation, a remote's address and
 /// credentials, in armor: about 250 characters a generation).
 const MAX_ANSWER_CHARS: usize = 64 * 1024 + 256 * crate::generations::MAX_GENERATIONS;
@@ -112,13 +117,64 @@ fn payload(device: &Id, signing: &[u8; 32], recipient: &str, name: &str) -> Vec<
     p
 }
 
-/// The number both devices show: six digits from a hash of the code.
+/// Eight digits both devices show, from `bytes` through scrypt (2^15 rounds, 32 MiB, a tenth
+/// of a second here): someone who can change a code or an answer on its way must try about
+/// 10^8 of their own, each as slow, to find one that shows the same number while the user
+/// waits.
+fn number(context: &[u8], bytes: &[u8]) -> String {
+    let params = scrypt::Params::new(15, 8, 1, 16).expect("valid scrypt parameters");
+    let mut out = [0u8; 16];
+    scrypt::scrypt(bytes, context, &params, &mut out).expect("a valid output length");
+    let n = u64::from_be_bytes(out[..8].try_into().expect("8 bytes")) % 100_000_000;
+    format!("{:04} {:04}", n / 10_000, n % 10_000)
+}
+
+/// The number both devices show before the new one is added: from the code.
 fn comparison(payload: &[u8]) -> String {
-    let mut m = COMPARISON_CONTEXT.to_vec();
-    m.extend_from_slice(payload);
-    let h = crypto::sha256_hex(&m);
-    let n = u64::from_str_radix(&h[..12], 16).expect("hex") % 1_000_000;
-    format!("{:03} {:03}", n / 1000, n % 1000)
+    number(COMPARISON_CONTEXT, payload)
+}
+
+/// The number both devices show before the new one takes the answer: from the code and the
+/// public facts of the vault the answer is from (its id, the adding device, the vault key's
+/// recipient).
+fn answer_check(payload: &[u8], vault: &Id, by: &Id, vault_recipient: &str) -> String {
+    let mut m = payload.to_vec();
+    m.extend_from_slice(vault.as_bytes());
+    m.extend_from_slice(by.as_bytes());
+    m.extend_from_slice(vault_recipient.as_bytes());
+    number(ANSWER_CONTEXT, &m)
+}
+
+/// An answer the new device opened: finished with [`PairingRequest::finish`] once the user saw
+/// that both devices show its check.
+pub struct OpenedAnswer {
+    answer: Answer,
+    keys: Keys,
+    check: String,
+}
+
+impl std::fmt::Debug for OpenedAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedAnswer")
+            .field("check", &self.check)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenedAnswer {
+    /// The number the adding device shows with the answer.
+    pub fn check(&self) -> &str {
+        &self.check
+    }
+}
+
+/// What the adding device gives back: the answer, and the number the new device shows too.
+#[derive(Debug)]
+pub struct DeviceAnswer {
+    /// The answer, armored.
+    pub answer: String,
+    /// The answer check.
+    pub check: String,
 }
 
 impl PairingRequest {
@@ -167,13 +223,31 @@ impl PairingRequest {
         comparison(&self.payload())
     }
 
-    /// Opens the answer, writes the vault folder `dir` (absent or empty; identity.age under
-    /// `passphrase`, this device's keys in local/device.age) and pulls everything from the
-    /// remote. If the remote does not list this device yet, nothing is left in `dir` and the
-    /// same request can take the answer again once the adder has synced.
+    /// Opens an answer (refused unless it was made for this request), to show its check.
+    pub fn open_answer(&self, text: &str) -> Result<OpenedAnswer> {
+        let answer = self.read_answer(text)?;
+        let keys = Keys::from_identity_file(&answer.identity, &answer.vault)?;
+        let check = answer_check(
+            &self.payload(),
+            &answer.vault,
+            &answer.by,
+            &keys.vault_recipient().to_string(),
+        );
+        Ok(OpenedAnswer {
+            answer,
+            keys,
+            check,
+        })
+    }
+
+    /// With an answer opened (and its check seen on both devices), writes the vault folder
+    /// `dir` (absent or empty; identity.age under `passphrase`, this device's keys in
+    /// local/device.age) and pulls everything from the remote. If the remote does not list
+    /// this device yet, nothing is left in `dir` and the same request can take the answer
+    /// again once the adder has synced.
     pub fn finish(
         &self,
-        answer: &str,
+        opened: &OpenedAnswer,
         dir: &Path,
         passphrase: &SecretString,
         work_factor: u8,
@@ -182,8 +256,7 @@ impl PairingRequest {
         if passphrase.expose_secret().is_empty() {
             return Err(Error::EmptyPassphrase);
         }
-        let answer = self.open_answer(answer)?;
-        let keys = Keys::from_identity_file(&answer.identity, &answer.vault)?;
+        let (answer, keys) = (&opened.answer, &opened.keys);
         let layout = Layout {
             root: dir.to_path_buf(),
         };
@@ -215,7 +288,7 @@ impl PairingRequest {
             )?;
             fsutil::write_atomic(&layout.identity(), &ct)?;
             fsutil::write_atomic(&layout.device(), format!("{}\n", self.device).as_bytes())?;
-            crate::store::write_device_keys(&layout, &config, &keys, &self.device, &self.keys)?;
+            crate::store::write_device_keys(&layout, &config, keys, &self.device, &self.keys)?;
             // coffer.toml last: a folder without it is not (yet) a vault.
             fsutil::write_atomic(&layout.config(), config.to_toml().as_bytes())?;
             let mut vault = LockedVault::open(dir)?.unlock(passphrase)?;
@@ -253,7 +326,7 @@ impl PairingRequest {
         made
     }
 
-    fn open_answer(&self, text: &str) -> Result<Answer> {
+    fn read_answer(&self, text: &str) -> Result<Answer> {
         let bad = |m: &str| Error::BadPairing(format!("answer: {m}"));
         if text.len() > MAX_ANSWER_CHARS {
             return Err(bad("it is far too long"));
@@ -342,9 +415,9 @@ impl Vault {
     /// Adds the device of `code` to the roster (signed by this device), hands it the key
     /// generations, syncs with the sync remote `remote` (the first one when `None`), and
     /// returns the answer for the new device: the vault's keys and that remote's address and
-    /// credentials, age-encrypted to it alone, in ASCII armor. Run again with the same code,
+    /// credentials, age-encrypted to it alone, in ASCII armor, with its check. Run again with the same code,
     /// it adds nothing and gives a new answer.
-    pub fn add_device(&mut self, code: &PairingCode, remote: Option<&str>) -> Result<String> {
+    pub fn add_device(&mut self, code: &PairingCode, remote: Option<&str>) -> Result<DeviceAnswer> {
         let remotes = local::read_remotes(self)?;
         let stored: &StoredRemote = match remote {
             Some(name) => remotes
@@ -412,6 +485,14 @@ impl Vault {
             .parse()
             .map_err(|_| Error::BadPairing("code: its age key is not valid".into()))?;
         let ct = crypto::encrypt(&[&recipient], &plain)?;
-        crate::messages::armor::armor(&ct)
+        Ok(DeviceAnswer {
+            answer: crate::messages::armor::armor(&ct)?,
+            check: answer_check(
+                &code.payload,
+                &self.store.config.vault,
+                &self.store.device,
+                &self.store.keys.vault_recipient().to_string(),
+            ),
+        })
     }
 }
