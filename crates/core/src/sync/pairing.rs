@@ -117,8 +117,8 @@ fn payload(device: &Id, signing: &[u8; 32], recipient: &str, name: &str) -> Vec<
     p
 }
 
-/// Eight digits both devices show, from `bytes` through scrypt (2^15 rounds, 32 MiB, a tenth
-/// of a second here): someone who can change a code or an answer on its way must try about
+/// Eight digits both devices show, from `bytes` through scrypt (N = 2^15, r = 8: 32 MiB of
+/// memory a try): someone who can change a code or an answer on its way must try about
 /// 10^8 of their own, each as slow, to find one that shows the same number while the user
 /// waits.
 fn number(context: &[u8], bytes: &[u8]) -> String {
