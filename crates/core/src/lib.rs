@@ -79,6 +79,7 @@ pub use verify::{Problem, VerifyReport};
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::snapshot::{BODIES_MAGIC, META_MAGIC as SNAPSHOT_MAGIC};
     pub use crate::state::State;
 }
 

@@ -56,8 +56,10 @@ struct Bodies<'a> {
     bodies: Vec<(Id, &'a str)>,
 }
 
-const META_MAGIC: &[u8; 8] = b"cofsnap6";
-const BODIES_MAGIC: &[u8; 8] = b"cofbody6";
+/// The first bytes of the decrypted `snapshot.age` of this format.
+pub const META_MAGIC: &[u8; 8] = b"cofsnap6";
+/// The first bytes of the decrypted `bodies.age` of this format.
+pub const BODIES_MAGIC: &[u8; 8] = b"cofbody6";
 
 /// Where the background loader finds the bodies.
 #[derive(Clone)]

@@ -922,3 +922,237 @@ fn devices_that_remove_each_other_at_once_are_both_removed() {
     assert!(!can_read(&b, &secret, &a));
     assert!(!can_read(&b, &secret, &c));
 }
+
+/// The signing keys of a device, read from its local/device.age as its holder could.
+fn device_keys_of(d: &Device) -> DeviceKeys {
+    let ids = all_identities(d);
+    let text = crypto::decrypt(
+        &ids.iter().collect::<Vec<_>>(),
+        &fs::read(d.v.root().join("local/device.age")).unwrap(),
+    )
+    .unwrap();
+    DeviceKeys::from_file(
+        std::str::from_utf8(&text).unwrap(),
+        &d.v.vault_id(),
+        &d.v.device_id(),
+    )
+    .unwrap()
+}
+
+/// A refused entry's roster change must not count for the rest of the pull that refuses it:
+/// device C writes an entry with the shared key (refused: C has its own key), then one adding a
+/// device Y, and Y writes as a member. C stops at the refused entry, so nothing after it
+/// counts: Y's entry is refused too and never placed in the log.
+#[test]
+fn a_refused_entry_adds_no_device_for_the_rest_of_the_pull() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let c = join(&remote, "c");
+    a.sync();
+    let folder = remote.folder.as_ref().unwrap();
+    let (vault, cid) = (c.v.vault_id(), c.v.device_id());
+    let key = a.v.root().join("key.txt");
+    a.v.export_identity(&key).unwrap();
+    let shared = Keys::from_identity_file(&fs::read_to_string(&key).unwrap(), &vault).unwrap();
+    fs::remove_file(&key).unwrap();
+    let to: coffer_core::age::x25519::Recipient = a.v.vault_recipient().parse().unwrap();
+    let own = remote_entries(folder, vault, cid, &all_identities(&c));
+    let (last, _, last_hash) = own.last().unwrap().clone();
+    let put = |device: coffer_core::Id, seq: u64, plain: &[u8]| {
+        fs::create_dir_all(folder.join(format!("log/{device}"))).unwrap();
+        fs::write(
+            folder.join(format!("log/{device}/{seq:012}.age")),
+            crypto::encrypt(&[&to], plain).unwrap(),
+        )
+        .unwrap();
+    };
+    let entry = |device, seq, prev: Option<String>, format, roster| LogEntry {
+        format,
+        vault,
+        device,
+        seq,
+        prev,
+        time: 1,
+        objects: vec![],
+        purged: vec![],
+        roster,
+    };
+    // C's next entry, signed with the shared key after C took its own: refused.
+    let (plain, refused) = entry(cid, last + 1, Some(last_hash), 1, None).seal(&shared);
+    put(cid, last + 1, &plain);
+    // Then, with C's own key, the addition of Y.
+    let yid = coffer_core::Id::random();
+    let ykeys = DeviceKeys::generate();
+    let add = RosterEvent {
+        after: vec![],
+        change: Change::Add {
+            device: yid,
+            name: "y".into(),
+            signing: signing_text(&ykeys.verifying_key()),
+            recipient: ykeys.recipient().to_string(),
+            proof: None,
+        },
+    };
+    let (plain, added) =
+        entry(cid, last + 2, Some(refused), 2, Some(add)).seal(&device_keys_of(&c));
+    put(cid, last + 2, &plain);
+    // Y writes as a member.
+    let rename = RosterEvent {
+        after: vec![added],
+        change: Change::Rename {
+            device: yid,
+            name: "intruder".into(),
+        },
+    };
+    let (plain, _) = entry(yid, 1, None, 2, Some(rename)).seal(&ykeys);
+    put(yid, 1, &plain);
+
+    let report = a.sync();
+    let refused_keys: Vec<&str> = report
+        .alarms
+        .iter()
+        .filter(|al| al.kind == AlarmKind::RefusedEntry)
+        .map(|al| al.key.as_str())
+        .collect();
+    assert!(
+        refused_keys.contains(&format!("log/{cid}/{:012}.age", last + 1).as_str()),
+        "{:?}",
+        report.alarms
+    );
+    assert!(
+        refused_keys.contains(&format!("log/{yid}/{:012}.age", 1).as_str()),
+        "{:?}",
+        report.alarms
+    );
+    assert!(!a.v.root().join(format!("log/{yid}")).exists());
+    let names: Vec<String> =
+        a.v.device_list()
+            .unwrap()
+            .into_iter()
+            .filter_map(|d| d.name)
+            .collect();
+    assert!(
+        !names.iter().any(|n| n == "y" || n == "intruder"),
+        "{names:?}"
+    );
+    // The vault goes on.
+    a.create("after", "2");
+    assert!(a.sync().alarms.iter().all(|al| al.kind != AlarmKind::Fork));
+}
+
+/// A forked entry (another entry at a place this vault holds already) counts for nothing: a
+/// second remote holds device C's log with its last entry swapped for one adding a device Y,
+/// and an entry of Y. The fork is an alarm, and Y's entry is refused and never placed.
+#[test]
+fn a_forked_entry_adds_no_device() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let mut c = join(&remote, "c");
+    c.create("c", "1");
+    c.sync();
+    a.sync();
+    let folder = remote.folder.as_ref().unwrap();
+    let (vault, cid) = (c.v.vault_id(), c.v.device_id());
+    let own = remote_entries(folder, vault, cid, &all_identities(&c));
+    let (last, _, _) = own.last().unwrap().clone();
+    let before = own[own.len() - 2].2.clone();
+    // The second remote: C's log, its last entry swapped.
+    let second = fresh_remote(Backend::Folder);
+    let other = second.folder.as_ref().unwrap();
+    fs::create_dir_all(other.join(format!("log/{cid}"))).unwrap();
+    for seq in 1..last {
+        let name = format!("log/{cid}/{seq:012}.age");
+        fs::copy(folder.join(&name), other.join(&name)).unwrap();
+    }
+    let to: coffer_core::age::x25519::Recipient = a.v.vault_recipient().parse().unwrap();
+    let yid = coffer_core::Id::random();
+    let ykeys = DeviceKeys::generate();
+    let fork = LogEntry {
+        format: 2,
+        vault,
+        device: cid,
+        seq: last,
+        prev: Some(before),
+        time: 1,
+        objects: vec![],
+        purged: vec![],
+        roster: Some(RosterEvent {
+            after: vec![],
+            change: Change::Add {
+                device: yid,
+                name: "y".into(),
+                signing: signing_text(&ykeys.verifying_key()),
+                recipient: ykeys.recipient().to_string(),
+                proof: None,
+            },
+        }),
+    };
+    let (plain, added) = fork.seal(&device_keys_of(&c));
+    fs::write(
+        other.join(format!("log/{cid}/{last:012}.age")),
+        crypto::encrypt(&[&to], &plain).unwrap(),
+    )
+    .unwrap();
+    let y_entry = LogEntry {
+        format: 2,
+        vault,
+        device: yid,
+        seq: 1,
+        prev: None,
+        time: 1,
+        objects: vec![],
+        purged: vec![],
+        roster: Some(RosterEvent {
+            after: vec![added],
+            change: Change::Rename {
+                device: yid,
+                name: "intruder".into(),
+            },
+        }),
+    };
+    let (plain, _) = y_entry.seal(&ykeys);
+    fs::create_dir_all(other.join(format!("log/{yid}"))).unwrap();
+    fs::write(
+        other.join(format!("log/{yid}/{:012}.age", 1)),
+        crypto::encrypt(&[&to], &plain).unwrap(),
+    )
+    .unwrap();
+
+    a.v.add_remote("second", &second.url, Some(creds()))
+        .unwrap();
+    let report =
+        a.v.sync(Some("second"), &Default::default(), &mut |_| {})
+            .unwrap();
+    assert!(
+        report
+            .alarms
+            .iter()
+            .any(|al| al.kind == AlarmKind::Fork && al.key == format!("log/{cid}/{last:012}.age")),
+        "{:?}",
+        report.alarms
+    );
+    assert!(
+        report
+            .alarms
+            .iter()
+            .any(|al| al.kind == AlarmKind::RefusedEntry
+                && al.key.starts_with(&format!("log/{yid}/"))),
+        "{:?}",
+        report.alarms
+    );
+    assert!(!a.v.root().join(format!("log/{yid}")).exists());
+    let names: Vec<String> =
+        a.v.device_list()
+            .unwrap()
+            .into_iter()
+            .filter_map(|d| d.name)
+            .collect();
+    assert!(
+        !names.iter().any(|n| n == "y" || n == "intruder"),
+        "{names:?}"
+    );
+}

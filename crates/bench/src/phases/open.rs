@@ -3,7 +3,7 @@
 use crate::stats::{median, ms};
 use crate::sys::peak_rss_mib;
 use anyhow::{Context, Result, bail};
-use coffer_core::internals::State;
+use coffer_core::internals::{BODIES_MAGIC, SNAPSHOT_MAGIC, State};
 use coffer_core::{Id, LockedVault, NoteFilter, crypto};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -55,7 +55,7 @@ pub struct OpenResult {
     pub peak_rss_mib: f64,
 }
 
-/// The plaintext layouts of the snapshot's two files (crates/core/src/snapshot.rs, format 5),
+/// The plaintext layouts of the snapshot's two files (crates/core/src/snapshot.rs),
 /// to time their decoding.
 #[derive(Deserialize)]
 pub(super) struct SnapshotMirror {
@@ -73,22 +73,22 @@ pub(super) struct BodiesMirror {
     pub(super) bodies: Vec<(Id, String)>,
 }
 
-/// Unpacks a decrypted snapshot file of format 5: 8-byte magic, u64 LE length, LZ4 block of the
-/// postcard encoding.
+/// Unpacks a decrypted snapshot file: 8-byte magic (the core's, so a format change is seen
+/// here), u64 LE length, LZ4 block of the postcard encoding.
 pub(super) fn unpack(plain: &[u8], magic: &[u8; 8]) -> Result<Vec<u8>> {
     let rest = plain
         .strip_prefix(magic)
-        .context("the snapshot is not format 5")?;
+        .context("the snapshot is not of the format this Coffer writes")?;
     let len = u64::from_le_bytes(rest[..8].try_into()?) as usize;
     lz4_flex::block::decompress(&rest[8..], len).context("decompressing the snapshot")
 }
 
 pub(super) fn decode_snapshot(plain: &[u8]) -> Result<SnapshotMirror> {
-    postcard::from_bytes(&unpack(plain, b"cofsnap5")?).context("decoding the snapshot")
+    postcard::from_bytes(&unpack(plain, SNAPSHOT_MAGIC)?).context("decoding the snapshot")
 }
 
 pub(super) fn decode_bodies(plain: &[u8]) -> Result<BodiesMirror> {
-    postcard::from_bytes(&unpack(plain, b"cofbody5")?).context("decoding the bodies")
+    postcard::from_bytes(&unpack(plain, BODIES_MAGIC)?).context("decoding the bodies")
 }
 
 /// Times `LockedVault::unlock` minus the separately measured KDF, with or without the snapshot.

@@ -334,12 +334,16 @@ impl Vault {
                     break;
                 }
             };
-            if entry.roster.is_some() {
-                p.roster.record(&hash, &entry);
-                p.roster
-                    .settle(&self.store.config.vault, &self.store.keys.verifying_key());
-                self.store.learn_generations(&mut p.gens, &p.roster);
-            }
+            // A roster event counts for this pull only once its entry is known not to fork
+            // what this vault holds.
+            let learn = |p: &mut Pull<'_, '_>, entry: &LogEntry| {
+                if entry.roster.is_some() {
+                    p.roster.record(&hash, entry);
+                    p.roster
+                        .settle(&self.store.config.vault, &self.store.keys.verifying_key());
+                    self.store.learn_generations(&mut p.gens, &p.roster);
+                }
+            };
             if local.as_ref().is_some_and(|(s, _)| seq <= *s) {
                 // Known already (e.g. through another remote): must be the same entry.
                 if !self.same_as_local((&p.roster, &p.gens), &device, seq, &ct, &hash) {
@@ -352,8 +356,10 @@ impl Vault {
                     );
                     break;
                 }
+                learn(p, &entry);
                 p.run.marks.seen.insert(device, (seq, hash.clone()));
             } else {
+                learn(p, &entry);
                 p.incoming.push(Incoming {
                     device,
                     seq,
@@ -515,26 +521,42 @@ impl Vault {
     /// With every new entry read, the roster as they leave it decides which are taken: a
     /// device's entries stop at the first it refuses (an alarm). New devices and removals are
     /// announced.
+    ///
+    /// A refused entry's roster events (and those of its device's later entries) must not
+    /// shape the decision on the others, nor the news: the roster is then made again from the
+    /// events of the entries still taken, and they are screened again, until none is refused.
     fn screen_by_roster(&self, p: &mut Pull<'_, '_>) {
-        let mut stopped: HashSet<Id> = HashSet::new();
-        let incoming = std::mem::take(&mut p.incoming);
-        for inc in incoming {
-            if stopped.contains(&inc.device) {
-                continue;
+        loop {
+            // The entries a round keeps of a device are those before its first refused one.
+            let mut stopped: HashSet<Id> = HashSet::new();
+            let incoming = std::mem::take(&mut p.incoming);
+            for inc in incoming {
+                if stopped.contains(&inc.device) {
+                    continue;
+                }
+                if let Err(why) = p.roster.admits_entry(&inc.entry, &inc.hash) {
+                    p.alarm(
+                        AlarmKind::RefusedEntry,
+                        entry_key(&inc.device, inc.seq),
+                        format!(
+                            "entry {} of device {} was refused and not applied: {why}",
+                            inc.seq, inc.device
+                        ),
+                    );
+                    stopped.insert(inc.device);
+                    continue;
+                }
+                p.incoming.push(inc);
             }
-            if let Err(why) = p.roster.admits_entry(&inc.entry, &inc.hash) {
-                p.alarm(
-                    AlarmKind::RefusedEntry,
-                    entry_key(&inc.device, inc.seq),
-                    format!(
-                        "entry {} of device {} was refused and not applied: {why}",
-                        inc.seq, inc.device
-                    ),
-                );
-                stopped.insert(inc.device);
-                continue;
+            if stopped.is_empty() {
+                break;
             }
-            p.incoming.push(inc);
+            let mut roster = self.store.roster.clone();
+            for inc in &p.incoming {
+                roster.record(&inc.hash, &inc.entry);
+            }
+            roster.settle(&self.store.config.vault, &self.store.keys.verifying_key());
+            p.roster = roster;
         }
         let before = &self.store.roster;
         if before.member(&self.store.device).is_none() {
