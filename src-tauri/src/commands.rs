@@ -191,12 +191,8 @@ pub async fn change_passphrase(app: AppHandle, current: String, new: String) -> 
 }
 
 #[tauri::command]
-pub async fn rotate_keys(app: AppHandle, passphrase: String) -> ApiResult<()> {
-    let events = app.clone();
-    on_session(app, move |s| {
-        s.rotate_keys(passphrase, &mut progress(&events))
-    })
-    .await
+pub async fn rotate_keys(app: AppHandle, passphrase: String) -> ApiResult<coffer_core::Rotation> {
+    on_session(app, move |s| s.rotate_keys(passphrase)).await
 }
 
 #[tauri::command]

@@ -171,18 +171,12 @@ impl Session {
         })
     }
 
-    /// Checks the passphrase (the vault is unlocked already, so a typo would otherwise become
-    /// the passphrase of the new keys), then makes new keys and re-encrypts everything.
-    pub fn rotate_keys(
-        &self,
-        passphrase: String,
-        progress: coffer_core::ProgressFn<'_>,
-    ) -> ApiResult<()> {
+    /// A new vault key for every device of the roster, which closes joining with the
+    /// passphrase (the vault is unlocked already: the passphrase is checked, as for any change
+    /// of keys).
+    pub fn rotate_keys(&self, passphrase: String) -> ApiResult<coffer_core::Rotation> {
         let pass = secret(passphrase);
-        self.with(|v| {
-            v.check_passphrase(&pass)?;
-            v.rotate_keys(&pass, progress)
-        })
+        self.with(|v| v.rotate_keys(&pass))
     }
 
     /// The auto-lock delay in force.

@@ -44,6 +44,7 @@ pub fn definitions() -> String {
         crate::pairing::PairingStart::decl(&cfg),
         crate::pairing::PairingCheck::decl(&cfg),
         crate::pairing::DeviceAdded::decl(&cfg),
+        c::Rotation::decl(&cfg),
         c::sync::AlarmKind::decl(&cfg),
         c::sync::Alarm::decl(&cfg),
         SyncState::decl(&cfg),

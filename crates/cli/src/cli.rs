@@ -113,8 +113,10 @@ Lower values make the passphrase far cheaper to guess.")]
     Import { dir: PathBuf },
     /// Change the passphrase (asks for the new one twice)
     Passwd(PasswdArgs),
-    /// Make new keys and re-encrypt everything to them
-    RotateKeys,
+    /// Make a new vault key for every device of the roster (they pick it up at their next
+    /// sync) and close joining with the passphrase; --anew: new keys and everything
+    /// re-encrypted, as a new vault (then a new remote, and the other devices set up again)
+    RotateKeys(RotateKeysArgs),
     /// Check every log entry and object; exits with 3 and names each damaged path if any
     #[command(
         after_help = "Exit codes: 0 no problems, 1 could not verify, 3 problems found, 4 no problem in the vault\nbut alarms kept from syncs (what a remote did wrong; --dismiss-alarms forgets them once shown)."
@@ -299,6 +301,14 @@ pub struct EditArgs {
     /// The revision this edit was made on; if the note changed since, both versions are kept
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateKeysArgs {
+    /// New keys and every object re-encrypted to them, under a new log: the other devices
+    /// and remotes hold the old keys, so sync with a new remote and set the others up again
+    #[arg(long)]
+    pub anew: bool,
 }
 
 #[derive(Debug, Args)]

@@ -678,8 +678,20 @@ fn rotate_keys_and_verify() {
         "checked 2 log entries and 3 objects: no problems\n"
     );
 
+    // A new vault key for the devices of the roster (this one).
     let v = env.json(&["rotate-keys"]);
     assert_eq!(v["rotated"], true);
+    assert_eq!(v["generation"].as_str().map(str::len), Some(32), "{v}");
+    assert_eq!(v["devices"].as_array().map(Vec::len), Some(1), "{v}");
+    assert!(
+        env.ok(&["rotate-keys"])
+            .contains("Joining with the passphrase is closed")
+    );
+    assert_eq!(env.json(&["show", &id])["body"], "secret");
+    // Everything re-encrypted, as a new vault.
+    let v = env.json(&["rotate-keys", "--anew"]);
+    assert_eq!(v["rotated"], true);
+    assert_eq!(v["anew"], true);
     assert_eq!(env.json(&["show", &id])["body"], "secret");
     let out = env.path("a2.txt");
     env.ok(&[
@@ -837,6 +849,7 @@ fn wrong_passphrase_leaves_the_vault_unchanged() {
         vec!["attach", &id, f],
         vec!["passwd"],
         vec!["rotate-keys"],
+        vec!["rotate-keys", "--anew"],
         vec!["import", f],
         vec![
             "identity",

@@ -280,7 +280,7 @@ pub enum Error {
     /// Joining with the passphrase was closed by a device removal (the removed device knows
     /// the passphrase); a new device must be paired from one the user has.
     #[error(
-        "joining with the passphrase was closed when {by} removed a device: add this device from one you have instead (`coffer pair` here, `coffer device add CODE` there)"
+        "joining with the passphrase was closed by {by} (a device removal or a key rotation): add this device from one you have instead (`coffer pair` here, `coffer device add CODE` there)"
     )]
     PassphraseJoinClosed {
         /// The device whose removal closed it, by name.

@@ -58,6 +58,7 @@ pub mod messages;
 mod ops;
 pub mod render;
 mod rotate;
+pub use rotate::Rotation;
 pub mod sync;
 pub mod transfer;
 mod vault;

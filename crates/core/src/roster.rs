@@ -86,6 +86,11 @@ pub enum Change {
         /// The generations: an age identity file, age-encrypted to those devices' recipients,
         /// in ASCII armor.
         sealed: String,
+        /// Set by a key rotation (`coffer rotate-keys`): the passphrase's keys are retired, as
+        /// by a removal: joining with the passphrase closes, and for every device still
+        /// writing entries signed with the shared key, the last such entry accepted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retired: Option<BTreeMap<Id, u64>>,
     },
 }
 
@@ -292,7 +297,29 @@ impl Roster {
             }
             waiting.insert(h, (named.len(), all.len()));
         }
-        let removal_pasts: Vec<&BTreeSet<&String>> = removals.iter().map(|r| &r.3).collect();
+        // Joining with the passphrase must be known to every event that closes it: removals
+        // and key rotations.
+        let rotations: Vec<BTreeSet<&String>> = parsed
+            .iter()
+            .filter(|(_, ev)| {
+                matches!(
+                    ev,
+                    Some(RosterEvent {
+                        change: Change::Keys {
+                            retired: Some(_),
+                            ..
+                        },
+                        ..
+                    })
+                )
+            })
+            .map(|(h, _)| causal_past(parsed, h))
+            .collect();
+        let removal_pasts: Vec<&BTreeSet<&String>> = removals
+            .iter()
+            .map(|r| &r.3)
+            .chain(rotations.iter())
+            .collect();
         let mut ready: BTreeSet<&String> = waiting
             .iter()
             .filter(|(_, (_, n))| *n == 0)
@@ -420,7 +447,7 @@ impl Roster {
                 && seq > legacy.get(device).copied().unwrap_or(0)
             {
                 return Err(
-                    "it is signed with the shared key, which a device removal retired".into(),
+                    "it is signed with the shared key, which a device removal or a key rotation retired".into(),
                 );
             }
             return Ok(());
@@ -610,7 +637,7 @@ impl Settled {
                 let added_by = if *device == rec.device {
                     if let Some(by) = self.closed_by {
                         return Err(format!(
-                            "joining with the passphrase was closed when {} removed a device",
+                            "joining with the passphrase was closed by {} (a device removal or a key rotation)",
                             self.display(&by)
                         ));
                     }
@@ -619,7 +646,7 @@ impl Settled {
                         .any(|past| !past.contains(&hash.to_string()))
                     {
                         return Err(
-                            "it joins with the passphrase unknown to a device removal (which closes joining with the passphrase)".into(),
+                            "it joins with the passphrase unknown to a device removal or key rotation (which closes joining with the passphrase)".into(),
                         );
                     }
                     let proof = proof
@@ -666,7 +693,12 @@ impl Settled {
                 self.check_remove(rec, device, *last)?;
                 self.remove(rec, device, *last, legacy);
             }
-            Change::Keys { newest, to, sealed } => {
+            Change::Keys {
+                newest,
+                to,
+                sealed,
+                retired,
+            } => {
                 self.writer_ok(rec)?;
                 let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
                 if newest.len() != 32 || !newest.chars().all(hex) {
@@ -682,6 +714,10 @@ impl Settled {
                 }
                 if sealed.len() > crate::generations::MAX_SEALED_CHARS {
                     return Err("its sealed generations are too long".into());
+                }
+                if let Some(legacy) = retired {
+                    self.closed_by.get_or_insert(rec.device);
+                    self.legacy.get_or_insert_with(|| legacy.clone());
                 }
                 self.keys.push(KeyEvent {
                     hash: hash.to_string(),

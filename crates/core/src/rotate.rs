@@ -1,6 +1,8 @@
-//! `rotate-keys`: new keys, and every object re-encrypted to them.
+//! `rotate-keys`: a new generation of the vault key for every device of the roster, which
+//! retires the passphrase's keys (docs/FORMAT.md, "Key generations"); and `rotate-keys
+//! --anew`: new keys, and every object re-encrypted to them, as a new vault.
 //!
-//! Crash-safe in place: the new keys are first saved (passphrase-encrypted) in
+//! The second is crash-safe in place: the new keys are first saved (passphrase-encrypted) in
 //! `local/rotation.age`; objects are then re-encrypted one by one (each write atomic, and a
 //! rerun skips objects already done); a fresh log signed by the new key is written under a new
 //! device id; identity.age is replaced (the commit point); the old logs are removed last.
@@ -9,22 +11,75 @@
 use crate::keys::Keys;
 use crate::log::{LogEntry, ObjectKind, ObjectRef, SHARED_KEY_FORMAT};
 use crate::note::now_millis;
+use crate::roster::Change;
+use crate::store::Batch;
 use crate::vault::Vault;
 use crate::{Error, Id, Progress, ProgressFn, Result, crypto, fsutil};
 use age::secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Write};
 
 const ROTATION_DEVICE: &str = "# rotation-device: ";
+
+/// What a key rotation did.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Rotation {
+    /// The id of the new generation of the vault key.
+    pub generation: String,
+    /// The devices it was sealed to (this one included), by name.
+    pub devices: Vec<String>,
+}
 
 impl Vault {
     fn rotation_path(&self) -> std::path::PathBuf {
         self.store.layout.local().join("rotation.age")
     }
 
-    /// Makes new keys and re-encrypts everything to them. Other devices must be set up again
-    /// from this vault afterwards (they hold the old keys).
-    pub fn rotate_keys(
+    /// Makes a new generation of the vault key, sealed to every device of the roster not
+    /// removed, in a signed roster event that also retires the passphrase's keys: joining with
+    /// the passphrase closes, and entries signed with the shared key are refused from then on.
+    /// Everything this device writes from now on is encrypted to the new generation, and so is
+    /// what the others write once they have synced (no new remote, no setting up again).
+    /// Files written before stay encrypted to the generations they were written to. Asks for
+    /// the passphrase (`wrong_passphrase`), as any change of keys does.
+    pub fn rotate_keys(&mut self, passphrase: &SecretString) -> Result<Rotation> {
+        self.check_passphrase(passphrase)?;
+        if self.store.roster.member(&self.store.device).is_none() {
+            self.join_roster(&crate::roster::default_device_name())?;
+        }
+        let rotation = self.transact(|v| {
+            let legacy = v.store.roster.legacy_heads(&v.state.meta().heads);
+            let event = v.keys_event(true, Some(legacy))?;
+            let Change::Keys { newest, to, .. } = &event.change else {
+                unreachable!("keys_event makes a keys event")
+            };
+            let rotation = Rotation {
+                generation: newest.clone(),
+                devices: to.iter().map(|d| v.store.roster.label(d)).collect(),
+            };
+            Ok((
+                rotation,
+                Batch {
+                    roster: Some(event),
+                    ..Default::default()
+                },
+            ))
+        })?;
+        let (seq, hash) = self.own_head();
+        match hash.as_deref().and_then(|h| self.store.roster.refusal(h)) {
+            Some(why) => Err(Error::Invalid(format!(
+                "the roster refused the key rotation (entry {seq}): {why}"
+            ))),
+            None => Ok(rotation),
+        }
+    }
+
+    /// Makes new keys and re-encrypts everything to them, as a new vault with a new log and
+    /// an empty roster. Other devices must be set up again from this vault afterwards (they
+    /// hold the old keys), through a new remote.
+    pub fn rotate_keys_anew(
         &mut self,
         passphrase: &SecretString,
         progress: ProgressFn<'_>,

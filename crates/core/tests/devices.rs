@@ -1156,3 +1156,127 @@ fn a_forked_entry_adds_no_device() {
         "{names:?}"
     );
 }
+
+/// `rotate_keys`: a new generation for every device, picked up at their next sync with no new
+/// remote and no setting up again; an identity file exported before it (or the passphrase's
+/// keys) reads nothing written after, by the stock `age` tool too; joining with the passphrase
+/// closes, and an entry signed with the shared key by a new device id is refused.
+#[test]
+fn a_key_rotation_reaches_every_device_without_setting_them_up_again() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    let before = a.create("before", "written before the rotation");
+    a.sync();
+    let mut b = join(&remote, "b");
+    let mut c = join(&remote, "c");
+    a.sync();
+    b.sync();
+    // What someone who copied an identity file yesterday holds.
+    let stale = b.v.root().join("stale-key.txt");
+    b.v.export_identity(&stale).unwrap();
+    let e =
+        a.v.rotate_keys(&coffer_core::age::secrecy::SecretString::from(
+            "not the passphrase".to_string(),
+        ))
+        .unwrap_err();
+    assert_eq!(e.code(), "wrong_passphrase", "{e}");
+    let old_recipient = a.v.vault_recipient();
+    let rotation = a.v.rotate_keys(&pass()).unwrap();
+    let mut names = rotation.devices.clone();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.contains(&"b".to_string()) && names.contains(&"c".to_string()));
+    let newest = a.v.vault_recipient();
+    assert_ne!(newest, old_recipient);
+    let secret = a.create("after", "written after the rotation");
+    assert!(a.sync().alarms.is_empty());
+    // B and C pick the new key up at their sync, and write with it.
+    let r = b.sync();
+    assert!(r.alarms.is_empty(), "{r:?}");
+    assert_eq!(b.v.vault_recipient(), newest);
+    let from_b = b.create("from b", "b after the rotation");
+    b.sync();
+    let r = c.sync();
+    assert!(r.alarms.is_empty(), "{r:?}");
+    assert_eq!(c.v.vault_recipient(), newest);
+    assert_eq!(c.body(&secret), "written after the rotation");
+    assert_eq!(c.body(&from_b), "b after the rotation");
+    assert_eq!(c.body(&before), "written before the rotation");
+    a.sync();
+    assert_eq!(a.view(), c.view());
+    // The stale identity file opens what was written before, and nothing written after.
+    let age_d = |note: &coffer_core::Id, holder: &Device| {
+        let rev = holder.v.history(note).unwrap()[0].revision.to_string();
+        let object = holder
+            .v
+            .root()
+            .join(format!("objects/{}/{rev}.age", &rev[..2]));
+        std::process::Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&stale)
+            .arg(&object)
+            .output()
+            .expect("the reference `age` tool is needed (installed by the setup script)")
+    };
+    assert!(age_d(&before, &a).status.success());
+    for (note, holder) in [(&secret, &a), (&from_b, &b)] {
+        let out = age_d(note, holder);
+        assert!(!out.status.success());
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("after the rotation"));
+    }
+    // A fresh export holds the new generation.
+    assert!(can_read(&a, &secret, &b));
+    // Joining with the passphrase is closed.
+    let dir = tempfile::tempdir().unwrap();
+    let e = Vault::join_from(
+        &remote.url,
+        &dir.path().join("v"),
+        &pass(),
+        Some(creds()),
+        Some("thief"),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "passphrase_join_closed", "{e}");
+    // An entry signed with the shared key, under a new device id, is refused.
+    let vault = a.v.vault_id();
+    let shared = Keys::from_identity_file(&fs::read_to_string(&stale).unwrap(), &vault).unwrap();
+    let legacy = coffer_core::Id::random();
+    let entry = LogEntry {
+        format: 1,
+        vault,
+        device: legacy,
+        seq: 1,
+        prev: None,
+        time: 1,
+        objects: vec![],
+        purged: vec![],
+        roster: None,
+    };
+    let (plain, _) = entry.seal(&shared);
+    let to: coffer_core::age::x25519::Recipient = old_recipient.parse().unwrap();
+    plant_first_entry(
+        remote.folder.as_ref().unwrap(),
+        legacy,
+        &crypto::encrypt(&[&to], &plain).unwrap(),
+    );
+    let r = a.sync();
+    assert!(
+        r.alarms
+            .iter()
+            .any(|al| al.kind == AlarmKind::RefusedEntry && al.message.contains("retired")),
+        "{r:?}"
+    );
+    // The vault reopens with the new key as its write generation.
+    let root = a.v.root().to_path_buf();
+    let Device { _dir: keep, v, .. } = a;
+    drop(v);
+    let v = coffer_core::LockedVault::open(&root)
+        .unwrap()
+        .unlock(&pass())
+        .unwrap();
+    assert_eq!(v.vault_recipient(), newest);
+    assert!(v.verify(&mut |_| {}).unwrap().ok());
+    drop(keep);
+}

@@ -344,7 +344,7 @@ fn contacts_and_messages_sync_between_ones_own_devices_and_survive_rotation() {
         "duplicate_message"
     );
     // Key rotation re-encrypts and re-logs the messaging objects with the notes.
-    alice.v.rotate_keys(&pass(), &mut |_| {}).unwrap();
+    alice.v.rotate_keys_anew(&pass(), &mut |_| {}).unwrap();
     let dir = alice.v.root().to_path_buf();
     let mut again = coffer_core::LockedVault::open(&dir)
         .unwrap()

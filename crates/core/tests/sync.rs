@@ -425,13 +425,13 @@ fn a_new_passphrase_reaches_the_remote_at_the_next_sync() {
 /// vault under the old keys is refused with a clear reason, a new, empty remote works, and a
 /// device still on the old keys is told why it cannot read it.
 #[test]
-fn rotated_keys_need_a_new_remote() {
+fn keys_rotated_anew_need_a_new_remote() {
     let remote = fresh_remote(Backend::Folder);
     let mut a = first_device(&remote);
     a.create("one", "1");
     a.sync();
     let mut b = clone_device(&remote);
-    a.v.rotate_keys(&pass(), &mut |_| {}).unwrap();
+    a.v.rotate_keys_anew(&pass(), &mut |_| {}).unwrap();
     assert_eq!(
         a.v.remotes().unwrap().len(),
         1,

@@ -214,7 +214,7 @@ fn rotate_keys_and_passwd() {
     let (dir, mut v) = new_vault();
     let a = v.create(note("Keep", "me")).unwrap();
     let old = v.vault_recipient();
-    v.rotate_keys(&pass("pw"), &mut |_| {}).unwrap();
+    v.rotate_keys_anew(&pass("pw"), &mut |_| {}).unwrap();
     assert_ne!(v.vault_recipient(), old);
     v.change_passphrase(&pass("new"), 10).unwrap();
     drop(v);

@@ -570,6 +570,16 @@ answer: string,
  */
 check: string, };
 
+export type Rotation = { 
+/**
+ * The id of the new generation of the vault key.
+ */
+generation: string, 
+/**
+ * The devices it was sealed to (this one included), by name.
+ */
+devices: Array<string>, };
+
 export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "replaced_identity" | "local_conflict" | "new_device" | "device_removed" | "refused_entry";
 
 export type Alarm = { 

@@ -29,6 +29,7 @@ import type {
   RemoteCheck,
   RemoteInfo,
   RevisionInfo,
+  Rotation,
   SearchHit,
   SentMessage,
   Settings,
@@ -72,7 +73,7 @@ export const commands = {
   /** Opens an https link in the system browser once the user confirmed its host in a dialog Coffer shows itself; whether it was opened. */
   openLink: (url: string) => call<boolean>("open_link", { url }),
   changePassphrase: (current: string, newValue: string) => call<void>("change_passphrase", { current, new: newValue }),
-  rotateKeys: (passphrase: string) => call<void>("rotate_keys", { passphrase }),
+  rotateKeys: (passphrase: string) => call<Rotation>("rotate_keys", { passphrase }),
   verify: () => call<VerifyReport>("verify"),
   /** Imports a folder of Markdown (Obsidian, Joplin, a Coffer export) and `.age` files. */
   importDir: (path: string) => call<ImportReport>("import_dir", { path }),

@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::Export { dir } => vault::export(ctx, &dir),
         C::Import { dir } => vault::import(ctx, &dir),
         C::Passwd(args) => vault::passwd(ctx, args),
-        C::RotateKeys => vault::rotate_keys(ctx),
+        C::RotateKeys(args) => vault::rotate_keys(ctx, &args),
         C::Verify { dismiss_alarms } => vault::verify(ctx, dismiss_alarms),
         C::Identity { export_age } => vault::identity(ctx, &export_age),
         C::Remote(RemoteCommand::Add {

@@ -1,6 +1,6 @@
 //! Commands on the whole vault: init, passwd, rotate-keys, verify, identity, import, export.
 
-use crate::cli::PasswdArgs;
+use crate::cli::{PasswdArgs, RotateKeysArgs};
 use crate::context::{Ctx, changed};
 use crate::error::{CliError, Result};
 use crate::output::{Bar, info, warn};
@@ -69,20 +69,47 @@ pub fn passwd(ctx: &Ctx, args: PasswdArgs) -> Result<()> {
     })
 }
 
-pub fn rotate_keys(ctx: &Ctx) -> Result<()> {
+pub fn rotate_keys(ctx: &Ctx, args: &RotateKeysArgs) -> Result<()> {
     let (mut vault, passphrase) = ctx.unlock()?;
+    if !args.anew {
+        let rotation = vault.rotate_keys(&passphrase)?;
+        changed(&mut vault);
+        let names = rotation
+            .devices
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return ctx.out.emit(
+            &json!({
+                "rotated": true,
+                "generation": rotation.generation,
+                "devices": rotation.devices,
+                "device": vault.device_id(),
+            }),
+            || {
+                format!(
+                    "a new vault key, sealed to {names}: everything written from now on is encrypted to it,\n\
+                     here at once and on the other devices from their next sync (sync now to hand it out).\n\
+                     Joining with the passphrase is closed: add a new device with `coffer pair` there and\n\
+                     `coffer device add CODE` here. Files written before stay encrypted to the older keys\n\
+                     (`coffer rotate-keys --anew` re-encrypts everything, as a new vault)."
+                )
+            },
+        );
+    }
     let bar = Bar::new();
-    let result = vault.rotate_keys(&passphrase, &mut |p| bar.update(p));
+    let result = vault.rotate_keys_anew(&passphrase, &mut |p| bar.update(p));
     bar.finish();
     result?;
     changed(&mut vault);
     ctx.out.emit(
-        &json!({ "rotated": true, "device": vault.device_id() }),
+        &json!({ "rotated": true, "anew": true, "device": vault.device_id() }),
         || {
-            "new keys made and every object re-encrypted to them.\n\
+            "new keys made and every object re-encrypted to them, as a new vault.\n\
          Other devices and exported identity files hold the old keys, and remotes hold the vault\n\
          under them: sync with a new, empty remote (`coffer remote add`), then set the other\n\
-         devices up again with `coffer clone` from it."
+         devices up again with `coffer join` from it."
                 .into()
         },
     )

@@ -184,10 +184,18 @@ impl Store {
 
     /// What a new log entry's file is encrypted to: the generation written with; for a `keys`
     /// entry, its newest generation and every device it is sealed to (which may not hold that
-    /// generation yet).
+    /// generation yet), and for a key rotation's the first generation too: a device about to
+    /// join with the passphrase reads that joining is closed (the entry holds nothing secret,
+    /// its generations are sealed to the devices).
     pub fn entry_recipients(&self, entry: &LogEntry) -> Vec<x25519::Recipient> {
         let Some(RosterEvent {
-            change: Change::Keys { newest, to, .. },
+            change:
+                Change::Keys {
+                    newest,
+                    to,
+                    retired,
+                    ..
+                },
             ..
         }) = &entry.roster
         else {
@@ -206,6 +214,9 @@ impl Store {
             {
                 out.push(r);
             }
+        }
+        if retired.is_some() {
+            out.push(self.keys.vault_recipient());
         }
         out
     }

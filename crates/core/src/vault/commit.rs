@@ -140,7 +140,24 @@ impl Vault {
         if me.is_none_or(|m| m.removed.is_some()) {
             return Ok(());
         }
-        let fresh = (need == KeysNeeded::Fresh).then(Generation::generate);
+        let event = self.keys_event(need == KeysNeeded::Fresh, None)?;
+        self.commit_one(
+            lock,
+            Batch {
+                roster: Some(event),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// A `keys` event sealing every generation held (and, if `fresh`, a new one, held from
+    /// now on) to every device not removed; `retired`: a key rotation's.
+    pub(crate) fn keys_event(
+        &mut self,
+        fresh: bool,
+        retired: Option<std::collections::BTreeMap<crate::Id, u64>>,
+    ) -> Result<RosterEvent> {
+        let fresh = fresh.then(Generation::generate);
         let members: Vec<_> = self.store.roster.active().cloned().collect();
         let recipients: Vec<age::x25519::Recipient> = members
             .iter()
@@ -159,21 +176,15 @@ impl Vault {
             }
             None => self.store.generations.write_id().to_string(),
         };
-        let event = RosterEvent {
+        Ok(RosterEvent {
             after: self.store.roster.heads(),
             change: Change::Keys {
                 newest,
                 to: members.iter().map(|m| m.device).collect(),
                 sealed,
+                retired,
             },
-        };
-        self.commit_one(
-            lock,
-            Batch {
-                roster: Some(event),
-                ..Default::default()
-            },
-        )
+        })
     }
 
     /// [`Self::commit`] of one batch, as one entry.

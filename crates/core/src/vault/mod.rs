@@ -263,6 +263,13 @@ impl Vault {
                 format!("this device could not join the roster of devices: {e}"),
             );
         }
+        // An upgrade stopped between this device's joining entry and coffer.toml (a crash)
+        // is finished here.
+        if self.store.roster.member(&self.store.device).is_some()
+            && let Err(e) = self.upgrade_config()
+        {
+            self.push_problem(ProblemKind::Log, format!("coffer.toml: {e}"));
+        }
     }
 
     /// The vault folder.
