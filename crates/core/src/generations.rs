@@ -8,7 +8,7 @@ use crate::{Error, Id, Result, crypto};
 use age::armor::{ArmoredReader, ArmoredWriter, Format};
 use age::secrecy::{ExposeSecret, SecretString};
 use age::x25519;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::{Read, Write};
 use std::str::FromStr;
@@ -48,12 +48,14 @@ pub fn generation_id(recipient: &x25519::Recipient) -> String {
     crypto::sha256_hex(recipient.to_string().as_bytes())[..32].to_string()
 }
 
-/// The generations this device holds, oldest first; the one new files are encrypted to; and
-/// the roster events whose sealed generations were opened already.
+/// The generations this device holds, oldest first; the one new files are encrypted to; the
+/// roster events whose sealed generations were opened already; and those sealed to this
+/// device that did not open, with why (tried once: a sealed file may be 4 MiB).
 pub struct Generations {
     held: Vec<Generation>,
     write: usize,
     opened: BTreeSet<String>,
+    unopened: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for Generations {
@@ -75,6 +77,7 @@ impl Clone for Generations {
                 .collect(),
             write: self.write,
             opened: self.opened.clone(),
+            unopened: self.unopened.clone(),
         }
     }
 }
@@ -86,6 +89,7 @@ impl Generations {
             held: vec![Generation::of(vault_key.clone())],
             write: 0,
             opened: BTreeSet::new(),
+            unopened: BTreeMap::new(),
         }
     }
 
@@ -144,8 +148,20 @@ impl Generations {
         self.opened.contains(event)
     }
 
+    /// Whether the sealed generations of the roster event with this hash were tried, opened
+    /// or not.
+    pub fn was_tried(&self, event: &str) -> bool {
+        self.opened.contains(event) || self.unopened.contains_key(event)
+    }
+
+    /// The roster events whose generations, sealed to this device, did not open: hash, why.
+    pub fn unopened(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.unopened.iter().map(|(h, w)| (h.as_str(), w.as_str()))
+    }
+
     /// Takes the generations of a sealed file (the roster event `event`'s, opened with
-    /// `device`), adding those not held. A file that does not open or parse adds nothing.
+    /// `device`), adding those not held. A file that does not open or parse adds nothing, and
+    /// is kept among the [`Self::unopened`].
     pub fn open_sealed(
         &mut self,
         event: &str,
@@ -153,15 +169,26 @@ impl Generations {
         device: &x25519::Identity,
         vault: &Id,
     ) -> Result<()> {
-        self.opened.insert(event.to_string());
-        let plain = decrypt_armored(device, sealed)
-            .map_err(|e| Error::BadIdentity(format!("key generations: cannot decrypt: {e}")))?;
-        let text = std::str::from_utf8(&plain)
-            .map_err(|_| Error::BadIdentity("key generations: not text".into()))?;
-        for g in parse_file(text, vault)? {
-            self.add(g);
+        let opened = (|| {
+            let plain = decrypt_armored(device, sealed)
+                .map_err(|e| Error::BadIdentity(format!("key generations: cannot decrypt: {e}")))?;
+            let text = std::str::from_utf8(&plain)
+                .map_err(|_| Error::BadIdentity("key generations: not text".into()))?;
+            parse_file(text, vault)
+        })();
+        match opened {
+            Ok(gens) => {
+                for g in gens {
+                    self.add(g);
+                }
+                self.opened.insert(event.to_string());
+                Ok(())
+            }
+            Err(e) => {
+                self.unopened.insert(event.to_string(), e.to_string());
+                Err(e)
+            }
         }
-        Ok(())
     }
 
     /// Adds the generations of an identity file made by [`Self::to_file`] (a pairing answer
@@ -316,7 +343,9 @@ mod tests {
         let mut theirs = Generations::first(&first);
         assert!(theirs.open_sealed("e1", &sealed, &other, &vault).is_err());
         assert_eq!(theirs.len(), 1);
-        assert!(theirs.was_opened("e1"));
+        assert!(!theirs.was_opened("e1"));
+        assert!(theirs.was_tried("e1"));
+        assert_eq!(theirs.unopened().count(), 1);
         // Another vault's sealed file adds nothing.
         assert!(
             Generations::first(&first)

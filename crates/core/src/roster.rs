@@ -235,6 +235,11 @@ impl Roster {
         self.settled.refused.get(hash).map(String::as_str)
     }
 
+    /// The device and seq of the entry holding the event of this hash, if recorded.
+    pub fn event_place(&self, hash: &str) -> Option<(Id, u64)> {
+        self.events.get(hash).map(|r| (r.device, r.seq))
+    }
+
     /// Whether an event of this hash was recorded.
     pub fn has_event(&self, hash: &str) -> bool {
         self.events.contains_key(hash)

@@ -58,6 +58,7 @@ impl Vault {
         for device in walk.devices()? {
             walk.device_log(&device)?;
         }
+        walk.unopened_generations();
         let notes = walk.objects(progress)?;
         walk.attachments(&notes);
         walk.unnamed_objects();
@@ -81,6 +82,24 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// Key generations sealed to this device that did not open: what is written to them
+    /// cannot be read here.
+    fn unopened_generations(&mut self) {
+        let store = &self.vault.store;
+        for (hash, why) in store.generations.unopened() {
+            let path = match store.roster.event_place(hash) {
+                Some((d, seq)) => format!("log/{d}/{}", crate::log::entry_file_name(seq)),
+                None => "log".into(),
+            };
+            self.report.problems.push(Problem {
+                path,
+                message: format!(
+                    "the key generations this entry seals to this device do not open ({why}): damaged, or made to mislead; this device writes with the keys it holds"
+                ),
+            });
+        }
+    }
+
     /// A path as shown in the report: inside the vault folder.
     fn rel(&self, p: &std::path::Path) -> String {
         p.strip_prefix(&self.vault.store.layout.root)

@@ -1280,3 +1280,105 @@ fn a_key_rotation_reaches_every_device_without_setting_them_up_again() {
     assert!(v.verify(&mut |_| {}).unwrap().ok());
     drop(keep);
 }
+
+/// Hostile `keys` events from a device of the roster, sealed to another: armor that is not
+/// age, another vault's generations, a file past the size limit. None adds a key or changes
+/// what the device writes with; the one over the limit is refused; `verify` names each of the
+/// others, and the vault goes on.
+#[test]
+fn hostile_sealed_generations_add_nothing_and_are_named() {
+    use coffer_core::generations::Generations;
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let c = join(&remote, "c");
+    a.sync();
+    let folder = remote.folder.as_ref().unwrap();
+    let (vault, aid, cid) = (a.v.vault_id(), a.v.device_id(), c.v.device_id());
+    let a_recipient: coffer_core::age::x25519::Recipient =
+        remote_entries(folder, vault, aid, &all_identities(&a))
+            .into_iter()
+            .find_map(|(_, e, _)| match e.roster {
+                Some(RosterEvent {
+                    change:
+                        Change::Add {
+                            device, recipient, ..
+                        },
+                    ..
+                }) if device == aid => Some(recipient.parse().unwrap()),
+                _ => None,
+            })
+            .unwrap();
+    let other_vault = Generations::first(&coffer_core::age::x25519::Identity::generate())
+        .seal(
+            None,
+            std::slice::from_ref(&a_recipient),
+            &coffer_core::Id::random(),
+        )
+        .unwrap();
+    let not_age =
+        "-----BEGIN AGE ENCRYPTED FILE-----\nbm90IGFnZQ==\n-----END AGE ENCRYPTED FILE-----\n";
+    let huge = "A".repeat(coffer_core::generations::MAX_SEALED_CHARS + 1);
+    let own = remote_entries(folder, vault, cid, &all_identities(&c));
+    let (mut seq, _, mut prev) = own.last().unwrap().clone();
+    let keys = device_keys_of(&c);
+    let to: coffer_core::age::x25519::Recipient = a.v.vault_recipient().parse().unwrap();
+    let write_before = a.v.vault_recipient();
+    for sealed in [not_age.to_string(), other_vault, huge] {
+        seq += 1;
+        let entry = LogEntry {
+            format: 2,
+            vault,
+            device: cid,
+            seq,
+            prev: Some(prev.clone()),
+            time: 1,
+            objects: vec![],
+            purged: vec![],
+            roster: Some(RosterEvent {
+                after: vec![own[0].2.clone()],
+                change: Change::Keys {
+                    newest: "0123456789abcdef0123456789abcdef".into(),
+                    to: vec![aid],
+                    sealed,
+                    retired: None,
+                },
+            }),
+        };
+        let (plain, hash) = entry.seal(&keys);
+        fs::write(
+            folder.join(format!("log/{cid}/{seq:012}.age")),
+            crypto::encrypt(&[&to], &plain).unwrap(),
+        )
+        .unwrap();
+        prev = hash;
+    }
+    let r = a.sync();
+    assert!(
+        r.alarms.iter().any(|al| al.kind == AlarmKind::RefusedEntry
+            && al.key == format!("log/{cid}/{seq:012}.age")
+            && al.message.contains("too long")),
+        "{r:?}"
+    );
+    assert_eq!(a.v.vault_recipient(), write_before);
+    assert_eq!(all_identities(&a).len(), all_identities(&c).len());
+    let report = a.v.verify(&mut |_| {}).unwrap();
+    for s in [seq - 2, seq - 1] {
+        let path = format!("log/{cid}/{s:012}.age");
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.path == path && p.message.contains("do not open")),
+            "{path}: {:?}",
+            report.problems
+        );
+    }
+    // The vault goes on: what A writes, C reads.
+    let after = a.create("after", "still readable");
+    a.sync();
+    let mut c = c;
+    c.sync();
+    assert_eq!(c.body(&after), "still readable");
+}

@@ -150,7 +150,7 @@ impl Store {
     /// [`Roster::keys_needed`] asks for a new generation or a new grant).
     pub fn learn_generations(&self, gens: &mut Generations, roster: &Roster) {
         for k in roster.key_events() {
-            if !gens.was_opened(&k.hash) && k.to.contains(&self.device) {
+            if !gens.was_tried(&k.hash) && k.to.contains(&self.device) {
                 let _ = gens.open_sealed(
                     &k.hash,
                     &k.sealed,

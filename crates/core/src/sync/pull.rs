@@ -558,6 +558,25 @@ impl Vault {
             roster.settle(&self.store.config.vault, &self.store.keys.verifying_key());
             p.roster = roster;
         }
+        // An entry taken whose roster change is refused: the rest of it counts, the change
+        // does not, and the user is told.
+        let refused: Vec<(String, String)> = p
+            .incoming
+            .iter()
+            .filter_map(|inc| {
+                let why = p.roster.refusal(&inc.hash)?;
+                Some((
+                    entry_key(&inc.device, inc.seq),
+                    format!(
+                        "the roster change in entry {} of device {} was refused and not applied: {why}",
+                        inc.seq, inc.device
+                    ),
+                ))
+            })
+            .collect();
+        for (key, message) in refused {
+            p.alarm(AlarmKind::RefusedEntry, key, message);
+        }
         let before = &self.store.roster;
         if before.member(&self.store.device).is_none() {
             // A device that has not joined yet (a new one pulling for the first time) has
