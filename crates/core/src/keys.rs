@@ -17,6 +17,8 @@ pub const LOG_SIGNATURE_CONTEXT: &[u8] = b"coffer log entry v1\0";
 /// What a passphrase holder signs to vouch for a device joining with the passphrase
 /// (crate::roster).
 pub const JOIN_PROOF_CONTEXT: &[u8] = b"coffer device join v1\0";
+/// What a device's own key signs to vouch for the new id it goes on under (crate::roster).
+pub const CONTINUE_PROOF_CONTEXT: &[u8] = b"coffer device continues v1\0";
 
 /// The keys held in identity.age.
 pub struct Keys {
@@ -144,7 +146,13 @@ pub struct DeviceKeys {
     pub(crate) identity: x25519::Identity,
     /// Signs this device's log entries.
     pub(crate) signing: SigningKey,
+    /// The keys of the ids this device had before it went on under a new one (`coffer device
+    /// continue-as-new`), newest last: what was sealed to them is still read here.
+    pub(crate) former: Vec<(Id, DeviceKeys)>,
 }
+
+/// The most former ids a device's key file keeps.
+const MAX_FORMER: usize = 16;
 
 impl fmt::Debug for DeviceKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -158,7 +166,47 @@ impl DeviceKeys {
         DeviceKeys {
             identity: x25519::Identity::generate(),
             signing: random_signing_key(),
+            former: Vec::new(),
         }
+    }
+
+    /// Fresh keys for the new id a device goes on under, keeping `old` (the id it had, and
+    /// its keys) among the former ones.
+    pub fn succeeding(old_id: Id, old: DeviceKeys) -> DeviceKeys {
+        let mut k = DeviceKeys::generate();
+        let DeviceKeys {
+            identity,
+            signing,
+            former,
+        } = old;
+        k.former = former;
+        k.former.push((
+            old_id,
+            DeviceKeys {
+                identity,
+                signing,
+                former: Vec::new(),
+            },
+        ));
+        let extra = k.former.len().saturating_sub(MAX_FORMER);
+        k.former.drain(..extra);
+        k
+    }
+
+    /// Takes out the keys of a former id of this device, if it had that id.
+    pub fn take_former(&mut self, id: &Id) -> Option<DeviceKeys> {
+        let i = self.former.iter().position(|(d, _)| d == id)?;
+        Some(self.former.remove(i).1)
+    }
+
+    /// The keys of a former id of this device, if it had that id.
+    pub fn former(&self, id: &Id) -> Option<&DeviceKeys> {
+        self.former.iter().find(|(d, _)| d == id).map(|(_, k)| k)
+    }
+
+    /// Every age identity this device reads with: its own, then its former ones.
+    pub fn identities(&self) -> impl Iterator<Item = &x25519::Identity> {
+        std::iter::once(&self.identity).chain(self.former.iter().map(|(_, k)| &k.identity))
     }
 
     /// The public signing key, as the roster holds it.
@@ -183,11 +231,24 @@ impl DeviceKeys {
 
     /// The plaintext of `local/device.age`: an age identity file (`age -d -i` accepts it),
     /// the signing key in a comment line.
+    /// Former ids come first, each as a `# coffer-former-device: ID` line, its signing key
+    /// and its age key, so that the device's own age key is the last one.
     pub fn to_file(&self, vault: &Id, device: &Id) -> SecretString {
+        let mut former = Zeroizing::new(String::with_capacity(256 * self.former.len()));
+        for (id, k) in &self.former {
+            let seed = Zeroizing::new(k.signing.to_bytes());
+            former.push_str(&format!("# coffer-former-device: {id}\n"));
+            former.push_str("# coffer-former-signing-key: ");
+            former.push_str(&B64.encode(&seed[..]));
+            former.push('\n');
+            former.push_str(k.identity.to_string().expose_secret());
+            former.push('\n');
+        }
         let seed = Zeroizing::new(self.signing.to_bytes());
         SecretString::from(format!(
             "# Coffer device key, format 1. It never leaves this device.\n\
-             # vault: {vault}\n# device: {device}\n{}\n# coffer-signing-key: {}\n",
+             # vault: {vault}\n# device: {device}\n{}{}\n# coffer-signing-key: {}\n",
+            former.as_str(),
             self.identity.to_string().expose_secret(),
             B64.encode(&seed[..])
         ))
@@ -198,16 +259,44 @@ impl DeviceKeys {
         let bad = |m: &str| Error::BadIdentity(format!("local/device.age: {m}"));
         let (mut identity, mut signing) = (None, None);
         let (mut file_vault, mut file_device) = (None, None);
+        let mut former = Vec::new();
+        // A former id read, waiting for its signing key and then its age key.
+        let mut pending: Option<(Id, Option<SigningKey>)> = None;
         for line in text.lines() {
             if let Some(v) = line.strip_prefix("# vault: ") {
                 file_vault = Some(v.trim());
             } else if let Some(v) = line.strip_prefix("# device: ") {
                 file_device = Some(v.trim());
+            } else if let Some(v) = line.strip_prefix("# coffer-former-device: ") {
+                pending = Some((v.trim().parse().map_err(|_| bad("bad former id"))?, None));
+            } else if let Some(k) = line.strip_prefix("# coffer-former-signing-key: ") {
+                let key = parse_seed(k).ok_or_else(|| bad("bad former signing key"))?;
+                match &mut pending {
+                    Some((_, s)) => *s = Some(key),
+                    None => return Err(bad("a former signing key without its id")),
+                }
             } else if let Some(k) = line.strip_prefix("# coffer-signing-key: ") {
                 signing = Some(parse_seed(k).ok_or_else(|| bad("bad signing key"))?);
             } else if line.starts_with("AGE-SECRET-KEY-") {
-                identity =
-                    Some(x25519::Identity::from_str(line.trim()).map_err(|_| bad("bad age key"))?);
+                let key =
+                    x25519::Identity::from_str(line.trim()).map_err(|_| bad("bad age key"))?;
+                match pending.take() {
+                    Some((id, Some(signing))) => {
+                        if former.len() == MAX_FORMER {
+                            return Err(bad("too many former ids"));
+                        }
+                        former.push((
+                            id,
+                            DeviceKeys {
+                                identity: key,
+                                signing,
+                                former: Vec::new(),
+                            },
+                        ));
+                    }
+                    Some((_, None)) => return Err(bad("a former id without its signing key")),
+                    None => identity = Some(key),
+                }
             }
         }
         if file_vault != Some(&vault.to_string()) || file_device != Some(&device.to_string()) {
@@ -216,6 +305,7 @@ impl DeviceKeys {
         Ok(DeviceKeys {
             identity: identity.ok_or_else(|| bad("no age key"))?,
             signing: signing.ok_or_else(|| bad("no signing key"))?,
+            former,
         })
     }
 }
@@ -280,6 +370,43 @@ mod tests {
             &sig
         ));
         assert_eq!(format!("{k:?}"), "Keys(<redacted>)");
+    }
+
+    #[test]
+    fn former_device_keys_round_trip_and_the_own_key_stays_last() {
+        let (vault, old_id, new_id) = (Id::random(), Id::random(), Id::random());
+        let old = DeviceKeys::generate();
+        let (old_signing, old_recipient) = (old.verifying_key(), old.recipient().to_string());
+        let k = DeviceKeys::succeeding(old_id, old);
+        let text = k.to_file(&vault, &new_id);
+        let k2 = DeviceKeys::from_file(text.expose_secret(), &vault, &new_id).unwrap();
+        assert_eq!(k2.recipient().to_string(), k.recipient().to_string());
+        assert_eq!(k2.verifying_key(), k.verifying_key());
+        let former = k2.former(&old_id).unwrap();
+        assert_eq!(former.verifying_key(), old_signing);
+        assert_eq!(former.recipient().to_string(), old_recipient);
+        assert_eq!(k2.identities().count(), 2);
+        // A reader that knows nothing of former keys takes the last age key: the own one.
+        let last = text
+            .expose_secret()
+            .lines()
+            .rfind(|l| l.starts_with("AGE-SECRET-KEY-"))
+            .unwrap();
+        assert_eq!(
+            last.parse::<x25519::Identity>()
+                .unwrap()
+                .to_public()
+                .to_string(),
+            k.recipient().to_string()
+        );
+        // A former id's age key without its signing key is refused.
+        let broken = text
+            .expose_secret()
+            .lines()
+            .filter(|l| !l.starts_with("# coffer-former-signing-key: "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(DeviceKeys::from_file(&broken, &vault, &new_id).is_err());
     }
 
     #[test]

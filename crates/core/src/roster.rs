@@ -58,6 +58,28 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         proof: Option<String>,
     },
+    /// A device restored from a backup goes on under a new id (`coffer device
+    /// continue-as-new`): the key of the id it had vouches for the new one, so this works
+    /// when joining with the passphrase is closed. Written in the new id's own log.
+    Continue {
+        /// The new id.
+        device: Id,
+        /// Its name.
+        name: String,
+        /// Its Ed25519 verifying key, base64.
+        signing: String,
+        /// Its age recipient (`age1...`).
+        recipient: String,
+        /// The id it goes on from: a device of the roster, not removed.
+        from: Id,
+        /// `from`'s signature (base64) over [`join_statement`] of the new id, under
+        /// [`crate::keys::CONTINUE_PROOF_CONTEXT`].
+        proof: String,
+        /// A passphrase proof as a joining device's `add` carries: it counts, under the
+        /// rules of joining with the passphrase, where `from` does not vouch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        passphrase_proof: Option<String>,
+    },
     /// A device gets a new name.
     Rename {
         /// The device renamed.
@@ -287,7 +309,14 @@ impl Roster {
         }
         for (rm, device, last, past) in &removals {
             for (h, r) in &self.events {
-                if &r.device == *device && r.seq > *last && h != *rm && !past.contains(h) {
+                // A continuation vouched for by the removed device counts as one of its
+                // events past `last`: it comes after the removal unless the remover knew it.
+                let vouched = matches!(
+                    parsed.get(h),
+                    Some(Some(RosterEvent { change: Change::Continue { from, .. }, .. })) if from == *device
+                );
+                let past_last = (&r.device == *device && r.seq > *last) || vouched;
+                if past_last && h != *rm && !past.contains(h) {
                     deps.get_mut(h).expect("every event has deps").1.insert(*rm);
                 }
             }
@@ -420,9 +449,13 @@ impl Roster {
             return Ok(m.signing);
         }
         if let Some(RosterEvent {
-            change: Change::Add {
-                device, signing, ..
-            },
+            change:
+                Change::Add {
+                    device, signing, ..
+                }
+                | Change::Continue {
+                    device, signing, ..
+                },
             ..
         }) = &entry.roster
             && device == &entry.device
@@ -640,28 +673,14 @@ impl Settled {
                     .map_err(|_| "its age recipient is not valid".to_string())?;
                 let name = crate::messages::card::clean_new_name(name)?;
                 let added_by = if *device == rec.device {
-                    if let Some(by) = self.closed_by {
-                        return Err(format!(
-                            "joining with the passphrase was closed by {} (a device removal or a key rotation)",
-                            self.display(&by)
-                        ));
-                    }
-                    if removal_pasts
-                        .iter()
-                        .any(|past| !past.contains(&hash.to_string()))
-                    {
-                        return Err(
-                            "it joins with the passphrase unknown to a device removal or key rotation (which closes joining with the passphrase)".into(),
-                        );
-                    }
-                    let proof = proof
-                        .as_deref()
-                        .and_then(|p| B64.decode(p).ok())
-                        .ok_or("a device adding itself must carry a passphrase proof")?;
                     let statement = join_statement(vault, device, signing, recipient);
-                    if !verify_signature(passphrase_key, JOIN_PROOF_CONTEXT, &statement, &proof) {
-                        return Err("its passphrase proof does not verify".into());
-                    }
+                    self.check_passphrase_join(
+                        hash,
+                        &statement,
+                        proof.as_deref(),
+                        passphrase_key,
+                        removal_pasts,
+                    )?;
                     None
                 } else {
                     self.writer_ok(rec)?;
@@ -679,6 +698,88 @@ impl Settled {
                         since: if added_by.is_none() { rec.seq } else { 1 },
                         removed: None,
                         last_event: if added_by.is_none() { rec.seq } else { 0 },
+                    },
+                );
+            }
+            Change::Continue {
+                device,
+                name,
+                signing,
+                recipient,
+                from,
+                proof,
+                passphrase_proof,
+            } => {
+                if *device != rec.device {
+                    return Err("a device goes on under a new id only in the new id's log".into());
+                }
+                if self.members.contains_key(device) {
+                    return Err(format!("device {device} is in the roster already"));
+                }
+                let key = parse_signing(signing)?;
+                recipient
+                    .parse::<age::x25519::Recipient>()
+                    .map_err(|_| "its age recipient is not valid".to_string())?;
+                let name = crate::messages::card::clean_new_name(name)?;
+                let vouched = match self.members.get(from) {
+                    Some(m) if m.removed.is_none() => Ok(m),
+                    Some(m) => Err(format!(
+                        "it goes on from '{}', which was removed before it",
+                        m.name
+                    )),
+                    None => Err(format!(
+                        "it goes on from device {from}, which the roster does not hold"
+                    )),
+                };
+                let statement = join_statement(vault, device, signing, recipient);
+                let vouched = vouched.and_then(|voucher| {
+                    let proof = B64
+                        .decode(proof)
+                        .map_err(|_| "its proof is not base64".to_string())?;
+                    if verify_signature(
+                        &voucher.signing,
+                        crate::keys::CONTINUE_PROOF_CONTEXT,
+                        &statement,
+                        &proof,
+                    ) {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "its proof does not verify with the key of '{}'",
+                            voucher.name
+                        ))
+                    }
+                });
+                // Not vouched for (a roster that lacks the old id, as the continuing device's
+                // own until a sync brings that log back): it may still join with the
+                // passphrase, under that rule.
+                let added_by = match (vouched, passphrase_proof) {
+                    (Ok(()), _) => Some(*from),
+                    (Err(why), None) => return Err(why),
+                    (Err(why), Some(p)) => {
+                        self.check_passphrase_join(
+                            hash,
+                            &statement,
+                            Some(p),
+                            passphrase_key,
+                            removal_pasts,
+                        )
+                        .map_err(|then| format!("{why}; and {then}"))?;
+                        None
+                    }
+                };
+                self.members.insert(
+                    *device,
+                    Member {
+                        device: *device,
+                        name,
+                        signing: key,
+                        recipient: recipient.clone(),
+                        added_by,
+                        added: rec.time,
+                        since: rec.seq,
+                        removed: None,
+                        last_event: rec.seq,
                     },
                 );
             }
@@ -735,6 +836,40 @@ impl Settled {
         }
         if let Some(w) = self.members.get_mut(&rec.device) {
             w.last_event = w.last_event.max(rec.seq);
+        }
+        Ok(())
+    }
+
+    /// Whether a device may add itself with the passphrase, by `proof` (the passphrase key's
+    /// signature over `statement`): joining must not be closed, and every removal and key
+    /// rotation must know the event `hash`.
+    fn check_passphrase_join(
+        &self,
+        hash: &str,
+        statement: &[u8],
+        proof: Option<&str>,
+        passphrase_key: &VerifyingKey,
+        removal_pasts: &[&BTreeSet<&String>],
+    ) -> std::result::Result<(), String> {
+        if let Some(by) = self.closed_by {
+            return Err(format!(
+                "joining with the passphrase was closed by {} (a device removal or a key rotation)",
+                self.display(&by)
+            ));
+        }
+        if removal_pasts
+            .iter()
+            .any(|past| !past.contains(&hash.to_string()))
+        {
+            return Err(
+                "it joins with the passphrase unknown to a device removal or key rotation (which closes joining with the passphrase)".into(),
+            );
+        }
+        let proof = proof
+            .and_then(|p| B64.decode(p).ok())
+            .ok_or("a device adding itself must carry a passphrase proof")?;
+        if !verify_signature(passphrase_key, JOIN_PROOF_CONTEXT, statement, &proof) {
+            return Err("its passphrase proof does not verify".into());
         }
         Ok(())
     }

@@ -1382,3 +1382,130 @@ fn hostile_sealed_generations_add_nothing_and_are_named() {
     c.sync();
     assert_eq!(c.body(&after), "still readable");
 }
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// After a removal closed joining with the passphrase, a device restored from a backup still
+/// goes on under a new id: the key of the id it had vouches for the new one. A removed device
+/// cannot do the same: its continuation is refused on the others.
+#[test]
+fn a_restored_device_goes_on_under_a_new_id_after_a_removal() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let mut b = join(&remote, "b");
+    let c = join(&remote, "c");
+    b.create("b before the backup", "1");
+    b.sync();
+    a.sync();
+    // B's folder is backed up; B goes on writing; C is removed (joining closes).
+    let backup = tempfile::tempdir().unwrap();
+    copy_tree(b.v.root(), &backup.path().join("v"));
+    b.create("b after the backup", "2");
+    b.sync();
+    a.v.remove_device("c").unwrap();
+    a.sync();
+    b.sync();
+    // B's disk is restored from the backup: it goes on under a new id.
+    let root = b.v.root().to_path_buf();
+    let Device {
+        _dir: keep_b, v, ..
+    } = b;
+    drop(v);
+    fs::remove_dir_all(&root).unwrap();
+    copy_tree(&backup.path().join("v"), &root);
+    let (mut v, done) = Vault::continue_as_new_device(&root, &pass()).unwrap();
+    let r = v
+        .sync(Some("origin"), &Default::default(), &mut |_| {})
+        .unwrap();
+    assert!(r.alarms.is_empty(), "{:?}", r.alarms);
+    let mine = v.create(coffer_core::NewNote {
+        title: "b under its new id".into(),
+        ..Default::default()
+    });
+    let mine = mine.unwrap();
+    v.sync(Some("origin"), &Default::default(), &mut |_| {})
+        .unwrap();
+    let r = a.sync();
+    assert!(r.alarms.is_empty(), "{r:?}");
+    assert!(a.view().iter().any(|n| n.0 == mine));
+    let listed = a.v.device_list().unwrap();
+    let new = listed.iter().find(|d| d.id == done.new).unwrap();
+    assert!(new.removed.is_none(), "{listed:?}");
+    // The new id holds the newest generation: what A writes now, it reads.
+    let secret = a.create("for b", "after the continuation");
+    a.sync();
+    v.sync(Some("origin"), &Default::default(), &mut |_| {})
+        .unwrap();
+    assert_eq!(v.note(&secret).unwrap().body, "after the continuation");
+    drop(keep_b);
+    // The removed device's key vouches for a new id, dated back to before its removal (what a
+    // thief could write by hand): refused on A.
+    let removal = removal_entry(&remote, &a, c.v.device_id());
+    let (vault, cid) = (a.v.vault_id(), c.v.device_id());
+    let yid = coffer_core::Id::random();
+    let ykeys = DeviceKeys::generate();
+    let signing = signing_text(&ykeys.verifying_key());
+    let recipient = ykeys.recipient().to_string();
+    let statement = join_statement(&vault, &yid, &signing, &recipient);
+    use base64::Engine;
+    let proof = base64::engine::general_purpose::STANDARD
+        .encode(device_keys_of(&c).sign(coffer_core::keys::CONTINUE_PROOF_CONTEXT, &statement));
+    // Its hash ground until it sorts before the removal's.
+    let mut entry = LogEntry {
+        format: 2,
+        vault,
+        device: yid,
+        seq: 1,
+        prev: None,
+        time: 1,
+        objects: vec![],
+        purged: vec![],
+        roster: Some(RosterEvent {
+            after: removal.1.roster.as_ref().unwrap().after.clone(),
+            change: Change::Continue {
+                device: yid,
+                name: "c again".into(),
+                signing,
+                recipient,
+                from: cid,
+                proof,
+                passphrase_proof: None,
+            },
+        }),
+    };
+    let plain = loop {
+        let (plain, hash) = entry.seal(&ykeys);
+        if hash < removal.2 {
+            break plain;
+        }
+        entry.time += 1;
+    };
+    let to: coffer_core::age::x25519::Recipient = a.v.vault_recipient().parse().unwrap();
+    plant_first_entry(
+        remote.folder.as_ref().unwrap(),
+        yid,
+        &crypto::encrypt(&[&to], &plain).unwrap(),
+    );
+    let r = a.sync();
+    assert!(
+        r.alarms.iter().any(|al| al.kind == AlarmKind::RefusedEntry
+            && al.key.starts_with(&format!("log/{yid}/"))
+            && al.message.contains("removed")),
+        "{r:?}"
+    );
+    assert!(a.v.device_list().unwrap().iter().all(|d| d.id != yid));
+    drop(c);
+}

@@ -291,11 +291,13 @@ pub fn continue_as_new(ctx: &Ctx) -> Result<()> {
         format!(
             "this device goes on as {} (it was {}); {} object(s) of its log carried over.\n\
              The old log is kept in {}. Sync now (`coffer sync`) to take the old id's\n\
-             changes from the remote and hand this device's on.\n",
+             changes from the remote and hand this device's on; then remove the old id\n\
+             (`coffer device rm {}`): copies of the backup hold its keys.\n",
             short(&done.new),
             short(&done.old),
             done.carried,
-            done.kept_at
+            done.kept_at,
+            short(&done.old),
         )
     })
 }

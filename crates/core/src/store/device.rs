@@ -50,7 +50,10 @@ pub(crate) fn write_device_keys(
     write_atomic(&layout.device_keys(), &ct)
 }
 
-fn read_device_keys(
+/// The keys of `device` in `local/device.age`: its own, or, when the file is of the id this
+/// device went on under (a continuation cut short before `local/device` names it), the former
+/// keys it keeps for `device`. `None`: no such keys.
+pub(crate) fn read_device_keys(
     layout: &Layout,
     config: &Config,
     keys: &Keys,
@@ -68,5 +71,14 @@ fn read_device_keys(
     let Ok(text) = std::str::from_utf8(&plain) else {
         return Ok(None);
     };
-    Ok(DeviceKeys::from_file(text, &config.vault, device).ok())
+    if let Ok(k) = DeviceKeys::from_file(text, &config.vault, device) {
+        return Ok(Some(k));
+    }
+    let successor = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# device: "))
+        .and_then(|d| d.trim().parse::<Id>().ok());
+    Ok(successor
+        .and_then(|s| DeviceKeys::from_file(text, &config.vault, &s).ok())
+        .and_then(|mut k| k.take_former(device)))
 }

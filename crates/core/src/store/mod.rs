@@ -11,7 +11,7 @@ mod layout;
 mod lock;
 
 pub(crate) use batch::{Batch, NewObject, Sealed, place_objects};
-pub(crate) use device::{load_or_create_device_keys, write_device_keys};
+pub(crate) use device::{load_or_create_device_keys, read_device_keys, write_device_keys};
 pub(crate) use journal::Journal;
 pub use layout::Layout;
 pub(crate) use layout::load_or_create_device;
@@ -51,7 +51,7 @@ pub(crate) fn read_identities<'a>(
     device: &'a DeviceKeys,
 ) -> Vec<&'a x25519::Identity> {
     let mut ids = gens.identities();
-    ids.push(device.identity());
+    ids.extend(device.identities());
     ids
 }
 
@@ -112,6 +112,37 @@ impl Store {
         self.join_event_for(&self.device, &self.device_keys, name)
     }
 
+    /// The roster event by which `device`, with `keys`, goes on from the id `from`, whose
+    /// keys `old` sign the proof.
+    pub fn continue_event_for(
+        &self,
+        device: &Id,
+        from: &Id,
+        keys: &DeviceKeys,
+        name: &str,
+        old: &DeviceKeys,
+    ) -> RosterEvent {
+        let signing = signing_text(&keys.verifying_key());
+        let recipient = keys.recipient().to_string();
+        let statement = join_statement(&self.config.vault, device, &signing, &recipient);
+        let proof = old.sign(crate::keys::CONTINUE_PROOF_CONTEXT, &statement);
+        let passphrase_proof = self.keys.sign(JOIN_PROOF_CONTEXT, &statement);
+        RosterEvent {
+            after: self.roster.heads(),
+            change: Change::Continue {
+                device: *device,
+                name: name.to_string(),
+                signing,
+                recipient,
+                from: *from,
+                proof: base64::engine::general_purpose::STANDARD.encode(proof),
+                passphrase_proof: Some(
+                    base64::engine::general_purpose::STANDARD.encode(passphrase_proof),
+                ),
+            },
+        }
+    }
+
     /// The roster event by which `device`, with `keys`, adds itself with the passphrase.
     pub fn join_event_for(&self, device: &Id, keys: &DeviceKeys, name: &str) -> RosterEvent {
         let signing = signing_text(&keys.verifying_key());
@@ -150,13 +181,18 @@ impl Store {
     /// [`Roster::keys_needed`] asks for a new generation or a new grant).
     pub fn learn_generations(&self, gens: &mut Generations, roster: &Roster) {
         for k in roster.key_events() {
-            if !gens.was_tried(&k.hash) && k.to.contains(&self.device) {
-                let _ = gens.open_sealed(
-                    &k.hash,
-                    &k.sealed,
-                    self.device_keys.identity(),
-                    &self.config.vault,
-                );
+            if gens.was_tried(&k.hash) {
+                continue;
+            }
+            // Sealed to this device, or to an id it had before (a restored device that went
+            // on under a new id).
+            let key = if k.to.contains(&self.device) {
+                Some(&self.device_keys)
+            } else {
+                k.to.iter().find_map(|d| self.device_keys.former(d))
+            };
+            if let Some(key) = key {
+                let _ = gens.open_sealed(&k.hash, &k.sealed, key.identity(), &self.config.vault);
             }
         }
         let newest = match roster

@@ -146,22 +146,59 @@ impl Vault {
         } else {
             objects.chunks(CARRY_PER_ENTRY).collect()
         };
-        // The new id has keys of its own, and joins the roster with its first entry.
-        let device_keys = crate::keys::DeviceKeys::generate();
-        crate::store::write_device_keys(
+        // The new id has keys of its own, and joins the roster with its first entry; the old
+        // id's keys are kept among its former ones (what was sealed to them is still read,
+        // and they vouch for the new id). A rerun finds them made already.
+        let device_keys = match crate::store::read_device_keys(
             layout,
             &self.store.config,
             &self.store.keys,
             &m.new,
-            &device_keys,
-        )?;
+        )? {
+            Some(k) => k,
+            None => {
+                let old = crate::store::read_device_keys(
+                    layout,
+                    &self.store.config,
+                    &self.store.keys,
+                    &m.old,
+                )?;
+                let k = match old {
+                    Some(old) => crate::keys::DeviceKeys::succeeding(m.old, old),
+                    None => crate::keys::DeviceKeys::generate(),
+                };
+                crate::store::write_device_keys(
+                    layout,
+                    &self.store.config,
+                    &self.store.keys,
+                    &m.new,
+                    &k,
+                )?;
+                k
+            }
+        };
         let name = self
             .store
             .roster
             .member(&m.old)
             .map(|o| o.name.clone())
             .unwrap_or_else(crate::roster::default_device_name);
-        let join = self.store.join_event_for(&m.new, &device_keys, &name);
+        // The old id's key vouches for the new one (joining with the passphrase may be closed
+        // by a removal or a key rotation this copy has not seen), with a passphrase proof
+        // beside it: the roster holds the old id through its log, which moves aside here, so
+        // until a sync brings that log back, this copy's own roster takes the passphrase's.
+        let voucher = device_keys.former(&m.old).filter(|old| {
+            self.store
+                .roster
+                .member(&m.old)
+                .is_some_and(|o| o.removed.is_none() && o.signing == old.verifying_key())
+        });
+        let join = match voucher {
+            Some(old) => self
+                .store
+                .continue_event_for(&m.new, &m.old, &device_keys, &name, old),
+            None => self.store.join_event_for(&m.new, &device_keys, &name),
+        };
         let mut prev = None;
         for (i, chunk) in chunks.iter().enumerate() {
             let last = i + 1 == chunks.len();
