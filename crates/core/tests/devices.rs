@@ -521,6 +521,46 @@ fn bad_pairing_codes_and_answers_are_refused() {
         let e = PairingCode::parse(&bad).unwrap_err();
         assert_eq!(e.code(), "bad_pairing", "{bad}: {e}");
     }
+    // A code made by hand (its check digits right) with a hostile device name: refused, the
+    // name never shown or stored.
+    let hand_made = |name: &str| {
+        use base64::Engine;
+        let keys = DeviceKeys::generate();
+        let recipient = keys.recipient().to_string();
+        let mut p = vec![1u8];
+        p.extend_from_slice(&[7u8; 16]);
+        p.extend_from_slice(keys.verifying_key().as_bytes());
+        p.push(recipient.len() as u8);
+        p.extend_from_slice(recipient.as_bytes());
+        p.extend_from_slice(name.as_bytes());
+        let sum = crypto::sha256_hex(&p);
+        for i in 0..4 {
+            p.push(u8::from_str_radix(&sum[2 * i..2 * i + 2], 16).unwrap());
+        }
+        format!(
+            "coffer-pair-1:{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(p)
+        )
+    };
+    assert_eq!(
+        PairingCode::parse(&hand_made("work laptop")).unwrap().name,
+        "work laptop"
+    );
+    for name in [
+        "\u{202e}gnp.exe",
+        "tab\there",
+        "bell\u{7}",
+        "zero\u{200b}width",
+        "",
+    ] {
+        let e = PairingCode::parse(&hand_made(name)).unwrap_err();
+        assert_eq!(e.code(), "bad_pairing", "{name:?}: {e}");
+        assert!(!e.to_string().contains(name) || name.is_empty(), "{e}");
+    }
+    // A huge answer is refused before it is decrypted or parsed.
+    let e = request.open_answer(&"A".repeat(64 << 20)).unwrap_err();
+    assert_eq!(e.code(), "bad_pairing", "{e}");
+    assert!(e.to_string().contains("too long"), "{e}");
     // Spaces and line breaks from a copy are fine.
     let spaced = format!("  {}\n{}  ", &code[..20], &code[20..]);
     assert_eq!(
