@@ -1,6 +1,8 @@
 //! Ranked full-text search over titles, tags and bodies, in memory only (nothing of it is
 //! written to disk in the clear). An inverted index with BM25 ranking, field boosts for
-//! titles and tags, and prefix matching on every query word (for search as you type).
+//! titles and tags, and prefix matching on every query word (for search as you type), in
+//! every script: words are normalised and folded, and text written without spaces is indexed
+//! by pairs of characters (see `words`); an exact form ranks above a folded one.
 
 use crate::Id;
 use crate::note::Revision;
@@ -18,13 +20,16 @@ pub use snippet::{Segment, snippet};
 pub use words::tokenize;
 #[cfg(any(test, fuzzing))]
 pub use words::tokenize_plainly;
-use words::{for_each_word, query_words};
+use words::{Kind, QueryWord, for_each_term, query_words};
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 const TITLE_BOOST: f32 = 3.0;
 const TAG_BOOST: f32 = 2.0;
 const PREFIX_PENALTY: f32 = 0.7;
+/// A match of a word's folded form only (the note has "café", the query "cafe", or the other
+/// way round) ranks below an exact one.
+const FOLDED_PENALTY: f32 = 0.8;
 /// A query word expands to at most this many indexed words (the most common ones).
 const MAX_EXPANSIONS: usize = 64;
 
@@ -32,9 +37,16 @@ const MAX_EXPANSIONS: usize = 64;
 struct Posting {
     doc: u32,
     body_tf: u16,
-    in_title: bool,
-    in_tag: bool,
+    /// [`IN_TITLE`], [`IN_TAG`], [`PLAIN`].
+    flags: u8,
 }
+
+/// The term is in the note's title.
+const IN_TITLE: u8 = 1;
+/// The term is in one of the note's tags.
+const IN_TAG: u8 = 2;
+/// The term is in the note as it is, not only as the folded form of another word.
+const PLAIN: u8 = 4;
 
 #[derive(Clone, Debug)]
 struct Doc {
@@ -64,6 +76,16 @@ fn max_expansions(len: usize) -> usize {
         1 => 8,
         2 => 24,
         _ => MAX_EXPANSIONS,
+    }
+}
+
+/// [`max_expansions`] of a query word: one character of a script indexed by pairs stands for
+/// every pair it starts, which are words of their own.
+fn expansions_for(word: &str) -> usize {
+    let mut chars = word.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if words::is_paired(c) => MAX_EXPANSIONS,
+        _ => max_expansions(word.chars().count()),
     }
 }
 
@@ -210,8 +232,7 @@ impl SearchIndex {
         let blank = Posting {
             doc,
             body_tf: 0,
-            in_title: false,
-            in_tag: false,
+            flags: 0,
         };
         let mut scratch = std::mem::take(&mut self.scratch);
         let mut len = 0u32;
@@ -220,7 +241,7 @@ impl SearchIndex {
             .chain(input.tags.iter().map(|t| (t.as_str(), Field::Tag)));
         let mut buf = String::new();
         for (text, field) in fields {
-            for_each_word(text, &mut buf, |w| {
+            for_each_term(text, &mut buf, |w, _, kind| {
                 let term = self.term_id(w, sorted);
                 if scratch.at.len() <= term as usize {
                     scratch
@@ -235,11 +256,15 @@ impl SearchIndex {
                 let p = &mut scratch.doc[*at as usize].1;
                 match field {
                     Field::Body => p.body_tf = p.body_tf.saturating_add(1),
-                    Field::Title => p.in_title = true,
-                    Field::Tag => p.in_tag = true,
+                    Field::Title => p.flags |= IN_TITLE,
+                    Field::Tag => p.flags |= IN_TAG,
                 }
-                // A document's length (for BM25) counts its body's and title's words.
-                if field != Field::Tag {
+                if matches!(kind, Kind::Plain | Kind::Last) {
+                    p.flags |= PLAIN;
+                }
+                // A document's length (for BM25) counts its body's and title's words (an
+                // exact form beside its folded one is not another word).
+                if field != Field::Tag && kind != Kind::Exact {
                     len += 1;
                 }
             });
@@ -321,10 +346,27 @@ impl SearchIndex {
         self.live == 0
     }
 
+    /// The indexed terms that start with `word` (itself first), with their postings: the
+    /// most common `cap` of them.
+    fn expansions(&self, word: &str, cap: usize) -> Vec<(&str, &Vec<Posting>)> {
+        let mut expansions: Vec<(&str, &Vec<Posting>)> = self
+            .sorted_terms
+            .range::<str, _>((Bound::Included(word), Bound::Unbounded))
+            .take_while(|(t, _)| t.starts_with(word))
+            .map(|(t, id)| (&**t, &self.postings[*id as usize]))
+            .filter(|(_, p)| !p.is_empty())
+            .collect();
+        if expansions.len() > cap {
+            expansions.sort_by_key(|(t, p)| (*t != word, std::cmp::Reverse(p.len())));
+            expansions.truncate(cap);
+        }
+        expansions
+    }
+
     /// The best `limit` notes for `query`, best first. Every query word must match (as a
     /// whole word or as the start of one).
     pub fn search(&self, query: &str, limit: usize) -> Vec<(Id, f32)> {
-        let words: Vec<String> = query_words(query);
+        let words: Vec<QueryWord> = query_words(query);
         if words.is_empty() || self.live == 0 {
             return Vec::new();
         }
@@ -334,25 +376,36 @@ impl SearchIndex {
         let mut matched = vec![0u16; self.docs.len()];
         let mut best_for_word = vec![0f32; self.docs.len()];
         let mut touched: Vec<u32> = Vec::new();
-        for (wi, word) in words.iter().enumerate() {
-            let mut expansions: Vec<(&str, &Vec<Posting>)> = self
-                .sorted_terms
-                .range::<str, _>((Bound::Included(word.as_str()), Bound::Unbounded))
-                .take_while(|(t, _)| t.starts_with(word.as_str()))
-                .map(|(t, id)| (&**t, &self.postings[*id as usize]))
-                .filter(|(_, p)| !p.is_empty())
-                .collect();
-            let cap = max_expansions(word.chars().count());
-            if expansions.len() > cap {
-                expansions.sort_by_key(|(t, p)| (*t != word.as_str(), std::cmp::Reverse(p.len())));
-                expansions.truncate(cap);
-            }
+        let mut exact_docs = vec![false; self.docs.len()];
+        for (wi, qw) in words.iter().enumerate() {
+            let word = qw.folded.as_str();
+            let expansions = self.expansions(word, expansions_for(word));
+            // A query word typed with its diacritics: the notes that have it so (whole, or as
+            // the start of a word) rank first.
+            let typed = qw.exact.as_deref().map(|exact| {
+                let marked = self.expansions(exact, MAX_EXPANSIONS);
+                for (_, postings) in &marked {
+                    for p in *postings {
+                        exact_docs[p.doc as usize] = true;
+                    }
+                }
+                marked
+            });
             touched.clear();
             for (term, postings) in expansions {
                 let df = postings.len() as f32;
                 let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                let exact = if term == word { 1.0 } else { PREFIX_PENALTY };
+                let whole = if term == word { 1.0 } else { PREFIX_PENALTY };
                 for p in postings {
+                    let as_typed = match typed {
+                        Some(_) => exact_docs[p.doc as usize],
+                        None => p.flags & PLAIN != 0,
+                    };
+                    let exact = if as_typed {
+                        whole
+                    } else {
+                        whole * FOLDED_PENALTY
+                    };
                     let d = &self.docs[p.doc as usize];
                     if !d.alive {
                         continue;
@@ -363,9 +416,16 @@ impl SearchIndex {
                     } else {
                         0.0
                     };
-                    let fields = body
-                        + if p.in_title { TITLE_BOOST } else { 0.0 }
-                        + if p.in_tag { TAG_BOOST } else { 0.0 };
+                    let fields =
+                        body + if p.flags & IN_TITLE != 0 {
+                            TITLE_BOOST
+                        } else {
+                            0.0
+                        } + if p.flags & IN_TAG != 0 {
+                            TAG_BOOST
+                        } else {
+                            0.0
+                        };
                     let s = idf * fields * exact;
                     let slot = &mut best_for_word[p.doc as usize];
                     if *slot == 0.0 {
@@ -383,6 +443,13 @@ impl SearchIndex {
                     score[i] += best_for_word[i];
                 }
                 best_for_word[i] = 0.0;
+            }
+            if let Some(marked) = typed {
+                for (_, postings) in marked {
+                    for p in postings {
+                        exact_docs[p.doc as usize] = false;
+                    }
+                }
             }
         }
         let want = words.len() as u16;

@@ -1,6 +1,6 @@
 //! Snippets: a short excerpt of a note around what matched, in plain and matching pieces.
 
-use super::words::query_words;
+use super::words::{Kind, QueryWord, for_each_term, original_prefix_len, query_words};
 use serde::{Deserialize, Serialize};
 
 /// A piece of a snippet; `hit` pieces matched the query.
@@ -13,59 +13,48 @@ pub struct Segment {
     pub hit: bool,
 }
 
-/// Whether `word` starts with `prefix` (already lowercase), ignoring case; the length in
-/// bytes of the matching part of `word`.
-pub(super) fn prefix_len_ci(word: &str, prefix: &str) -> Option<usize> {
-    let mut want = prefix.chars();
-    let mut pending = want.next();
-    for (i, c) in word.char_indices() {
-        let Some(_) = pending else {
-            return Some(i);
-        };
-        for lc in c.to_lowercase() {
-            if Some(lc) != pending {
-                return None;
-            }
-            pending = want.next();
-        }
-    }
-    pending.is_none().then_some(word.len())
-}
-
 /// A short excerpt of `text` around the first match of the query words, split into plain
-/// and matching pieces (the UI shows them as text, never as HTML).
+/// and matching pieces (the UI shows them as text, never as HTML). Words match as the index
+/// matches them (folded, by pairs of characters in scripts written without spaces), and the
+/// highlight covers the matching characters of the text as written.
 pub fn snippet(text: &str, query: &str, max_chars: usize) -> Vec<Segment> {
-    let words: Vec<String> = query_words(query);
-    // Word spans (byte ranges) of the text that start with a query word.
-    let mut spans = Vec::new();
-    let mut start = None;
+    let words: Vec<QueryWord> = query_words(query);
+    // Byte ranges of the text that match a query word (the matching start of a word only).
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut window_end = usize::MAX;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                if let Some(n) = words.iter().find_map(|q| prefix_len_ci(&text[s..i], q)) {
-                    // Highlight the matching prefix only.
-                    spans.push((s, s + n));
-                    if spans.len() == 1 {
-                        // The window ends at most max_chars after the first match.
-                        window_end = text[s..]
-                            .char_indices()
-                            .nth(max_chars)
-                            .map_or(text.len(), |(b, _)| s + b);
-                    }
-                }
-                start = None;
-                if i > window_end {
-                    break;
-                }
-            }
-            _ => {}
+    let mut buf = String::new();
+    let mut done = false;
+    for_each_term(text, &mut buf, |term, span, kind| {
+        if done || kind == Kind::Exact {
+            return;
         }
-    }
+        if span.start > window_end {
+            done = true;
+            return;
+        }
+        let Some(q) = words.iter().find(|q| term.starts_with(q.folded.as_str())) else {
+            return;
+        };
+        let len = if term.len() == q.folded.len() {
+            span.len()
+        } else {
+            original_prefix_len(&text[span.clone()], q.folded.chars().count())
+        };
+        let hit = (span.start, span.start + len);
+        match spans.last_mut() {
+            // Pairs overlap: one highlight for a run of them.
+            Some(last) if hit.0 <= last.1 => last.1 = last.1.max(hit.1),
+            _ => spans.push(hit),
+        }
+        if spans.len() == 1 && window_end == usize::MAX {
+            // The window ends at most max_chars after the first match.
+            let s = spans[0].0;
+            window_end = text[s..]
+                .char_indices()
+                .nth(max_chars)
+                .map_or(text.len(), |(b, _)| s + b);
+        }
+    });
     let first = spans.first().map(|s| s.0).unwrap_or(0);
     // Start a little before the first match, on a char boundary.
     let lead = text[..first]

@@ -237,11 +237,82 @@ mod prefix_tests {
 
     #[test]
     fn case_insensitive_prefixes() {
-        assert_eq!(prefix_len_ci("Passport", "pass"), Some(4));
-        assert_eq!(prefix_len_ci("Pa", "pass"), None);
-        assert_eq!(prefix_len_ci("ÉTÉ", "ét"), Some(3));
-        assert_eq!(prefix_len_ci("x", "y"), None);
+        assert_eq!(original_prefix_len("Passport", 4), 4);
+        assert_eq!(original_prefix_len("ÉTÉ", 2), 3);
+        // Folded: "e" + a combining accent is one letter of the prefix, marks included.
+        assert_eq!(original_prefix_len("e\u{301}te\u{301}", 1), 3);
+        assert_eq!(original_prefix_len("Straße", 6), "Straß".len());
+        assert_eq!(original_prefix_len("会议室", 1), 3);
         let s = snippet("Über die ÜBERSICHT", "über", 80);
         assert_eq!(s.iter().filter(|x| x.hit).count(), 2);
+        let s = snippet("Über die ÜBERSICHT", "uber", 80);
+        assert_eq!(s.iter().filter(|x| x.hit).count(), 2);
+    }
+}
+
+mod unicode_props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every term's span lies inside the text on character boundaries and is not empty; the
+    /// fast path agrees with the plain definition; snippets and searches never panic.
+    fn check(text: &str) {
+        let mut buf = String::new();
+        for_each_term(text, &mut buf, |term, span, _| {
+            assert!(!term.is_empty(), "{text:?}");
+            assert!(
+                span.start < span.end && span.end <= text.len(),
+                "{text:?} {span:?}"
+            );
+            assert!(
+                text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+                "{text:?} {span:?}"
+            );
+        });
+        assert_eq!(tokenize(text), tokenize_plainly(text), "{text:?}");
+        // The text's start as a query, not cut inside a character (a letter and its marks).
+        let mut query: String = text.chars().take(12).collect();
+        query.extend(
+            text[query.len()..]
+                .chars()
+                .take_while(|c| joins_previous(*c)),
+        );
+        for s in snippet(text, &query, 40) {
+            assert!(!s.text.is_empty());
+        }
+        let idx = SearchIndex::build(
+            &[DocInput {
+                note: Id::from_bytes([1; 16]),
+                title: "",
+                tags: &[],
+                deleted: false,
+                body: text,
+            }],
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        // (A word longer than the index keeps is not found by its start.)
+        let short_words = text
+            .split(|c: char| !c.is_alphanumeric())
+            .all(|w| w.chars().count() <= 20);
+        if short_words && !query_words(&query).is_empty() {
+            assert_eq!(idx.search(&query, 5).len(), 1, "{text:?} by {query:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1500))]
+
+        #[test]
+        fn any_text(text in "\\PC{0,60}") {
+            check(&text);
+        }
+
+        #[test]
+        fn mixed_scripts_and_marks(
+            text in "[a-zA-Zé\u{300}\u{301}ßΣς日本語会议カタﾌﾟﾞกขค\u{e31}\u{e48}한국어абвёÆøĐđ٣\u{64e}א\u{5b8}1 .,\u{ff21}\u{fb01}]{0,60}"
+        ) {
+            check(&text);
+        }
     }
 }
