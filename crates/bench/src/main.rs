@@ -62,6 +62,10 @@ struct Cli {
     /// Seed of the generated notes.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// The share of notes written in Chinese or Japanese, half each (0 to 1; the multilingual
+    /// corpus is 0.33), and more search queries in those languages.
+    #[arg(long, default_value_t = 0.0)]
+    cjk_share: f64,
 }
 
 /// One measurement, run in a child process; prints its result as one JSON line.
@@ -85,6 +89,8 @@ enum PhaseCmd {
         seed: u64,
         #[arg(long)]
         stage: Option<PathBuf>,
+        #[arg(long, default_value_t = 0.0)]
+        cjk_share: f64,
     },
 }
 
@@ -110,18 +116,24 @@ fn main() -> Result<()> {
         rounds,
         seed,
         stage,
+        cjk_share,
     }) = cli.phase
     {
         let paths = Paths { root };
+        let queries = phases::queries(cjk_share > 0.0);
         let json = match name {
-            PhaseName::Generate => {
-                to_json(&phases::generate(&paths, size, seed, stage.as_deref())?)
-            }
+            PhaseName::Generate => to_json(&phases::generate(
+                &paths,
+                size,
+                seed,
+                stage.as_deref(),
+                cjk_share,
+            )?),
             PhaseName::Baseline => to_json(&phases::baseline(&paths, reps)?),
             PhaseName::OpenSnapshot => to_json(&phases::open(&paths, true, reps)?),
             PhaseName::OpenLog => to_json(&phases::open(&paths, false, reps)?),
-            PhaseName::Search => to_json(&phases::search(&paths, rounds)?),
-            PhaseName::Ranking => to_json(&phases::ranking(&paths, rounds)?),
+            PhaseName::Search => to_json(&phases::search(&paths, rounds, &queries)?),
+            PhaseName::Ranking => to_json(&phases::ranking(&paths, rounds, &queries)?),
             PhaseName::Save => to_json(&phases::save(&paths, saves, seed)?),
         }?;
         println!("{json}");
@@ -166,6 +178,7 @@ fn run(cli: Cli) -> Result<()> {
             seed: cli.seed,
             saves: cli.saves,
             search_rounds: cli.search_rounds,
+            cjk_share: cli.cjk_share,
         },
         ..Report::default()
     };
@@ -253,6 +266,7 @@ fn run_child(root: &Path, n: usize, name: &str, reps: usize, cli: &Cli) -> Resul
         .args(["--saves", &cli.saves.to_string()])
         .args(["--rounds", &cli.search_rounds.to_string()])
         .args(["--seed", &cli.seed.to_string()])
+        .args(["--cjk-share", &cli.cjk_share.to_string()])
         .args(
             cli.gen_dir
                 .iter()

@@ -128,6 +128,11 @@ impl Vocabulary {
                 words.push(w);
             }
         }
+        Vocabulary::of(words, s)
+    }
+
+    /// `words`, most frequent first, with a Zipf sampler of exponent `s`.
+    pub fn of(words: Vec<String>, s: f64) -> Vocabulary {
         let mut cdf = Vec::with_capacity(words.len());
         let mut total = 0.0;
         for rank in 0..words.len() {
@@ -171,11 +176,150 @@ impl Vocabulary {
     }
 }
 
+/// Common Chinese words of personal notes (simplified), most frequent first; the search
+/// queries use some.
+#[rustfmt::skip]
+const ZH_COMMON: &[&str] = &[
+    "我们", "今天", "明天", "会议", "项目", "时间", "工作", "需要", "问题", "讨论", "计划", "预算",
+    "客户", "报告", "下午", "上午", "公司", "团队", "安排", "检查", "电话", "邮件", "医生", "预约",
+    "护照", "续签", "密码", "旅行", "机票", "保险", "到期", "食谱", "鸡肉", "大蒜", "税务", "账单",
+    "学校", "孩子", "周末", "购物", "清单", "电影", "花园", "房子", "租金", "银行", "付款", "提醒",
+    "重要", "完成", "开始", "准备", "确认", "修改", "发送", "会议室", "经理", "朋友", "家人", "生日",
+];
+
+/// Characters the made-up Chinese words of the long tail are drawn from.
+const ZH_CHARS: &str = "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空";
+
+/// Common Japanese words of personal notes (kanji and kana), and the particles and endings
+/// sentences are joined with.
+#[rustfmt::skip]
+const JA_COMMON: &[&str] = &[
+    "今日", "明日", "東京", "会議", "予定", "プロジェクト", "打ち合わせ", "資料", "確認", "来週",
+    "予算", "担当", "連絡", "メール", "電話", "病院", "予約", "パスポート", "更新", "旅行", "飛行機",
+    "保険", "期限", "レシピ", "鶏肉", "にんにく", "税金", "請求書", "学校", "子供", "週末", "買い物",
+    "リスト", "映画", "庭", "家賃", "銀行", "支払い", "大切", "完了", "準備", "変更", "送信", "友達",
+    "家族", "誕生日", "大阪", "京都", "新しい", "仕事",
+];
+const JA_PARTICLES: &[&str] = &[
+    "は", "が", "を", "に", "で", "の", "と", "も", "から", "まで",
+];
+const JA_ENDINGS: &[&str] = &[
+    "です",
+    "ます",
+    "しました",
+    "してください",
+    "があります",
+    "する",
+];
+
+/// Chinese and Japanese vocabularies, each Zipfian, for notes written in those languages.
+pub struct CjkVocabulary {
+    zh: Vocabulary,
+    ja: Vocabulary,
+}
+
+impl CjkVocabulary {
+    pub fn new() -> CjkVocabulary {
+        let mut rng = Rng::new(0x00C0_FFE1);
+        let chars: Vec<char> = ZH_CHARS.chars().collect();
+        let mut zh: Vec<String> = ZH_COMMON.iter().map(|w| w.to_string()).collect();
+        let mut seen: std::collections::HashSet<String> = zh.iter().cloned().collect();
+        while zh.len() < ZH_COMMON.len() + 20_000 {
+            let n = rng.between(2, 3);
+            let w: String = (0..n).map(|_| *rng.pick(&chars)).collect();
+            if seen.insert(w.clone()) {
+                zh.push(w);
+            }
+        }
+        // Japanese: the common words, then made-up katakana words (names, loanwords).
+        let kana: Vec<char> = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン".chars().collect();
+        let mut ja: Vec<String> = JA_COMMON.iter().map(|w| w.to_string()).collect();
+        let mut seen: std::collections::HashSet<String> = ja.iter().cloned().collect();
+        while ja.len() < JA_COMMON.len() + 10_000 {
+            let n = rng.between(3, 5);
+            let w: String = (0..n).map(|_| *rng.pick(&kana)).collect();
+            if seen.insert(w.clone()) {
+                ja.push(w);
+            }
+        }
+        CjkVocabulary {
+            zh: Vocabulary::of(zh, 1.05),
+            ja: Vocabulary::of(ja, 1.05),
+        }
+    }
+
+    /// A sentence of 4 to 14 words with no spaces between them, ending in 。(or ？).
+    fn sentence(&self, japanese: bool, rng: &mut Rng, out: &mut String) {
+        let n = rng.between(4, 14);
+        for i in 0..n {
+            if japanese {
+                out.push_str(self.ja.word(rng));
+                if i + 1 < n {
+                    out.push_str(*rng.pick(JA_PARTICLES));
+                } else {
+                    out.push_str(*rng.pick(JA_ENDINGS));
+                }
+            } else {
+                out.push_str(self.zh.word(rng));
+            }
+        }
+        out.push_str(if rng.chance(0.1) { "？" } else { "。" });
+    }
+
+    fn title(&self, japanese: bool, rng: &mut Rng) -> String {
+        let v = if japanese { &self.ja } else { &self.zh };
+        (0..rng.between(1, 3)).map(|_| v.word(rng)).collect()
+    }
+
+    /// A Markdown body of about `size` bytes: paragraphs, some headings and lists.
+    fn body(&self, japanese: bool, size: usize, rng: &mut Rng) -> String {
+        let mut out = String::with_capacity(size + 256);
+        while out.len() < size {
+            if !out.is_empty() {
+                out.push_str("\n\n");
+            }
+            let kind = rng.unit();
+            if kind < 0.15 {
+                out.push_str("## ");
+                out.push_str(&self.title(japanese, rng));
+            } else if kind < 0.3 {
+                for i in 0..rng.between(2, 6) {
+                    if i > 0 {
+                        out.push('\n');
+                    }
+                    out.push_str("- ");
+                    self.sentence(japanese, rng, &mut out);
+                }
+            } else {
+                for _ in 0..rng.between(2, 5) {
+                    self.sentence(japanese, rng, &mut out);
+                }
+            }
+        }
+        if out.len() > size {
+            let mut cut = size;
+            while !out.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.truncate(cut);
+        }
+        out
+    }
+}
+
+impl Default for CjkVocabulary {
+    fn default() -> Self {
+        CjkVocabulary::new()
+    }
+}
+
 /// Generates notes one by one; titles of earlier notes become `[[wiki link]]` targets.
 pub struct NoteGen {
     rng: Rng,
     vocab: Vocabulary,
     titles: Vec<String>,
+    /// The share of notes written in Chinese or Japanese (half each), and their words.
+    cjk: Option<(f64, CjkVocabulary)>,
 }
 
 impl NoteGen {
@@ -184,7 +328,17 @@ impl NoteGen {
             rng: Rng::new(seed),
             vocab: Vocabulary::new(30_000, 1.05),
             titles: Vec::new(),
+            cjk: None,
         }
+    }
+
+    /// Notes of which `share` (0 to 1) are written in Chinese or Japanese, half each.
+    pub fn with_cjk(seed: u64, share: f64) -> NoteGen {
+        let mut g = NoteGen::new(seed);
+        if share > 0.0 {
+            g.cjk = Some((share.min(1.0), CjkVocabulary::new()));
+        }
+        g
     }
 
     /// A body size drawn log-uniformly from [MIN_BODY, MAX_BODY].
@@ -275,9 +429,22 @@ impl NoteGen {
     }
 
     pub fn note(&mut self) -> NewNote {
-        let title = self.title();
-        let size = self.body_size();
-        let body = self.body(size);
+        let cjk = match &self.cjk {
+            Some((share, _)) => self.rng.chance(*share).then(|| self.rng.chance(0.5)),
+            None => None,
+        };
+        let (title, body) = match (cjk, self.cjk.is_some().then_some(())) {
+            (Some(japanese), Some(_)) => {
+                let size = self.body_size();
+                let (rng, v) = (&mut self.rng, &self.cjk.as_ref().expect("matched").1);
+                (v.title(japanese, rng), v.body(japanese, size, rng))
+            }
+            _ => {
+                let title = self.title();
+                let size = self.body_size();
+                (title, self.body(size))
+            }
+        };
         let ntags = match self.rng.unit() {
             u if u < 0.4 => 0,
             u if u < 0.75 => 1,
@@ -341,6 +508,34 @@ mod tests {
         let a = NoteGen::new(1).note();
         let b = NoteGen::new(1).note();
         assert_eq!((a.title, a.body, a.tags), (b.title, b.body, b.tags));
+    }
+
+    #[test]
+    fn a_third_of_the_notes_in_chinese_or_japanese() {
+        let mut g = NoteGen::with_cjk(5, 0.33);
+        let notes: Vec<NewNote> = (0..600).map(|_| g.note()).collect();
+        // (English notes may link to a Chinese or Japanese title: look at the start.)
+        let cjk = |n: &NewNote| {
+            n.body
+                .chars()
+                .take(8)
+                .any(|c| ('\u{3040}'..='\u{9fff}').contains(&c))
+        };
+        let share = notes.iter().filter(|n| cjk(n)).count() as f64 / 600.0;
+        assert!((0.25..0.42).contains(&share), "{share}");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.body.contains("会议") || n.body.contains("项目"))
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.body.contains("東京") || n.body.contains("です"))
+        );
+        for n in notes.iter().filter(|n| cjk(n)) {
+            assert!(n.body.len() <= MAX_BODY);
+        }
     }
 
     #[test]

@@ -61,7 +61,14 @@ pub struct GenResult {
 /// With `stage`, the vault is built there (e.g. on a tmpfs, when the disk's fsyncs make
 /// generation too slow) and then copied into place. One function, on purpose: the steps of
 /// building the vault, timed one after another.
-pub fn generate(paths: &Paths, n: usize, seed: u64, stage: Option<&Path>) -> Result<GenResult> {
+/// `cjk_share`: the share of notes written in Chinese or Japanese (0: none).
+pub fn generate(
+    paths: &Paths,
+    n: usize,
+    seed: u64,
+    stage: Option<&Path>,
+    cjk_share: f64,
+) -> Result<GenResult> {
     fs::create_dir_all(&paths.root)?;
     let opts = InitOptions {
         work_factor: WORK_FACTOR,
@@ -79,7 +86,7 @@ pub fn generate(paths: &Paths, n: usize, seed: u64, stage: Option<&Path>) -> Res
     let generated_on = crate::sys::disk_of(&build_at);
     let mut vault = Vault::init(&build_at, &passphrase(), &opts)?;
     vault.export_identity(&paths.identity())?;
-    let mut g = NoteGen::new(seed);
+    let mut g = NoteGen::with_cjk(seed, cjk_share);
     let (mut text_s, mut create_s, mut body_bytes) = (0.0, 0.0, 0u64);
     let mut batch_ms = Vec::new();
     let mut done = 0;

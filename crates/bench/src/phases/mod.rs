@@ -30,7 +30,8 @@ mod tests {
             root: dir.path().join("n30"),
         };
         let stage = dir.path().join("stage");
-        let g = generate(&paths, 30, 1, Some(&stage))?;
+        // A third in Chinese or Japanese, as the multilingual corpus.
+        let g = generate(&paths, 30, 1, Some(&stage), 0.33)?;
         assert_eq!(
             fs::read_dir(&stage)?.count(),
             0,
@@ -48,10 +49,17 @@ mod tests {
         assert_eq!(o.notes, 30);
         assert!(!o.rewrote_snapshot);
         assert!(paths.snapshot().exists(), "the snapshot is put back");
-        let s = search(&paths, 1)?;
-        assert_eq!(s.queries.len(), QUERIES.len());
+        let list = queries(true);
+        let s = search(&paths, 1, &list)?;
+        assert_eq!(s.queries.len(), QUERIES.len() + CJK_QUERIES.len());
         assert!(s.queries.iter().any(|q| q.hits > 0));
-        let r = ranking(&paths, 1)?;
+        assert!(
+            s.queries
+                .iter()
+                .any(|q| CJK_QUERIES.contains(&q.query.as_str()) && q.hits > 0),
+            "no note found by a Chinese or Japanese query"
+        );
+        let r = ranking(&paths, 1, &list)?;
         assert_eq!(r.indexed_notes, 30);
         assert_eq!(
             r.queries.iter().map(|q| q.hits).collect::<Vec<_>>(),

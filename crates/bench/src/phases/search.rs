@@ -35,6 +35,30 @@ pub const QUERIES: &[&str] = &[
     "the",
 ];
 
+/// More queries when a share of the notes is in Chinese or Japanese (`--cjk-share`): a
+/// character, words, and words together, as people type them.
+pub const CJK_QUERIES: &[&str] = &[
+    "会",
+    "会议",
+    "会议 预算",
+    "项目计划",
+    "预约",
+    "東",
+    "東京",
+    "プロジェクト",
+    "打ち合わせ 資料",
+    "予算",
+];
+
+/// The queries of a run: [`QUERIES`], and [`CJK_QUERIES`] when `cjk`.
+pub fn queries(cjk: bool) -> Vec<&'static str> {
+    let mut q = QUERIES.to_vec();
+    if cjk {
+        q.extend_from_slice(CJK_QUERIES);
+    }
+    q
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct QueryResult {
     pub query: String,
@@ -55,7 +79,7 @@ pub struct SearchResult {
 
 /// Search latency through `Vault::search(q, 50)` (ranking and snippets), after the index is
 /// built; the queries are interleaved round by round.
-pub fn search(paths: &Paths, rounds: usize) -> Result<SearchResult> {
+pub fn search(paths: &Paths, rounds: usize, queries: &[&str]) -> Result<SearchResult> {
     warm_cache(paths)?;
     let mut vault = LockedVault::open(&paths.vault())?.unlock(&passphrase())?;
     let rss_before = rss_mib();
@@ -64,7 +88,7 @@ pub fn search(paths: &Paths, rounds: usize) -> Result<SearchResult> {
     let index_build_ms = ms(t.elapsed());
     drop(warm);
     let rss_after = rss_mib();
-    let (latency, queries) = time_queries(rounds, |q| vault.search(q, 50).len());
+    let (latency, queries) = time_queries(rounds, queries, |q| vault.search(q, 50).len());
     Ok(SearchResult {
         index_build_ms,
         rss_before_index_mib: rss_before,
@@ -77,18 +101,22 @@ pub fn search(paths: &Paths, rounds: usize) -> Result<SearchResult> {
 
 /// Runs every query `rounds` times, interleaved; `run` returns the number of hits. Gives the
 /// latency over all samples and per query.
-fn time_queries(rounds: usize, mut run: impl FnMut(&str) -> usize) -> (Summary, Vec<QueryResult>) {
-    let mut per: Vec<Vec<f64>> = vec![Vec::new(); QUERIES.len()];
-    let mut hits = vec![0; QUERIES.len()];
+fn time_queries(
+    rounds: usize,
+    list: &[&str],
+    mut run: impl FnMut(&str) -> usize,
+) -> (Summary, Vec<QueryResult>) {
+    let mut per: Vec<Vec<f64>> = vec![Vec::new(); list.len()];
+    let mut hits = vec![0; list.len()];
     for _ in 0..rounds {
-        for (i, q) in QUERIES.iter().enumerate() {
+        for (i, q) in list.iter().enumerate() {
             let t = Instant::now();
             hits[i] = run(q);
             per[i].push(ms(t.elapsed()));
         }
     }
     let all: Vec<f64> = per.iter().flatten().copied().collect();
-    let queries = QUERIES
+    let queries = list
         .iter()
         .zip(per.iter().zip(hits))
         .map(|(q, (s, h))| QueryResult {
@@ -110,7 +138,7 @@ pub struct RankingResult {
 
 /// The search index alone (`SearchIndex::search`, no snippets), built from the state the
 /// snapshot holds: separates ranking from snippet making in `Vault::search`.
-pub fn ranking(paths: &Paths, rounds: usize) -> Result<RankingResult> {
+pub fn ranking(paths: &Paths, rounds: usize, queries: &[&str]) -> Result<RankingResult> {
     let id = vault_identity(paths)?;
     let plain = age_decrypt(&id, &fs::read(paths.snapshot())?)?;
     let snap = decode_snapshot(&plain)?;
@@ -129,7 +157,7 @@ pub fn ranking(paths: &Paths, rounds: usize) -> Result<RankingResult> {
     let t = Instant::now();
     let index = state.index();
     let index_build_ms = ms(t.elapsed());
-    let (latency, queries) = time_queries(rounds, |q| index.search(q, 50).len());
+    let (latency, queries) = time_queries(rounds, queries, |q| index.search(q, 50).len());
     Ok(RankingResult {
         index_build_ms,
         indexed_notes: index.len(),

@@ -41,6 +41,9 @@ pub struct Settings {
     pub seed: u64,
     pub saves: usize,
     pub search_rounds: usize,
+    /// The share of notes in Chinese or Japanese (0 before the multilingual corpus).
+    #[serde(default)]
+    pub cjk_share: f64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
