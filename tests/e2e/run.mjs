@@ -123,6 +123,25 @@ test("create, edit, tag, pin, search", async (driver) => {
     const marks = await b.execute(() => [...document.querySelectorAll(".items mark")].map((m) => m.textContent));
     assert(marks.some((m) => m.toLowerCase().startsWith("tomat")), `no highlighted match: ${marks}`);
     await shot(b, "search");
+    // A Chinese note is found by a word inside its sentence, and the word is highlighted; an
+    // accented word by its plain spelling.
+    const zh = await invoke(b, "create", { note: { title: "会议记录", body: "我们明天下午三点在会议室开会讨论预算。", tags: [], notebook: null, pinned: false } });
+    assert(zh.ok, `create: ${JSON.stringify(zh)}`);
+    await (await b.$("#search")).setValue("讨论预算");
+    await b.waitUntil(async () => JSON.stringify(await listTitles(b)) === JSON.stringify(["会议记录"]), {
+      timeoutMsg: `a Chinese word inside a sentence is not found: ${JSON.stringify(await listTitles(b))}`,
+    });
+    const zhMarks = await b.execute(() => [...document.querySelectorAll(".items mark")].map((m) => m.textContent));
+    assert(zhMarks.includes("讨论预算"), `the Chinese match is not highlighted: ${zhMarks}`);
+    await shot(b, "search-chinese");
+    const fr = await invoke(b, "create", { note: { title: "Réunion", body: "Au café, à côté de l'hôtel.", tags: [], notebook: null, pinned: false } });
+    assert(fr.ok, `create: ${JSON.stringify(fr)}`);
+    await (await b.$("#search")).setValue("cafe cote");
+    await b.waitUntil(async () => JSON.stringify(await listTitles(b)) === JSON.stringify(["Réunion"]), {
+      timeoutMsg: `an accented word is not found by its plain spelling: ${JSON.stringify(await listTitles(b))}`,
+    });
+    const frMarks = await b.execute(() => [...document.querySelectorAll(".items mark")].map((m) => m.textContent));
+    assert(frMarks.includes("café") && frMarks.includes("côté"), `the accented matches are not highlighted: ${frMarks}`);
     await (await b.$("#search")).setValue("zzzqqq");
     await b.waitUntil(async () => (await pageText(b)).includes("No note matches"));
     // Ctrl+N makes a new note and puts the cursor in its title.

@@ -255,9 +255,11 @@ impl CjkVocabulary {
             if japanese {
                 out.push_str(self.ja.word(rng));
                 if i + 1 < n {
-                    out.push_str(*rng.pick(JA_PARTICLES));
+                    let particle: &str = rng.pick(JA_PARTICLES);
+                    out.push_str(particle);
                 } else {
-                    out.push_str(*rng.pick(JA_ENDINGS));
+                    let ending: &str = rng.pick(JA_ENDINGS);
+                    out.push_str(ending);
                 }
             } else {
                 out.push_str(self.zh.word(rng));
