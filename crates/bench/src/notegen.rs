@@ -255,11 +255,9 @@ impl CjkVocabulary {
             if japanese {
                 out.push_str(self.ja.word(rng));
                 if i + 1 < n {
-                    let particle: &str = rng.pick(JA_PARTICLES);
-                    out.push_str(particle);
+                    out.push_str(JA_PARTICLES[rng.below(JA_PARTICLES.len())]);
                 } else {
-                    let ending: &str = rng.pick(JA_ENDINGS);
-                    out.push_str(ending);
+                    out.push_str(JA_ENDINGS[rng.below(JA_ENDINGS.len())]);
                 }
             } else {
                 out.push_str(self.zh.word(rng));
