@@ -422,7 +422,12 @@ impl NoteGen {
             }
         }
         if out.len() > size {
-            let cut = out[..size].rfind(' ').unwrap_or(size);
+            // (A link may name a Chinese or Japanese title: cut on a character boundary.)
+            let mut end = size;
+            while !out.is_char_boundary(end) {
+                end -= 1;
+            }
+            let cut = out[..end].rfind(' ').unwrap_or(end);
             out.truncate(cut);
         }
         out

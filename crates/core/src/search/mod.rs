@@ -17,10 +17,10 @@ mod tests;
 mod words;
 
 pub use snippet::{Segment, snippet};
-pub use words::tokenize;
 #[cfg(any(test, fuzzing))]
 pub use words::tokenize_plainly;
 use words::{Kind, QueryWord, for_each_term, query_words};
+pub use words::{fold_text, tokenize};
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;

@@ -1,6 +1,6 @@
 //! Snippets: a short excerpt of a note around what matched, in plain and matching pieces.
 
-use super::words::{Kind, QueryWord, for_each_term, original_prefix_len, query_words};
+use super::words::{Kind, QueryWord, for_each_term_while, original_prefix_len, query_words};
 use serde::{Deserialize, Serialize};
 
 /// A piece of a snippet; `hit` pieces matched the query.
@@ -23,17 +23,15 @@ pub fn snippet(text: &str, query: &str, max_chars: usize) -> Vec<Segment> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut window_end = usize::MAX;
     let mut buf = String::new();
-    let mut done = false;
-    for_each_term(text, &mut buf, |term, span, kind| {
-        if done || kind == Kind::Exact {
-            return;
-        }
+    for_each_term_while(text, &mut buf, |term, span, kind| {
         if span.start > window_end {
-            done = true;
-            return;
+            return false;
+        }
+        if kind == Kind::Exact {
+            return true;
         }
         let Some(q) = words.iter().find(|q| term.starts_with(q.folded.as_str())) else {
-            return;
+            return true;
         };
         let len = if term.len() == q.folded.len() {
             span.len()
@@ -54,6 +52,7 @@ pub fn snippet(text: &str, query: &str, max_chars: usize) -> Vec<Segment> {
                 .nth(max_chars)
                 .map_or(text.len(), |(b, _)| s + b);
         }
+        true
     });
     let first = spans.first().map(|s| s.0).unwrap_or(0);
     // Start a little before the first match, on a char boundary.

@@ -104,9 +104,31 @@ pub(super) fn for_each_term(
     buf: &mut String,
     mut f: impl FnMut(&str, Range<usize>, Kind),
 ) {
+    for_each_term_while(text, buf, |t, span, kind| {
+        f(t, span, kind);
+        true
+    });
+}
+
+/// [`for_each_term`] until `f` returns false (the terms of the run of characters then under
+/// way are not given to it either; the rest of the text is not read).
+pub(super) fn for_each_term_while(
+    text: &str,
+    buf: &mut String,
+    mut want: impl FnMut(&str, Range<usize>, Kind) -> bool,
+) {
+    let go_on = std::cell::Cell::new(true);
+    let mut f = |t: &str, span: Range<usize>, kind: Kind| {
+        if go_on.get() {
+            go_on.set(want(t, span, kind));
+        }
+    };
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        if !go_on.get() {
+            return;
+        }
         let b = bytes[i];
         if b.is_ascii() && !b.is_ascii_alphanumeric() {
             i += 1;
@@ -308,6 +330,14 @@ fn pairs(
     if let Some(last) = clusters.last() {
         f(&prev, at(last), Kind::Last);
     }
+}
+
+/// `text` normalised and folded as the index folds words (NFKC, lowercase, diacritics of
+/// Latin, Greek, Cyrillic, Arabic and Hebrew letters dropped, ß → ss ...), everything else
+/// kept: what a substring match under the same rules compares (the command palette, `[[`
+/// completion).
+pub fn fold_text(text: &str) -> String {
+    fold(&exact_form(text))
 }
 
 /// The terms of text as the index matches them: folded words and pairs (no exact forms).
