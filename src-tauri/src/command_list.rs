@@ -22,6 +22,8 @@ macro_rules! with_commands {
             commands::note_at,
             commands::revert,
             commands::search,
+            commands::titles_matching,
+            commands::fold_for_search,
             commands::render_markdown,
             commands::notebooks,
             commands::tags,

@@ -119,6 +119,26 @@ pub async fn search(s: S<'_>, query: String) -> ApiResult<Vec<SearchHit>> {
     s.with(|v| Ok(v.search(&query, 50)))
 }
 
+/// Titles holding what was typed after `[[`, under the search's folding rules.
+#[tauri::command]
+pub async fn titles_matching(s: S<'_>, typed: String) -> ApiResult<Vec<String>> {
+    s.with(|v| Ok(v.titles_matching(&typed, 30)))
+}
+
+/// Texts folded as search folds words, for the command palette's matching (at most 10,000
+/// texts of 1,000 characters each are folded; longer ones are cut).
+#[tauri::command]
+pub async fn fold_for_search(texts: Vec<String>) -> ApiResult<Vec<String>> {
+    Ok(texts
+        .iter()
+        .take(10_000)
+        .map(|t| {
+            let cut: String = t.chars().take(1000).collect();
+            coffer_core::search::fold_text(&cut)
+        })
+        .collect())
+}
+
 /// Sanitized HTML of a draft (the live preview).
 #[tauri::command]
 pub async fn render_markdown(s: S<'_>, text: String) -> ApiResult<String> {

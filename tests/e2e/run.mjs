@@ -142,6 +142,22 @@ test("create, edit, tag, pin, search", async (driver) => {
     });
     const frMarks = await b.execute(() => [...document.querySelectorAll(".items mark")].map((m) => m.textContent));
     assert(frMarks.includes("café") && frMarks.includes("côté"), `the accented matches are not highlighted: ${frMarks}`);
+    // The palette matches under the same rules: "reunion" finds "Réunion", "会议" the Chinese note
+    // (the list is read again first: those notes were made through IPC, not in the window).
+    await (await b.$("#search")).clearValue();
+    await (await b.$("#view-all")).click();
+    await b.waitUntil(async () => (await listTitles(b)).includes("Réunion"), { timeoutMsg: "the list was not read again" });
+    await b.keys(["Control", "k"]);
+    const paletteHas = async (typed, title) => {
+      await (await b.$("#palette-input")).setValue(typed);
+      await b.waitUntil(
+        async () => (await b.execute(() => [...document.querySelectorAll('[role="listbox"] button span:first-child')].map((e) => e.textContent))).includes(title),
+        { timeoutMsg: `the palette does not offer ${title} for ${typed}` },
+      );
+    };
+    await paletteHas("reunion", "Réunion");
+    await paletteHas("会议", "会议记录");
+    await b.keys("Escape");
     await (await b.$("#search")).setValue("zzzqqq");
     await b.waitUntil(async () => (await pageText(b)).includes("No note matches"));
     // Ctrl+N makes a new note and puts the cursor in its title.

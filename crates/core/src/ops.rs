@@ -405,6 +405,29 @@ impl Vault {
             .collect()
     }
 
+    /// Titles of live notes that hold `typed` under the search's folding rules (case,
+    /// diacritics, full-width forms: [`crate::search::fold_text`]), those that start with it
+    /// first, then alphabetically; at most `limit`. For `[[` link completion.
+    pub fn titles_matching(&self, typed: &str, limit: usize) -> Vec<String> {
+        let want = crate::search::fold_text(typed.trim());
+        let mut found: Vec<(bool, String)> = self
+            .state
+            .notes
+            .values()
+            .map(|n| n.current())
+            .filter(|r| !r.deleted)
+            .filter_map(|r| {
+                let folded = crate::search::fold_text(&r.title);
+                let at = folded.find(&want)?;
+                Some((at != 0, r.title.clone()))
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found.truncate(limit);
+        found.into_iter().map(|(_, t)| t).collect()
+    }
+
     /// The note rendered as sanitized HTML: exactly what the app shows.
     pub fn render(&self, id: &Id) -> Result<String> {
         let n = self.state.note(id)?;

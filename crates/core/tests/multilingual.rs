@@ -284,4 +284,22 @@ fn a_chinese_note_is_found_in_a_real_vault_and_after_reopening() {
         .unwrap();
     assert_eq!(found(&mut v, "会议室"), [zh]);
     assert_eq!(found(&mut v, "cote"), [fr]);
+    // `[[` completion holds titles to the same rules: folded, a title that starts with what
+    // was typed first.
+    v.create(NewNote {
+        title: "Notes from the réunion".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        v.titles_matching("reun", 30),
+        ["Réunion", "Notes from the réunion"]
+    );
+    assert_eq!(v.titles_matching("记录", 30), ["会议记录"]);
+    assert_eq!(v.titles_matching("ＲＥＵＮＩＯＮ", 30).len(), 2);
+    assert!(v.titles_matching("zzz", 30).is_empty());
+    assert_eq!(
+        coffer_core::search::fold_text("Réunion ÆRØ Straße"),
+        "reunion aero strasse"
+    );
 }

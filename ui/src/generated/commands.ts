@@ -60,6 +60,10 @@ export const commands = {
   noteAt: (id: string, revision: string) => call<Note>("note_at", { id, revision }),
   revert: (id: string, revision: string) => call<string>("revert", { id, revision }),
   search: (query: string) => call<Array<SearchHit>>("search", { query }),
+  /** Titles holding what was typed after `[[`, under the search's folding rules. */
+  titlesMatching: (typed: string) => call<Array<string>>("titles_matching", { typed }),
+  /** Texts folded as search folds words, for the command palette's matching (at most 10,000 texts of 1,000 characters each are folded; longer ones are cut). */
+  foldForSearch: (texts: Array<string>) => call<Array<string>>("fold_for_search", { texts }),
   /** Sanitized HTML of a draft (the live preview). */
   renderMarkdown: (text: string) => call<string>("render_markdown", { text }),
   notebooks: () => call<Array<NameCount>>("notebooks"),

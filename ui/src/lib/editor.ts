@@ -49,16 +49,17 @@ const theme = EditorView.theme({
 });
 
 /** Completes `[[partial title` with the titles `titles(partial)` returns. */
-export function wikiLinkCompletion(titles: (prefix: string) => string[]) {
-  return (ctx: CompletionContext): CompletionResult | null => {
+export function wikiLinkCompletion(titles: (prefix: string) => Promise<string[]>) {
+  return async (ctx: CompletionContext): Promise<CompletionResult | null> => {
     const m = ctx.matchBefore(/\[\[[^\]\n|]*$/);
     if (!m) return null;
     const typed = m.text.slice(2);
     const after = ctx.state.sliceDoc(ctx.pos, ctx.pos + 2);
+    const found = await titles(typed);
     return {
       from: m.from + 2,
       filter: false,
-      options: titles(typed)
+      options: found
         .slice(0, 30)
         .map((title) => ({ label: title, apply: after === "]]" ? title : `${title}]]`, type: "text" })),
     };
@@ -69,7 +70,7 @@ export interface EditorOptions {
   doc: string;
   readOnly: boolean;
   onChange: (text: string) => void;
-  titles: (prefix: string) => string[];
+  titles: (prefix: string) => Promise<string[]>;
 }
 
 export function createEditor(parent: HTMLElement, o: EditorOptions): EditorView {

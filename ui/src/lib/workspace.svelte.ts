@@ -264,12 +264,13 @@ export class Workspace {
     await this.refresh();
   }
 
-  /** Notes whose title starts with or contains `prefix`, for `[[` completion. */
-  titlesMatching(prefix: string): string[] {
-    const p = prefix.toLowerCase();
-    return this.all
-      .map((n) => n.title)
-      .filter((t) => t.toLowerCase().includes(p))
-      .sort((a, b) => Number(!a.toLowerCase().startsWith(p)) - Number(!b.toLowerCase().startsWith(p)));
+  /** Notes whose title starts with or holds `prefix` (under the search's folding rules: case,
+   * accents), for `[[` completion; matched in Rust. */
+  async titlesMatching(prefix: string): Promise<string[]> {
+    try {
+      return await api.titlesMatching(prefix);
+    } catch {
+      return [];
+    }
   }
 }
