@@ -70,7 +70,10 @@ Lower values make the passphrase far cheaper to guess.")]
         #[arg(long)]
         pinned: bool,
     },
-    /// Full-text search over live notes
+    /// Full-text search over live notes, in every language (case and accents ignored)
+    #[command(
+        after_help = "A query may also hold \"exact phrases\", -excluded words, tag:NAME and notebook:NAME\n(that notebook and those inside it), e.g. coffer search '\"tax return\" -draft tag:2026'."
+    )]
     Search {
         query: String,
         /// At most this many results

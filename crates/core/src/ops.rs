@@ -386,9 +386,17 @@ impl Vault {
             .collect()
     }
 
-    /// Ranked full-text search over live notes.
+    /// Ranked full-text search over live notes. Beside its words, a query may hold
+    /// `"exact phrases"`, `-excluded` words, `tag:x` and `notebook:y` (that notebook and those
+    /// inside it); a query of filters alone lists the notes they admit, newest first.
     pub fn search(&mut self, query: &str, limit: usize) -> Vec<SearchHit> {
-        let hits = self.state.index().search(query, limit);
+        let q = crate::search::Query::parse(query);
+        let hits = if q.has_filters() {
+            self.filtered_search(&q, limit)
+        } else {
+            self.state.index().search(&q.words, limit)
+        };
+        let query = q.words.as_str();
         hits.into_iter()
             .filter_map(|(id, score)| {
                 let r = self.state.notes.get(&id)?.current();
@@ -402,6 +410,40 @@ impl Vault {
                     score,
                 })
             })
+            .collect()
+    }
+
+    /// The notes a query with filters finds, best first: every note its words find (or, with
+    /// no words, every live note, newest first), less those the filters refuse.
+    fn filtered_search(&mut self, q: &crate::search::Query, limit: usize) -> Vec<(Id, f32)> {
+        let index = self.state.index();
+        let mut excluded: HashSet<Id> = HashSet::new();
+        for w in &q.excluded {
+            excluded.extend(index.search(w, usize::MAX).into_iter().map(|h| h.0));
+        }
+        let found: Vec<(Id, f32)> = if crate::search::tokenize(&q.words).is_empty() {
+            let mut all: Vec<(&Id, i64)> = self
+                .state
+                .notes
+                .iter()
+                .filter(|(_, n)| !n.current().deleted)
+                .map(|(id, n)| (id, n.current().updated))
+                .collect();
+            all.sort_by_key(|(id, updated)| (std::cmp::Reverse(*updated), **id));
+            all.into_iter().map(|(id, _)| (*id, 0.0)).collect()
+        } else {
+            index.search(&q.words, usize::MAX)
+        };
+        found
+            .into_iter()
+            .filter(|(id, _)| !excluded.contains(id))
+            .filter(|(id, _)| {
+                self.state.notes.get(id).is_some_and(|n| {
+                    let r = n.current();
+                    q.admits(&r.title, &r.body, &r.tags, r.notebook.as_deref())
+                })
+            })
+            .take(limit)
             .collect()
     }
 

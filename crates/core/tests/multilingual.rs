@@ -303,3 +303,80 @@ fn a_chinese_note_is_found_in_a_real_vault_and_after_reopening() {
         "reunion aero strasse"
     );
 }
+
+#[test]
+fn phrases_excluded_words_tags_and_notebooks_narrow_a_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let pass = coffer_core::age::secrecy::SecretString::from("operators".to_string());
+    let mut v = Vault::init(
+        &dir.path().join("v"),
+        &pass,
+        &InitOptions { work_factor: 10 },
+    )
+    .unwrap();
+    let mut add = |title: &str, body: &str, tags: &[&str], notebook: Option<&str>| {
+        v.create(NewNote {
+            title: title.into(),
+            body: body.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            notebook: notebook.map(String::from),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let a = add(
+        "Minutes",
+        "the meeting notes of Monday",
+        &["work"],
+        Some("Work/Team"),
+    );
+    let b = add(
+        "Draft",
+        "notes about the meeting, a draft",
+        &["work", "draft"],
+        Some("Work"),
+    );
+    let c = add(
+        "Réunion",
+        "notes de la réunion au café",
+        &["Travail"],
+        Some("Perso"),
+    );
+    let d = add("会议记录", "我们明天在会议室讨论预算", &[], None);
+    let mut found = |q: &str| {
+        let mut ids: Vec<_> = v.search(q, 50).iter().map(|h| h.id).collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut ids: Vec<coffer_core::Id>| {
+        ids.sort();
+        ids
+    };
+    assert_eq!(found("meeting notes"), sorted(vec![a, b]));
+    assert_eq!(found("\"meeting notes\""), [a]);
+    assert_eq!(found("\"notes meeting\""), Vec::<coffer_core::Id>::new());
+    assert_eq!(found("meeting -draft"), [a]);
+    assert_eq!(found("notes -drafts"), sorted(vec![a, b, c]));
+    assert_eq!(found("notes tag:draft"), [b]);
+    assert_eq!(found("tag:work"), sorted(vec![a, b]));
+    assert_eq!(found("tag:#travail"), [c]);
+    assert_eq!(found("notebook:work"), sorted(vec![a, b]));
+    assert_eq!(found("notebook:Work/Team"), [a]);
+    assert_eq!(found("notebook:wor"), Vec::<coffer_core::Id>::new());
+    assert_eq!(found("\"reunion au cafe\""), [c]);
+    assert_eq!(found("\"讨论预算\""), [d]);
+    assert_eq!(found("\"预算讨论\""), Vec::<coffer_core::Id>::new());
+    assert_eq!(found("会议 -预算"), Vec::<coffer_core::Id>::new());
+    // Filters alone list what they admit; an unclosed quote runs to the end.
+    assert_eq!(found("-draft tag:work"), [a]);
+    assert_eq!(found("\"meeting notes"), [a]);
+    // The snippet highlights the words, not the operators.
+    let hit = &v.search("\"meeting notes\" tag:work", 5)[0];
+    let marked: Vec<&str> = hit
+        .snippet
+        .iter()
+        .filter(|s| s.hit)
+        .map(|s| s.text.as_str())
+        .collect();
+    assert_eq!(marked, ["meeting", "notes"]);
+}

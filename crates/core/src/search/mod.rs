@@ -11,10 +11,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod query;
 mod snippet;
 #[cfg(test)]
 mod tests;
 mod words;
+
+pub use query::Query;
 
 pub use snippet::{Segment, snippet};
 #[cfg(any(test, fuzzing))]

@@ -316,3 +316,29 @@ mod unicode_props {
         }
     }
 }
+
+mod query_tests {
+    use super::query::Query;
+
+    #[test]
+    fn a_query_is_taken_apart() {
+        let q = Query::parse(r#"  budget "Meeting notes" -draft tag:#Work notebook:Home/ -"#);
+        assert_eq!(q.words, "budget Meeting notes -");
+        assert_eq!(
+            q.phrases,
+            vec![vec!["meeting".to_string(), "notes".to_string()]]
+        );
+        assert_eq!(q.excluded, ["draft"]);
+        assert_eq!(q.tags, ["work"]);
+        assert_eq!(q.notebooks, ["home"]);
+        assert!(q.has_filters());
+        let plain = Query::parse("tag: notebook: plain");
+        assert_eq!(plain.words, "tag: notebook: plain");
+        assert!(!plain.has_filters());
+        assert!(Query::parse(r#""""#).phrases.is_empty());
+        assert_eq!(
+            Query::parse(r#""会议室"#).phrases,
+            vec![vec!["会议".to_string(), "议室".to_string()]]
+        );
+    }
+}
