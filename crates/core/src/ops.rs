@@ -419,7 +419,7 @@ impl Vault {
         let index = self.state.index();
         let mut excluded: HashSet<Id> = HashSet::new();
         for w in &q.excluded {
-            excluded.extend(index.search(w, usize::MAX).into_iter().map(|h| h.0));
+            excluded.extend(index.notes_with(w));
         }
         let found: Vec<(Id, f32)> = if crate::search::tokenize(&q.words).is_empty() {
             let mut all: Vec<(&Id, i64)> = self

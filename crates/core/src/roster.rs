@@ -213,6 +213,8 @@ struct Settled {
     refused: BTreeMap<String, String>,
     /// Joining with the passphrase was closed by this removal (the remover's id).
     closed_by: Option<Id>,
+    /// Devices that went on under a new id, vouching for it (each does so once).
+    continued: BTreeSet<Id>,
     /// Entries of the first format accepted per device, once a removal froze them.
     legacy: Option<BTreeMap<Id, u64>>,
     /// `keys` events applied, in order.
@@ -366,8 +368,11 @@ impl Roster {
             // ones included, settle in O(n log n) plus their dependencies). When none is
             // ready, the second kind of order has closed a cycle (devices that removed each
             // other at once): every removal whose `after` are all decided is applied at once,
-            // each checked against the roster before any of them; failing one, the smallest
-            // such event of any kind.
+            // each checked against the roster before any of them. Failing one, the smallest
+            // such event of any kind is refused, not applied: it waits for a removal it
+            // cannot follow (a removed device's events, dated back to form such a cycle, must
+            // never be taken before their removal).
+            let mut cut_off = false;
             let batch: Vec<&String> = match ready.pop_first() {
                 Some(h) => vec![h],
                 None => {
@@ -382,6 +387,7 @@ impl Roster {
                         .filter(|h| removals.iter().any(|r| r.0 == *h))
                         .collect();
                     if removing.is_empty() {
+                        cut_off = true;
                         vec![*free.first().expect("`after` alone orders without cycles")]
                     } else {
                         removing
@@ -408,6 +414,10 @@ impl Roster {
                 let ev = &parsed[hash];
                 let rec = &self.events[hash];
                 let verdict = match (ev, &before) {
+                    _ if cut_off => Err(
+                        "it waits for a device removal that waits for it (a cycle no honest device makes)"
+                            .to_string(),
+                    ),
                     (None, _) => Err("the roster event is unreadable".to_string()),
                     (Some(ev), None) => {
                         s.apply(hash, rec, &ev.change, vault, passphrase_key, &removal_pasts)
@@ -722,6 +732,9 @@ impl Settled {
                     .map_err(|_| "its age recipient is not valid".to_string())?;
                 let name = crate::messages::card::clean_new_name(name)?;
                 let vouched = match self.members.get(from) {
+                    _ if self.continued.contains(from) => Err(format!(
+                        "device {from} went on under a new id already (a device goes on once)"
+                    )),
                     Some(m) if m.removed.is_none() => Ok(m),
                     Some(m) => Err(format!(
                         "it goes on from '{}', which was removed before it",
@@ -754,7 +767,10 @@ impl Settled {
                 // own until a sync brings that log back): it may still join with the
                 // passphrase, under that rule.
                 let added_by = match (vouched, passphrase_proof) {
-                    (Ok(()), _) => Some(*from),
+                    (Ok(()), _) => {
+                        self.continued.insert(*from);
+                        Some(*from)
+                    }
                     (Err(why), None) => return Err(why),
                     (Err(why), Some(p)) => {
                         self.check_passphrase_join(

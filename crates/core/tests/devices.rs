@@ -1549,3 +1549,127 @@ fn a_restored_device_goes_on_under_a_new_id_after_a_removal() {
     assert!(a.v.device_list().unwrap().iter().all(|d| d.id != yid));
     drop(c);
 }
+
+/// A removed device builds a cycle in the roster's order: a continuation it vouches for, and
+/// from the new id a removal of its remover dated before the remover's last roster change
+/// (which the removal names), with the continuation's hash ground to sort first. When no event
+/// is free of the removals it must follow, none of them is taken: the removal stands, the
+/// remover stays, and the new id is not a member.
+#[test]
+fn a_removed_device_cannot_break_the_order_with_a_vouched_cycle() {
+    use base64::Engine;
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    a.create("a", "1");
+    a.sync();
+    let mut b = join(&remote, "b");
+    let r = join(&remote, "r");
+    a.sync();
+    b.sync();
+    let (vault, aid, rid) = (a.v.vault_id(), a.v.device_id(), r.v.device_id());
+    // A's last roster change before the removal, which the removal names.
+    a.v.rename_device("b", "b2").unwrap();
+    a.v.remove_device("r").unwrap();
+    a.sync();
+    let folder = remote.folder.as_ref().unwrap();
+    let removal = removal_entry(&remote, &a, rid);
+    let a_entries = remote_entries(folder, vault, aid, &all_identities(&a));
+    let (g_seq, _, g_hash) = a_entries
+        .iter()
+        .find(|(_, e, h)| {
+            matches!(
+                &e.roster,
+                Some(RosterEvent {
+                    change: Change::Rename { .. },
+                    ..
+                })
+            ) && removal.1.roster.as_ref().unwrap().after.contains(h)
+        })
+        .cloned()
+        .expect("the removal names A's rename");
+    // The new id N: its continuation vouched for by R's key, then a removal of A.
+    let nid = coffer_core::Id::random();
+    let nkeys = DeviceKeys::generate();
+    let signing = signing_text(&nkeys.verifying_key());
+    let recipient = nkeys.recipient().to_string();
+    let statement = join_statement(&vault, &nid, &signing, &recipient);
+    let proof = base64::engine::general_purpose::STANDARD
+        .encode(device_keys_of(&r).sign(coffer_core::keys::CONTINUE_PROOF_CONTEXT, &statement));
+    let mut cont = LogEntry {
+        format: 2,
+        vault,
+        device: nid,
+        seq: 1,
+        prev: None,
+        time: 1,
+        objects: vec![],
+        purged: vec![],
+        roster: Some(RosterEvent {
+            after: vec![],
+            change: Change::Continue {
+                device: nid,
+                name: "r again".into(),
+                signing,
+                recipient,
+                from: rid,
+                proof,
+                passphrase_proof: None,
+            },
+        }),
+    };
+    let (c_plain, c_hash) = loop {
+        let (plain, hash) = cont.seal(&nkeys);
+        if hash < g_hash {
+            break (plain, hash);
+        }
+        cont.time += 1;
+    };
+    let remove_a = LogEntry {
+        format: 2,
+        vault,
+        device: nid,
+        seq: 2,
+        prev: Some(c_hash.clone()),
+        time: 2,
+        objects: vec![],
+        purged: vec![],
+        roster: Some(RosterEvent {
+            after: vec![c_hash],
+            change: Change::Remove {
+                device: aid,
+                last: g_seq - 1,
+                legacy: Default::default(),
+            },
+        }),
+    };
+    let (x_plain, _) = remove_a.seal(&nkeys);
+    let to: coffer_core::age::x25519::Recipient = a.v.vault_recipient().parse().unwrap();
+    fs::create_dir_all(folder.join(format!("log/{nid}"))).unwrap();
+    for (seq, plain) in [(1, &c_plain), (2, &x_plain)] {
+        fs::write(
+            folder.join(format!("log/{nid}/{seq:012}.age")),
+            crypto::encrypt(&[&to], plain).unwrap(),
+        )
+        .unwrap();
+    }
+    for d in [&mut a, &mut b] {
+        let rep = d.sync();
+        eprintln!(
+            "DEBUG {:?}",
+            rep.alarms
+                .iter()
+                .map(|x| x.message.clone())
+                .collect::<Vec<_>>()
+        );
+        let listed = d.v.device_list().unwrap();
+        let find = |id| listed.iter().find(|x| x.id == id);
+        assert!(find(rid).is_some_and(|m| m.removed.is_some()), "{listed:?}");
+        assert!(find(aid).is_some_and(|m| m.removed.is_none()), "{listed:?}");
+        assert!(find(nid).is_none_or(|m| m.name.is_none()), "{listed:?}");
+    }
+    // A still writes, and B reads it.
+    let after = a.create("after", "still the vault's");
+    a.sync();
+    b.sync();
+    assert_eq!(b.body(&after), "still the vault's");
+}

@@ -243,6 +243,7 @@ fn snippets_highlight_what_matched_as_it_is_written() {
     assert_eq!(hits("Die Straße", "strasse"), ["Straße"]);
     assert_eq!(hits("Cuộc họp ở Đà Nẵng", "da nang"), ["Đà", "Nẵng"]);
     assert_eq!(hits("e\u{301}te\u{301} ici", "ete"), ["e\u{301}te\u{301}"]);
+    assert_eq!(hits("e\u{301}tude", "et"), ["e\u{301}t"]);
     assert_eq!(hits("พรุ่งนี้มีประชุมเรื่อง", "ประชุม"), ["ประชุม"]);
     assert_eq!(hits("東京で新しいプロジェクト", "ﾌﾟﾛｼﾞｪｸﾄ"), ["プロジェクト"]);
     // The text around a hit is kept as written.
@@ -367,6 +368,10 @@ fn phrases_excluded_words_tags_and_notebooks_narrow_a_search() {
     assert_eq!(found("\"讨论预算\""), [d]);
     assert_eq!(found("\"预算讨论\""), Vec::<coffer_core::Id>::new());
     assert_eq!(found("会议 -预算"), Vec::<coffer_core::Id>::new());
+    // A phrase of one Chinese character is found inside a pair.
+    assert_eq!(found("\"预\""), [d]);
+    // An excluded word rules out every note holding it, however many words start with it.
+    assert_eq!(found("notes -me"), [c]);
     // Filters alone list what they admit; an unclosed quote runs to the end.
     assert_eq!(found("-draft tag:work"), [a]);
     assert_eq!(found("\"meeting notes"), [a]);

@@ -366,6 +366,26 @@ impl SearchIndex {
         expansions
     }
 
+    /// Every note holding `word` (its every term, whole or as the start of one), with no cap
+    /// on the indexed words a term expands to: what an excluded word rules out.
+    pub fn notes_with(&self, word: &str) -> std::collections::HashSet<Id> {
+        let mut out: Option<std::collections::HashSet<Id>> = None;
+        for w in query_words(word) {
+            let found: std::collections::HashSet<Id> = self
+                .expansions(&w.folded, usize::MAX)
+                .into_iter()
+                .flat_map(|(_, postings)| postings.iter())
+                .filter(|p| self.docs[p.doc as usize].alive)
+                .map(|p| self.docs[p.doc as usize].note)
+                .collect();
+            out = Some(match out {
+                None => found,
+                Some(o) => o.intersection(&found).copied().collect(),
+            });
+        }
+        out.unwrap_or_default()
+    }
+
     /// The best `limit` notes for `query`, best first. Every query word must match (as a
     /// whole word or as the start of one).
     pub fn search(&self, query: &str, limit: usize) -> Vec<(Id, f32)> {

@@ -4,6 +4,9 @@
 
 use super::words::{Kind, fold_text, for_each_term};
 
+/// The terms of a phrase that count (a longer one is held to its start).
+const MAX_PHRASE_TERMS: usize = 32;
+
 /// A query taken apart.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Query {
@@ -46,7 +49,8 @@ impl Query {
                     Some(end) => (&after[..end], &after[end + 1..]),
                     None => (after, ""),
                 };
-                let terms = sequence(phrase);
+                let mut terms = sequence(phrase);
+                terms.truncate(MAX_PHRASE_TERMS);
                 if !terms.is_empty() {
                     words.push(phrase.to_string());
                     q.phrases.push(terms);
@@ -108,9 +112,13 @@ impl Query {
         if !self.phrases.is_empty() {
             let (t, b) = (sequence(title), sequence(body));
             let holds = |p: &Vec<String>| {
-                [&t, &b]
-                    .iter()
-                    .any(|s| s.windows(p.len()).any(|w| w == p.as_slice()))
+                [&t, &b].iter().any(|s| {
+                    s.windows(p.len()).any(|w| w == p.as_slice())
+                        // One character of a paired script is no pair: it stands inside one.
+                        || (p.len() == 1
+                            && p[0].chars().count() == 1
+                            && s.iter().any(|term| term.contains(p[0].as_str())))
+                })
             };
             if !self.phrases.iter().all(holds) {
                 return false;

@@ -342,3 +342,18 @@ mod query_tests {
         );
     }
 }
+
+mod hostile_terms {
+    use super::*;
+
+    #[test]
+    fn a_character_with_a_thousand_marks_makes_no_huge_term() {
+        let text = format!("我们会{}会议室", "\u{301}".repeat(1000));
+        let terms = tokenize(&text);
+        assert!(
+            terms.iter().all(|t| t.len() <= 8 * MAX_TOKEN_CHARS),
+            "{terms:?}"
+        );
+        assert!(terms.contains(&"我们".to_string()) && terms.contains(&"议室".to_string()));
+    }
+}

@@ -312,6 +312,17 @@ fn pairs(
             _ => clusters.push(j..j + c.len_utf8()),
         }
     }
+    // A character carrying an absurd number of marks is no character anyone searches for:
+    // it ends the run's pairs there (no term grows without bound).
+    if let Some(i) = clusters.iter().position(|r| r.len() > 4 * MAX_TOKEN_CHARS) {
+        let (before, after) = (clusters[..i].to_vec(), clusters[i + 1..].to_vec());
+        for part in [before, after] {
+            if let (Some(first), Some(last)) = (part.first(), part.last()) {
+                pairs(&text[first.start..last.end], offset + first.start, buf, f);
+            }
+        }
+        return;
+    }
     let norm = |r: &Range<usize>| exact_form(&text[r.clone()]);
     let at = |r: &Range<usize>| offset + r.start..offset + r.end;
     if let [one] = clusters.as_slice() {
@@ -410,9 +421,13 @@ pub(super) fn original_prefix_len(original: &str, chars: usize) -> usize {
             }
             break;
         }
+        end = j + c.len_utf8();
+        if joins_previous(c) {
+            // A mark belongs to the letter before it: it adds no character of its own.
+            continue;
+        }
         let mut one = [0u8; 4];
         seen += fold(&exact_form(c.encode_utf8(&mut one))).chars().count();
-        end = j + c.len_utf8();
     }
     end
 }

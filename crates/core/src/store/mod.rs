@@ -195,13 +195,17 @@ impl Store {
                 let _ = gens.open_sealed(&k.hash, &k.sealed, key.identity(), &self.config.vault);
             }
         }
-        let newest = match roster
-            .key_events()
-            .iter()
-            .rev()
-            .find(|k| gens.holds(&k.newest))
-        {
-            Some(k) => k.newest.clone(),
+        // The generation introduced last (first named as `newest` latest, in the roster's
+        // order) among those held: a later grant of an older one (made before its writer
+        // saw a newer one) does not take the vault back to it.
+        let mut introduced: Vec<&str> = Vec::new();
+        for k in roster.key_events() {
+            if !introduced.contains(&k.newest.as_str()) {
+                introduced.push(&k.newest);
+            }
+        }
+        let newest = match introduced.iter().rev().find(|g| gens.holds(g)) {
+            Some(g) => g.to_string(),
             None => gens.first_id().to_string(),
         };
         gens.write_with(&newest);
