@@ -1037,3 +1037,134 @@ pub fn default_device_name() -> String {
         .and_then(|h| clean_device_name(&h).ok())
         .unwrap_or_else(|| "this device".to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{CONTINUE_PROOF_CONTEXT, DeviceKeys, Keys};
+
+    fn entry(vault: Id, device: Id, seq: u64, after: &[&str], change: Change) -> LogEntry {
+        LogEntry {
+            format: crate::log::LOG_FORMAT,
+            vault,
+            device,
+            seq,
+            prev: None,
+            time: seq as i64,
+            objects: vec![],
+            purged: vec![],
+            roster: Some(RosterEvent {
+                after: after.iter().map(|a| a.to_string()).collect(),
+                change,
+            }),
+        }
+    }
+
+    fn add(vault: &Id, device: Id, keys: &DeviceKeys, proof: impl Fn(&[u8]) -> [u8; 64]) -> Change {
+        let signing = signing_text(&keys.verifying_key());
+        let recipient = keys.recipient().to_string();
+        let statement = join_statement(vault, &device, &signing, &recipient);
+        Change::Add {
+            device,
+            name: format!("d{}", &device.to_string()[..4]),
+            signing,
+            recipient,
+            proof: Some(B64.encode(proof(&statement))),
+        }
+    }
+
+    /// A removed device R vouches for a new id N, whose next event removes R's remover A dated
+    /// before A's last roster change G (which A's removal of R names). That closes a cycle in
+    /// which no removal is free; N's continuation sorts first. It is refused, not taken: R's
+    /// removal stands, A stays, N is not a member. (Hashes are chosen here, as a forger would
+    /// grind them.)
+    #[test]
+    fn a_cycle_with_no_free_removal_takes_none_of_its_events() {
+        let vault = Id::random();
+        let shared = Keys::generate();
+        let (a, r, n) = (Id::random(), Id::random(), Id::random());
+        let (ka, kr, kn) = (
+            DeviceKeys::generate(),
+            DeviceKeys::generate(),
+            DeviceKeys::generate(),
+        );
+        let join = |s: &[u8]| shared.sign(JOIN_PROOF_CONTEXT, s);
+        let mut roster = Roster::default();
+        let mut record = |hash: &str, e: LogEntry| roster.record(hash, &e);
+        record("a1", entry(vault, a, 1, &[], add(&vault, a, &ka, join)));
+        record("r1", entry(vault, r, 1, &["a1"], add(&vault, r, &kr, join)));
+        record(
+            "g",
+            entry(
+                vault,
+                a,
+                2,
+                &["r1"],
+                Change::Rename {
+                    device: r,
+                    name: "lost".into(),
+                },
+            ),
+        );
+        record(
+            "rm",
+            entry(
+                vault,
+                a,
+                3,
+                &["g"],
+                Change::Remove {
+                    device: r,
+                    last: 1,
+                    legacy: BTreeMap::new(),
+                },
+            ),
+        );
+        let signing = signing_text(&kn.verifying_key());
+        let recipient = kn.recipient().to_string();
+        let statement = join_statement(&vault, &n, &signing, &recipient);
+        record(
+            "c0",
+            entry(
+                vault,
+                n,
+                1,
+                &[],
+                Change::Continue {
+                    device: n,
+                    name: "r again".into(),
+                    signing,
+                    recipient,
+                    from: r,
+                    proof: B64.encode(kr.sign(CONTINUE_PROOF_CONTEXT, &statement)),
+                    passphrase_proof: None,
+                },
+            ),
+        );
+        record(
+            "x",
+            entry(
+                vault,
+                n,
+                2,
+                &["c0", "r1"],
+                Change::Remove {
+                    device: a,
+                    last: 1,
+                    legacy: BTreeMap::new(),
+                },
+            ),
+        );
+        roster.settle(&vault, &shared.verifying_key());
+        assert!(
+            roster.member(&r).is_some_and(|m| m.removed.is_some()),
+            "R's removal stands"
+        );
+        assert!(
+            roster.member(&a).is_some_and(|m| m.removed.is_none()),
+            "A stays"
+        );
+        assert!(roster.member(&n).is_none(), "N is not a member");
+        assert!(roster.refusal("c0").is_some() && roster.refusal("x").is_some());
+    }
+}
