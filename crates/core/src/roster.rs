@@ -272,13 +272,55 @@ impl Roster {
     /// Applies every recorded event in the roster's order (see the module documentation),
     /// checking each against the roster as it stands before it.
     pub fn settle(&mut self, vault: &Id, passphrase_key: &VerifyingKey) {
-        let mut s = Settled::default();
         for (h, r) in &self.events {
             if !self.parsed.contains_key(h) {
                 self.parsed
                     .insert(h.clone(), serde_json::from_str(&r.event).ok());
             }
         }
+        // A join with the passphrase is held to the removals and key rotations that close
+        // joining: only to those the roster applies. Settled again without any that was
+        // refused, until none is (each round drops at least one: it ends).
+        let mut ignored: BTreeSet<String> = BTreeSet::new();
+        loop {
+            let s = self.settle_once(vault, passphrase_key, &ignored);
+            let refused_closing: Vec<String> = self
+                .parsed
+                .iter()
+                .filter(|(h, ev)| {
+                    !ignored.contains(*h)
+                        && s.refused.contains_key(*h)
+                        && matches!(
+                            ev,
+                            Some(RosterEvent {
+                                change: Change::Remove { .. }
+                                    | Change::Keys {
+                                        retired: Some(_),
+                                        ..
+                                    },
+                                ..
+                            })
+                        )
+                })
+                .map(|(h, _)| h.clone())
+                .collect();
+            if refused_closing.is_empty() {
+                self.settled = s;
+                return;
+            }
+            ignored.extend(refused_closing);
+        }
+    }
+
+    /// One pass of [`Self::settle`]: joins with the passphrase are not held to the closing
+    /// events of `ignored` (refused in an earlier pass).
+    fn settle_once(
+        &self,
+        vault: &Id,
+        passphrase_key: &VerifyingKey,
+        ignored: &BTreeSet<String>,
+    ) -> Settled {
+        let mut s = Settled::default();
         let parsed = &self.parsed;
         // The causal past of every removal recorded (the events its `after` names, and theirs).
         let removals: Vec<(&String, &Id, u64, BTreeSet<&String>)> = parsed
@@ -335,26 +377,28 @@ impl Roster {
         }
         // Joining with the passphrase must be known to every event that closes it: removals
         // and key rotations.
-        let rotations: Vec<BTreeSet<&String>> = parsed
+        let rotations: Vec<(&String, BTreeSet<&String>)> = parsed
             .iter()
-            .filter(|(_, ev)| {
-                matches!(
-                    ev,
-                    Some(RosterEvent {
-                        change: Change::Keys {
-                            retired: Some(_),
+            .filter(|(h, ev)| {
+                !ignored.contains(*h)
+                    && matches!(
+                        ev,
+                        Some(RosterEvent {
+                            change: Change::Keys {
+                                retired: Some(_),
+                                ..
+                            },
                             ..
-                        },
-                        ..
-                    })
-                )
+                        })
+                    )
             })
-            .map(|(h, _)| causal_past(parsed, h))
+            .map(|(h, _)| (h, causal_past(parsed, h)))
             .collect();
         let removal_pasts: Vec<&BTreeSet<&String>> = removals
             .iter()
+            .filter(|r| !ignored.contains(r.0))
             .map(|r| &r.3)
-            .chain(rotations.iter())
+            .chain(rotations.iter().map(|(_, past)| past))
             .collect();
         let mut ready: BTreeSet<&String> = waiting
             .iter()
@@ -442,7 +486,7 @@ impl Roster {
                 }
             }
         }
-        self.settled = s;
+        s
     }
 
     /// The key that must have signed `entry`: the shared key for the first format; for the
@@ -1071,6 +1115,48 @@ mod tests {
             recipient,
             proof: Some(B64.encode(proof(&statement))),
         }
+    }
+
+    /// A removal that names nothing before it (no honest device writes one: its writer's own
+    /// join is not in its past) is refused, and does not refuse the joins it does not know:
+    /// only the removals the roster applies close joining.
+    #[test]
+    fn a_refused_removal_refuses_no_join() {
+        let vault = Id::random();
+        let shared = Keys::generate();
+        let (a, r) = (Id::random(), Id::random());
+        let (ka, kr) = (DeviceKeys::generate(), DeviceKeys::generate());
+        let join = |s: &[u8]| shared.sign(JOIN_PROOF_CONTEXT, s);
+        let mut roster = Roster::default();
+        roster.record("a1", &entry(vault, a, 1, &[], add(&vault, a, &ka, join)));
+        roster.record(
+            "r1",
+            &entry(vault, r, 1, &["a1"], add(&vault, r, &kr, join)),
+        );
+        roster.record(
+            "x",
+            &entry(
+                vault,
+                r,
+                2,
+                &[],
+                Change::Remove {
+                    device: a,
+                    last: 0,
+                    legacy: BTreeMap::new(),
+                },
+            ),
+        );
+        roster.settle(&vault, &shared.verifying_key());
+        assert!(roster.refusal("x").is_some());
+        for d in [a, r] {
+            assert!(
+                roster.member(&d).is_some_and(|m| m.removed.is_none()),
+                "{:?}",
+                roster.settled.refused
+            );
+        }
+        assert!(roster.passphrase_join_closed_by().is_none());
     }
 
     /// A removed device R vouches for a new id N, whose next event removes R's remover A dated
