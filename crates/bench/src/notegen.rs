@@ -108,6 +108,27 @@ const NOTEBOOKS: &[&str] = &[
     "Archive", "Home", "Legal",
 ];
 
+/// `common`, then `tail` distinct made-up words of `lens.0` to `lens.1` pieces drawn from
+/// `pieces` (syllables, or characters), in a fixed order for a given `rng`.
+fn with_tail(
+    common: &[&str],
+    pieces: &[&str],
+    lens: (usize, usize),
+    tail: usize,
+    rng: &mut Rng,
+) -> Vec<String> {
+    let mut words: Vec<String> = common.iter().map(|w| w.to_string()).collect();
+    let mut seen: std::collections::HashSet<String> = words.iter().cloned().collect();
+    while words.len() < common.len() + tail {
+        let n = rng.between(lens.0, lens.1);
+        let w: String = (0..n).map(|_| *rng.pick(pieces)).collect();
+        if seen.insert(w.clone()) {
+            words.push(w);
+        }
+    }
+    words
+}
+
 /// Words to draw from, with a Zipf sampler over their ranks.
 pub struct Vocabulary {
     words: Vec<String>,
@@ -119,16 +140,7 @@ impl Vocabulary {
     /// The common words, then `tail` made-up words; Zipf exponent `s`.
     pub fn new(tail: usize, s: f64) -> Vocabulary {
         let mut rng = Rng::new(0x00C0_FFEE);
-        let mut words: Vec<String> = COMMON.iter().map(|w| w.to_string()).collect();
-        let mut seen: std::collections::HashSet<String> = words.iter().cloned().collect();
-        while words.len() < COMMON.len() + tail {
-            let n = rng.between(2, 4);
-            let w: String = (0..n).map(|_| *rng.pick(SYLLABLES)).collect();
-            if seen.insert(w.clone()) {
-                words.push(w);
-            }
-        }
-        Vocabulary::of(words, s)
+        Vocabulary::of(with_tail(COMMON, SYLLABLES, (2, 4), tail, &mut rng), s)
     }
 
     /// `words`, most frequent first, with a Zipf sampler of exponent `s`.
@@ -221,27 +233,17 @@ pub struct CjkVocabulary {
 impl CjkVocabulary {
     pub fn new() -> CjkVocabulary {
         let mut rng = Rng::new(0x00C0_FFE1);
-        let chars: Vec<char> = ZH_CHARS.chars().collect();
-        let mut zh: Vec<String> = ZH_COMMON.iter().map(|w| w.to_string()).collect();
-        let mut seen: std::collections::HashSet<String> = zh.iter().cloned().collect();
-        while zh.len() < ZH_COMMON.len() + 20_000 {
-            let n = rng.between(2, 3);
-            let w: String = (0..n).map(|_| *rng.pick(&chars)).collect();
-            if seen.insert(w.clone()) {
-                zh.push(w);
-            }
-        }
+        let chars = |text: &'static str| -> Vec<&'static str> {
+            text.char_indices()
+                .map(|(i, c)| &text[i..i + c.len_utf8()])
+                .collect()
+        };
+        let zh = with_tail(ZH_COMMON, &chars(ZH_CHARS), (2, 3), 20_000, &mut rng);
         // Japanese: the common words, then made-up katakana words (names, loanwords).
-        let kana: Vec<char> = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン".chars().collect();
-        let mut ja: Vec<String> = JA_COMMON.iter().map(|w| w.to_string()).collect();
-        let mut seen: std::collections::HashSet<String> = ja.iter().cloned().collect();
-        while ja.len() < JA_COMMON.len() + 10_000 {
-            let n = rng.between(3, 5);
-            let w: String = (0..n).map(|_| *rng.pick(&kana)).collect();
-            if seen.insert(w.clone()) {
-                ja.push(w);
-            }
-        }
+        let kana = chars(
+            "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン",
+        );
+        let ja = with_tail(JA_COMMON, &kana, (3, 5), 10_000, &mut rng);
         CjkVocabulary {
             zh: Vocabulary::of(zh, 1.05),
             ja: Vocabulary::of(ja, 1.05),
