@@ -125,6 +125,39 @@ pub async fn titles_matching(s: S<'_>, typed: String) -> ApiResult<Vec<String>> 
     s.with(|v| Ok(v.titles_matching(&typed, 30)))
 }
 
+/// Where `query` occurs in `text` (the open note, or the preview's text) under the search's
+/// folding rules, as UTF-16 offsets (what the editor and the page count in): the query whole,
+/// or with `words`, each word and phrase of a search query (what a note found highlights).
+#[tauri::command]
+pub async fn find_in_text(text: String, query: String, words: bool) -> ApiResult<Vec<[u32; 2]>> {
+    let found = if words {
+        coffer_core::search::find_words(&text, &query)
+    } else {
+        coffer_core::search::find(&text, &query)
+    };
+    Ok(utf16_ranges(&text, &found))
+}
+
+/// Byte ranges of `text` (in order, not overlapping) as UTF-16 offsets.
+fn utf16_ranges(text: &str, ranges: &[std::ops::Range<usize>]) -> Vec<[u32; 2]> {
+    let mut out = Vec::with_capacity(ranges.len());
+    let (mut byte, mut unit) = (0usize, 0u32);
+    let to = |at: usize, byte: &mut usize, unit: &mut u32| {
+        *unit += text[*byte..at]
+            .chars()
+            .map(|c| c.len_utf16() as u32)
+            .sum::<u32>();
+        *byte = at;
+        *unit
+    };
+    for r in ranges {
+        let start = to(r.start, &mut byte, &mut unit);
+        let end = to(r.end, &mut byte, &mut unit);
+        out.push([start, end]);
+    }
+    out
+}
+
 /// Texts folded as search folds words, for the command palette's matching (at most 10,000
 /// texts of 1,000 characters each are folded; longer ones are cut).
 #[tauri::command]
@@ -258,3 +291,20 @@ pub async fn set_settings(s: S<'_>, settings: Settings) -> ApiResult<()> {
 // The TypeScript client's entries for this file's commands, made by build.rs from their
 // signatures above (see typescript::client).
 include!(concat!(env!("OUT_DIR"), "/client_commands.rs"));
+
+#[cfg(test)]
+mod tests {
+    use super::utf16_ranges;
+
+    #[test]
+    fn ranges_are_counted_in_utf16_units() {
+        // "é" is 2 bytes and 1 unit; "🙂" 4 bytes and 2 units; "会" 3 bytes and 1 unit.
+        let text = "é🙂会x";
+        let ranges = [0..2, 2..6, 6..9, 9..10];
+        assert_eq!(
+            utf16_ranges(text, &ranges),
+            [[0, 1], [1, 3], [3, 4], [4, 5]]
+        );
+        assert!(utf16_ranges(text, &[]).is_empty());
+    }
+}

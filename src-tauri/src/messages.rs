@@ -7,7 +7,7 @@ use crate::picker::{PickedState, Purpose};
 use crate::session::Session;
 use coffer_core::Id;
 use coffer_core::messages::{
-    Contact, ConversationSummary, DiscardReport, InboxCheck, MessageView, ThreadMessage,
+    Contact, ConversationSummary, DiscardReport, InboxCheck, MessageHit, MessageView, ThreadMessage,
 };
 use coffer_views::{ContactDetail, MessageViews, MyCard, Outgoing, SentMessage};
 use std::path::{Path, PathBuf};
@@ -64,6 +64,12 @@ pub async fn remove_contact(s: S<'_>, contact: String) -> ApiResult<Contact> {
 #[tauri::command]
 pub async fn conversations(s: S<'_>) -> ApiResult<Vec<ConversationSummary>> {
     s.with(|v| v.conversations())
+}
+
+/// Messages matching a search (their own group beside the notes found), newest first.
+#[tauri::command]
+pub async fn search_messages(s: S<'_>, query: String) -> ApiResult<Vec<MessageHit>> {
+    s.with(|v| v.search_messages(&query, 20))
 }
 
 /// A conversation with every body rendered; marks it read.

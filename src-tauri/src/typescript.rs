@@ -56,6 +56,7 @@ pub fn definitions() -> String {
         c::messages::SharedNote::decl(&cfg),
         c::messages::AttachmentInfo::decl(&cfg),
         c::messages::MessageView::decl(&cfg),
+        c::messages::MessageHit::decl(&cfg),
         c::messages::ConversationSummary::decl(&cfg),
         c::messages::Rejected::decl(&cfg),
         c::messages::Held::decl(&cfg),

@@ -375,6 +375,7 @@ fn search_render_notebooks_tags() {
     let hits = hits.as_array().expect("array");
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0]["id"], a.as_str());
+    assert_eq!(hits[0]["kind"], "note");
     for key in ["title", "snippet", "tags", "notebook", "updated", "score"] {
         assert!(hits[0].get(key).is_some(), "search hits have {key}");
     }
@@ -390,7 +391,7 @@ fn search_render_notebooks_tags() {
 
     let r = env.run(&["search", "nothingmatches"]);
     assert_eq!((r.code, r.stdout.as_str()), (0, ""));
-    assert_eq!(r.stderr, "no notes match \"nothingmatches\"\n");
+    assert_eq!(r.stderr, "no notes or messages match \"nothingmatches\"\n");
 
     let html = env.ok(&["render", &a]);
     assert!(html.contains("<strong>sourdough</strong>"), "{html}");

@@ -174,6 +174,25 @@ fn two_people_exchange_cards_verify_and_message() {
     assert!(alice.ok(&["inbox", "--local"], "").contains("0 unread"));
     let hits = alice.json(&["search-messages", "noo"], "");
     assert_eq!(hits.as_array().map(Vec::len), Some(1));
+    // `coffer search` lists the messages found in their own group, after the notes.
+    alice.ok(&["add", "--title", "Lunch at noon"], "with Bob");
+    let all = alice.json(&["search", "noon"], "");
+    let kinds: Vec<&str> = all
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|h| h["kind"].as_str().expect("a kind"))
+        .collect();
+    assert_eq!(kinds, ["note", "message"]);
+    assert_eq!(all[1]["message"]["body"], "see you at noon");
+    assert!(
+        all[1]["snippet"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x["hit"] == true))
+    );
+    let text = alice.ok(&["search", "noon"], "");
+    assert!(text.contains("\nmessages (1):\n"), "{text}");
+    assert!(text.contains("see you at noon"), "{text}");
 
     // Share a note; the recipient saves it as a note.
     let id = alice.ok(&["add", "--title", "Plan", "--tag", "trip"], "go north");

@@ -139,9 +139,19 @@ const CORPUS: &[(&str, &str, &[&str], &[&str])] = &[
     ),
     (
         "Emoji",
-        "Party 🎉 tonight at 8 🍕",
-        &["party", "tonight", "8"],
-        &["pizza", "tonite"],
+        "Party 🎉 tonight at 8 🍕, ❤\u{fe0f} and 👍🏽",
+        &[
+            "party",
+            "tonight",
+            "8",
+            "🎉",
+            "🍕",
+            "party 🎉",
+            "❤",
+            "❤\u{fe0f}",
+            "👍",
+        ],
+        &["pizza", "tonite", "🎂", "☕"],
     ),
     (
         "Mixed scripts",

@@ -811,6 +811,17 @@ missing_previous: boolean,
  */
 carrier: string, };
 
+export type MessageHit = { 
+/**
+ * The matching message (newest first in the results).
+ */
+message: MessageView, 
+/**
+ * About 160 characters of its text around the first match, split into plain and
+ * matching pieces; `…` marks text left out.
+ */
+snippet: Array<Segment>, };
+
 export type ConversationSummary = { 
 /**
  * The conversation's id (chosen by whoever started it), to open its thread.

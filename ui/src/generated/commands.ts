@@ -13,6 +13,7 @@ import type {
   ExportReport,
   ImportReport,
   InboxCheck,
+  MessageHit,
   MessageView,
   MyCard,
   NameCount,
@@ -64,6 +65,8 @@ export const commands = {
   titlesMatching: (typed: string) => call<Array<string>>("titles_matching", { typed }),
   /** Texts folded as search folds words, for the command palette's matching (at most 10,000 texts of 1,000 characters each are folded; longer ones are cut). */
   foldForSearch: (texts: Array<string>) => call<Array<string>>("fold_for_search", { texts }),
+  /** Where `query` occurs in `text` (the open note, or the preview's text) under the search's folding rules, as UTF-16 offsets (what the editor and the page count in): the query whole, or with `words`, each word and phrase of a search query (what a note found highlights). */
+  findInText: (text: string, query: string, words: boolean) => call<Array<[number, number]>>("find_in_text", { text, query, words }),
   /** Sanitized HTML of a draft (the live preview). */
   renderMarkdown: (text: string) => call<string>("render_markdown", { text }),
   notebooks: () => call<Array<NameCount>>("notebooks"),
@@ -134,6 +137,8 @@ export const commands = {
   /** Removes a contact on every device (the UI asks first, naming them); returns it as it was. */
   removeContact: (contact: string) => call<Contact>("remove_contact", { contact }),
   conversations: () => call<Array<ConversationSummary>>("conversations"),
+  /** Messages matching a search (their own group beside the notes found), newest first. */
+  searchMessages: (query: string) => call<Array<MessageHit>>("search_messages", { query }),
   /** A conversation with every body rendered; marks it read. */
   openConversation: (conversation: string) => call<Array<ThreadMessage>>("open_conversation", { conversation }),
   sendMessage: (outgoing: Outgoing) => call<SentMessage>("send_message", { outgoing }),

@@ -1,7 +1,7 @@
 // CodeMirror 6 set up for Markdown: highlighting, history, `[[` completion of note titles,
 // and colours taken from the app's CSS variables (so both themes apply).
-import { EditorState, type Extension } from "@codemirror/state";
-import { EditorView, keymap, drawSelection, highlightActiveLine, placeholder } from "@codemirror/view";
+import { EditorState, StateEffect, StateField, type Extension } from "@codemirror/state";
+import { Decoration, type DecorationSet, EditorView, keymap, drawSelection, highlightActiveLine, placeholder } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { markdown, markdownLanguage } from "@codemirror/lang-markdown";
 import { HighlightStyle, syntaxHighlighting, indentOnInput, bracketMatching } from "@codemirror/language";
@@ -36,6 +36,8 @@ const theme = EditorView.theme({
     backgroundColor: "var(--accent-soft) !important",
   },
   ".cm-placeholder": { color: "var(--text-faint)" },
+  ".cm-find-match": { backgroundColor: "var(--mark)", borderRadius: "2px" },
+  ".cm-find-current": { backgroundColor: "var(--mark-current)", outline: "1px solid var(--mark-edge)" },
   ".cm-tooltip": {
     backgroundColor: "var(--bg-raised)",
     border: "1px solid var(--border)",
@@ -47,6 +49,47 @@ const theme = EditorView.theme({
     color: "var(--accent-text)",
   },
 });
+
+/** What find in the note has found: ranges in UTF-16 offsets (as the backend gives them), and
+ * the one stepped to (-1 for none). */
+export interface Found {
+  ranges: [number, number][];
+  current: number;
+  /** Whether to select the current match and scroll to it (not when the text was edited). */
+  reveal: boolean;
+}
+
+const setFound = StateEffect.define<Found>();
+const matchMark = Decoration.mark({ class: "cm-find-match" });
+const currentMark = Decoration.mark({ class: "cm-find-match cm-find-current" });
+
+/** The marks of find in the note; edits move them until the next find replaces them. */
+const foundField = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    marks = marks.map(tr.changes);
+    for (const e of tr.effects) {
+      if (!e.is(setFound)) continue;
+      const len = tr.state.doc.length;
+      const ranges = e.value.ranges
+        .map(([from, to], i) => ({ from: Math.min(from, len), to: Math.min(to, len), i }))
+        .filter((r) => r.from < r.to);
+      marks = Decoration.set(ranges.map((r) => (r.i === e.value.current ? currentMark : matchMark).range(r.from, r.to)));
+    }
+    return marks;
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
+
+/** Shows what find found, and brings the current match into view (the focus stays where it is). */
+export function showFound(view: EditorView, found: Found): void {
+  const cur = found.ranges[found.current];
+  const len = view.state.doc.length;
+  const effects: StateEffect<unknown>[] = [setFound.of(found)];
+  const reveal = found.reveal && cur && cur[1] <= len;
+  if (reveal) effects.push(EditorView.scrollIntoView(cur[0], { y: "center" }));
+  view.dispatch({ effects, selection: reveal ? { anchor: cur[0], head: cur[1] } : undefined });
+}
 
 /** Completes `[[partial title` with the titles `titles(partial)` returns. */
 export function wikiLinkCompletion(titles: (prefix: string) => Promise<string[]>) {
@@ -87,6 +130,7 @@ export function createEditor(parent: HTMLElement, o: EditorOptions): EditorView 
     keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
     placeholder("Start writing… Markdown works, and [[ links to another note."),
     theme,
+    foundField,
     EditorState.readOnly.of(o.readOnly),
     EditorView.editable.of(!o.readOnly),
     EditorView.contentAttributes.of({ "aria-label": "Note text", spellcheck: "true" }),

@@ -1,7 +1,7 @@
 // Everything the UI knows while the vault is unlocked. One Workspace exists per unlock; locking
 // drops it whole (App sets it to null), so no note text outlives the keys in Rust.
 import { api, change, CofferError } from "./api";
-import type { NameCount, Note, NoteSummary, SearchHit, SyncStatus } from "../generated/api";
+import type { MessageHit, NameCount, Note, NoteSummary, SearchHit, SyncStatus } from "../generated/api";
 
 export type View =
   | { kind: "all" }
@@ -40,6 +40,8 @@ export class Workspace {
   notebooks = $state<NameCount[]>([]);
   query = $state("");
   hits = $state<SearchHit[] | null>(null);
+  /** The messages the search found: their own group below the notes. */
+  messageHits = $state<MessageHit[]>([]);
   current = $state<Note | null>(null);
   draftTitle = $state("");
   draftBody = $state("");
@@ -99,12 +101,15 @@ export class Workspace {
     const seq = ++this.searchSeq;
     if (!q.trim()) {
       this.hits = null;
+      this.messageHits = [];
       markPainted("coffer:search-painted");
       return;
     }
-    const hits = await api.search(q);
+    // Messages failing to load must not stop notes being found: their group is then empty.
+    const [hits, messageHits] = await Promise.all([api.search(q), api.searchMessages(q).catch(() => [])]);
     if (seq === this.searchSeq) {
       this.hits = hits;
+      this.messageHits = messageHits;
       markPainted("coffer:search-painted");
     }
   }

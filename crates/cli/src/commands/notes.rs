@@ -210,14 +210,26 @@ fn segments(segs: &[Segment], emphasis: bool) -> String {
         .collect()
 }
 
+/// Notes, then messages (their own group), that match `query`. As JSON, one list: the
+/// notes' hits with `"kind": "note"`, then the messages' with `"kind": "message"`.
 pub fn search(ctx: &Ctx, query: &str, limit: usize) -> Result<()> {
     let mut vault = ctx.open()?;
     let hits = vault.search(query, limit);
-    if hits.is_empty() && !ctx.out.json() {
-        info(&format!("no notes match {query:?}"));
+    let messages = vault.search_messages(query, limit)?;
+    if hits.is_empty() && messages.is_empty() && !ctx.out.json() {
+        info(&format!("no notes or messages match {query:?}"));
     }
     let bold = std::io::stdout().is_terminal();
-    ctx.out.emit(&hits, || {
+    let mut all = Vec::with_capacity(hits.len() + messages.len());
+    for h in &hits {
+        let mut v = json!(h);
+        v["kind"] = json!("note");
+        all.push(v);
+    }
+    for m in &messages {
+        all.push(json!({ "kind": "message", "message": m.message, "snippet": m.snippet }));
+    }
+    ctx.out.emit(&all, || {
         let mut s = String::new();
         for h in &hits {
             s.push_str(&format!(
@@ -234,6 +246,22 @@ pub fn search(ctx: &Ctx, query: &str, limit: usize) -> Result<()> {
             let snippet = segments(&h.snippet, bold);
             if !snippet.trim().is_empty() {
                 s.push_str(&format!("    {}\n", snippet.replace('\n', " ")));
+            }
+        }
+        if !messages.is_empty() {
+            if !hits.is_empty() {
+                s.push('\n');
+            }
+            s.push_str(&format!("messages ({}):\n", messages.len()));
+            for h in &messages {
+                let m = &h.message;
+                s.push_str(&format!(
+                    "{}  {}  {}\n    {}\n",
+                    short(&m.id),
+                    datetime(m.time),
+                    m.from.label(),
+                    segments(&h.snippet, bold).replace('\n', " ")
+                ));
             }
         }
         s

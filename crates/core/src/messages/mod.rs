@@ -299,4 +299,7 @@ pub struct ReceiveReport {
 pub struct MessageHit {
     /// The matching message (newest first in the results).
     pub message: MessageView,
+    /// About 160 characters of its text around the first match, split into plain and
+    /// matching pieces; `…` marks text left out.
+    pub snippet: Vec<crate::search::Segment>,
 }

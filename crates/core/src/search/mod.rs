@@ -11,12 +11,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod find;
 mod query;
 mod snippet;
 #[cfg(test)]
 mod tests;
 mod words;
 
+pub use find::{MAX_MATCHES, find, find_words};
 pub use query::Query;
 
 pub use snippet::{Segment, snippet};

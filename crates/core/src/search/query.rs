@@ -13,6 +13,8 @@ pub struct Query {
     /// The words every note found must hold (free words, and those of the phrases), as the
     /// index is asked for them.
     pub words: String,
+    /// The free words and the phrases as typed, each once: what a note found highlights.
+    pub wanted: Vec<String>,
     /// Phrases whose words must stand together, in order (their terms).
     pub phrases: Vec<Vec<String>>,
     /// Words no note found may hold (whole, or as the start of a word).
@@ -53,6 +55,7 @@ impl Query {
                 terms.truncate(MAX_PHRASE_TERMS);
                 if !terms.is_empty() {
                     words.push(phrase.to_string());
+                    q.want(phrase);
                     q.phrases.push(terms);
                 }
                 rest = next;
@@ -70,12 +73,21 @@ impl Query {
                 "notebook" => q.notebooks.push(fold_text(value.trim_end_matches('/'))),
                 _ => match token.strip_prefix('-') {
                     Some(word) if !sequence(word).is_empty() => q.excluded.push(word.to_string()),
-                    _ => words.push(token.to_string()),
+                    _ => {
+                        words.push(token.to_string());
+                        q.want(token);
+                    }
                 },
             }
         }
         q.words = words.join(" ");
         q
+    }
+
+    fn want(&mut self, text: &str) {
+        if !self.wanted.iter().any(|w| w == text) {
+            self.wanted.push(text.to_string());
+        }
     }
 
     /// Whether the query asks for anything beyond its words.
@@ -84,6 +96,23 @@ impl Query {
             && self.excluded.is_empty()
             && self.tags.is_empty()
             && self.notebooks.is_empty())
+    }
+
+    /// Whether one text (a message, say) holds every phrase and none of the excluded words
+    /// (whole, or as the start of a word). Tags and notebooks are not its to check.
+    pub fn admits_text(&self, text: &str) -> bool {
+        if !self.holds_phrases("", text) {
+            return false;
+        }
+        if self.excluded.is_empty() {
+            return true;
+        }
+        let terms = sequence(text);
+        !self.excluded.iter().any(|word| {
+            sequence(word)
+                .first()
+                .is_some_and(|x| terms.iter().any(|t| t.starts_with(x.as_str())))
+        })
     }
 
     /// Whether a note with these parts passes the tag and notebook filters and holds every
@@ -109,6 +138,11 @@ impl Query {
                 return false;
             }
         }
+        self.holds_phrases(title, body)
+    }
+
+    /// Whether every phrase stands in the title or the body.
+    fn holds_phrases(&self, title: &str, body: &str) -> bool {
         if !self.phrases.is_empty() {
             let (t, b) = (sequence(title), sequence(body));
             let holds = |p: &Vec<String>| {

@@ -300,6 +300,17 @@ mod unicode_props {
         }
     }
 
+    /// Found by the property below: a titlecase letter (ᾙ is neither upper- nor lowercase)
+    /// in a query with no capital was not lowercased, while the same word in a note with a
+    /// capital elsewhere was.
+    #[test]
+    fn titlecase_letters_are_lowercased_in_queries_too() {
+        check(" 0\u{fffc}a\u{105b3}\u{ffe0}\u{1104d}x\u{51d2}?\u{1f99}2H");
+        check("\u{1c5}ungla and \u{1f99}2H");
+        assert_eq!(tokenize("\u{1f99}"), tokenize("\u{1f91}"));
+        assert_eq!(tokenize("\u{1c5}x"), tokenize("\u{1c6}x"));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1500))]
 

@@ -16,11 +16,15 @@
 //! character. A character with the combining marks after it counts as one (Thai vowels and
 //! tone marks stay on their letter).
 //!
+//! An emoji is a word of its own.
+//!
 //! ASCII words, nearly all of the words in most notes, take a fast path over bytes.
 
 use icu_normalizer::{ComposingNormalizerBorrowed, DecomposingNormalizerBorrowed};
-use icu_properties::props::{GeneralCategory, Script};
-use icu_properties::{CodePointMapData, CodePointMapDataBorrowed};
+use icu_properties::props::{ExtendedPictographic, GeneralCategory, Script};
+use icu_properties::{
+    CodePointMapData, CodePointMapDataBorrowed, CodePointSetData, CodePointSetDataBorrowed,
+};
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -52,6 +56,8 @@ const NFD: DecomposingNormalizerBorrowed<'static> = DecomposingNormalizerBorrowe
 const CATEGORY: CodePointMapDataBorrowed<'static, GeneralCategory> =
     CodePointMapData::<GeneralCategory>::new();
 const SCRIPT: CodePointMapDataBorrowed<'static, Script> = CodePointMapData::<Script>::new();
+const PICTOGRAPHIC: CodePointSetDataBorrowed<'static> =
+    CodePointSetData::new::<ExtendedPictographic>();
 
 /// A combining mark: it belongs to the character before it.
 fn is_mark(c: char) -> bool {
@@ -173,7 +179,7 @@ fn for_each_term_plainly(text: &str, mut f: impl FnMut(&str, Range<usize>, Kind)
 
 /// The run of word characters at the start of `text` (at `offset` in the whole text), its
 /// terms given to `f`; returns the bytes it spans (at least one character: a character that
-/// starts no word is skipped).
+/// starts no word is skipped; an emoji is a word alone).
 fn run(
     text: &str,
     offset: usize,
@@ -190,7 +196,22 @@ fn run(
         }
     }
     if end == 0 {
-        return text.chars().next().map_or(1, char::len_utf8);
+        let Some(c) = text.chars().next() else {
+            return 1;
+        };
+        if !c.is_ascii() && PICTOGRAPHIC.contains(c) {
+            // An emoji is a word of its own (its variation selector, a mark, goes with it).
+            let len = c.len_utf8();
+            let with_marks = len
+                + text[len..]
+                    .chars()
+                    .take_while(|m| is_mark(*m))
+                    .map(char::len_utf8)
+                    .sum::<usize>();
+            f(&text[..len], offset..offset + with_marks, Kind::Plain);
+            return with_marks;
+        }
+        return c.len_utf8();
     }
     // Pieces of one kind: paired characters, or words (a mark goes with its letter's piece).
     let mut piece_start = 0;
@@ -254,14 +275,23 @@ fn word(text: &str, offset: usize, buf: &mut String, f: &mut impl FnMut(&str, Ra
 }
 
 /// NFKC, then lowercase (`str::to_lowercase`, not per character: a final capital sigma
-/// becomes ς).
-fn exact_form(text: &str) -> String {
+/// becomes ς). Titlecase letters (ᾙ, ǅ) are not uppercase but do change: any character
+/// that lowercasing changes counts.
+pub(super) fn exact_form(text: &str) -> String {
     let n = NFKC.normalize(text);
-    if n.chars().any(char::is_uppercase) {
+    if n.chars().any(changes_when_lowercased) {
         n.to_lowercase()
     } else {
         n.into_owned()
     }
+}
+
+fn changes_when_lowercased(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_uppercase();
+    }
+    let mut lower = c.to_lowercase();
+    !(lower.len() == 1 && lower.next() == Some(c))
 }
 
 /// The folded form of an exact form (see the module documentation).

@@ -118,25 +118,31 @@ struct Index {
     words: BTreeMap<String, HashSet<Id>>,
 }
 
+/// What a message search reads of a message: its text, a shared note's title and tags, and
+/// the names of its attachments.
+fn searched_text(m: &StoredMessage) -> String {
+    let e = &m.envelope;
+    let mut text = String::with_capacity(e.body.len() + 64);
+    text.push_str(&e.body);
+    if let Some(n) = &e.note {
+        text.push('\n');
+        text.push_str(&n.title);
+        for t in &n.tags {
+            text.push(' ');
+            text.push_str(t);
+        }
+    }
+    for a in &e.attachments {
+        text.push('\n');
+        text.push_str(&a.name);
+    }
+    text
+}
+
 impl Index {
     fn add(&mut self, m: &StoredMessage) {
-        let e = &m.envelope;
-        let mut text = String::with_capacity(e.body.len() + 64);
-        text.push_str(&e.body);
-        if let Some(n) = &e.note {
-            text.push(' ');
-            text.push_str(&n.title);
-            for t in &n.tags {
-                text.push(' ');
-                text.push_str(t);
-            }
-        }
-        for a in &e.attachments {
-            text.push(' ');
-            text.push_str(&a.name);
-        }
-        for w in crate::search::tokenize(&text) {
-            self.words.entry(w).or_default().insert(e.message);
+        for w in crate::search::tokenize(&searched_text(m)) {
+            self.words.entry(w).or_default().insert(m.envelope.message);
         }
     }
 

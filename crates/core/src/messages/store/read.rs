@@ -161,8 +161,14 @@ impl Vault {
     }
 
     /// Searches message bodies, shared notes' titles and tags, and attachment names (every
-    /// word a prefix of a word in the message); newest first.
+    /// word a prefix of a word in the message, under the notes' folding rules); newest first.
+    /// `"phrases"` and `-excluded` words work as for notes; a query restricted to a tag or a
+    /// notebook finds no message.
     pub fn search_messages(&mut self, query: &str, limit: usize) -> Result<Vec<MessageHit>> {
+        let q = crate::search::Query::parse(query);
+        if !q.tags.is_empty() || !q.notebooks.is_empty() {
+            return Ok(Vec::new());
+        }
         with_state(self, |v, st| {
             let me = my_card(v, st);
             if st.index.is_none() {
@@ -172,16 +178,21 @@ impl Vault {
                 }
                 st.index = Some(i);
             }
-            let ids = st.index.as_ref().expect("just built").search(query);
-            let mut found: Vec<&StoredMessage> =
-                ids.iter().filter_map(|id| st.messages.get(id)).collect();
-            found.sort_by_key(|m| std::cmp::Reverse((m.envelope.time, m.envelope.message)));
+            let ids = st.index.as_ref().expect("just built").search(&q.words);
+            let mut found: Vec<(&StoredMessage, String)> = ids
+                .iter()
+                .filter_map(|id| st.messages.get(id))
+                .map(|m| (m, searched_text(m)))
+                .filter(|(_, text)| q.admits_text(text))
+                .collect();
+            found.sort_by_key(|(m, _)| std::cmp::Reverse((m.envelope.time, m.envelope.message)));
             let empty = HashSet::new();
             Ok(found
                 .into_iter()
                 .take(limit)
-                .map(|m| MessageHit {
+                .map(|(m, text)| MessageHit {
                     message: st.view(&me, m, &empty),
+                    snippet: crate::search::snippet(&text, &q.words, 160),
                 })
                 .collect())
         })

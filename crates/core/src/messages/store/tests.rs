@@ -66,3 +66,56 @@ fn contacts_messages_and_reload() {
         }
     }
 }
+
+#[test]
+fn messages_are_searched_in_every_script_with_the_query_operators() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = vault(&d.path().join("a"));
+    let mut b = vault(&d.path().join("b"));
+    a.set_display_name("Alice").unwrap();
+    b.set_display_name("Bob").unwrap();
+    let bob_card = b.my_card().unwrap().encode();
+    a.add_contact(&bob_card, "Bob").unwrap();
+    b.add_contact(&a.my_card().unwrap().encode(), "Alice")
+        .unwrap();
+    for text in [
+        "明天下午在会议室讨论预算",
+        "Le café de la réunion",
+        "the tax return draft",
+        "the tax return, final",
+    ] {
+        let (_, armored) = b.send_armored(&["Alice"], Draft::text(text)).unwrap();
+        a.open_armored(&armored).unwrap();
+    }
+    let bodies = |a: &mut Vault, q: &str| -> Vec<String> {
+        a.search_messages(q, 10)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.message.body)
+            .collect()
+    };
+    // A run of characters inside a Chinese sentence; a word without its accents.
+    assert_eq!(bodies(&mut a, "会议"), ["明天下午在会议室讨论预算"]);
+    assert_eq!(bodies(&mut a, "reunion cafe"), ["Le café de la réunion"]);
+    // Both (newest first, but two sent in one millisecond may come either way); a phrase;
+    // an excluded word; a tag or notebook finds no message.
+    let mut both = bodies(&mut a, "tax");
+    both.sort();
+    assert_eq!(both, ["the tax return draft", "the tax return, final"]);
+    assert_eq!(
+        bodies(&mut a, r#""return draft""#),
+        ["the tax return draft"]
+    );
+    assert_eq!(bodies(&mut a, "tax -draft"), ["the tax return, final"]);
+    assert!(bodies(&mut a, "tax tag:work").is_empty());
+    assert!(bodies(&mut a, "会谈").is_empty());
+    // The snippet marks what matched, as it is written.
+    let hit = a.search_messages("cafe", 10).unwrap().remove(0);
+    let marked: Vec<&str> = hit
+        .snippet
+        .iter()
+        .filter(|s| s.hit)
+        .map(|s| s.text.as_str())
+        .collect();
+    assert_eq!(marked, ["café"]);
+}
