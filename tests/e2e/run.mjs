@@ -134,6 +134,13 @@ test("create, edit, tag, pin, search", async (driver) => {
     const zhMarks = await b.execute(() => [...document.querySelectorAll(".items mark")].map((m) => m.textContent));
     assert(zhMarks.includes("讨论预算"), `the Chinese match is not highlighted: ${zhMarks}`);
     await shot(b, "search-chinese");
+    // Opened from the search, the note's preview highlights the word found.
+    await clickNote(b, "会议记录");
+    await b.waitUntil(
+      () => b.execute(() => [...(document.querySelector("iframe")?.contentDocument?.querySelectorAll("mark") ?? [])].map((m) => m.textContent).join("|")).then((t) => t === "讨论预算"),
+      { timeoutMsg: "the Chinese match is not highlighted in the preview" },
+    );
+    await shot(b, "search-chinese-preview");
     const fr = await invoke(b, "create", { note: { title: "Réunion", body: "Au café, à côté de l'hôtel.", tags: [], notebook: null, pinned: false } });
     assert(fr.ok, `create: ${JSON.stringify(fr)}`);
     await (await b.$("#search")).setValue("cafe cote");
@@ -167,6 +174,68 @@ test("create, edit, tag, pin, search", async (driver) => {
       () => b.execute(() => document.activeElement?.id === "note-title" && document.activeElement.value === "Untitled"),
       { timeoutMsg: "Ctrl+N did not open a new note" },
     );
+  } finally {
+    await closeApp(b);
+  }
+});
+
+test("find in the note: Ctrl+F, count, next and previous, in the editor and the preview", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    // Made through IPC (typing Chinese through WebDriver is not what is tested here).
+    const made = await invoke(b, "create", {
+      note: { title: "Trip", body: "Café at nine.\n\nThen the CAFE by the station, and one more cafe.\n\n会议在会议室。", tags: [], notebook: null, pinned: false },
+    });
+    assert(made.ok, `create: ${JSON.stringify(made)}`);
+    await (await b.$("#view-all")).click();
+    await b.waitUntil(async () => (await listTitles(b)).includes("Trip"), { timeoutMsg: "the list was not read again" });
+    await clickNote(b, "Trip");
+    const count = async () => (await (await b.$("#find-count")).getText()).trim();
+    const waitCount = (want, why) => b.waitUntil(async () => (await count()) === want, { timeoutMsg: `${why}: ${want} wanted` });
+    // Ctrl+F in the editor opens find in the note (not the search of all notes).
+    await (await b.$(".cm-content")).click();
+    await b.keys(["Control", "f"]);
+    await b.waitUntil(() => b.execute(() => document.activeElement?.id === "find-input"), { timeoutMsg: "Ctrl+F did not open find" });
+    await (await b.$("#find-input")).setValue("cafe");
+    await waitCount("1 of 3", "matches under the search's folding rules");
+    assert((await b.$$(".cm-find-match")).length === 3, "the matches are not all marked in the editor");
+    const current = () => b.execute(() => document.querySelector(".cm-find-current")?.textContent);
+    assert((await current()) === "Café", `the first match is not the current one: ${await current()}`);
+    await b.keys("Enter");
+    await waitCount("2 of 3", "Enter steps to the next match");
+    assert((await current()) === "CAFE", `the second match is not current: ${await current()}`);
+    await b.keys(["Shift", "Enter"]);
+    await waitCount("1 of 3", "Shift+Enter steps back");
+    await (await b.$("#find-prev")).click();
+    await waitCount("3 of 3", "previous wraps around");
+    await shot(b, "find-in-note");
+    // A run of Chinese characters inside a sentence; nothing found says so.
+    await (await b.$("#find-input")).setValue("会议");
+    await waitCount("1 of 2", "Chinese inside a sentence");
+    await (await b.$("#find-input")).setValue("zzz");
+    await waitCount("No matches", "no match");
+    // The preview alone counts and marks its own text.
+    await (await b.$("#find-input")).setValue("cafe");
+    await (await b.$("#mode-preview")).click();
+    await waitCount("1 of 3", "the preview's matches");
+    await (await b.$("#find-next")).click();
+    await waitCount("2 of 3", "next in the preview");
+    const frameMarks = await b.execute(() => {
+      const d = document.querySelector("iframe")?.contentDocument;
+      return { all: d?.querySelectorAll("mark").length ?? 0, current: d?.querySelector("mark.current")?.textContent ?? "" };
+    });
+    assert(frameMarks.all === 3 && frameMarks.current === "CAFE", `the preview's marks: ${JSON.stringify(frameMarks)}`);
+    await shot(b, "find-in-preview");
+    // Escape closes find and takes the marks away; Ctrl+Shift+F goes to the search of all notes.
+    await (await b.$("#find-input")).click();
+    await b.keys("Escape");
+    await b.waitUntil(async () => !(await (await b.$("#find-input")).isExisting()), { timeoutMsg: "Escape did not close find" });
+    await b.waitUntil(() => b.execute(() => document.querySelector("iframe")?.contentDocument?.querySelectorAll("mark").length === 0), {
+      timeoutMsg: "the preview keeps its marks after find closed",
+    });
+    await b.keys(["Control", "Shift", "f"]);
+    await b.waitUntil(() => b.execute(() => document.activeElement?.id === "search"), { timeoutMsg: "Ctrl+Shift+F did not go to the search" });
   } finally {
     await closeApp(b);
   }
