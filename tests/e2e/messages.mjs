@@ -347,6 +347,20 @@ export function registerMessagesTests(test, assert) {
       await paste(b, "#compose-body", "Thanks, talk tomorrow.");
       await shot(b, "messages-conversation");
 
+      // The search box finds messages too, in their own group below the notes; a hit opens
+      // its conversation.
+      await click(b, "#view-all");
+      await (await b.$("#search")).setValue("lawyer");
+      await b.waitUntil(async () => (await b.$$(".items .item.message")).length === 1, { timeoutMsg: "no message found by the search box" });
+      const msgHit = await b.execute(() => ({
+        group: document.querySelector("#message-hits")?.textContent,
+        marks: [...document.querySelectorAll(".items .item.message mark")].map((m) => m.textContent),
+      }));
+      assert(msgHit.group === "Messages" && msgHit.marks.includes("lawyer"), `the message group: ${JSON.stringify(msgHit)}`);
+      await shot(b, "search-messages");
+      await click(b, ".items .item.message");
+      await b.waitUntil(async () => (await b.$$("#thread-messages .msg")).length === 3, { timeoutMsg: "the message hit did not open its conversation" });
+
       // Mallory (a third vault, made with the CLI) has Bob's card but is not his contact: her
       // message is refused, and nothing is stored.
       const mallory = tempVault();
