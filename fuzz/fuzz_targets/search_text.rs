@@ -1,9 +1,12 @@
 //! Search over hostile text: the tokenizer (a fast path for ASCII words) splits and lowercases
 //! exactly as the plain definition of a word does, and indexing, searching and snippets never
-//! panic. The input is one note's text; its first line (up to 40 characters) is also the query.
+//! panic; find in the text gives ranges on character boundaries, in order, not overlapping.
+//! The input is one note's text; its first line (up to 40 characters) is also the query.
 #![no_main]
 use coffer_core::Id;
-use coffer_core::search::{DocInput, SearchIndex, snippet, tokenize, tokenize_plainly};
+use coffer_core::search::{
+    DocInput, SearchIndex, find, find_words, snippet, tokenize, tokenize_plainly,
+};
 use libfuzzer_sys::fuzz_target;
 use std::sync::atomic::AtomicBool;
 
@@ -40,4 +43,12 @@ fuzz_target!(|data: &[u8]| {
     }
     let pieces = snippet(&text, &query, 120);
     assert!(pieces.iter().all(|p| !p.text.is_empty()));
+    for ranges in [find(&text, &query), find_words(&text, &query)] {
+        let mut end = 0;
+        for r in ranges {
+            assert!(r.start >= end && r.start < r.end, "{r:?} after {end}");
+            assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
+            end = r.end;
+        }
+    }
 });

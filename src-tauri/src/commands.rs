@@ -42,7 +42,27 @@ pub async fn create_vault(app: AppHandle, passphrase: String) -> ApiResult<()> {
 
 #[tauri::command]
 pub async fn unlock(app: AppHandle, passphrase: String) -> ApiResult<()> {
-    on_session(app, move |s| s.unlock(passphrase)).await
+    on_session(app.clone(), move |s| s.unlock(passphrase)).await?;
+    read_attachments_in_background(app);
+    Ok(())
+}
+
+/// Reads the text of the vault's attachments for search, after an unlock, on a thread of its
+/// own: a slice at a time with the session's lock let go between slices (a command waits one
+/// slice at most), not counting as activity (auto-lock still comes), until all are read or the
+/// vault is locked.
+pub(crate) fn read_attachments_in_background(app: AppHandle) {
+    use std::time::Duration;
+    std::thread::spawn(move || {
+        use tauri::Manager;
+        let s = app.state::<Session>();
+        loop {
+            match s.peek(|v| v.read_attachments_for_search(Some(Duration::from_millis(100)))) {
+                Some(0) | None => break,
+                Some(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
 }
 
 #[tauri::command]
@@ -116,7 +136,12 @@ pub async fn revert(s: S<'_>, id: Id, revision: Id) -> ApiResult<Id> {
 
 #[tauri::command]
 pub async fn search(s: S<'_>, query: String) -> ApiResult<Vec<SearchHit>> {
-    s.with(|v| Ok(v.search(&query, 50)))
+    s.with(|v| {
+        // Attachments not read yet (the reader after unlock is still at work, or some came
+        // since): a few more now, so a keystroke never waits long.
+        v.read_attachments_for_search(Some(std::time::Duration::from_millis(15)));
+        Ok(v.search(&query, 50))
+    })
 }
 
 /// Titles holding what was typed after `[[`, under the search's folding rules.

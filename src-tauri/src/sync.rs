@@ -317,6 +317,7 @@ pub async fn join_vault(
     })
     .await?;
     app.state::<SyncService>().set_up();
+    crate::commands::read_attachments_in_background(app);
     Ok(())
 }
 

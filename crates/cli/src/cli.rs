@@ -70,7 +70,7 @@ Lower values make the passphrase far cheaper to guess.")]
         #[arg(long)]
         pinned: bool,
     },
-    /// Full-text search over live notes, then messages, in every language (case and accents ignored)
+    /// Full-text search over live notes (and their text and PDF attachments), then messages, in every language (case and accents ignored)
     #[command(
         after_help = "A query may also hold \"exact phrases\", -excluded words, tag:NAME and notebook:NAME\n(that notebook and those inside it; messages then match none), e.g.\ncoffer search '\"tax return\" -draft tag:2026'. Messages are listed after the notes."
     )]

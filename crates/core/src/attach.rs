@@ -18,6 +18,10 @@ use std::path::Path;
 
 const CHUNK: usize = 64 * 1024;
 
+/// Room reserved at most before an attachment is read into memory (its recorded size is the
+/// sender's word until the bytes authenticate).
+const MAX_PREALLOCATED: u64 = 16 << 20;
+
 /// A writer that hashes what passes through it.
 struct HashingWriter<W> {
     inner: W,
@@ -52,6 +56,49 @@ fn valid_name(name: &str) -> Result<String> {
 }
 
 impl Vault {
+    /// Reads, for search, the text of the live notes' attachments not read yet: plain-text
+    /// files and PDFs ([`crate::search::attachments`]), decrypted into memory only (the bytes
+    /// are wiped after), never written anywhere. One that cannot be decrypted or read has no
+    /// text (`coffer verify` names damaged objects). With a `budget`, stops once it is spent
+    /// (after the attachment under way); returns how many are left to read.
+    pub fn read_attachments_for_search(&mut self, budget: Option<std::time::Duration>) -> usize {
+        use crate::search::attachments::{readable, text_of};
+        use zeroize::Zeroize;
+        let started = std::time::Instant::now();
+        let todo: Vec<(Id, Attachment)> = self
+            .state
+            .notes
+            .iter()
+            .map(|(id, n)| (id, n.current()))
+            .filter(|(_, r)| !r.deleted)
+            .flat_map(|(id, r)| r.attachments.iter().map(|a| (*id, a.clone())))
+            .filter(|(_, a)| self.attachment_search.wants(&a.object))
+            .collect();
+        // Those that are neither text nor PDFs are done with at once, unread.
+        let mut readable_ones = Vec::with_capacity(todo.len());
+        for (note, a) in todo {
+            match readable(&a.name, a.size) {
+                Some(kind) => readable_ones.push((note, a, kind)),
+                None => self.attachment_search.insert(a.object, None),
+            }
+        }
+        let mut left = readable_ones.len();
+        for (note, a, kind) in readable_ones {
+            if budget.is_some_and(|b| started.elapsed() >= b) {
+                break;
+            }
+            let mut bytes = Vec::with_capacity(a.size.min(MAX_PREALLOCATED) as usize);
+            let text = match self.decrypt_attachment(&note, &a, &mut bytes) {
+                Ok(()) => text_of(kind, &bytes).ok(),
+                Err(_) => None,
+            };
+            bytes.zeroize();
+            self.attachment_search.insert(a.object, text);
+            left -= 1;
+        }
+        left
+    }
+
     /// Attaches a file to a note (replacing an attachment of the same name in the new
     /// revision; the old one stays in history). Returns the attachment.
     pub fn attach(&mut self, id: &Id, path: &Path, name: Option<&str>) -> Result<Attachment> {

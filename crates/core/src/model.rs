@@ -194,6 +194,10 @@ pub struct SearchHit {
     /// How well the note matched (BM25, with titles and tags counting more); higher is
     /// better. Only comparable within one search, whose hits come best first.
     pub score: f32,
+    /// Set when the match is in the text of one of the note's attachments (a plain-text file
+    /// or a PDF): its name. The snippet is then of that text. Such hits come after the notes
+    /// found by their own text.
+    pub attachment: Option<String>,
 }
 
 /// A notebook or tag with the number of live notes in it.

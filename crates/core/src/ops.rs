@@ -389,6 +389,9 @@ impl Vault {
     /// Ranked full-text search over live notes. Beside its words, a query may hold
     /// `"exact phrases"`, `-excluded` words, `tag:x` and `notebook:y` (that notebook and those
     /// inside it); a query of filters alone lists the notes they admit, newest first.
+    ///
+    /// The text of attachments read so far ([`Vault::read_attachments_for_search`]) is searched
+    /// too: such hits name the attachment and come after the notes found by their own text.
     pub fn search(&mut self, query: &str, limit: usize) -> Vec<SearchHit> {
         let q = crate::search::Query::parse(query);
         let hits = if q.has_filters() {
@@ -397,7 +400,8 @@ impl Vault {
             self.state.index().search(&q.words, limit)
         };
         let query = q.words.as_str();
-        hits.into_iter()
+        let mut out: Vec<SearchHit> = hits
+            .into_iter()
             .filter_map(|(id, score)| {
                 let r = self.state.notes.get(&id)?.current();
                 Some(SearchHit {
@@ -408,8 +412,71 @@ impl Vault {
                     notebook: r.notebook.clone(),
                     updated: r.updated,
                     score,
+                    attachment: None,
                 })
             })
+            .collect();
+        let room = limit.saturating_sub(out.len());
+        if room > 0 {
+            out.extend(self.attachment_hits(&q, room));
+        }
+        out
+    }
+
+    /// Attachments of live notes whose text (or name) the query's words find, passing its
+    /// filters (a note's tags and notebook, phrases and excluded words in the attachment's
+    /// text; an excluded word in the note leaves its attachments out too).
+    fn attachment_hits(&mut self, q: &crate::search::Query, limit: usize) -> Vec<SearchHit> {
+        use crate::search::attachments::Current;
+        if crate::search::tokenize(&q.words).is_empty() {
+            return Vec::new();
+        }
+        let mut excluded_notes: HashSet<Id> = HashSet::new();
+        if !q.excluded.is_empty() {
+            let index = self.state.index();
+            for w in &q.excluded {
+                excluded_notes.extend(index.notes_with(w));
+            }
+        }
+        let notes = &self.state.notes;
+        let current: Vec<Current<'_>> = notes
+            .iter()
+            .map(|(id, n)| (id, n.current()))
+            .filter(|(_, r)| !r.deleted)
+            .flat_map(|(id, r)| {
+                r.attachments.iter().map(|a| Current {
+                    note: *id,
+                    object: a.object,
+                    name: &a.name,
+                })
+            })
+            .collect();
+        let search = &mut self.attachment_search;
+        let mut excluded_objects: HashSet<Id> = HashSet::new();
+        for w in &q.excluded {
+            excluded_objects.extend(search.with_word(&current, w));
+        }
+        let found = search.search(&current, &q.words, usize::MAX);
+        let query = q.words.as_str();
+        found
+            .into_iter()
+            .filter(|f| !excluded_objects.contains(&f.object) && !excluded_notes.contains(&f.note))
+            .filter_map(|f| {
+                let r = notes.get(&f.note)?.current();
+                let text = search.text(&f.object).unwrap_or("");
+                q.admits(&f.name, text, &r.tags, r.notebook.as_deref())
+                    .then(|| SearchHit {
+                        id: f.note,
+                        title: snippet(&r.title, query, 200),
+                        snippet: snippet(text, query, EXCERPT_CHARS),
+                        tags: r.tags.clone(),
+                        notebook: r.notebook.clone(),
+                        updated: r.updated,
+                        score: f.score,
+                        attachment: Some(f.name),
+                    })
+            })
+            .take(limit)
             .collect()
     }
 

@@ -249,7 +249,13 @@ updated: number,
  * How well the note matched (BM25, with titles and tags counting more); higher is
  * better. Only comparable within one search, whose hits come best first.
  */
-score: number, };
+score: number, 
+/**
+ * Set when the match is in the text of one of the note's attachments (a plain-text file
+ * or a PDF): its name. The snippet is then of that text. Such hits come after the notes
+ * found by their own text.
+ */
+attachment: string | null, };
 
 export type NameCount = { 
 /**

@@ -214,6 +214,7 @@ fn segments(segs: &[Segment], emphasis: bool) -> String {
 /// notes' hits with `"kind": "note"`, then the messages' with `"kind": "message"`.
 pub fn search(ctx: &Ctx, query: &str, limit: usize) -> Result<()> {
     let mut vault = ctx.open()?;
+    vault.read_attachments_for_search(None);
     let hits = vault.search(query, limit);
     let messages = vault.search_messages(query, limit)?;
     if hits.is_empty() && messages.is_empty() && !ctx.out.json() {
@@ -241,6 +242,9 @@ pub fn search(ctx: &Ctx, query: &str, limit: usize) -> Result<()> {
             if !h.tags.is_empty() {
                 s.push_str("  ");
                 s.push_str(&hashtags(&h.tags));
+            }
+            if let Some(name) = &h.attachment {
+                s.push_str(&format!("  [in attachment {name:?}]"));
             }
             s.push('\n');
             let snippet = segments(&h.snippet, bold);

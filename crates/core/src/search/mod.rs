@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub mod attachments;
 mod find;
 mod query;
 mod snippet;
@@ -223,8 +224,13 @@ impl SearchIndex {
 
     /// Indexes the revision as its note's current content (trashed notes are not indexed).
     pub fn upsert(&mut self, rev: &Revision) {
-        self.remove(&rev.note);
-        self.add(&DocInput::of(rev), true);
+        self.upsert_doc(&DocInput::of(rev));
+    }
+
+    /// Indexes `input` as the current content of `input.note`.
+    pub fn upsert_doc(&mut self, input: &DocInput<'_>) {
+        self.remove(&input.note);
+        self.add(input, true);
     }
 
     /// Indexes a note this index does not hold. `sorted`: also enter new words in the ordered

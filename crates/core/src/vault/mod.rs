@@ -132,6 +132,8 @@ pub struct Vault {
     rolled_back: Option<u64>,
     /// Contacts and messages (crate::messages), loaded on first use.
     pub(crate) messages: Option<Box<crate::messages::MessageState>>,
+    /// The text of attachments, read for search (crate::search::attachments), in memory only.
+    pub(crate) attachment_search: crate::search::attachments::AttachmentSearch,
     /// What this handle knows of the save journal (crate::journal).
     journal: Journal,
 }
@@ -219,6 +221,7 @@ impl Vault {
             load_problems: Vec::new(),
             rolled_back: None,
             messages: None,
+            attachment_search: Default::default(),
             journal: Default::default(),
         };
         match crate::snapshot::read(&vault.store, search) {
