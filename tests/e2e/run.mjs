@@ -296,7 +296,7 @@ test("restore an older revision from history", async (driver) => {
 test("attach a file and get it back", async (driver) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-files-"));
   const src = path.join(dir, "scan.txt");
-  writeFileSync(src, "attachment bytes \u00e9\n");
+  writeFileSync(src, "attachment bytes \u00e9\nThe boiler was serviced in March.\n");
   const b = await openApp(driver, tempVault());
   try {
     await createVault(b);
@@ -316,11 +316,22 @@ test("attach a file and get it back", async (driver) => {
     const out = path.join(dir, "back.txt");
     await (await b.$('.file[data-name="scan.txt"]')).click();
     await answerDialog("Save the attachment as", out, "save");
-    await b.waitUntil(() => { try { return readFileSync(out, "utf8") === "attachment bytes \u00e9\n"; } catch { return false; } },
+    await b.waitUntil(() => { try { return readFileSync(out, "utf8") === "attachment bytes \u00e9\nThe boiler was serviced in March.\n"; } catch { return false; } },
       { timeoutMsg: "the saved attachment never matched" });
     // A place chosen to write is used once: writing there again needs the dialog again.
     const again = await invoke(b, "extract", { id, name: "scan.txt", to: out });
     assert(again.err?.code === "not_chosen", `a second write to a chosen file: ${JSON.stringify(again)}`);
+    // The search box finds the attachment's text, and the hit names the file.
+    await (await b.$("#search")).setValue("boiler");
+    await b.waitUntil(async () => (await b.$$(".items .item.hit .in-file")).length === 1, { timeoutMsg: "the attachment's text is not found" }).catch(async (e) => {
+      await shot(b, "search-attachment-failed");
+      throw new Error(`${e.message}: ${JSON.stringify(await invoke(b, "search", { query: "boiler" }))}`);
+    });
+    const inFile = (await (await b.$(".items .item.hit .in-file")).getText()).trim();
+    assert(inFile === "scan.txt", `the hit names ${inFile}`);
+    const marked = await b.execute(() => [...document.querySelectorAll(".items .item.hit mark")].map((m) => m.textContent));
+    assert(marked.includes("boiler"), `the attachment's match is not highlighted: ${marked}`);
+    await shot(b, "search-attachment");
   } finally {
     await closeApp(b);
   }
