@@ -25,6 +25,7 @@ macro_rules! with_commands {
             commands::titles_matching,
             commands::fold_for_search,
             commands::find_in_text,
+            commands::toggle_task,
             commands::render_markdown,
             commands::notebooks,
             commands::tags,

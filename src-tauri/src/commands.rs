@@ -205,6 +205,14 @@ pub async fn render_markdown(s: S<'_>, text: String) -> ApiResult<String> {
     crate::session::blocking(move || Ok(prepared.render())).await
 }
 
+/// The draft with its `index`-th task ticked or unticked (a checkbox clicked in the preview,
+/// counted among the preview's task checkboxes); `None` if there is no such task.
+#[tauri::command]
+pub async fn toggle_task(text: String, index: u32) -> ApiResult<Option<String>> {
+    crate::session::blocking(move || Ok(coffer_core::render::toggle_task(&text, index as usize)))
+        .await
+}
+
 #[tauri::command]
 pub async fn notebooks(s: S<'_>) -> ApiResult<Vec<NameCount>> {
     s.with(|v| Ok(v.notebooks()))

@@ -241,6 +241,42 @@ test("find in the note: Ctrl+F, count, next and previous, in the editor and the 
   }
 });
 
+test("format with shortcuts and the toolbar, tick a task in the preview", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Shop", "milk");
+    const text = async () => (await (await b.$(".cm-content")).getText()).trim();
+    const waitText = (want, why) => b.waitUntil(async () => (await text()) === want, { timeoutMsg: `${why}: ${JSON.stringify(want)} wanted` });
+    await (await b.$(".cm-content")).click();
+    await b.keys(["Control", "a"]);
+    await b.keys(["Control", "b"]);
+    await waitText("**milk**", "Ctrl+B makes the selection bold");
+    await b.keys(["Control", "b"]);
+    await waitText("milk", "Ctrl+B again takes the bold off");
+    await (await b.$('.toolbar [data-format="task"]')).click();
+    await waitText("- [ ] milk", "the toolbar's Task button");
+    await shot(b, "format-toolbar");
+    // The preview's checkbox ticks the task in the text, and the note is saved so.
+    await b.waitUntil(() => b.execute(() => !!document.querySelector(".preview iframe")?.contentDocument?.querySelector("input.task")), {
+      timeoutMsg: "no task checkbox in the preview",
+    });
+    await clickInPreview(b, "input.task");
+    await waitText("- [x] milk", "clicking the preview's checkbox");
+    await b.waitUntil(() => b.execute(() => document.querySelector(".preview iframe")?.contentDocument?.querySelector("input.task")?.checked === true), {
+      timeoutMsg: "the preview does not show the task ticked",
+    });
+    await waitSaved(b);
+    const id = await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id"));
+    const saved = await invoke(b, "note", { id });
+    assert(saved.ok?.body.trim() === "- [x] milk", `saved: ${JSON.stringify(saved)}`);
+    await clickInPreview(b, "input.task");
+    await waitText("- [ ] milk", "clicking it again unticks it");
+  } finally {
+    await closeApp(b);
+  }
+});
+
 test("delete to trash and restore", async (driver) => {
   const b = await openApp(driver, tempVault());
   try {

@@ -57,7 +57,9 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             (_, "class") => {
                 let kept: Vec<&str> = value
                     .split_whitespace()
-                    .filter(|c| c.starts_with("language-") || c.starts_with("wikilink"))
+                    .filter(|c| {
+                        c.starts_with("language-") || c.starts_with("wikilink") || *c == TASK_CLASS
+                    })
                     .collect();
                 (!kept.is_empty()).then(|| kept.join(" ").into())
             }
@@ -65,6 +67,33 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         });
     b
 });
+
+/// The class of a task's checkbox in rendered HTML.
+pub const TASK_CLASS: &str = "task";
+
+/// The Markdown with its `index`-th task (counting from 0, in the order the rendered HTML
+/// shows their checkboxes of class [`TASK_CLASS`]) ticked or unticked: only the `[ ]` / `[x]`
+/// changes. `None` if there is no such task (or the text is past the preview's bounds, so it
+/// shows none).
+pub fn toggle_task(markdown: &str, index: usize) -> Option<String> {
+    if markdown.len() > MAX_PREVIEW_BYTES || block_depth(markdown) > MAX_DEPTH {
+        return None;
+    }
+    let (done, range) = Parser::new_ext(markdown, options())
+        .into_offset_iter()
+        .filter_map(|(ev, range)| match ev {
+            Event::TaskListMarker(done) => Some((done, range)),
+            _ => None,
+        })
+        .nth(index)?;
+    let marker = &markdown[range.clone()];
+    let at = range.start + marker.find('[')? + 1;
+    let mut out = String::with_capacity(markdown.len());
+    out.push_str(&markdown[..at]);
+    out.push(if done { ' ' } else { 'x' });
+    out.push_str(&markdown[at + 1..]);
+    Some(out)
+}
 
 /// What the preview shows instead of a text it will not render; `why` says which bound.
 pub fn too_complex(why: &str) -> String {
@@ -149,6 +178,12 @@ fn render_bounded(
                 in_image = false;
                 events.push(Event::Html(CowStr::from("]</a>")));
             }
+            // A task's checkbox, marked as one (the preview toggles it in the text by its
+            // place among the marked ones: see `toggle_task`).
+            Event::TaskListMarker(done) => events.push(Event::Html(CowStr::from(format!(
+                "<input type=\"checkbox\" class=\"{TASK_CLASS}\" disabled{}>",
+                if done { " checked" } else { "" }
+            )))),
             // Raw HTML stays, as text for ammonia to sanitize.
             other => events.push(other),
         }
@@ -480,5 +515,35 @@ mod tests {
         assert!(html.contains("<table>"));
         assert!(html.contains("type=\"checkbox\""));
         assert!(html.contains("language-rust"));
+    }
+}
+
+#[cfg(test)]
+mod task_tests {
+    use super::*;
+
+    #[test]
+    fn a_task_is_ticked_and_unticked_by_its_place_among_the_checkboxes() {
+        let md = "# Shop\n\n- [ ] milk\n- [x] bread\n\n```\n- [ ] not a task (code)\n```\n\n1. [ ] call\n";
+        let html = render_markdown(md, &|_| None);
+        assert_eq!(html.matches("class=\"task\"").count(), 3, "{html}");
+        assert_eq!(
+            toggle_task(md, 0).unwrap(),
+            md.replacen("- [ ] milk", "- [x] milk", 1)
+        );
+        assert_eq!(
+            toggle_task(md, 1).unwrap(),
+            md.replacen("- [x] bread", "- [ ] bread", 1)
+        );
+        // The one in code is no task: the third checkbox is "call".
+        assert_eq!(
+            toggle_task(md, 2).unwrap(),
+            md.replacen("1. [ ] call", "1. [x] call", 1)
+        );
+        assert_eq!(toggle_task(md, 3), None);
+        assert_eq!(toggle_task("- [X] Done", 0).unwrap(), "- [ ] Done");
+        // A raw <input> in a note stays an inert checkbox, not a task.
+        let raw = render_markdown("<input type=\"text\" class=\"other\">", &|_| None);
+        assert!(!raw.contains("class=\"task\""), "{raw}");
     }
 }

@@ -67,6 +67,8 @@ export const commands = {
   foldForSearch: (texts: Array<string>) => call<Array<string>>("fold_for_search", { texts }),
   /** Where `query` occurs in `text` (the open note, or the preview's text) under the search's folding rules, as UTF-16 offsets (what the editor and the page count in): the query whole, or with `words`, each word and phrase of a search query (what a note found highlights). */
   findInText: (text: string, query: string, words: boolean) => call<Array<[number, number]>>("find_in_text", { text, query, words }),
+  /** The draft with its `index`-th task ticked or unticked (a checkbox clicked in the preview, counted among the preview's task checkboxes); `None` if there is no such task. */
+  toggleTask: (text: string, index: number) => call<string | null>("toggle_task", { text, index }),
   /** Sanitized HTML of a draft (the live preview). */
   renderMarkdown: (text: string) => call<string>("render_markdown", { text }),
   notebooks: () => call<Array<NameCount>>("notebooks"),

@@ -7,6 +7,7 @@ import { markdown, markdownLanguage } from "@codemirror/lang-markdown";
 import { HighlightStyle, syntaxHighlighting, indentOnInput, bracketMatching } from "@codemirror/language";
 import { autocompletion, completionKeymap, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { tags as t } from "@lezer/highlight";
+import { SHORTCUTS, run as runFormat } from "./format-md";
 
 const highlight = HighlightStyle.define([
   { tag: t.heading1, fontSize: "1.45em", fontWeight: "700" },
@@ -127,7 +128,13 @@ export function createEditor(parent: HTMLElement, o: EditorOptions): EditorView 
     markdown({ base: markdownLanguage }),
     syntaxHighlighting(highlight),
     autocompletion({ override: [wikiLinkCompletion(o.titles)], icons: false }),
-    keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
+    keymap.of([
+      ...SHORTCUTS.map((s) => ({ key: s.key, run: (v: EditorView) => runFormat(v, s.format), preventDefault: true })),
+      ...completionKeymap,
+      ...defaultKeymap,
+      ...historyKeymap,
+      indentWithTab,
+    ]),
     placeholder("Start writing… Markdown works, and [[ links to another note."),
     theme,
     foundField,

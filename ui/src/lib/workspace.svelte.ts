@@ -159,6 +159,13 @@ export class Workspace {
     this.markDirty();
   }
 
+  /** Replaces the text from outside the editor (a task ticked in the preview): the editor
+   *  is made again with it. */
+  replaceBody(b: string): void {
+    this.setBody(b);
+    this.editorKey++;
+  }
+
   private markDirty(): void {
     this.save = "dirty";
     clearTimeout(this.timer);
