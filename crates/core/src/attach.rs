@@ -67,12 +67,9 @@ impl Vault {
         let started = std::time::Instant::now();
         let todo: Vec<(Id, Attachment)> = self
             .state
-            .notes
-            .iter()
-            .map(|(id, n)| (id, n.current()))
-            .filter(|(_, r)| !r.deleted)
-            .flat_map(|(id, r)| r.attachments.iter().map(|a| (*id, a.clone())))
+            .live_attachments()
             .filter(|(_, a)| self.attachment_search.wants(&a.object))
+            .map(|(id, a)| (id, a.clone()))
             .collect();
         // Those that are neither text nor PDFs are done with at once, unread.
         let mut readable_ones = Vec::with_capacity(todo.len());

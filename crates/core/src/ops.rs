@@ -438,25 +438,23 @@ impl Vault {
                 excluded_notes.extend(index.notes_with(w));
             }
         }
-        let notes = &self.state.notes;
-        let current: Vec<Current<'_>> = notes
-            .iter()
-            .map(|(id, n)| (id, n.current()))
-            .filter(|(_, r)| !r.deleted)
-            .flat_map(|(id, r)| {
-                r.attachments.iter().map(|a| Current {
-                    note: *id,
-                    object: a.object,
-                    name: &a.name,
-                })
+        let state = &*self.state;
+        let notes = &state.notes;
+        let current: Vec<Current<'_>> = state
+            .live_attachments()
+            .map(|(note, a)| Current {
+                note,
+                object: a.object,
+                name: &a.name,
             })
             .collect();
         let search = &mut self.attachment_search;
-        let mut excluded_objects: HashSet<Id> = HashSet::new();
-        for w in &q.excluded {
-            excluded_objects.extend(search.with_word(&current, w));
-        }
         let found = search.search(&current, &q.words, usize::MAX);
+        let excluded_objects: HashSet<Id> = q
+            .excluded
+            .iter()
+            .flat_map(|w| search.with_word(w))
+            .collect();
         let query = q.words.as_str();
         found
             .into_iter()

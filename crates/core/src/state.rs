@@ -202,6 +202,15 @@ impl State {
         }
     }
 
+    /// The attachments of the live (not trashed) notes' current revisions, with their note.
+    pub fn live_attachments(&self) -> impl Iterator<Item = (Id, &crate::note::Attachment)> {
+        self.notes
+            .iter()
+            .map(|(id, n)| (*id, n.current()))
+            .filter(|(_, r)| !r.deleted)
+            .flat_map(|(id, r)| r.attachments.iter().map(move |a| (id, a)))
+    }
+
     /// The live (not trashed) note whose title matches, case-insensitively; the most
     /// recently updated wins.
     pub fn find_by_title(&self, title: &str) -> Option<Id> {

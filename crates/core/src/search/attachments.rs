@@ -161,9 +161,9 @@ impl AttachmentSearch {
             .collect()
     }
 
-    /// The attachments (of `current`) holding `word`, whole or as the start of a word.
-    pub fn with_word(&mut self, current: &[Current<'_>], word: &str) -> HashSet<Id> {
-        self.update(current);
+    /// The attachments the index holds (as the last [`AttachmentSearch::search`] brought it up
+    /// to date) whose text has `word`, whole or as the start of a word.
+    pub fn with_word(&self, word: &str) -> HashSet<Id> {
         self.index
             .as_ref()
             .map(|i| i.notes_with(word))
