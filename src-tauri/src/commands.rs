@@ -8,8 +8,8 @@ use coffer_core::VerifyReport;
 use coffer_core::note::Attachment;
 use coffer_core::transfer::{ExportReport, ImportReport};
 use coffer_core::{
-    Id, NameCount, NewNote, Note, NoteChange, NoteFilter, NoteSummary, Progress, RevisionInfo,
-    SearchHit,
+    Conflict, Id, NameCount, NewNote, Note, NoteChange, NoteFilter, NoteSummary, Progress,
+    RevisionInfo, SearchHit, Settlement,
 };
 use coffer_views::{LockedEvent, Settings, VaultStatus};
 use std::path::PathBuf;
@@ -132,6 +132,21 @@ pub async fn note_at(s: S<'_>, id: Id, revision: Id) -> ApiResult<Note> {
 #[tauri::command]
 pub async fn revert(s: S<'_>, id: Id, revision: Id) -> ApiResult<Id> {
     s.with(|v| v.revert(&id, &revision))
+}
+
+#[tauri::command]
+pub async fn conflict(s: S<'_>, id: Id) -> ApiResult<Conflict> {
+    s.with(|v| v.conflict(&id))
+}
+
+#[tauri::command]
+pub async fn settle_conflict(s: S<'_>, id: Id, settlement: Settlement) -> ApiResult<Id> {
+    s.with(|v| v.settle_conflict(&id, settlement))
+}
+
+#[tauri::command]
+pub async fn keep_both(s: S<'_>, id: Id, shown: Id, other: Id) -> ApiResult<Id> {
+    s.with(|v| v.keep_both(&id, &shown, &other))
 }
 
 #[tauri::command]

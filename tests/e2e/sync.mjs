@@ -221,17 +221,65 @@ export function registerSyncTests(test, assert) {
         const t = await versions.getText();
         return t.includes("a hat") && t.includes("a towel");
       }, { timeoutMsg: "both versions are not shown" });
+      // The one place that differs was changed on both: B takes both lines, then edits the
+      // result into one line.
+      const part = await b.$('#conflict-parts li.differs[data-change="both"]');
+      await part.waitForDisplayed({ timeoutMsg: "the changed line is not shown as changed on both" });
       await shot(b, "sync-conflict");
-      // B keeps A's version (the hat).
-      await (await b.$('//section[contains(@class,"version")][.//pre[contains(., "a hat")]]//button')).click();
-      await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("a hat"), {
-        timeoutMsg: "the kept version is not shown",
+      await (await part.$('input[value="both"]')).click();
+      await b.waitUntil(async () => {
+        const t = await (await b.$("#conflict-result")).getText();
+        return t.includes("a hat") && t.includes("a towel");
+      }, { timeoutMsg: "taking both does not put both lines in the result" });
+      await (await b.$("#conflict-edit-result")).click();
+      const edit = await b.$("#conflict-edit");
+      await edit.waitForDisplayed();
+      await edit.clearValue();
+      await edit.setValue("passport, sunscreen, a hat and a towel");
+      await (await b.$("#conflict-save")).click();
+      await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("a hat and a towel"), {
+        timeoutMsg: "the settled text is not shown",
       });
+      // The history keeps both versions, and says the result brought them together.
+      const hist = await invoke(b, "history", { id: await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id")) });
+      assert(hist.ok.some((r) => r.current && r.parents.length === 2), `history: ${JSON.stringify(hist.ok)}`);
       const beforeResolve = Date.now();
       await (await b.$("#sync-status")).click();
       await syncedSince(b, beforeResolve, "B's sync after resolving");
       await b.waitUntil(async () => !(await (await b.$("#sync-conflict-banner")).isExisting()), {
         timeoutMsg: "the conflict banner stays after resolving",
+      });
+      await (await a.$("#sync-status")).click();
+      await a.waitUntil(async () => (await noteText(a, "Packing list")).includes("a hat and a towel"), {
+        timeout: 30000,
+        timeoutMsg: "A never got the settled text",
+      });
+
+      // A second conflict, kept as two notes: nothing to choose, nothing lost.
+      await setBody(a, "Packing list", "passport, sunscreen, a hat, a towel and a map");
+      await clickNote(b, "Packing list");
+      await setBody(b, "Packing list", "passport, sunscreen, a hat, a towel and a book");
+      const beforeSecond = Date.now();
+      await (await a.$("#sync-status")).click();
+      await syncedSince(a, beforeSecond, "A's sync before the second conflict");
+      await (await b.$("#sync-status")).click();
+      await (await b.$("#sync-conflict-banner")).waitForDisplayed({ timeout: 30000, timeoutMsg: "no second conflict in B" });
+      await (await b.$("#sync-conflict-banner button.link")).click();
+      await (await b.$("#conflict-keep-both")).waitForClickable();
+      await (await b.$("#conflict-keep-both")).click();
+      await b.waitUntil(async () => !(await (await b.$("#sync-conflict-banner")).isExisting()), {
+        timeoutMsg: "the conflict banner stays after keeping both",
+      });
+      const bodies = [await noteText(b, "Packing list"), await noteText(b, "Packing list (other version)")];
+      assert(bodies.some((t) => t.includes("a map")) && bodies.some((t) => t.includes("a book")),
+        `keeping both lost a version: ${JSON.stringify(bodies)}`);
+      const beforeBoth = Date.now();
+      await (await b.$("#sync-status")).click();
+      await syncedSince(b, beforeBoth, "B's sync after keeping both");
+      await (await a.$("#sync-status")).click();
+      await a.waitUntil(async () => (await noteText(a, "Packing list (other version)")).includes("a "), {
+        timeout: 30000,
+        timeoutMsg: "A never got the note kept from the other version",
       });
 
       // An alarm: the remote rolls back B's last change. A notices, says so, changes nothing.

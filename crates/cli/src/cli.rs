@@ -90,6 +90,9 @@ Lower values make the passphrase far cheaper to guess.")]
     History { id: String },
     /// Make an older revision current again (as a new revision)
     Revert { id: String, rev: String },
+    /// Show a note's two versions (changed on two devices at once) part by part, and settle
+    /// them: --take for each differing part, or --keep-both. Both versions stay in the history
+    Conflict(ConflictArgs),
     /// Pin a note
     Pin { id: String },
     /// Unpin a note
@@ -275,6 +278,22 @@ pub struct AddArgs {
     /// Pin the new note
     #[arg(long)]
     pub pin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConflictArgs {
+    /// The note (id or unique id prefix)
+    pub id: String,
+    /// What to keep in each part that differs, in order: `shown` (the version the note shows),
+    /// `other` or `both` (shown, then other). Once for every part, or once for all of them
+    #[arg(long, value_name = "SIDE", value_parser = ["shown", "other", "both"])]
+    pub take: Vec<String>,
+    /// The title to keep (default: the side that changed it, else the shown one's)
+    #[arg(long, value_name = "TITLE", requires = "take")]
+    pub title: Option<String>,
+    /// Keep both versions: the other becomes a note of its own, "TITLE (other version)"
+    #[arg(long, conflicts_with_all = ["take", "title"])]
+    pub keep_both: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1618,3 +1618,102 @@ fn pair_a_device_through_the_cli() {
         "{devices}"
     );
 }
+
+/// `coffer conflict`: a note changed on two devices in the same place shows both versions
+/// part by part, refuses a --take count that does not fit, settles by --take (both versions
+/// kept in the history), and keeps both versions as two notes with --keep-both.
+#[test]
+fn conflict_shows_both_versions_and_settles_them() {
+    let a = Env::new();
+    let remote = a.path("remote");
+    let remote_s = remote.to_str().expect("UTF-8 temp path");
+    let id = a.add("Trip", "intro\npack a hat\nend\n", &[]);
+    a.ok(&["remote", "add", "home", remote_s]);
+    a.ok(&["sync"]);
+    let b_dir = a.path("b");
+    let mut c = coffer(a.tmp.path());
+    c.args(["clone", remote_s])
+        .arg(&b_dir)
+        .env("COFFER_PASSPHRASE", PASS);
+    let r: Run = c.output().expect("coffer runs").into();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let b = Env {
+        tmp: tempfile::tempdir().expect("temp dir"),
+        vault: b_dir,
+    };
+    let conflicted = |from_a: &str, from_b: &str| {
+        assert_eq!(a.run_stdin(&["edit", &id], from_a).code, 0);
+        assert_eq!(b.run_stdin(&["edit", &id], from_b).code, 0);
+        a.ok(&["sync"]);
+        b.ok(&["sync"]);
+        assert_eq!(
+            b.json(&["show", &id])["conflicts"].as_array().map(Vec::len),
+            Some(1)
+        );
+    };
+    conflicted("intro\npack a towel\nend\n", "intro\npack a map\nend\n");
+
+    let shown = b.ok(&["conflict", &id]);
+    assert!(shown.contains("[1] changed in both versions"), "{shown}");
+    assert!(
+        shown.contains("| pack a towel") && shown.contains("| pack a map"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("    intro"),
+        "the unchanged lines are shown: {shown}"
+    );
+    let json = b.json(&["conflict", &id]);
+    assert_eq!(json["parts"].as_array().map(Vec::len), Some(3), "{json}");
+    assert_eq!(json["parts"][1]["change"], "both");
+
+    let r = b.run(&["conflict", &id, "--take", "shown", "--take", "other"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("1 parts differ"), "{}", r.stderr);
+    let r = b.run(&["conflict", &id, "--take", "sideways"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    let settled = b.json(&["conflict", &id, "--take", "both"]);
+    assert_eq!(settled["more"], 0);
+    let note = b.json(&["show", &id]);
+    let body = note["body"].as_str().expect("body");
+    assert!(
+        body.contains("pack a towel\npack a map\n") || body.contains("pack a map\npack a towel\n"),
+        "{body}"
+    );
+    assert_eq!(note["conflicts"], serde_json::json!([]));
+    let history = b.json(&["history", &id]);
+    let current = history
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|r| r["current"] == true)
+        .expect("a current revision");
+    assert_eq!(
+        current["parents"].as_array().map(Vec::len),
+        Some(2),
+        "{history}"
+    );
+    let r = b.run(&["--json", "conflict", &id]);
+    assert_json_error(
+        &r,
+        "no_conflict",
+        &format!("note {id} has only one current version: there is nothing to settle"),
+    );
+
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    conflicted("mine\n", "theirs\n");
+    let kept = b.json(&["conflict", &id, "--keep-both"]);
+    let copy = kept["kept_as"].as_str().expect("the new note's id");
+    let bodies = [
+        b.json(&["show", &id])["body"].clone(),
+        b.json(&["show", copy])["body"].clone(),
+    ];
+    assert!(
+        bodies.contains(&"mine\n".into()) && bodies.contains(&"theirs\n".into()),
+        "{bodies:?}"
+    );
+    assert_eq!(b.json(&["show", copy])["title"], "Trip (other version)");
+    assert_eq!(b.json(&["show", &id])["conflicts"], serde_json::json!([]));
+}

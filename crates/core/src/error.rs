@@ -98,6 +98,15 @@ pub enum Error {
     /// trash first with `coffer rm`.
     #[error("note {0} is not in the trash; move it to the trash first (`coffer rm`)")]
     NotInTrash(String),
+    /// The note has one current version: there is no conflict to settle. Holds the note's id.
+    #[error("note {0} has only one current version: there is nothing to settle")]
+    NoConflict(String),
+    /// A version being settled is no longer current (another device, window or command
+    /// settled or edited it meanwhile): nothing was written. Holds the note's id.
+    #[error(
+        "note {0} changed while its versions were being compared: nothing was saved; look at them again"
+    )]
+    ConflictChanged(String),
     /// What the caller gave is not acceptable (a name, a count, an argument, a folder to write
     /// into): the message says which and why. Failures that are not about the input have
     /// their own variants.
@@ -437,6 +446,8 @@ impl Error {
             Error::NoSuchRevision { .. } => "no_such_revision",
             Error::NoSuchAttachment { .. } => "no_such_attachment",
             Error::NotInTrash(_) => "not_in_trash",
+            Error::NoConflict(_) => "no_conflict",
+            Error::ConflictChanged(_) => "conflict_changed",
             Error::Invalid(_) => "invalid_input",
             Error::FileExists(_) => "file_exists",
             Error::ChangedWhileRead(_) => "changed_while_read",

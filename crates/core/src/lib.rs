@@ -53,6 +53,7 @@ mod state;
 
 // Operations on a vault, and the facade that holds them together.
 mod attach;
+mod conflict;
 mod devices;
 pub mod messages;
 mod ops;

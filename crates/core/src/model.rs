@@ -171,6 +171,91 @@ pub struct RevisionInfo {
     pub current: bool,
 }
 
+/// A note changed on two devices at once, in the same places, laid out to be settled
+/// (`Vault::conflict`): the version shown and one other, their bodies in parts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Conflict {
+    /// The note's id.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub note: Id,
+    /// The version the note shows now (the newer one).
+    pub shown: ConflictVersion,
+    /// The other version.
+    pub other: ConflictVersion,
+    /// Which side changed the title since the versions parted (`Same` when the titles are
+    /// equal).
+    pub title_changed: PartChange,
+    /// The two bodies in order: runs both share, and runs where they differ. The `shown`
+    /// sides joined make the shown body; the `other` sides, the other.
+    pub parts: Vec<ConflictPart>,
+    /// Whether the version both came from is known; without it every difference is marked
+    /// as changed on both sides.
+    pub base_known: bool,
+    /// How many more versions wait after this pair (three or more devices edited at once).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub more: usize,
+}
+
+/// One side of a conflict.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConflictVersion {
+    /// The revision.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub revision: Id,
+    /// Its title.
+    pub title: String,
+    /// When it was saved, in milliseconds since the Unix epoch (UTC).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub updated: Millis,
+    /// The device that saved it, by name, when known.
+    pub device: Option<String>,
+}
+
+/// A run of lines of the two versions of a conflict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConflictPart {
+    /// The run in the shown version (empty when only the other has lines here).
+    pub shown: String,
+    /// The run in the other version.
+    pub other: String,
+    /// Which side changed it since the versions parted.
+    pub change: PartChange,
+}
+
+/// Which side of a conflict changed a part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum PartChange {
+    /// Both versions have the same text here.
+    Same,
+    /// Only the shown version changed it: taking the shown side keeps both people's work.
+    Shown,
+    /// Only the other version changed it.
+    Other,
+    /// Both changed it (or which did is not known): the person chooses.
+    Both,
+}
+
+/// How a person settled a conflict (`Vault::settle_conflict`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Settlement {
+    /// The shown version settled, as `Conflict::shown` gave it.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub shown: Id,
+    /// The other version settled.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub other: Id,
+    /// The title to keep.
+    pub title: String,
+    /// The body to keep.
+    pub body: String,
+}
+
 /// A search result.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -112,6 +112,115 @@ fn devices_converge_through_webdav() {
     devices_converge(Backend::Webdav);
 }
 
+/// Two devices edit the same lines; `n` is left with two versions on both.
+fn conflicted(a: &mut Device, b: &mut Device, n: &Id, body_a: &str, body_b: &str) {
+    a.set_body(n, body_a);
+    b.set_body(n, body_b);
+    a.sync();
+    assert_eq!(b.sync().conflicts, 1);
+    a.sync();
+    assert_eq!(a.v.note(n).unwrap().conflicts.len(), 1);
+}
+
+#[test]
+fn a_conflict_is_settled_part_by_part_or_kept_as_two_notes() {
+    use coffer_core::{PartChange, Settlement};
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    let n = a.create("Plans", "intro\none\ntwo\nthree\nend\n");
+    a.sync();
+    let mut b = clone_device(&remote);
+
+    // Shown and other: one line changed on both, one only on each side.
+    conflicted(
+        &mut a,
+        &mut b,
+        &n,
+        "INTRO\none!\ntwo\nthree\nend\n",
+        "intro\none?\ntwo\nthree\nEND\n",
+    );
+    let c = a.v.conflict(&n).unwrap();
+    assert!(c.base_known);
+    assert_eq!(c.more, 0);
+    assert_eq!(c.title_changed, PartChange::Same, "the titles are equal");
+    let shown: String = c.parts.iter().map(|p| p.shown.as_str()).collect();
+    let other: String = c.parts.iter().map(|p| p.other.as_str()).collect();
+    assert_eq!(shown, a.body(&n));
+    assert_eq!(other, a.v.note_at(&n, &c.other.revision).unwrap().body);
+    let changes: Vec<PartChange> = c.parts.iter().map(|p| p.change).collect();
+    assert!(changes.contains(&PartChange::Both), "{changes:?}");
+
+    // Settled by part: each side's own change, and both versions of the line both changed.
+    let body: String = c
+        .parts
+        .iter()
+        .map(|p| match p.change {
+            PartChange::Same | PartChange::Shown => p.shown.clone(),
+            PartChange::Other => p.other.clone(),
+            PartChange::Both => format!("{}{}", p.shown, p.other),
+        })
+        .collect();
+    let settle = Settlement {
+        shown: c.shown.revision,
+        other: c.other.revision,
+        title: "Plans".into(),
+        body: body.clone(),
+    };
+    // A settlement of versions that are no longer current writes nothing.
+    let stale = Settlement {
+        shown: c.other.revision,
+        other: c.shown.revision,
+        ..settle.clone()
+    };
+    let before = a.v.history(&n).unwrap().len();
+    assert!(matches!(
+        a.v.settle_conflict(&n, stale),
+        Err(coffer_core::Error::ConflictChanged(_))
+    ));
+    assert_eq!(a.v.history(&n).unwrap().len(), before);
+    let rev = a.v.settle_conflict(&n, settle).unwrap();
+    assert_eq!(a.body(&n), body);
+    for kept in ["INTRO\n", "one!\n", "one?\n", "END\n"] {
+        assert!(body.contains(kept), "{kept:?} is kept: {body:?}");
+    }
+    let note = a.v.note(&n).unwrap();
+    assert!(note.conflicts.is_empty());
+    let history = a.v.history(&n).unwrap();
+    let settled = history.iter().find(|h| h.revision == rev).unwrap();
+    let mut parents = settled.parents.clone();
+    parents.sort();
+    let mut both = vec![c.shown.revision, c.other.revision];
+    both.sort();
+    assert_eq!(parents, both, "both versions stay in the history");
+    assert!(matches!(
+        a.v.conflict(&n),
+        Err(coffer_core::Error::NoConflict(_))
+    ));
+    a.sync();
+    b.sync();
+    assert_eq!(b.body(&n), a.body(&n), "the settlement travels");
+    assert!(b.v.note(&n).unwrap().conflicts.is_empty());
+
+    // Kept as two notes: the note keeps the shown version, a new note holds the other.
+    conflicted(&mut a, &mut b, &n, "mine\n", "theirs\n");
+    let c = a.v.conflict(&n).unwrap();
+    let shown_body = a.body(&n);
+    let other_body = a.v.note_at(&n, &c.other.revision).unwrap().body;
+    let notes_before = a.v.list(&NoteFilter::default()).len();
+    let copy =
+        a.v.keep_both(&n, &c.shown.revision, &c.other.revision)
+            .unwrap();
+    assert_eq!(a.v.list(&NoteFilter::default()).len(), notes_before + 1);
+    assert_eq!(a.body(&n), shown_body);
+    assert!(a.v.note(&n).unwrap().conflicts.is_empty());
+    let copy = a.v.note(&copy).unwrap();
+    assert_eq!(copy.body, other_body);
+    assert_eq!(copy.title, "Plans (other version)");
+    a.sync();
+    b.sync();
+    assert_eq!(a.view(), b.view());
+}
+
 /// The requests of a sync after one change do not grow with the vault.
 fn one_change_requests(kind: Backend, notes: usize) -> (u64, u64) {
     let remote = fresh_remote(kind);

@@ -218,6 +218,91 @@ bytes: number,
  */
 current: boolean, };
 
+export type Conflict = { 
+/**
+ * The note's id.
+ */
+note: string, 
+/**
+ * The version the note shows now (the newer one).
+ */
+shown: ConflictVersion, 
+/**
+ * The other version.
+ */
+other: ConflictVersion, 
+/**
+ * Which side changed the title since the versions parted (`Same` when the titles are
+ * equal).
+ */
+title_changed: PartChange, 
+/**
+ * The two bodies in order: runs both share, and runs where they differ. The `shown`
+ * sides joined make the shown body; the `other` sides, the other.
+ */
+parts: Array<ConflictPart>, 
+/**
+ * Whether the version both came from is known; without it every difference is marked
+ * as changed on both sides.
+ */
+base_known: boolean, 
+/**
+ * How many more versions wait after this pair (three or more devices edited at once).
+ */
+more: number, };
+
+export type ConflictVersion = { 
+/**
+ * The revision.
+ */
+revision: string, 
+/**
+ * Its title.
+ */
+title: string, 
+/**
+ * When it was saved, in milliseconds since the Unix epoch (UTC).
+ */
+updated: number, 
+/**
+ * The device that saved it, by name, when known.
+ */
+device: string | null, };
+
+export type ConflictPart = { 
+/**
+ * The run in the shown version (empty when only the other has lines here).
+ */
+shown: string, 
+/**
+ * The run in the other version.
+ */
+other: string, 
+/**
+ * Which side changed it since the versions parted.
+ */
+change: PartChange, };
+
+export type PartChange = "same" | "shown" | "other" | "both";
+
+export type Settlement = { 
+/**
+ * The shown version settled, as `Conflict::shown` gave it.
+ */
+shown: string, 
+/**
+ * The other version settled.
+ */
+other: string, 
+/**
+ * The title to keep.
+ */
+title: string, 
+/**
+ * The body to keep.
+ */
+body: string, };
+
 export type SearchHit = { 
 /**
  * The id of the note found.

@@ -4,6 +4,7 @@ import { call } from "../lib/call";
 import type {
   AlarmView,
   Attachment,
+  Conflict,
   Contact,
   ContactDetail,
   ConversationSummary,
@@ -34,6 +35,7 @@ import type {
   SearchHit,
   SentMessage,
   Settings,
+  Settlement,
   SyncSettings,
   SyncStatus,
   ThreadMessage,
@@ -60,6 +62,9 @@ export const commands = {
   history: (id: string) => call<Array<RevisionInfo>>("history", { id }),
   noteAt: (id: string, revision: string) => call<Note>("note_at", { id, revision }),
   revert: (id: string, revision: string) => call<string>("revert", { id, revision }),
+  conflict: (id: string) => call<Conflict>("conflict", { id }),
+  settleConflict: (id: string, settlement: Settlement) => call<string>("settle_conflict", { id, settlement }),
+  keepBoth: (id: string, shown: string, other: string) => call<string>("keep_both", { id, shown, other }),
   search: (query: string) => call<Array<SearchHit>>("search", { query }),
   /** Titles holding what was typed after `[[`, under the search's folding rules. */
   titlesMatching: (typed: string) => call<Array<string>>("titles_matching", { typed }),

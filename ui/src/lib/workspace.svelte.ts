@@ -1,7 +1,7 @@
 // Everything the UI knows while the vault is unlocked. One Workspace exists per unlock; locking
 // drops it whole (App sets it to null), so no note text outlives the keys in Rust.
 import { api, change, CofferError } from "./api";
-import type { MessageHit, NameCount, Note, NoteSummary, SearchHit, SyncStatus } from "../generated/api";
+import type { MessageHit, NameCount, Note, NoteSummary, SearchHit, Settlement, SyncStatus } from "../generated/api";
 
 export type View =
   | { kind: "all" }
@@ -268,12 +268,22 @@ export class Workspace {
     }
   }
 
-  /** Ends a conflict: the given title and body become the one current version of the note. */
-  async keepVersion(id: string, title: string, body: string): Promise<void> {
+  /** Settles a conflict with the title and body the person made (both versions stay in the
+   * history as the result's parents). */
+  async settleConflict(id: string, settlement: Settlement): Promise<void> {
     await this.flush();
-    await api.update(id, change({ base: null, title, body }));
+    await api.settleConflict(id, settlement);
     if (this.current?.id === id) await this.open(id);
     await this.refresh();
+  }
+
+  /** Settles a conflict by keeping both versions: the other becomes a note of its own. */
+  async keepBoth(id: string, shown: string, other: string): Promise<string> {
+    await this.flush();
+    const copy = await api.keepBoth(id, shown, other);
+    if (this.current?.id === id) await this.open(id);
+    await this.refresh();
+    return copy;
   }
 
   /** Notes whose title starts with or holds `prefix` (under the search's folding rules: case,

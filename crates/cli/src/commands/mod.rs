@@ -35,6 +35,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::Restore { id } => notes::restore(ctx, &id),
         C::Purge { id } => notes::purge(ctx, &id),
         C::History { id } => notes::history(ctx, &id),
+        C::Conflict(args) => notes::conflict(ctx, &args),
         C::Revert { id, rev } => notes::revert(ctx, &id, &rev),
         C::Pin { id } => notes::pin(ctx, &id, true),
         C::Unpin { id } => notes::pin(ctx, &id, false),

@@ -1,11 +1,14 @@
 //! Commands on notes: add, edit, show, list, search, trash, history, attachments, rendering.
 
-use crate::cli::{AddArgs, EditArgs};
+use crate::cli::{AddArgs, ConflictArgs, EditArgs};
 use crate::context::{Ctx, changed};
 use crate::error::{CliError, Result};
 use crate::output::{BOLD, PLAIN, date, datetime, hashtags, info, short};
 use coffer_core::search::Segment;
-use coffer_core::{NewNote, Note, NoteChange, NoteFilter};
+use coffer_core::{
+    Conflict, ConflictPart, ConflictVersion, NewNote, Note, NoteChange, NoteFilter, PartChange,
+    Settlement,
+};
 use serde_json::json;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -456,4 +459,177 @@ pub fn list_lines(notes: &[coffer_core::NoteSummary]) -> String {
         s.push('\n');
     }
     s
+}
+
+/// One part of a conflict as kept: `shown`, `other`, or `both` (shown, then other, each
+/// on lines of its own).
+fn taken(p: &ConflictPart, side: &str) -> String {
+    match side {
+        "other" if p.change != PartChange::Same => p.other.clone(),
+        "both" if p.change != PartChange::Same => {
+            let mut s = p.shown.clone();
+            if !s.is_empty() && !s.ends_with('\n') {
+                s.push('\n');
+            }
+            s + &p.other
+        }
+        _ => p.shown.clone(),
+    }
+}
+
+fn conflict_text(c: &Conflict) -> String {
+    let version = |v: &ConflictVersion| {
+        let on = v
+            .device
+            .as_deref()
+            .map(|d| format!(" on {d}"))
+            .unwrap_or_default();
+        format!(
+            "revision {}, {}{on}",
+            short(&v.revision),
+            datetime(v.updated)
+        )
+    };
+    let mut s = format!(
+        "note {} was changed in the same places by two devices: two versions\n  shown: {}\n  other: {}\n",
+        short(&c.note),
+        version(&c.shown),
+        version(&c.other)
+    );
+    if c.shown.title != c.other.title {
+        s.push_str(&format!(
+            "title: {:?} (shown) or {:?} (other)\n",
+            c.shown.title, c.other.title
+        ));
+    }
+    s.push('\n');
+    let mut n = 0;
+    for p in &c.parts {
+        if p.change == PartChange::Same {
+            let lines: Vec<&str> = p.shown.lines().collect();
+            let shown: Vec<String> = if lines.len() <= 5 {
+                lines.iter().map(|l| format!("    {l}")).collect()
+            } else {
+                let mut v: Vec<String> = lines[..2].iter().map(|l| format!("    {l}")).collect();
+                v.push(format!("    … {} unchanged lines …", lines.len() - 4));
+                v.extend(lines[lines.len() - 2..].iter().map(|l| format!("    {l}")));
+                v
+            };
+            for l in shown {
+                s.push_str(&l);
+                s.push('\n');
+            }
+            continue;
+        }
+        n += 1;
+        let why = match p.change {
+            PartChange::Shown => "changed in the shown version only",
+            PartChange::Other => "changed in the other version only",
+            _ if c.base_known => "changed in both versions",
+            _ => "differs",
+        };
+        s.push_str(&format!("[{n}] {why}\n"));
+        for (label, text) in [("shown", &p.shown), ("other", &p.other)] {
+            if text.is_empty() {
+                s.push_str(&format!("  {label} | (nothing here)\n"));
+            }
+            for l in text.lines() {
+                s.push_str(&format!("  {label} | {l}\n"));
+            }
+        }
+    }
+    s.push_str(&format!(
+        "\nsettle it: coffer conflict {} --take shown|other|both (once, or once for each of the {n} parts), or --keep-both",
+        short(&c.note)
+    ));
+    if c.more > 0 {
+        s.push_str(&format!("\n{} more version(s) wait after this one", c.more));
+    }
+    s
+}
+
+/// `coffer conflict`: shows a note's two versions part by part, or settles them.
+pub fn conflict(ctx: &Ctx, args: &ConflictArgs) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let id = vault.resolve(&args.id)?;
+    let c = vault.conflict(&id)?;
+    let more = |s: String| {
+        if c.more > 0 {
+            format!(
+                "{s}\n{} more version(s) wait: run `coffer conflict {}` again",
+                c.more,
+                short(&id)
+            )
+        } else {
+            s
+        }
+    };
+    if args.keep_both {
+        let copy = vault.keep_both(&id, &c.shown.revision, &c.other.revision)?;
+        changed(&mut vault);
+        return ctx.out.emit(
+            &json!({ "id": id, "kept_as": copy, "more": c.more }),
+            || {
+                more(format!(
+                    "kept both: note {} keeps the shown version; the other is now note {} \"{} (other version)\"",
+                    short(&id),
+                    short(&copy),
+                    c.other.title
+                ))
+            },
+        );
+    }
+    if args.take.is_empty() {
+        return ctx.out.emit(&c, || conflict_text(&c));
+    }
+    let differing = c
+        .parts
+        .iter()
+        .filter(|p| p.change != PartChange::Same)
+        .count();
+    let takes: Vec<&str> = match args.take.len() {
+        1 => vec![args.take[0].as_str(); differing],
+        n if n == differing => args.take.iter().map(String::as_str).collect(),
+        n => {
+            return Err(CliError::Usage(format!(
+                "{differing} parts differ, and --take was given {n} times: give it once (for all of them) or once for each part"
+            )));
+        }
+    };
+    let mut takes = takes.into_iter();
+    let body: String = c
+        .parts
+        .iter()
+        .map(|p| {
+            if p.change == PartChange::Same {
+                p.shown.clone()
+            } else {
+                taken(p, takes.next().unwrap_or("shown"))
+            }
+        })
+        .collect();
+    let title = args.title.clone().unwrap_or_else(|| match c.title_changed {
+        PartChange::Other => c.other.title.clone(),
+        _ => c.shown.title.clone(),
+    });
+    let revision = vault.settle_conflict(
+        &id,
+        Settlement {
+            shown: c.shown.revision,
+            other: c.other.revision,
+            title,
+            body,
+        },
+    )?;
+    changed(&mut vault);
+    ctx.out.emit(
+        &json!({ "id": id, "revision": revision, "more": c.more }),
+        || {
+            more(format!(
+                "settled {}: new revision {}; both versions stay in its history",
+                short(&id),
+                short(&revision)
+            ))
+        },
+    )
 }

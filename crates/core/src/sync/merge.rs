@@ -11,7 +11,7 @@ use crate::{Id, Result};
 use std::collections::{HashSet, VecDeque};
 
 /// The 3-way rule for one field: `None` when both sides changed it differently.
-fn pick<T: PartialEq + Clone>(base: &T, a: &T, b: &T) -> Option<T> {
+pub(crate) fn pick<T: PartialEq + Clone>(base: &T, a: &T, b: &T) -> Option<T> {
     if a == b || b == base {
         Some(a.clone())
     } else if a == base {
@@ -23,7 +23,7 @@ fn pick<T: PartialEq + Clone>(base: &T, a: &T, b: &T) -> Option<T> {
 
 /// A common ancestor of two revisions: the nearest ancestor of `b` (breadth first) that is
 /// also an ancestor of `a`.
-fn common_ancestor(note: &NoteState, a: &Id, b: &Id) -> Option<Id> {
+pub(crate) fn common_ancestor(note: &NoteState, a: &Id, b: &Id) -> Option<Id> {
     let walk = |start: &Id| {
         let mut seen = HashSet::new();
         let mut order = Vec::new();
@@ -89,16 +89,9 @@ impl Vault {
             let mut heads: Vec<&Revision> = note.heads.iter().collect();
             heads.sort_by_key(|h| h.revision);
             let (a, b) = (heads[0], heads[1]);
-            let Some(base_id) = common_ancestor(note, &a.revision, &b.revision) else {
+            // No known ancestor, or it cannot be read (damaged): keep both heads.
+            let Some(base) = self.ancestor_of(note, &a.revision, &b.revision) else {
                 continue;
-            };
-            let base = match note.heads.iter().find(|h| h.revision == base_id) {
-                Some(h) => h.clone(),
-                None => match self.read_revision_checked(&base_id, None) {
-                    Ok(r) => r,
-                    // The ancestor cannot be read (damaged): keep both heads.
-                    Err(_) => continue,
-                },
             };
             if let Some(m) = merge3(&base, a, b) {
                 merges.push(m);

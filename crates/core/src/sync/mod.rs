@@ -13,7 +13,7 @@ mod clone;
 mod fetch;
 mod identity;
 mod local;
-mod merge;
+pub(crate) mod merge;
 mod pairing;
 mod pull;
 mod push;
