@@ -60,7 +60,7 @@ Lower values make the passphrase far cheaper to guess.")]
         /// Only notes with this tag
         #[arg(long, value_name = "X")]
         tag: Option<String>,
-        /// Only notes in this notebook
+        /// Only notes in this notebook (and the notebooks inside it)
         #[arg(long, value_name = "N")]
         notebook: Option<String>,
         /// The trash instead of the live notes
@@ -141,8 +141,11 @@ Lower values make the passphrase far cheaper to guess.")]
     },
     /// Print a note rendered as sanitized HTML
     Render { id: String },
-    /// List notebooks with their number of notes
+    /// List notebooks with their number of notes ("Work/Plans" is Plans inside Work)
     Notebooks,
+    /// One notebook: rename, rm, mv (a note into it)
+    #[command(subcommand)]
+    Notebook(NotebookCommand),
     /// List tags with their number of notes
     Tags,
     /// Manage the remotes this vault syncs with (a folder, S3 or WebDAV)
@@ -209,6 +212,18 @@ can encrypt an answer to this device; only one from your vault shows the same nu
     /// Contacts and messages: contact, send, inbox, thread, open-armored, share, ...
     #[command(flatten)]
     Messages(crate::messages::MessageCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotebookCommand {
+    /// Rename a notebook, and the notebooks inside it ("Work/Plans" follows "Work"); NEW may
+    /// nest it ("Archive/Work")
+    Rename { old: String, new: String },
+    /// Move every note of a notebook, and of the notebooks inside it, to the trash (from where
+    /// `coffer restore` takes each back)
+    Rm { name: String },
+    /// Move a note into a notebook ("" takes it out of any)
+    Mv { id: String, name: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1717,3 +1717,36 @@ fn conflict_shows_both_versions_and_settles_them() {
     assert_eq!(b.json(&["show", copy])["title"], "Trip (other version)");
     assert_eq!(b.json(&["show", &id])["conflicts"], serde_json::json!([]));
 }
+
+/// `coffer notebook rename|rm|mv`, on nested notebooks.
+#[test]
+fn notebook_rename_rm_and_mv() {
+    let env = Env::new();
+    let plan = env.add("Plan", "p", &["--notebook", "Work/Plans"]);
+    let memo = env.add("Memo", "m", &["--notebook", "Work"]);
+    let loose = env.add("Loose", "l", &[]);
+    let out = env.ok(&["notebook", "rename", "Work", "Job"]);
+    assert_eq!(out, "renamed notebook \"Work\" to \"Job\" (2 note(s))\n");
+    assert_eq!(env.json(&["show", &plan])["notebook"], "Job/Plans");
+    let moved = env.json(&["notebook", "mv", &loose, "Job/Plans"]);
+    assert_eq!(moved["notebook"], "Job/Plans");
+    let list = env.json(&["list", "--notebook", "Job"]);
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(3),
+        "Job holds Job/Plans: {list}"
+    );
+    let r = env.run(&["--json", "notebook", "rm", "Nowhere"]);
+    assert_json_error(
+        &r,
+        "no_such_notebook",
+        "no notebook named \"Nowhere\" holds a note",
+    );
+    let gone = env.json(&["notebook", "rm", "Job/Plans"]);
+    assert_eq!(gone["trashed"], 2);
+    assert_eq!(env.json(&["show", &plan])["trashed"], true);
+    assert_eq!(env.json(&["show", &memo])["trashed"], false);
+    let out = env.ok(&["notebook", "mv", &memo, ""]);
+    assert!(out.starts_with("took "), "{out}");
+    assert_eq!(env.json(&["show", &memo])["notebook"], Value::Null);
+}

@@ -98,6 +98,9 @@ pub enum Error {
     /// trash first with `coffer rm`.
     #[error("note {0} is not in the trash; move it to the trash first (`coffer rm`)")]
     NotInTrash(String),
+    /// No live note is in the notebook named (nor in one inside it). Holds the name.
+    #[error("no notebook named {0:?} holds a note")]
+    NoSuchNotebook(String),
     /// The note has one current version: there is no conflict to settle. Holds the note's id.
     #[error("note {0} has only one current version: there is nothing to settle")]
     NoConflict(String),
@@ -446,6 +449,7 @@ impl Error {
             Error::NoSuchRevision { .. } => "no_such_revision",
             Error::NoSuchAttachment { .. } => "no_such_attachment",
             Error::NotInTrash(_) => "not_in_trash",
+            Error::NoSuchNotebook(_) => "no_such_notebook",
             Error::NoConflict(_) => "no_conflict",
             Error::ConflictChanged(_) => "conflict_changed",
             Error::Invalid(_) => "invalid_input",

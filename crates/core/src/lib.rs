@@ -56,6 +56,7 @@ mod attach;
 mod conflict;
 mod devices;
 pub mod messages;
+mod notebooks;
 mod ops;
 pub mod render;
 mod rotate;

@@ -19,6 +19,7 @@ pub struct NewNote {
     /// and repeats (ignoring case) are dropped.
     pub tags: Vec<String>,
     /// The notebook to file the note in (whitespace tidied); `None` or a blank name: none.
+    /// Notebooks nest: "Work/Plans" is notebook Plans inside Work.
     pub notebook: Option<String>,
     /// Whether the note starts out pinned (`NoteFilter::pinned` lists only pinned notes).
     pub pinned: bool,
@@ -54,7 +55,8 @@ pub struct NoteFilter {
     /// Only notes with this tag, compared ignoring case after tidying it as in
     /// [`NewNote::tags`] (so `#Home` finds `home`). `None`: any tags.
     pub tag: Option<String>,
-    /// Only notes in this notebook (exact, case-sensitive name). `None`: any notebook or none.
+    /// Only notes in this notebook or in the notebooks inside it (exact, case-sensitive
+    /// name). `None`: any notebook or none.
     pub notebook: Option<String>,
     /// Only pinned notes.
     pub pinned: bool,

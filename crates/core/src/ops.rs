@@ -12,6 +12,7 @@ use crate::{Error, Id, Result};
 use std::collections::{BTreeMap, HashSet};
 
 use crate::note::EXCERPT_CHARS;
+use crate::notebooks::within;
 
 pub(crate) fn clean_tags(tags: &[String]) -> Vec<String> {
     let mut seen = HashSet::new();
@@ -21,9 +22,17 @@ pub(crate) fn clean_tags(tags: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// A notebook name as kept: runs of white space made one space, and each part of a nested
+/// name ("Work / Plans") trimmed, empty parts dropped ("Work/Plans").
 pub(crate) fn clean_notebook(n: Option<&str>) -> Option<String> {
-    n.map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|s| !s.is_empty())
+    n.map(|s| {
+        s.split('/')
+            .map(|part| part.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("/")
+    })
+    .filter(|s| !s.is_empty())
 }
 
 pub(crate) fn clean_title(t: &str) -> String {
@@ -330,7 +339,7 @@ impl Vault {
         })
     }
 
-    /// Notes matching the filter, most recently changed first.
+    /// Notes matching the filter: pinned ones first, each part most recently changed first.
     pub fn list(&self, filter: &NoteFilter) -> Vec<NoteSummary> {
         let tag = filter
             .tag
@@ -349,14 +358,19 @@ impl Vault {
                     && filter
                         .notebook
                         .as_ref()
-                        .is_none_or(|nb| r.notebook.as_deref() == Some(nb.as_str()))
+                        .is_none_or(|nb| r.notebook.as_deref().is_some_and(|n| within(n, nb)))
                     && tag
                         .as_ref()
                         .is_none_or(|t| r.tags.iter().any(|x| x.to_lowercase() == *t))
             })
             .map(|(id, n)| summary(*id, n))
             .collect();
-        out.sort_by(|a, b| b.updated.cmp(&a.updated).then(a.id.cmp(&b.id)));
+        out.sort_by(|a, b| {
+            (b.pinned && !b.trashed)
+                .cmp(&(a.pinned && !a.trashed))
+                .then(b.updated.cmp(&a.updated))
+                .then(a.id.cmp(&b.id))
+        });
         out
     }
 

@@ -481,3 +481,99 @@ fn purging_a_note_whose_saves_are_in_the_journal_removes_every_file() {
     let report = v.verify(&mut |_| {}).unwrap();
     assert!(report.ok() && report.warnings.is_empty(), "{report:?}");
 }
+
+/// Notebooks nest ("Work/Plans"), are renamed with the ones inside them, and removed by
+/// moving their notes to the trash; a notebook's list holds the ones inside it; pinned notes
+/// come first in every list.
+#[test]
+fn notebooks_nest_rename_and_remove() {
+    let (dir, mut v) = new_vault();
+    let in_nb = |title: &str, nb: &str| NewNote {
+        notebook: Some(nb.into()),
+        ..note(title, "")
+    };
+    let plan = v.create(in_nb("Plan", " Work /  Plans ")).unwrap();
+    let memo = v.create(in_nb("Memo", "Work")).unwrap();
+    let shop = v.create(in_nb("Shop", "Workshop")).unwrap();
+    assert_eq!(
+        v.note(&plan).unwrap().notebook.as_deref(),
+        Some("Work/Plans")
+    );
+    let titles = |v: &Vault, nb: &str| -> Vec<String> {
+        v.list(&NoteFilter {
+            notebook: Some(nb.into()),
+            ..Default::default()
+        })
+        .into_iter()
+        .map(|s| s.title)
+        .collect()
+    };
+    assert_eq!(
+        titles(&v, "Work"),
+        ["Memo", "Plan"],
+        "Work holds Work/Plans, not Workshop"
+    );
+    assert_eq!(titles(&v, "Work/Plans"), ["Plan"]);
+    assert_eq!(v.notebook_size("Work"), 2);
+
+    // Renamed with what is inside it; moved inside another.
+    assert_eq!(v.rename_notebook("Work", "Archive/Job").unwrap(), 2);
+    assert_eq!(
+        v.note(&plan).unwrap().notebook.as_deref(),
+        Some("Archive/Job/Plans")
+    );
+    assert_eq!(
+        v.note(&memo).unwrap().notebook.as_deref(),
+        Some("Archive/Job")
+    );
+    assert_eq!(v.note(&shop).unwrap().notebook.as_deref(), Some("Workshop"));
+    assert_eq!(v.history(&plan).unwrap().len(), 2, "a rename is a revision");
+    assert!(matches!(
+        v.rename_notebook("Archive", "Archive/Old"),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        v.rename_notebook("Nothing", "Else"),
+        Err(Error::NoSuchNotebook(_))
+    ));
+    assert!(matches!(
+        v.rename_notebook("Job", " / "),
+        Err(Error::Invalid(_))
+    ));
+
+    // Pinned first, then newest first.
+    v.update(
+        &shop,
+        NoteChange {
+            pinned: Some(true),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    v.update(
+        &memo,
+        NoteChange {
+            body: Some("newest".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let all: Vec<String> = v
+        .list(&NoteFilter::default())
+        .into_iter()
+        .map(|s| s.title)
+        .collect();
+    assert_eq!(all, ["Shop", "Memo", "Plan"]);
+
+    // Removed: its notes (and those of the notebooks inside it) go to the trash.
+    assert_eq!(v.remove_notebook("Archive").unwrap(), 2);
+    assert!(v.note(&plan).unwrap().trashed && v.note(&memo).unwrap().trashed);
+    assert!(!v.note(&shop).unwrap().trashed);
+    assert_eq!(v.notebooks().len(), 1);
+    drop(v);
+    let v = LockedVault::open(&dir.path().join("v"))
+        .unwrap()
+        .unlock(&pass("pw"))
+        .unwrap();
+    assert!(v.note(&plan).unwrap().trashed, "the removal was saved");
+}

@@ -4,7 +4,7 @@ pub mod notes;
 pub mod sync;
 pub mod vault;
 
-use crate::cli::{Command, DeviceCommand, RemoteCommand};
+use crate::cli::{Command, DeviceCommand, NotebookCommand, RemoteCommand};
 use crate::context::Ctx;
 use crate::error::Result;
 
@@ -43,6 +43,11 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::Extract { id, name, to } => notes::extract(ctx, &id, &name, &to),
         C::Render { id } => notes::render(ctx, &id),
         C::Notebooks => notes::notebooks(ctx),
+        C::Notebook(NotebookCommand::Rename { old, new }) => {
+            notes::rename_notebook(ctx, &old, &new)
+        }
+        C::Notebook(NotebookCommand::Rm { name }) => notes::remove_notebook(ctx, &name),
+        C::Notebook(NotebookCommand::Mv { id, name }) => notes::move_note(ctx, &id, &name),
         C::Tags => notes::tags(ctx),
         C::Export { dir } => vault::export(ctx, &dir),
         C::Import { dir } => vault::import(ctx, &dir),

@@ -435,6 +435,48 @@ pub fn notebooks(ctx: &Ctx) -> Result<()> {
     ctx.out.emit(&items, || name_counts(&items, "notebooks"))
 }
 
+pub fn rename_notebook(ctx: &Ctx, old: &str, new: &str) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let moved = vault.rename_notebook(old, new)?;
+    changed(&mut vault);
+    ctx.out
+        .emit(&json!({ "from": old, "to": new, "notes": moved }), || {
+            format!("renamed notebook {old:?} to {new:?} ({moved} note(s))")
+        })
+}
+
+pub fn remove_notebook(ctx: &Ctx, name: &str) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let trashed = vault.remove_notebook(name)?;
+    changed(&mut vault);
+    ctx.out.emit(&json!({ "notebook": name, "trashed": trashed }), || {
+        format!(
+            "moved {trashed} note(s) of notebook {name:?} to the trash (`coffer list --trash`; `coffer restore ID` takes one back)"
+        )
+    })
+}
+
+pub fn move_note(ctx: &Ctx, id: &str, name: &str) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let id = vault.resolve(id)?;
+    let revision = vault.update(
+        &id,
+        NoteChange {
+            notebook: Some(Some(name.to_string())),
+            ..Default::default()
+        },
+    )?;
+    changed(&mut vault);
+    let note = vault.note(&id)?;
+    ctx.out.emit(
+        &json!({ "id": id, "revision": revision, "notebook": note.notebook }),
+        || match &note.notebook {
+            Some(nb) => format!("moved {} into notebook {nb:?}", short(&id)),
+            None => format!("took {} out of its notebook", short(&id)),
+        },
+    )
+}
+
 pub fn tags(ctx: &Ctx) -> Result<()> {
     let vault = ctx.open()?;
     let items = vault.tags();
