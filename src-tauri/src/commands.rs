@@ -234,6 +234,21 @@ pub async fn notebooks(s: S<'_>) -> ApiResult<Vec<NameCount>> {
 }
 
 #[tauri::command]
+pub async fn rename_notebook(s: S<'_>, old: String, new: String) -> ApiResult<usize> {
+    s.with(|v| v.rename_notebook(&old, &new))
+}
+
+#[tauri::command]
+pub async fn remove_notebook(s: S<'_>, name: String) -> ApiResult<usize> {
+    s.with(|v| v.remove_notebook(&name))
+}
+
+#[tauri::command]
+pub async fn notebook_size(s: S<'_>, name: String) -> ApiResult<usize> {
+    s.with(|v| Ok(v.notebook_size(&name)))
+}
+
+#[tauri::command]
 pub async fn tags(s: S<'_>) -> ApiResult<Vec<NameCount>> {
     s.with(|v| Ok(v.tags()))
 }

@@ -277,6 +277,85 @@ test("format with shortcuts and the toolbar, tick a task in the preview", async 
   }
 });
 
+test("notebooks: nest, drag a note in, move from the palette, rename, delete; pinned first", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  const row = (name) => b.$(`.sidebar li.notebook[data-notebook="${name}"] > button`);
+  const inNotebook = async (title, name) => {
+    await (await b.$("#note-notebook")).setValue(name);
+    await b.keys("Tab");
+    await (await row(name)).waitForDisplayed({ timeoutMsg: `no notebook ${name} in the sidebar` });
+  };
+  try {
+    await createVault(b);
+    await newNote(b, "Plan", "the plan");
+    await inNotebook("Plan", "Work/Plans");
+    await newNote(b, "Memo", "a memo");
+    await inNotebook("Memo", "Work");
+    await newNote(b, "Loose", "no notebook");
+    await newNote(b, "Stray", "no notebook either");
+    // Work holds Work/Plans: the tree shows Plans inside it, and counts both.
+    assert((await (await row("Work")).getText()).includes("2"), `Work's count: ${await (await row("Work")).getText()}`);
+    assert((await (await row("Work/Plans")).getText()).startsWith("Plans"), "Work/Plans is not shown as Plans");
+
+    // A note dragged from the list onto a notebook is filed in it.
+    await b.execute((id) => {
+      const item = [...document.querySelectorAll(".items .item")].find((e) => e.querySelector(".name")?.textContent.trim() === id);
+      const target = document.querySelector('.sidebar li.notebook[data-notebook="Work/Plans"]');
+      const dt = new DataTransfer();
+      item.dispatchEvent(new DragEvent("dragstart", { bubbles: true, dataTransfer: dt }));
+      target.dispatchEvent(new DragEvent("dragover", { bubbles: true, cancelable: true, dataTransfer: dt }));
+      target.dispatchEvent(new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }, "Loose");
+    await b.waitUntil(async () => (await (await row("Work/Plans")).getText()).includes("2"), {
+      timeoutMsg: "the dragged note is not in Work/Plans",
+    });
+    // And from the palette.
+    await clickNote(b, "Stray");
+    await b.keys(["Control", "k"]);
+    await (await b.$("#palette-input")).setValue("Move this note");
+    await b.keys("Enter");
+    await (await b.$("#notebook-name")).waitForDisplayed();
+    await (await b.$("#notebook-name")).setValue("Work");
+    await (await b.$("#notebook-confirm")).click();
+    await b.waitUntil(async () => (await (await row("Work")).getText()).includes("4"), {
+      timeoutMsg: "the note moved from the palette is not in Work",
+    });
+
+    // Renamed: the notebooks inside follow, and so does the view.
+    await (await row("Work")).click();
+    await (await b.$("#rename-notebook")).click();
+    await (await b.$("#notebook-name")).waitForDisplayed();
+    await (await b.$("#notebook-name")).clearValue();
+    await (await b.$("#notebook-name")).setValue("Job");
+    await (await b.$("#notebook-confirm")).click();
+    await (await row("Job/Plans")).waitForDisplayed({ timeoutMsg: "Work/Plans did not follow the rename" });
+    assert(!(await (await row("Work")).isExisting()), "the old name stays in the sidebar");
+    await b.waitUntil(async () => (await listTitles(b)).length === 4, { timeoutMsg: "the renamed notebook's view lost notes" });
+    await shot(b, "notebooks");
+
+    // Pinned first in every list: pin the oldest note.
+    await clickNote(b, "Plan");
+    await (await b.$("#pin-note")).click();
+    await (await b.$("#view-all")).click();
+    await b.waitUntil(async () => (await listTitles(b))[0] === "Plan", { timeoutMsg: "the pinned note is not first" });
+
+    // Deleted: after saying how many, its notes (and those inside it) go to the trash.
+    await (await row("Job/Plans")).click();
+    await (await b.$("#remove-notebook")).click();
+    const q = await b.$("#remove-notebook-question");
+    await b.waitUntil(async () => (await q.getText()).includes("the 2 notes"), { timeoutMsg: `the count: ${await q.getText()}` });
+    await (await b.$("#notebook-confirm")).click();
+    await b.waitUntil(async () => !(await (await row("Job/Plans")).isExisting()), { timeoutMsg: "the deleted notebook stays" });
+    await (await b.$("#view-trash")).click();
+    await b.waitUntil(async () => {
+      const t = await listTitles(b);
+      return t.includes("Plan") && t.includes("Loose");
+    }, { timeoutMsg: "the deleted notebook's notes are not in the trash" });
+  } finally {
+    await closeApp(b);
+  }
+});
+
 test("delete to trash and restore", async (driver) => {
   const b = await openApp(driver, tempVault());
   try {

@@ -41,6 +41,8 @@ impl Vault {
     }
 
     /// Writes, in one batch, a new revision of each note, made by `f` from its current one.
+    /// A note with a conflict gets one per version, so the conflict stays for the person to
+    /// settle (nothing of either version is dropped on the way).
     fn revise_all(&mut self, ids: &[Id], f: impl Fn(&mut crate::note::Revision)) -> Result<usize> {
         if ids.is_empty() {
             return Ok(0);
@@ -48,14 +50,15 @@ impl Vault {
         self.transact(|v| {
             let mut batch = Batch::default();
             for id in ids {
-                let note = v.state.note(id)?;
-                let mut rev = note.current().clone();
-                rev.parents = note.heads.iter().map(|h| h.revision).collect();
-                f(&mut rev);
-                rev.revision = Id::random();
-                rev.updated = crate::note::now_millis().max(rev.updated + 1);
-                batch.objects.push(v.seal_revision(&rev)?);
-                batch.revisions.push(rev);
+                for head in &v.state.note(id)?.heads {
+                    let mut rev = head.clone();
+                    rev.parents = vec![head.revision];
+                    f(&mut rev);
+                    rev.revision = Id::random();
+                    rev.updated = crate::note::now_millis().max(rev.updated + 1);
+                    batch.objects.push(v.seal_revision(&rev)?);
+                    batch.revisions.push(rev);
+                }
             }
             Ok((ids.len(), batch))
         })

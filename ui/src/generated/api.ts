@@ -17,6 +17,7 @@ body: string,
 tags: Array<string>, 
 /**
  * The notebook to file the note in (whitespace tidied); `None` or a blank name: none.
+ * Notebooks nest: "Work/Plans" is notebook Plans inside Work.
  */
 notebook: string | null, 
 /**
@@ -58,7 +59,8 @@ export type NoteFilter = {
  */
 tag: string | null, 
 /**
- * Only notes in this notebook (exact, case-sensitive name). `None`: any notebook or none.
+ * Only notes in this notebook or in the notebooks inside it (exact, case-sensitive
+ * name). `None`: any notebook or none.
  */
 notebook: string | null, 
 /**

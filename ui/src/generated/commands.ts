@@ -77,6 +77,9 @@ export const commands = {
   /** Sanitized HTML of a draft (the live preview). */
   renderMarkdown: (text: string) => call<string>("render_markdown", { text }),
   notebooks: () => call<Array<NameCount>>("notebooks"),
+  renameNotebook: (old: string, newValue: string) => call<number>("rename_notebook", { old, new: newValue }),
+  removeNotebook: (name: string) => call<number>("remove_notebook", { name }),
+  notebookSize: (name: string) => call<number>("notebook_size", { name }),
   tags: () => call<Array<NameCount>>("tags"),
   /** Opens the file dialog for `purpose` (a save dialog suggests `name`); the chosen paths, none if it was cancelled. They stay usable for that purpose until the app quits. */
   pick: (purpose: Purpose, name: string | null) => call<Array<string>>("pick", { purpose, name }),

@@ -10,6 +10,20 @@ export type View =
   | { kind: "tag"; name: string }
   | { kind: "notebook"; name: string };
 
+/** A notebook name as Rust keeps it: each part of "Work / Plans" trimmed, empty parts dropped. */
+export function cleanNotebook(name: string): string {
+  return name
+    .split("/")
+    .map((p) => p.split(/\s+/).filter(Boolean).join(" "))
+    .filter(Boolean)
+    .join("/");
+}
+
+/** Whether `notebook` is `name` or inside it. */
+export function inNotebook(notebook: string, name: string): boolean {
+  return notebook === name || notebook.startsWith(`${name}/`);
+}
+
 export type SaveState = "saved" | "dirty" | "saving" | "error";
 export type Mode = "edit" | "split" | "preview";
 
@@ -266,6 +280,36 @@ export class Workspace {
       this.draftBody = fresh.body;
       this.editorKey++;
     }
+  }
+
+  /** Renames a notebook and the ones inside it; a view of one of them follows the rename. */
+  async renameNotebook(old: string, name: string): Promise<number> {
+    await this.flush();
+    const moved = await api.renameNotebook(old, name);
+    const v = this.view;
+    if (v.kind === "notebook" && inNotebook(v.name, old)) {
+      this.view = { kind: "notebook", name: cleanNotebook(name) + v.name.slice(old.length) };
+    }
+    await this.reopen();
+    return moved;
+  }
+
+  /** Moves the notes of a notebook (and of those inside it) to the trash; returns how many. */
+  async removeNotebook(name: string): Promise<number> {
+    await this.flush();
+    const trashed = await api.removeNotebook(name);
+    const v = this.view;
+    if (v.kind === "notebook" && inNotebook(v.name, name)) this.view = { kind: "all" };
+    await this.reopen();
+    return trashed;
+  }
+
+  /** Files a note in a notebook ("" takes it out of any), on top of its current version. */
+  async moveNote(id: string, notebook: string): Promise<void> {
+    await this.flush();
+    const n = await api.note(id);
+    await api.update(id, change({ base: n.revision, notebook: notebook.trim() === "" ? null : notebook }));
+    await this.reopen();
   }
 
   /** Settles a conflict with the title and body the person made (both versions stay in the
