@@ -7,6 +7,7 @@ macro_rules! with_commands {
     ($then:ident) => {
         $then! {
             commands::vault_status,
+            commands::passphrase_strength,
             commands::create_vault,
             commands::unlock,
             commands::lock,

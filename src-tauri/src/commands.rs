@@ -6,6 +6,7 @@ use crate::picker::{PickedState, Purpose};
 use crate::session::{Session, on_session, on_vault};
 use coffer_core::VerifyReport;
 use coffer_core::note::Attachment;
+use coffer_core::passphrase::{self, Strength};
 use coffer_core::transfer::{ExportReport, ImportReport};
 use coffer_core::{
     Conflict, Id, NameCount, NewNote, Note, NoteChange, NoteFilter, NoteSummary, Progress,
@@ -33,6 +34,16 @@ pub async fn vault_status(s: S<'_>) -> ApiResult<VaultStatus> {
         unlocked,
         path,
     })
+}
+
+/// How hard a passphrase being chosen is to guess (the meter under the field). Nothing is
+/// kept: the copy is wiped when the estimate is made.
+#[tauri::command]
+pub async fn passphrase_strength(passphrase: String) -> ApiResult<Strength> {
+    Ok(passphrase::strength(
+        &crate::session::secret(passphrase),
+        &["coffer"],
+    ))
 }
 
 #[tauri::command]

@@ -24,6 +24,7 @@ pub fn definitions() -> String {
         c::ConflictPart::decl(&cfg),
         c::PartChange::decl(&cfg),
         c::Settlement::decl(&cfg),
+        c::passphrase::Strength::decl(&cfg),
         c::SearchHit::decl(&cfg),
         c::NameCount::decl(&cfg),
         c::search::Segment::decl(&cfg),

@@ -27,6 +27,16 @@ test("create a vault on first run", async (driver) => {
     assert((await pageText(b)).includes("no way to recover a lost passphrase"), "no warning about lost passphrases");
     await (await b.$("#new-passphrase")).setValue("abc");
     await b.waitUntil(async () => (await (await b.$("#strength-label")).getText()) === "Weak");
+    // A dictionary word twice is weak too (zxcvbn, in Rust); unrelated words are not.
+    await (await b.$("#new-passphrase")).setValue("passwordpassword");
+    await b.waitUntil(async () => (await (await b.$("#strength-label")).getText()) === "Weak", {
+      timeoutMsg: "passwordpassword is not rated weak",
+    });
+    await (await b.$("#new-passphrase")).setValue("violet tundra pickle harbour 19 kettle");
+    await b.waitUntil(async () => (await (await b.$("#strength-label")).getText()) === "Strong", {
+      timeoutMsg: "unrelated words are not rated strong",
+    });
+    await (await b.$("#new-passphrase")).setValue("abc");
     await (await b.$("#repeat-passphrase")).setValue("abd");
     assert((await pageText(b)).includes("The two passphrases differ"), "mismatch not shown");
     assert(!(await (await b.$("#create-vault")).isEnabled()), "create enabled with a mismatch");

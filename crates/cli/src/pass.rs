@@ -78,6 +78,14 @@ fn prompt(label: &str) -> Result<SecretString> {
 /// Asks twice and refuses a mismatch.
 fn prompt_twice(label: &str) -> Result<SecretString> {
     let first = prompt(label)?;
+    let s = coffer_core::passphrase::strength(&first, &["coffer"]);
+    if s.score <= 2 {
+        crate::output::warn(&format!(
+            "this passphrase is {}: {} (it will be accepted)",
+            s.label.to_lowercase(),
+            s.hint
+        ));
+    }
     let second = prompt("Repeat it: ")?;
     if first.expose_secret() != second.expose_secret() {
         return Err(CliError::PassphraseMismatch);

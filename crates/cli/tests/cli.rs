@@ -1267,8 +1267,15 @@ fn guided_start_creates_the_default_vault() {
         r.stdout
     );
     assert!(r.stdout.contains("it cannot be recovered"), "{}", r.stdout);
+    // Two common words: only a fair passphrase, said so (zxcvbn), and accepted.
     assert!(
-        r.stdout.contains("New passphrase: \nRepeat it: \n"),
+        r.stdout
+            .contains("New passphrase: \ncoffer: warning: this passphrase is fair: "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("(it will be accepted)\nRepeat it: \n"),
         "{}",
         r.stdout
     );

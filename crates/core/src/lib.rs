@@ -39,6 +39,7 @@ mod fsutil;
 mod held;
 mod id;
 mod limits;
+pub mod passphrase;
 mod process;
 mod text;
 

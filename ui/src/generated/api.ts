@@ -305,6 +305,20 @@ title: string,
  */
 body: string, };
 
+export type Strength = { 
+/**
+ * 0 (empty), 1 weak, 2 fair, 3 good, 4 strong.
+ */
+score: number, 
+/**
+ * "Weak", "Fair", "Good" or "Strong" ("" when empty).
+ */
+label: string, 
+/**
+ * What makes it weak, or what would make it stronger ("" when nothing to say).
+ */
+hint: string, };
+
 export type SearchHit = { 
 /**
  * The id of the note found.

@@ -36,6 +36,7 @@ import type {
   SentMessage,
   Settings,
   Settlement,
+  Strength,
   SyncSettings,
   SyncStatus,
   ThreadMessage,
@@ -46,6 +47,8 @@ import type {
 /** Every command the web view may call. */
 export const commands = {
   vaultStatus: () => call<VaultStatus>("vault_status"),
+  /** How hard a passphrase being chosen is to guess (the meter under the field). Nothing is kept: the copy is wiped when the estimate is made. */
+  passphraseStrength: (passphrase: string) => call<Strength>("passphrase_strength", { passphrase }),
   createVault: (passphrase: string) => call<void>("create_vault", { passphrase }),
   unlock: (passphrase: string) => call<void>("unlock", { passphrase }),
   lock: () => call<void>("lock"),
