@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   ROOT, PASS, startDriver, openApp, tempVault, createVault, newNote, listTitles, shot, closeApp, invoke,
-  answerDialog, pick,
+  answerDialog, pick, pageText,
 } from "./harness.mjs";
 
 const CLI = process.env.COFFER_CLI ?? path.join(ROOT, "target/debug/coffer");
@@ -465,6 +465,14 @@ export function registerMessagesTests(test, assert) {
     try {
       const { a, b, bob } = await aliceAndBob(driver, driverB, apps);
 
+      // Alice starts writing to Bob: no shared place yet, so only armored text.
+      await click(a, "#view-contacts");
+      await click(a, `#contact-list [data-contact="${bob.id}"]`);
+      await click(a, "#write-to-contact");
+      await a.waitUntil(async () => (await pageText(a)).includes("No remote shared for messages"), {
+        timeoutMsg: "the compose box does not say there is no shared remote",
+      });
+
       // Alice adds the shared place in Settings, Sync, as "Messages with contacts".
       const shared = path.join(mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-shared-")), "team");
       await click(a, "#open-settings");
@@ -487,10 +495,10 @@ export function registerMessagesTests(test, assert) {
       await pick(b, "remote_folder", "Choose a folder to sync through", shared);
       ok(await invoke(b, "add_remote", { remote: { name: "team", url: shared, user: "", secret: "", purpose: "messages" } }), "Bob's remote");
 
-      // Alice writes to Bob and sends through the shared remote.
-      await click(a, "#view-contacts");
-      await click(a, `#contact-list [data-contact="${bob.id}"]`);
-      await click(a, "#write-to-contact");
+      // The compose box left open knows of the shared place at once; Alice sends through it.
+      await a.waitUntil(async () => !(await pageText(a)).includes("No remote shared for messages"), {
+        timeoutMsg: "the compose box still says there is no shared remote",
+      });
       await paste(a, "#compose-body", "The keys are with the concierge.");
       await click(a, "#send-message");
       await a.waitUntil(async () => (await a.$$("#thread-messages .msg")).length === 1, { timeoutMsg: "the sent message is not in Alice's thread" });
@@ -517,6 +525,22 @@ export function registerMessagesTests(test, assert) {
       // The inbox is emptied once the message is stored.
       const left = execFileSync("find", [shared, "-type", "f"]).toString().trim();
       assert(left === "", `files left in the shared place: ${left}`);
+
+      // From the messages section, Ctrl+N shows the new note, and the palette opens a note.
+      await b.keys(["Control", "n"]);
+      const title = await b.$("#note-title");
+      await title.waitForDisplayed({ timeoutMsg: "Ctrl+N in the messages section shows no note" });
+      await title.clearValue();
+      await title.setValue("Written after reading");
+      await b.waitUntil(async () => (await listTitles(b)).includes("Written after reading"), { timeoutMsg: "the new note is not listed" });
+      await click(b, "#view-conversations");
+      await (await b.$("#note-title")).waitForExist({ reverse: true, timeoutMsg: "the conversations do not show" });
+      await b.keys(["Control", "k"]);
+      await (await b.$("#palette-input")).setValue("Written after reading");
+      await b.keys("Enter");
+      await b.waitUntil(async () => (await (await b.$("#note-title")).getValue().catch(() => "")) === "Written after reading", {
+        timeoutMsg: "the palette did not open the note from the messages section",
+      });
     } finally {
       if (apps.a) await closeApp(apps.a);
       if (apps.b) await closeApp(apps.b);

@@ -366,6 +366,40 @@ test("notebooks: nest, drag a note in, move from the palette, rename, delete; pi
   }
 });
 
+test("keyboard: focus shows on list rows and the view buttons; Escape closes Settings after a click in it", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Focus me", "text");
+    await b.keys("Escape");
+    // Focus moved by the keyboard (a key press first), then onto a list row and the chosen
+    // view button: each shows a ring, inside the row (the list clips outside it), and on the
+    // chosen button in a colour other than its own.
+    const ring = (selector) => b.execute((sel) => {
+      const el = document.querySelector(sel);
+      el.focus();
+      const st = getComputedStyle(el);
+      return { visible: el.matches(":focus-visible"), style: st.outlineStyle, width: st.outlineWidth, offset: parseFloat(st.outlineOffset),
+        color: st.outlineColor, background: st.backgroundColor };
+    }, selector);
+    await b.keys("Tab");
+    const row = await ring(".items .item");
+    assert(row.visible && row.style === "solid" && row.offset < 0, `the list row's focus: ${JSON.stringify(row)}`);
+    const on = await ring(".seg button.on");
+    assert(on.visible && on.style === "solid" && on.color !== on.background, `the chosen view button's focus: ${JSON.stringify(on)}`);
+    await shot(b, "focus-ring");
+
+    await (await b.$("#open-settings")).click();
+    const dialog = await b.$('[role="dialog"][aria-label="Settings"]');
+    await dialog.waitForDisplayed();
+    await (await dialog.$("h2")).click();
+    await b.keys("Escape");
+    await dialog.waitForExist({ reverse: true, timeoutMsg: "Escape does not close Settings after a click in it" });
+  } finally {
+    await closeApp(b);
+  }
+});
+
 test("delete to trash and restore", async (driver) => {
   const b = await openApp(driver, tempVault());
   try {

@@ -128,6 +128,21 @@ export function registerSyncTests(test, assert) {
       // The secret-free listing is all the UI ever gets back.
       await syncedSince(a, beforeAdd, "A's first sync");
       await shot(a, "sync-settings");
+      // Asked whether to remove it, the remote's address stays readable (not one letter a line).
+      await (await a.$('#remote-list li[data-remote="home"] button.danger')).click();
+      await (await a.$("#confirm-remove-remote")).waitForDisplayed();
+      const urlBox = await a.execute(() => {
+        const r = document.querySelector('#remote-list li[data-remote="home"] .url').getBoundingClientRect();
+        return { w: r.width, h: r.height };
+      });
+      assert(urlBox.h < 40 && urlBox.w > 150, `the address is squeezed while asking: ${JSON.stringify(urlBox)}`);
+      await shot(a, "remove-remote-question");
+      // The device list shown beside it knows of the sync that just ended.
+      await a.waitUntil(async () => {
+        const t = await (await a.$('#device-list tr[data-this="true"]')).getText().catch(() => "");
+        return t.includes("last sync") && !t.includes("never");
+      }, { timeoutMsg: "Devices still says this device never synced" });
+      await (await a.$('//li[@data-remote="home"]//button[normalize-space()="Cancel"]')).click();
       await (await a.$("#close-settings")).click();
       await a.waitUntil(async () => (await syncText(a)).startsWith("Synced"), {
         timeoutMsg: `A's status: ${await syncText(a)}`,

@@ -1757,3 +1757,24 @@ fn notebook_rename_rm_and_mv() {
     assert!(out.starts_with("took "), "{out}");
     assert_eq!(env.json(&["show", &memo])["notebook"], Value::Null);
 }
+
+/// A folder remote typed as `~/x` (quoted, so no shell expanded it) is the folder x in the
+/// home folder, kept as that absolute path; no folder named "~" is made.
+#[test]
+fn a_remote_under_tilde_is_in_the_home_folder() {
+    let env = Env::new();
+    let added = env.json(&["remote", "add", "home", "~/coffer-remote"]);
+    let want = env.tmp.path().join("coffer-remote");
+    assert_eq!(added["url"], want.display().to_string());
+    env.ok(&["sync"]);
+    let inside: Vec<_> = std::fs::read_dir(&want)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        !inside.is_empty(),
+        "the remote is in the home folder: {inside:?}"
+    );
+    assert!(!env.tmp.path().join("~").exists());
+    let listed = env.json(&["remote", "list"]);
+    assert_eq!(listed[0]["url"], want.display().to_string());
+}

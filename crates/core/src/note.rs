@@ -168,24 +168,43 @@ pub fn clean_tag(tag: &str) -> Option<String> {
 /// Characters of a note's excerpt in lists (and of a search snippet).
 pub(crate) const EXCERPT_CHARS: usize = 160;
 
-/// Plain text from the start of a Markdown body (markup characters dropped).
-pub(crate) fn excerpt(body: &str) -> String {
+/// A line of Markdown as plain text: no heading, quote or list marker, no emphasis or link
+/// brackets ("## **Bold** [[Link]]" is "Bold Link"). `None` for a blank line or a code fence.
+fn plain_line(line: &str) -> Option<String> {
+    let line = line
+        .trim()
+        .trim_start_matches(['#', '>', '-', '*', '+', ' '])
+        .trim();
+    if line.is_empty() || line.starts_with("```") {
+        return None;
+    }
+    let mut plain = line.to_string();
+    for markup in ["**", "__", "`", "[[", "]]"] {
+        plain = plain.replace(markup, "");
+    }
+    Some(plain)
+}
+
+/// Whether a body's first line only repeats the note's title (a "# Title" heading).
+fn repeats_title(first: &str, title: &str) -> bool {
+    let t = title.trim();
+    !t.is_empty() && first.trim().eq_ignore_ascii_case(t)
+}
+
+/// The start of a note's body as one line of plain text, for lists: Markdown marks left out,
+/// and a first line that only repeats the title skipped.
+pub(crate) fn excerpt(title: &str, body: &str) -> String {
     let mut out = String::new();
+    let mut first = true;
     for line in body.lines() {
-        let line = line
-            .trim()
-            .trim_start_matches(['#', '>', '-', '*', '+', ' '])
-            .trim();
-        if line.is_empty() || line.starts_with("```") {
+        let Some(plain) = plain_line(line) else {
+            continue;
+        };
+        if std::mem::take(&mut first) && repeats_title(&plain, title) {
             continue;
         }
         if !out.is_empty() {
             out.push(' ');
-        }
-        // Emphasis and link brackets are markup, not text: "**bold** [[Link]]" -> "bold Link".
-        let mut plain = line.to_string();
-        for markup in ["**", "__", "`", "[[", "]]"] {
-            plain = plain.replace(markup, "");
         }
         out.push_str(&plain);
         if out.chars().count() >= EXCERPT_CHARS {
@@ -195,16 +214,45 @@ pub(crate) fn excerpt(body: &str) -> String {
     out.chars().take(EXCERPT_CHARS).collect()
 }
 
+/// Bodies up to this size are made plain text for search snippets; a longer one is shown as it
+/// is (making it plain on every keystroke would cost more than it shows).
+const PLAIN_SNIPPET_MAX: usize = 256 * 1024;
+
+/// The body as plain text for a search snippet: each line as `excerpt` makes it, in its own
+/// line, the title's repeat skipped. A body over 256 KiB is returned as it is.
+pub(crate) fn snippet_text<'a>(title: &str, body: &'a str) -> std::borrow::Cow<'a, str> {
+    if body.len() > PLAIN_SNIPPET_MAX {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut first = true;
+    for plain in body.lines().filter_map(plain_line) {
+        if std::mem::take(&mut first) && repeats_title(&plain, title) {
+            continue;
+        }
+        out.push_str(&plain);
+        out.push('\n');
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn excerpts_are_plain_text() {
-        let e = super::excerpt(
-            "# Title\n\nPlant **tomatoes** in May.\nSee [[Seeds]] and `code`.\n- [x] done file_name",
+        let body = "# Title\n\nPlant **tomatoes** in May.\nSee [[Seeds]] and `code`.\n- [x] done file_name";
+        assert_eq!(
+            super::excerpt("Garden", body),
+            "Title Plant tomatoes in May. See Seeds and code. [x] done file_name"
+        );
+        // A first heading that only repeats the title is not shown again.
+        assert_eq!(
+            super::excerpt("title", body),
+            "Plant tomatoes in May. See Seeds and code. [x] done file_name"
         );
         assert_eq!(
-            e,
-            "Title Plant tomatoes in May. See Seeds and code. [x] done file_name"
+            super::snippet_text("Title", body),
+            "Plant tomatoes in May.\nSee Seeds and code.\n[x] done file_name\n"
         );
     }
 

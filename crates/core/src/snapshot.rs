@@ -30,8 +30,9 @@ use std::sync::{Arc, mpsc};
 use zeroize::Zeroizing;
 
 /// Format 3: the bodies in a second file (format 2 held them in the one snapshot; format 1 was
-/// not compressed). Older snapshots are ignored and rebuilt.
-const SNAPSHOT_FORMAT: u32 = 6;
+/// not compressed). Older snapshots are ignored and rebuilt (format 7: excerpts no longer repeat
+/// a note's title).
+const SNAPSHOT_FORMAT: u32 = 7;
 
 /// The plaintext of `snapshot.age` (postcard, in an LZ4 frame, see [`pack`]).
 #[derive(Serialize, Deserialize)]

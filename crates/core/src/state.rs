@@ -149,7 +149,7 @@ impl State {
             note.heads.push(rev);
         }
         note.links = crate::render::wiki_links(&note.current().body);
-        note.excerpt = crate::note::excerpt(&note.current().body);
+        note.excerpt = crate::note::excerpt(&note.current().title, &note.current().body);
         if self.index.is_some() {
             self.index_stale.insert(note_id);
         } else if let Some(p) = &mut self.pending_index {

@@ -29,8 +29,9 @@ impl Vault {
         valid_remote_name(name)?;
         let parsed = RemoteUrl::parse(url)?;
         let url = match &parsed {
-            // A relative folder path would mean something else from another directory.
-            RemoteUrl::Folder(p) if p.is_relative() => std::path::absolute(p)
+            // Kept as the absolute path it means now: a relative one would mean something else
+            // from another directory, and `~` something else for another user.
+            RemoteUrl::Folder(p) => std::path::absolute(p)
                 .map_err(Error::io("resolving the remote folder"))?
                 .display()
                 .to_string(),

@@ -32,7 +32,7 @@ impl Vault {
                             .filter(|m| !m.outgoing && m.received > read_until)
                             .count() as u64,
                         last_time: last.envelope.time,
-                        last_excerpt: crate::note::excerpt(&last.envelope.body),
+                        last_excerpt: crate::note::excerpt("", &last.envelope.body),
                     }
                 })
                 .collect();
@@ -192,7 +192,11 @@ impl Vault {
                 .take(limit)
                 .map(|(m, text)| MessageHit {
                     message: st.view(&me, m, &empty),
-                    snippet: crate::search::snippet(&text, &q.words, 160),
+                    snippet: crate::search::snippet(
+                        &crate::note::snippet_text("", &text),
+                        &q.words,
+                        160,
+                    ),
                 })
                 .collect())
         })

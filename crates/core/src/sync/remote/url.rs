@@ -106,6 +106,14 @@ impl RemoteUrl {
             return Ok(RemoteUrl::Folder(PathBuf::from(rest)));
         }
         if !t.contains("://") {
+            // `~/x` as a shell would read it (a quoted one reaches here as typed), never a
+            // folder named "~".
+            if t == "~" || t.starts_with("~/") {
+                let home = std::env::home_dir()
+                    .filter(|h| h.is_absolute())
+                    .ok_or_else(|| bad("~ stands for the home folder, and $HOME is not set"))?;
+                return Ok(RemoteUrl::Folder(home.join(t[1..].trim_start_matches('/'))));
+            }
             return Ok(RemoteUrl::Folder(PathBuf::from(t)));
         }
         let u = url::Url::parse(t).map_err(|e| bad(&e.to_string()))?;
@@ -240,6 +248,22 @@ pub fn url_has_password(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_under_tilde_is_in_the_home_folder() {
+        let home = std::env::home_dir().expect("HOME is set for the tests");
+        for (typed, inside) in [("~/sync/coffer", "sync/coffer"), ("~", ""), ("~//x", "x")] {
+            match RemoteUrl::parse(typed).unwrap() {
+                RemoteUrl::Folder(p) => assert_eq!(p, home.join(inside), "{typed}"),
+                other => panic!("{typed}: {other:?}"),
+            }
+        }
+        // A folder whose name starts with ~ is just that.
+        match RemoteUrl::parse("~x/y").unwrap() {
+            RemoteUrl::Folder(p) => assert_eq!(p, PathBuf::from("~x/y")),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn a_webdav_password_is_asked_for_and_put_in_encoded() {
