@@ -230,8 +230,8 @@ export function registerSyncTests(test, assert) {
       await banner.waitForDisplayed({ timeout: 30000, timeoutMsg: "no conflict shown in B" });
       assert((await banner.getText()).includes("Packing list"), `conflict banner: ${await banner.getText()}`);
       await (await b.$("#sync-conflict-banner button.link")).click();
-      const versions = await b.$("#conflict-versions");
-      await versions.waitForDisplayed();
+      await (await b.$("#conflict-versions")).waitForDisplayed();
+      const versions = await b.$('[role="dialog"]');
       await b.waitUntil(async () => {
         const t = await versions.getText();
         return t.includes("a hat") && t.includes("a towel");

@@ -56,6 +56,7 @@ mod state;
 mod attach;
 mod conflict;
 mod devices;
+mod highlight;
 pub mod messages;
 mod notebooks;
 mod ops;

@@ -13,7 +13,7 @@
 //! nesting. [`Prepared`] carries a text and its link targets, resolved while the vault is held,
 //! so that the rendering itself runs without it.
 
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -58,7 +58,11 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
                 let kept: Vec<&str> = value
                     .split_whitespace()
                     .filter(|c| {
-                        c.starts_with("language-") || c.starts_with("wikilink") || *c == TASK_CLASS
+                        c.starts_with("language-")
+                            || c.starts_with("wikilink")
+                            || c.starts_with("hl-")
+                            || ALIGN_CLASSES.contains(c)
+                            || *c == TASK_CLASS
                     })
                     .collect();
                 (!kept.is_empty()).then(|| kept.join(" ").into())
@@ -67,6 +71,10 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         });
     b
 });
+
+/// The classes a table cell's alignment becomes (the style attribute Markdown gives it is not
+/// let through: no inline styles in the preview).
+const ALIGN_CLASSES: [&str; 3] = ["align-left", "align-center", "align-right"];
 
 /// The class of a task's checkbox in rendered HTML.
 pub const TASK_CLASS: &str = "task";
@@ -131,6 +139,8 @@ fn render_bounded(
     let mut events = Vec::new();
     let mut in_image = false;
     let mut depth = 0usize;
+    // A fenced code block in a language `highlight` knows: its language and text so far.
+    let mut code: Option<(String, String)> = None;
     for (n, ev) in Parser::new_ext(markdown, options()).enumerate() {
         if n % 1024 == 1023 && started.elapsed() > TIME_BUDGET {
             return Err("it takes too long to render".into());
@@ -146,6 +156,25 @@ fn render_bounded(
             _ => {}
         }
         match ev {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if crate::highlight::knows(info.split_whitespace().next().unwrap_or("")) =>
+            {
+                let lang = info.split_whitespace().next().unwrap_or("").to_string();
+                code = Some((lang, String::new()));
+            }
+            Event::Text(t) if code.is_some() => {
+                if let Some((_, text)) = &mut code {
+                    text.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) if code.is_some() => {
+                let (lang, text) = code.take().expect("checked");
+                events.push(Event::Html(CowStr::from(format!(
+                    "<pre><code class=\"language-{}\">{}</code></pre>\n",
+                    escape_attr(&lang),
+                    crate::highlight::highlight(&lang, &text)
+                ))));
+            }
             Event::Start(Tag::Link {
                 link_type: LinkType::WikiLink { .. },
                 dest_url,
@@ -190,6 +219,13 @@ fn render_bounded(
     }
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
+    // Table alignment as classes (pulldown-cmark writes exactly these styles).
+    for (align, class) in ["left", "center", "right"].iter().zip(ALIGN_CLASSES) {
+        raw = raw.replace(
+            &format!(" style=\"text-align: {align}\">"),
+            &format!(" class=\"{class}\">"),
+        );
+    }
     if html_depth(&raw) > MAX_DEPTH {
         return Err(nested());
     }
@@ -515,6 +551,31 @@ mod tests {
         assert!(html.contains("<table>"));
         assert!(html.contains("type=\"checkbox\""));
         assert!(html.contains("language-rust"));
+    }
+
+    #[test]
+    fn tables_keep_their_alignment_and_code_is_highlighted() {
+        let html = r("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n");
+        assert!(html.contains("<td class=\"align-left\">1</td>"), "{html}");
+        assert!(html.contains("<th class=\"align-center\">b</th>"), "{html}");
+        assert!(html.contains("<td class=\"align-right\">3</td>"), "{html}");
+        assert!(!html.contains("style="), "{html}");
+        let html = r("```python\nif x: # why\n    return 'a'\n```\n");
+        assert!(
+            html.contains("<code class=\"language-python\"><span class=\"hl-keyword\">if</span> x: <span class=\"hl-comment\"># why</span>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<span class=\"hl-string\">'a'</span>"),
+            "{html}"
+        );
+        // Raw HTML cannot borrow the classes into an inline style, nor smuggle a script in.
+        let html =
+            r("<td style=\"color: red\">x</td>\n\n```js\n</code><script>alert(1)</script>\n```\n");
+        assert!(
+            !html.contains("style=") && !html.contains("<script"),
+            "{html}"
+        );
     }
 }
 

@@ -317,16 +317,23 @@ export class Workspace {
   async settleConflict(id: string, settlement: Settlement): Promise<void> {
     await this.flush();
     await api.settleConflict(id, settlement);
+    await this.settled(id);
+  }
+
+  /** After a conflict was settled: the note shown again, and the banner forgets the note
+   * (until sync's next status says otherwise) unless more versions still wait. */
+  private async settled(id: string): Promise<void> {
     if (this.current?.id === id) await this.open(id);
     await this.refresh();
+    const left = (await api.note(id)).conflicts.length > 0;
+    if (this.sync && !left) this.sync = { ...this.sync, conflicts: this.sync.conflicts.filter((c) => c.id !== id) };
   }
 
   /** Settles a conflict by keeping both versions: the other becomes a note of its own. */
   async keepBoth(id: string, shown: string, other: string): Promise<string> {
     await this.flush();
     const copy = await api.keepBoth(id, shown, other);
-    if (this.current?.id === id) await this.open(id);
-    await this.refresh();
+    await this.settled(id);
     return copy;
   }
 
