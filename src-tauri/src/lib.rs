@@ -14,6 +14,7 @@ mod command_list;
 mod clipboard;
 mod commands;
 pub mod error;
+mod instance;
 mod links;
 mod messages;
 mod pairing;
@@ -123,6 +124,20 @@ pub fn run() {
         return;
     }
     let dir = opts.vault.unwrap_or_else(coffer_core::default_vault_dir);
+    let listener = match instance::claim(&dir) {
+        instance::Claim::First(l) => Some(l),
+        instance::Claim::Running => {
+            eprintln!(
+                "coffer-app: Coffer is already open on {}; it was brought to the front",
+                dir.display()
+            );
+            return;
+        }
+        instance::Claim::Unavailable(why) => {
+            eprintln!("coffer-app: cannot make sure this is the only app on the vault: {why}");
+            None
+        }
+    };
     let autolock = opts
         .autolock_seconds
         .or_else(|| {
@@ -164,9 +179,19 @@ pub fn run() {
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Coffer")
                 .inner_size(1200.0, 780.0)
-                .min_inner_size(760.0, 520.0)
+                .min_inner_size(600.0, 480.0)
                 .on_navigation(navigation_allowed)
                 .build()?;
+            if let Some(l) = listener {
+                let handle = app.handle().clone();
+                l.serve(move || {
+                    if let Some(w) = handle.get_webview_window("main") {
+                        let _ = w.unminimize();
+                        let _ = w.show();
+                        let _ = w.set_focus();
+                    }
+                });
+            }
             let handle = app.handle().clone();
             std::thread::spawn(move || Session::autolock_loop(handle));
             sync::start(app.handle());

@@ -7,8 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import {
   startDriver, openApp, tempVault, createVault, unlock, newNote, waitSaved, listTitles,
-  pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS, answerDialog, pick,
+  pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS, answerDialog, pick, APP,
 } from "./harness.mjs";
+import { spawn, spawnSync } from "node:child_process";
 import { registerSyncTests } from "./sync.mjs";
 import { registerMessagesTests } from "./messages.mjs";
 import { hostileTests } from "./hostile.mjs";
@@ -445,6 +446,86 @@ test("keyboard: focus shows on list rows and the view buttons; Escape closes Set
     await (await dialog.$("h2")).click();
     await b.keys("Escape");
     await dialog.waitForExist({ reverse: true, timeoutMsg: "Escape does not close Settings after a click in it" });
+  } finally {
+    await closeApp(b);
+  }
+});
+
+test("layout: usable 600 px wide, the sidebar and the list fold away, no word cut in two", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Meeting with the planning committee", "Agenda for the meeting.");
+    await b.setWindowSize(600, 760);
+    await b.waitUntil(() => b.execute(() => window.innerWidth <= 620), { timeoutMsg: "the window did not narrow" });
+    const box = (sel) => b.execute((s) => {
+      const r = document.querySelector(s)?.getBoundingClientRect();
+      return r ? { left: r.left, right: r.right, width: r.width } : null;
+    }, sel);
+    // Narrow: the sidebar folds away by itself; the list and the editor share the width.
+    await b.waitUntil(async () => (await box("nav.sidebar")) === null, { timeoutMsg: "the sidebar stays in a 600 px window" });
+    const list = await box("section.list");
+    const editor = await box(".cm-editor");
+    assert(list && list.width >= 190 && editor && editor.width >= 200 && editor.right <= 602,
+      `list ${JSON.stringify(list)}, editor ${JSON.stringify(editor)}`);
+    const overflow = await b.execute(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, `the page is ${overflow} px wider than the window`);
+    const paneOverflow = await b.execute(() => {
+      const p = document.querySelector("section.pane");
+      return p.scrollWidth - p.clientWidth;
+    });
+    assert(paneOverflow <= 1, `the note pane scrolls sideways by ${paneOverflow} px`);
+    const title = await box("#note-title");
+    assert(title && title.width >= 200, `the title field: ${JSON.stringify(title)}`);
+    // No word is broken inside: each list title's words fit on their lines.
+    const broken = await b.execute(() => [...document.querySelectorAll(".items .item .name")].filter((e) => {
+      const style = getComputedStyle(e);
+      return style.wordBreak === "break-all" || style.overflowWrap === "anywhere";
+    }).length);
+    assert(broken === 0, "list titles may break inside words");
+    await shot(b, "narrow-600");
+    // The list folds away too, for the editor alone; and both come back.
+    await (await b.$("#toggle-list")).click();
+    await b.waitUntil(async () => (await box("section.list")) === null, { timeoutMsg: "the list does not fold away" });
+    const alone = await box(".cm-editor");
+    assert(alone && alone.width >= 500, `the editor alone: ${JSON.stringify(alone)}`);
+    await shot(b, "narrow-600-editor");
+    await (await b.$("#toggle-list")).click();
+    await (await b.$("#toggle-sidebar")).waitForClickable();
+    await (await b.$("#toggle-sidebar")).click();
+    await (await b.$("nav.sidebar")).waitForDisplayed({ timeoutMsg: "the sidebar does not come back" });
+    // Narrow, it lies over the list as a drawer: the note keeps its width; a view closes it.
+    const under = await box(".cm-editor");
+    assert(under && under.width >= 200, `the editor under the drawer: ${JSON.stringify(under)}`);
+    await shot(b, "narrow-600-sidebar");
+    await (await b.$("#view-pinned")).click();
+    await b.waitUntil(async () => (await box("nav.sidebar")) === null, { timeoutMsg: "choosing a view does not close the drawer" });
+  } finally {
+    await b.setWindowSize(1200, 780).catch(() => {});
+    await closeApp(b);
+  }
+});
+
+test("one app per vault: a second one started on the same vault brings the first forward and exits", async (driver) => {
+  const vault = tempVault();
+  const b = await openApp(driver, vault);
+  try {
+    await createVault(b);
+    await newNote(b, "Only here", "one writer");
+    const second = spawnSync(APP, ["--vault", vault], { env: process.env, timeout: 30000, encoding: "utf8" });
+    assert(second.status === 0, `the second app: status ${second.status}, signal ${second.signal}, stderr ${second.stderr}`);
+    assert(second.stderr.includes("already open on"), `the second app says: ${second.stderr}`);
+    // The first goes on as before, alone on the vault.
+    await newNote(b, "Still here", "after the second one left");
+    await waitSaved(b);
+    const listed = await listTitles(b);
+    assert(listed.includes("Only here") && listed.includes("Still here"), `listed: ${listed}`);
+    // Another vault opens in an app of its own (it is still running after a while).
+    const other = spawn(APP, ["--vault", tempVault()], { env: process.env, stdio: "ignore" });
+    await new Promise((r) => setTimeout(r, 4000));
+    const running = other.exitCode === null;
+    other.kill();
+    assert(running, `an app on another vault exited: ${other.exitCode}`);
   } finally {
     await closeApp(b);
   }
