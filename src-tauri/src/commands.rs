@@ -245,6 +245,28 @@ pub async fn notebooks(s: S<'_>) -> ApiResult<Vec<NameCount>> {
 }
 
 #[tauri::command]
+pub async fn templates(s: S<'_>) -> ApiResult<Vec<NoteSummary>> {
+    s.with(|v| Ok(v.templates()))
+}
+
+/// `day` is the person's local date (YYYY-MM-DD), which the web view knows.
+#[tauri::command]
+pub async fn create_from_template(
+    s: S<'_>,
+    template: Id,
+    title: String,
+    day: String,
+    notebook: Option<String>,
+) -> ApiResult<Id> {
+    s.with(|v| v.create_from_template(&template, &title, &day, notebook.as_deref()))
+}
+
+#[tauri::command]
+pub async fn daily_note(s: S<'_>, day: String) -> ApiResult<Id> {
+    s.with(|v| v.daily_note(&day).map(|(id, _)| id))
+}
+
+#[tauri::command]
 pub async fn rename_notebook(s: S<'_>, old: String, new: String) -> ApiResult<usize> {
     s.with(|v| v.rename_notebook(&old, &new))
 }

@@ -1,6 +1,7 @@
 // Benchmarks of the real app (run by scripts/bench-app under Xvfb): cold start to the unlock
 // screen, unlock to the first painted list, search-as-you-type latency per keystroke, and the
-// memory of the app and its WebKit processes. The UI sets performance marks once a frame is
+// memory of the app and its WebKit processes; opening a note from the list, and typing into a
+// 20 KiB note. The UI sets performance marks once a frame is
 // painted ("coffer:unlock-screen", "coffer:list-painted", "coffer:search-painted"; see
 // ui/src/lib/workspace.svelte.ts); they are read here through WebDriver.
 //   node bench-app.mjs --vault DIR --pass-file FILE [--runs 5] [--json OUT]
@@ -175,6 +176,67 @@ try {
       firstRoundByQuery: samples.slice(0, words.reduce((n, w) => n + w.length, 0) + 1).map((s) => ({ query: s.query, ms: r1(s.ms), hits: s.hits })),
     };
     console.error(`search: ${JSON.stringify({ ...result.search, firstRoundByQuery: undefined })}`);
+
+    // Opening a note from the list: from the click's pointerdown to the mark set once the
+    // opened note is painted.
+    await b.execute(() => document.querySelector("#search").select());
+    await b.keys("Backspace");
+    await b.waitUntil(async () => (await b.execute(() => document.querySelectorAll(".items .item.hit").length)) === 0, { timeout: 10000 });
+    await b.execute(() => {
+      window.__opens = [];
+      document.querySelector(".items").addEventListener("pointerdown", (e) => window.__opens.push(performance.timeOrigin + e.timeStamp), true);
+    });
+    const opens = [];
+    for (let i = 0; i < Number(args.opens ?? 30); i++) {
+      const rows = await b.$$(".items .item");
+      const row = rows[(i * 7) % Math.min(rows.length, 60)];
+      const before = await b.execute(() => window.__opens.length);
+      await row.click();
+      await b.waitUntil(async () => (await b.execute(() => window.__opens.length)) > before, { timeout: 10000, interval: 10 });
+      const down = await b.execute(() => window.__opens.at(-1));
+      opens.push((await markEpoch(b, "coffer:note-painted", down)) - down);
+    }
+    result.openNote = { opens: opens.length, p50Ms: r1(pct(opens, 50)), p90Ms: r1(pct(opens, 90)), maxMs: r1(Math.max(...opens)) };
+    console.error(`open a note: ${JSON.stringify(result.openNote)}`);
+
+    // Typing into a 20 KiB note: from each keydown in the editor to the next frame painted
+    // after the editor's text changed (a MutationObserver, then requestAnimationFrame). Keys
+    // go in as fast as WebDriver sends them, no faster than 50 a second.
+    const long = Array.from({ length: 260 }, (_, i) => `Line ${i} of a long note, with some words to wrap and keep.`).join("\n");
+    const made = await b.executeAsync((body, done) => {
+      window.__TAURI_INTERNALS__.invoke("create", { note: { title: "Long note for typing", body, tags: [], notebook: null, pinned: false } })
+        .then((id) => done(id), (e) => done({ err: String(e) }));
+    }, long);
+    await (await b.$("#view-all")).click();
+    const newRow = await b.$(`.items .item[data-id="${made}"]`);
+    await newRow.waitForExist({ timeout: 30000 });
+    await newRow.click();
+    await b.waitUntil(async () => (await b.execute((id) => document.querySelector(".items .item.current")?.getAttribute("data-id") === id, made)), { timeout: 10000 });
+    await b.execute(() => {
+      const cm = document.querySelector(".cm-content");
+      window.__typed = [];
+      let down = 0;
+      cm.addEventListener("keydown", (e) => (down = performance.timeOrigin + e.timeStamp), true);
+      new MutationObserver(() => {
+        const t = down;
+        if (!t) return;
+        down = 0;
+        requestAnimationFrame(() => window.__typed.push(performance.timeOrigin + performance.now() - t));
+      }).observe(cm, { childList: true, subtree: true, characterData: true });
+    });
+    await (await b.$(".cm-content")).click();
+    await b.keys(["Control", "End"]);
+    const text = "the quick brown fox jumps over the lazy dog and keeps on typing ".repeat(2);
+    for (const c of text) {
+      const t0 = Date.now();
+      await b.keys(c);
+      const wait = 20 - (Date.now() - t0);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const typed = await b.execute(() => window.__typed);
+    result.editorTyping = { noteBytes: long.length, keys: typed.length, p50Ms: r1(pct(typed, 50)), p99Ms: r1(pct(typed, 99)), maxMs: r1(Math.max(...typed)) };
+    console.error(`typing in the editor: ${JSON.stringify(result.editorTyping)}`);
 
     // Memory with the 10k notes open (after the searches above), per process.
     const mem = appTree().map(memory);

@@ -531,6 +531,48 @@ test("one app per vault: a second one started on the same vault brings the first
   }
 });
 
+test("templates: a note from a template fills in its placeholders; today's note is made once", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    const made = await invoke(b, "create", {
+      note: { title: "Meeting {{date}}", body: "# {{title}}\n\nAttendees:", tags: ["work"], notebook: "Templates", pinned: false },
+    });
+    assert(made.ok, `create: ${JSON.stringify(made)}`);
+    await (await b.$("#view-all")).click();
+    const today = await b.execute(() => {
+      const d = new Date();
+      const pad = (n) => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    });
+    const palette = async (text) => {
+      await b.keys(["Control", "k"]);
+      await (await b.$("#palette-input")).setValue(text);
+      await b.keys("Enter");
+    };
+    await palette("from template: Meeting");
+    await b.waitUntil(async () => (await (await b.$("#note-title")).getValue()) === `Meeting ${today}`, {
+      timeoutMsg: "the note from the template is not titled with today's date",
+    });
+    await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).startsWith(`# Meeting ${today}`), {
+      timeoutMsg: "the template's {{title}} is not filled in",
+    });
+    await shot(b, "from-template");
+    // Today's note: made in "Daily" the first time, the same note after.
+    await b.keys(["Control", "Shift", "d"]);
+    await b.waitUntil(async () => (await (await b.$("#note-title")).getValue()) === today, { timeoutMsg: "Ctrl+Shift+D does not open today's note" });
+    const first = await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id"));
+    await palette("Today's note");
+    await b.waitUntil(async () => (await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id"))) === first, {
+      timeoutMsg: "today's note is not the same note the second time",
+    });
+    const daily = await invoke(b, "list", { filter: { tag: null, notebook: "Daily", pinned: false, trash: false } });
+    assert(daily.ok?.length === 1, `notes in Daily: ${JSON.stringify(daily)}`);
+  } finally {
+    await closeApp(b);
+  }
+});
+
 test("delete to trash and restore", async (driver) => {
   const b = await openApp(driver, tempVault());
   try {

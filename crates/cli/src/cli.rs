@@ -44,6 +44,29 @@ Lower values make the passphrase far cheaper to guess.")]
     },
     /// Add a note; prints its id. The body comes from --file, else from stdin
     Add(AddArgs),
+    /// List the templates: the notes in the notebook "Templates" (their titles and bodies may
+    /// hold {{date}} and {{title}})
+    Templates,
+    /// Add a note from a template (its id, or its title); prints the new note's id
+    New {
+        /// The template: an id prefix or a title
+        template: String,
+        /// The new note's title (default: the template's, {{date}} filled in)
+        #[arg(long, value_name = "T")]
+        title: Option<String>,
+        #[arg(long, value_name = "N")]
+        notebook: Option<String>,
+        /// The day for {{date}}, YYYY-MM-DD (default: today here)
+        #[arg(long, value_name = "DAY")]
+        date: Option<String>,
+    },
+    /// The daily note (titled YYYY-MM-DD, in the notebook "Daily"): made from the "Daily"
+    /// template the first time, found after; prints its id
+    Today {
+        /// Another day, YYYY-MM-DD (default: today here)
+        #[arg(long, value_name = "DAY")]
+        date: Option<String>,
+    },
     /// Change a note. Without --file and with stdin not a terminal, the body is read from
     /// stdin (empty input leaves the body as it is)
     Edit(EditArgs),

@@ -1778,3 +1778,44 @@ fn a_remote_under_tilde_is_in_the_home_folder() {
     let listed = env.json(&["remote", "list"]);
     assert_eq!(listed[0]["url"], want.display().to_string());
 }
+
+/// `coffer templates`, `coffer new TEMPLATE`, `coffer today`.
+#[test]
+fn templates_new_and_today() {
+    let env = Env::new();
+    assert!(env.ok(&["templates"]).starts_with("no templates yet"));
+    env.run_stdin(
+        &[
+            "add",
+            "--title",
+            "Standup {{date}}",
+            "--notebook",
+            "Templates",
+        ],
+        "# {{title}}\nYesterday, today, blockers\n",
+    );
+    let made = env.json(&["new", "standup {{date}}", "--date", "2026-12-03"]);
+    assert_eq!(made["title"], "Standup 2026-12-03");
+    let id = made["id"].as_str().expect("id");
+    assert_eq!(
+        env.json(&["show", id])["body"],
+        "# Standup 2026-12-03\nYesterday, today, blockers\n"
+    );
+    let r = env.run(&["new", "standup {{date}}", "--date", "tomorrow"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("is not a date written YYYY-MM-DD"),
+        "{}",
+        r.stderr
+    );
+    let first = env.json(&["today", "--date", "2026-12-03"]);
+    assert_eq!(first["created"], true);
+    let again = env.json(&["today", "--date", "2026-12-03"]);
+    assert_eq!(
+        (again["id"].clone(), again["created"].clone()),
+        (first["id"].clone(), false.into())
+    );
+    // Without --date: today here, a date all the same.
+    let now = env.json(&["today"]);
+    assert_eq!(now["date"].as_str().map(str::len), Some(10), "{now}");
+}

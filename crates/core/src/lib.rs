@@ -62,6 +62,7 @@ mod notebooks;
 mod ops;
 pub mod render;
 mod rotate;
+pub mod templates;
 pub use rotate::Rotation;
 pub mod sync;
 pub mod transfer;

@@ -577,3 +577,68 @@ fn notebooks_nest_rename_and_remove() {
         .unwrap();
     assert!(v.note(&plan).unwrap().trashed, "the removal was saved");
 }
+
+/// Templates are the notes in "Templates"; a note made from one has its placeholders filled;
+/// the daily note is made once per day (from the "Daily" template) and found after.
+#[test]
+fn templates_and_the_daily_note() {
+    let (_dir, mut v) = new_vault();
+    let meeting = v
+        .create(NewNote {
+            title: "Meeting {{date}}".into(),
+            body: "# {{title}}\n\nAttendees:\n".into(),
+            tags: vec!["work".into()],
+            notebook: Some("Templates".into()),
+            pinned: false,
+        })
+        .unwrap();
+    v.create(NewNote {
+        title: "Daily".into(),
+        body: "Plans for {{date}}\n".into(),
+        notebook: Some("Templates/Routine".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let plain = v.create(note("Not a template", "x")).unwrap();
+    let titles: Vec<String> = v.templates().into_iter().map(|t| t.title).collect();
+    assert_eq!(titles, ["Daily", "Meeting {{date}}"]);
+
+    let id = v
+        .create_from_template(&meeting, "", "2026-12-03", Some("Work"))
+        .unwrap();
+    let n = v.note(&id).unwrap();
+    assert_eq!(n.title, "Meeting 2026-12-03");
+    assert_eq!(n.body, "# Meeting 2026-12-03\n\nAttendees:\n");
+    assert_eq!(n.tags, ["work"]);
+    assert_eq!(n.notebook.as_deref(), Some("Work"));
+    let named = v
+        .create_from_template(&meeting, "Budget review", "2026-12-03", None)
+        .unwrap();
+    assert_eq!(
+        v.note(&named).unwrap().body,
+        "# Budget review\n\nAttendees:\n"
+    );
+    assert!(matches!(
+        v.create_from_template(&plain, "", "2026-12-03", None),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        v.create_from_template(&meeting, "", "someday", None),
+        Err(Error::Invalid(_))
+    ));
+
+    let (day, made) = v.daily_note("2026-12-03").unwrap();
+    assert!(made);
+    let d = v.note(&day).unwrap();
+    assert_eq!(
+        (d.title.as_str(), d.notebook.as_deref()),
+        ("2026-12-03", Some("Daily"))
+    );
+    assert_eq!(d.body, "Plans for 2026-12-03\n");
+    assert_eq!(
+        v.daily_note("2026-12-03").unwrap(),
+        (day, false),
+        "one per day"
+    );
+    assert_ne!(v.daily_note("2026-12-04").unwrap().0, day);
+}

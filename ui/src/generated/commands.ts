@@ -80,6 +80,10 @@ export const commands = {
   /** Sanitized HTML of a draft (the live preview). */
   renderMarkdown: (text: string) => call<string>("render_markdown", { text }),
   notebooks: () => call<Array<NameCount>>("notebooks"),
+  templates: () => call<Array<NoteSummary>>("templates"),
+  /** `day` is the person's local date (YYYY-MM-DD), which the web view knows. */
+  createFromTemplate: (template: string, title: string, day: string, notebook: string | null) => call<string>("create_from_template", { template, title, day, notebook }),
+  dailyNote: (day: string) => call<string>("daily_note", { day }),
   renameNotebook: (old: string, newValue: string) => call<number>("rename_notebook", { old, new: newValue }),
   removeNotebook: (name: string) => call<number>("remove_notebook", { name }),
   notebookSize: (name: string) => call<number>("notebook_size", { name }),

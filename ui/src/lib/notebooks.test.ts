@@ -30,3 +30,11 @@ describe("notebook names", () => {
     expect(inNotebook("Workshop", "Work")).toBe(false);
   });
 });
+
+describe("localDay", () => {
+  it("is the date where the person is, YYYY-MM-DD", async () => {
+    const { localDay } = await import("./workspace.svelte");
+    expect(localDay(new Date(2026, 0, 5, 23, 59))).toBe("2026-01-05");
+    expect(localDay(new Date(2026, 11, 31, 0, 1))).toBe("2026-12-31");
+  });
+});

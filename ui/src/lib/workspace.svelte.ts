@@ -19,6 +19,14 @@ export function cleanNotebook(name: string): string {
     .join("/");
 }
 
+/** Today here (the person's time zone), YYYY-MM-DD. */
+// A plain Date, read once: nothing here is reactive.
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
+export function localDay(now = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
 /** Whether `notebook` is `name` or inside it. */
 export function inNotebook(notebook: string, name: string): boolean {
   return notebook === name || notebook.startsWith(`${name}/`);
@@ -52,6 +60,8 @@ export class Workspace {
   trashCount = $state(0);
   tags = $state<NameCount[]>([]);
   notebooks = $state<NameCount[]>([]);
+  /** The notes in the notebook "Templates" (Rust decides which). */
+  templates = $state<NoteSummary[]>([]);
   query = $state("");
   hits = $state<SearchHit[] | null>(null);
   /** The messages the search found: their own group below the notes. */
@@ -82,18 +92,20 @@ export class Workspace {
       trash: v.kind === "trash",
     };
     // The view of all notes is the same list as `all`: asked for once (10,000 notes are MBs).
-    const [listed, all, trash, tags, notebooks] = await Promise.all([
+    const [listed, all, trash, tags, notebooks, templates] = await Promise.all([
       v.kind === "all" ? null : api.list(filter),
       api.list({ tag: null, notebook: null, pinned: false, trash: false }),
       api.list({ tag: null, notebook: null, pinned: false, trash: true }),
       api.tags(),
       api.notebooks(),
+      api.templates(),
     ]);
     this.notes = listed ?? all;
     this.all = all;
     this.trashCount = trash.length;
     this.tags = tags;
     this.notebooks = notebooks;
+    this.templates = templates;
     markPainted("coffer:list-painted");
     if (this.query.trim()) await this.runSearch();
   }
@@ -137,6 +149,7 @@ export class Workspace {
     this.editorKey++;
     this.save = "saved";
     this.saveError = "";
+    markPainted("coffer:note-painted");
   }
 
   close(): void {
@@ -280,6 +293,23 @@ export class Workspace {
       this.draftBody = fresh.body;
       this.editorKey++;
     }
+  }
+
+  /** A new note from a template, filed in the notebook shown (if one is), and opened. */
+  async newFromTemplate(template: string): Promise<void> {
+    await this.flush();
+    const v = this.view;
+    const id = await api.createFromTemplate(template, "", localDay(), v.kind === "notebook" ? v.name : null);
+    await this.refresh();
+    await this.open(id);
+  }
+
+  /** Today's note (made the first time), opened. */
+  async openDailyNote(): Promise<void> {
+    await this.flush();
+    const id = await api.dailyNote(localDay());
+    await this.refresh();
+    await this.open(id);
   }
 
   /** Renames a notebook and the ones inside it; a view of one of them follows the rename. */

@@ -675,3 +675,62 @@ pub fn conflict(ctx: &Ctx, args: &ConflictArgs) -> Result<()> {
         },
     )
 }
+
+/// Today's date here (the local time zone; UTC when it cannot be known), YYYY-MM-DD.
+fn today_here() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    now.format(&format).unwrap_or_default()
+}
+
+pub fn templates(ctx: &Ctx) -> Result<()> {
+    let vault = ctx.open()?;
+    let t = vault.templates();
+    ctx.out.emit(&t, || {
+        if t.is_empty() {
+            "no templates yet: a template is any note in the notebook \"Templates\"".to_string()
+        } else {
+            list_lines(&t)
+        }
+    })
+}
+
+pub fn new_from_template(
+    ctx: &Ctx,
+    template: &str,
+    title: Option<&str>,
+    notebook: Option<&str>,
+    date: Option<&str>,
+) -> Result<()> {
+    let day = date.map(str::to_string).unwrap_or_else(today_here);
+    let mut vault = ctx.open()?;
+    let templates = vault.templates();
+    let by_title: Vec<_> = templates
+        .iter()
+        .filter(|t| t.title.eq_ignore_ascii_case(template.trim()))
+        .collect();
+    let id = match by_title.as_slice() {
+        [one] => one.id,
+        _ => vault.resolve(template)?,
+    };
+    let new = vault.create_from_template(&id, title.unwrap_or(""), &day, notebook)?;
+    changed(&mut vault);
+    let note = vault.note(&new)?;
+    ctx.out
+        .emit(&json!({ "id": new, "title": note.title }), || {
+            format!("{}  {}", new, note.title)
+        })
+}
+
+pub fn today(ctx: &Ctx, date: Option<&str>) -> Result<()> {
+    let day = date.map(str::to_string).unwrap_or_else(today_here);
+    let mut vault = ctx.open()?;
+    let (id, made) = vault.daily_note(&day)?;
+    if made {
+        changed(&mut vault);
+    }
+    ctx.out
+        .emit(&json!({ "id": id, "date": day, "created": made }), || {
+            format!("{id}  {day}{}", if made { "  (new)" } else { "" })
+        })
+}
