@@ -202,7 +202,7 @@ try {
     // Typing into a 20 KiB note: from each keydown in the editor to the next frame painted
     // after the editor's text changed (a MutationObserver, then requestAnimationFrame). Keys
     // go in as fast as WebDriver sends them, no faster than 50 a second.
-    const long = Array.from({ length: 260 }, (_, i) => `Line ${i} of a long note, with some words to wrap and keep.`).join("\n");
+    const long = Array.from({ length: 350 }, (_, i) => `Line ${i} of a long note, with some words to wrap and keep.`).join("\n");
     const made = await b.executeAsync((body, done) => {
       window.__TAURI_INTERNALS__.invoke("create", { note: { title: "Long note for typing", body, tags: [], notebook: null, pinned: false } })
         .then((id) => done(id), (e) => done({ err: String(e) }));

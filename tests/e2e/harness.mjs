@@ -1,7 +1,7 @@
 // The E2E harness: starts tauri-driver on a free port (waiting until it accepts connections),
 // opens the real app with its own temporary vault per test, and offers small helpers.
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -273,4 +273,22 @@ export async function clickInPreview(b, selector) {
   }, selector);
   if (!p) throw new Error(`nothing matches ${selector} in the preview`);
   await b.action("pointer").move({ x: p.x, y: p.y, origin: "viewport" }).down().up().perform();
+}
+
+const AXE = readFileSync(path.join(import.meta.dirname, "node_modules/axe-core/axe.min.js"), "utf8");
+
+/** The accessibility audit (axe-core, WCAG 2.x A and AA rules) of what the window shows now:
+ * its violations, each as "rule: what (how many nodes): the first node". The preview's frame
+ * (a sandbox without scripts) is not entered. */
+export async function audit(b) {
+  await b.execute(`${AXE}\nreturn true;`);
+  const found = await b.executeAsync((done) => {
+    window.axe
+      .run(document, { iframes: false, resultTypes: ["violations"], runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+      .then(
+        (r) => done(r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length}): ${v.nodes[0]?.target?.join(" ")} ${v.nodes[0]?.failureSummary?.split("\n")[1] ?? ""}`)),
+        (e) => done([`axe failed: ${e}`]),
+      );
+  });
+  return found;
 }

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   startDriver, openApp, tempVault, createVault, unlock, newNote, waitSaved, listTitles,
-  pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS, answerDialog, pick, APP,
+  pageText, shot, invoke, clickNote, setBody, closeApp, clickInPreview, PASS, answerDialog, pick, APP, audit,
 } from "./harness.mjs";
 import { spawn, spawnSync } from "node:child_process";
 import { registerSyncTests } from "./sync.mjs";
@@ -440,6 +440,17 @@ test("keyboard: focus shows on list rows and the view buttons; Escape closes Set
     assert(on.on && on.visible && on.style === "solid" && on.color !== on.background, `the chosen view button's focus: ${JSON.stringify(on)}`);
     await shot(b, "focus-ring");
 
+    // The shortcut list, from the palette.
+    await b.keys(["Control", "k"]);
+    await (await b.$("#palette-input")).setValue("Keyboard shortcuts");
+    await b.keys("Enter");
+    const keys = await b.$("#shortcut-list");
+    await keys.waitForDisplayed({ timeoutMsg: "no shortcut list" });
+    const listed = await keys.getText();
+    for (const k of ["Ctrl+K", "Ctrl+H", "Ctrl+Shift+D", "Ctrl+B"]) assert(listed.includes(k), `the shortcut list lacks ${k}: ${listed}`);
+    await b.keys("Escape");
+    await keys.waitForExist({ reverse: true, timeoutMsg: "Escape does not close the shortcut list" });
+
     await (await b.$("#open-settings")).click();
     const dialog = await b.$('[role="dialog"][aria-label="Settings"]');
     await dialog.waitForDisplayed();
@@ -568,6 +579,67 @@ test("templates: a note from a template fills in its placeholders; today's note 
     });
     const daily = await invoke(b, "list", { filter: { tag: null, notebook: "Daily", pinned: false, trash: false } });
     assert(daily.ok?.length === 1, `notes in Daily: ${JSON.stringify(daily)}`);
+  } finally {
+    await closeApp(b);
+  }
+});
+
+test("accessibility: axe-core finds no violation on each screen", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  const failures = [];
+  const check = async (screen) => {
+    for (const v of await audit(b)) failures.push(`${screen}: ${v}`);
+  };
+  try {
+    await (await b.$("#new-passphrase")).waitForDisplayed();
+    await check("first run");
+    await createVault(b);
+    await check("empty vault");
+    await newNote(b, "Groceries", "- [ ] milk\n- [x] eggs");
+    await invoke(b, "update", { id: await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id")), change: { tags: ["home"], notebook: "Home/Shop" } });
+    await (await b.$("#view-all")).click();
+    await clickNote(b, "Groceries");
+    await check("a note, split view");
+    await (await b.$("#mode-preview")).click();
+    await check("a note, preview");
+    await (await b.$("#mode-edit")).click();
+    await (await b.$(".cm-content")).click();
+    await b.keys(["Control", "h"]);
+    await (await b.$("#replace-input")).waitForDisplayed();
+    await check("find and replace");
+    await b.keys("Escape");
+    await b.keys(["Control", "k"]);
+    await (await b.$("#palette-input")).waitForDisplayed();
+    await check("the palette");
+    await b.keys("Escape");
+    const modal = async (open, name) => {
+      await open();
+      await (await b.$('[role="dialog"]')).waitForDisplayed();
+      await check(name);
+      await b.keys("Escape");
+      await (await b.$('[role="dialog"]')).waitForExist({ reverse: true });
+    };
+    await modal(() => b.$("#open-settings").then((e) => e.click()), "settings");
+    await modal(() => b.$("#history-note").then((e) => e.click()), "history");
+    await modal(async () => {
+      await b.keys(["Control", "k"]);
+      await (await b.$("#palette-input")).setValue("Keyboard shortcuts");
+      await b.keys("Enter");
+    }, "shortcuts");
+    await (await b.$('.sidebar li.notebook[data-notebook="Home"] > button')).click();
+    await modal(() => b.$("#rename-notebook").then((e) => e.click()), "rename a notebook");
+    await (await b.$("#view-conversations")).click();
+    await b.pause(300);
+    await check("conversations");
+    await (await b.$("#view-contacts")).click();
+    await b.pause(300);
+    await check("contacts");
+    await (await b.$("#view-trash")).click();
+    await check("the trash");
+    await (await b.$("#lock")).click();
+    await (await b.$("#passphrase")).waitForDisplayed();
+    await check("unlock");
+    assert(failures.length === 0, `accessibility violations:\n${failures.join("\n")}`);
   } finally {
     await closeApp(b);
   }

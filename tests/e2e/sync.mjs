@@ -279,6 +279,12 @@ export function registerSyncTests(test, assert) {
       await syncedSince(a, beforeSecond, "A's sync before the second conflict");
       await (await b.$("#sync-status")).click();
       await (await b.$("#sync-conflict-banner")).waitForDisplayed({ timeout: 30000, timeoutMsg: "no second conflict in B" });
+      // Pinning the note meanwhile changes the version shown; the other stays to be settled.
+      await clickNote(b, "Packing list");
+      await (await b.$("#pin-note")).click();
+      await b.waitUntil(async () => (await (await b.$("#pin-note")).getAttribute("aria-pressed")) === "true", { timeoutMsg: "not pinned" });
+      const stillTwo = await invoke(b, "note", { id: await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id")) });
+      assert(stillTwo.ok?.conflicts.length === 1, `pinning settled the conflict by itself: ${JSON.stringify(stillTwo.ok?.conflicts)}`);
       await (await b.$("#sync-conflict-banner button.link")).click();
       await (await b.$("#conflict-keep-both")).waitForClickable();
       await (await b.$("#conflict-keep-both")).click();

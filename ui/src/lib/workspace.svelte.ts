@@ -236,7 +236,10 @@ export class Workspace {
     const n = this.current;
     if (!n) return;
     await this.flush();
-    await api.update(n.id, change(fields));
+    // On top of the version shown: with a conflict, the other version stays to be settled
+    // (with no base, the change would stand in for both).
+    // (After the flush: the revision a saved draft made.)
+    await api.update(n.id, change({ ...fields, base: this.current?.revision ?? n.revision }));
     await this.reopen();
   }
 
