@@ -188,8 +188,10 @@ try {
     });
     const opens = [];
     for (let i = 0; i < Number(args.opens ?? 30); i++) {
-      const rows = await b.$$(".items .item");
+      // A row other than the open note's (opening that one again changes nothing).
+      const rows = await b.$$(".items .item:not(.current)");
       const row = rows[(i * 7) % Math.min(rows.length, 60)];
+      await row.scrollIntoView({ block: "center" });
       const before = await b.execute(() => window.__opens.length);
       await row.click();
       await b.waitUntil(async () => (await b.execute(() => window.__opens.length)) > before, { timeout: 10000, interval: 10 });
