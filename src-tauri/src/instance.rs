@@ -12,16 +12,20 @@ pub enum Claim {
     First(Listener),
     /// An app already runs on the vault; it was asked to come to the front.
     Running,
+    /// An app holds the vault and does not answer (it is starting, or stuck).
+    Silent,
     /// The socket cannot be made (an unusual folder, a path too long): the app runs
     /// without the check, which is said on stderr.
     Unavailable(String),
 }
 
-/// The first app's socket; removed when dropped.
+/// The first app's socket, and the lock that makes it the first (held while it runs); the
+/// socket is removed when dropped.
 pub struct Listener {
     #[cfg(unix)]
     socket: std::os::unix::net::UnixListener,
     path: PathBuf,
+    _lock: std::fs::File,
 }
 
 impl Drop for Listener {
@@ -34,7 +38,10 @@ impl Drop for Listener {
 /// one, else beside the vault; named by a hash of the vault's absolute path.
 fn socket_path(vault: &Path) -> Result<PathBuf, String> {
     use sha2::{Digest, Sha256};
-    let abs = std::path::absolute(vault).map_err(|e| e.to_string())?;
+    // One name however the vault is written (a trailing slash, `..`, a link to it).
+    let abs = std::fs::canonicalize(vault)
+        .or_else(|_| std::path::absolute(vault))
+        .map_err(|e| e.to_string())?;
     let hash = hex::encode(&Sha256::digest(abs.as_os_str().as_encoded_bytes())[..8]);
     let name = format!(".coffer-app-{hash}.sock");
     let runtime = std::env::var_os("XDG_RUNTIME_DIR")
@@ -54,33 +61,59 @@ fn socket_path(vault: &Path) -> Result<PathBuf, String> {
     Ok(dir.join(name))
 }
 
-/// Claims `vault` for this app, or asks the app that has it to come to the front.
+/// Claims `vault` for this app, or asks the app that has it to come to the front. The lock
+/// file beside the socket decides which app is the first (two started at once cannot both be);
+/// only the holder of the lock binds the socket.
 #[cfg(unix)]
 pub fn claim(vault: &Path) -> Claim {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     use std::os::unix::net::{UnixListener, UnixStream};
     let path = match socket_path(vault) {
         Ok(p) => p,
         Err(e) => return Claim::Unavailable(e),
     };
-    for _ in 0..2 {
-        if let Ok(mut s) = UnixStream::connect(&path) {
-            let _ = s.write_all(b"focus\n");
-            return Claim::Running;
-        }
-        // Nobody answers: a socket left by an app that was killed, or none.
-        let _ = std::fs::remove_file(&path);
-        match UnixListener::bind(&path) {
-            Ok(socket) => {
-                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-                return Claim::First(Listener { socket, path });
+    let lock_path = path.with_extension("lock");
+    let lock = match std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&lock_path)
+    {
+        Ok(f) => f,
+        Err(e) => return Claim::Unavailable(format!("{}: {e}", lock_path.display())),
+    };
+    match lock.try_lock() {
+        Ok(()) => {
+            // The only app on the vault: a socket left here is a dead app's.
+            let _ = std::fs::remove_file(&path);
+            match UnixListener::bind(&path) {
+                Ok(socket) => {
+                    let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+                    Claim::First(Listener {
+                        socket,
+                        path,
+                        _lock: lock,
+                    })
+                }
+                Err(e) => Claim::Unavailable(format!("{}: {e}", path.display())),
             }
-            // Another app started at the same moment and bound first: ask it.
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
-            Err(e) => return Claim::Unavailable(format!("{}: {e}", path.display())),
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            // Another app holds the vault; it may still be making its socket.
+            for _ in 0..50 {
+                if let Ok(mut s) = UnixStream::connect(&path) {
+                    let _ = s.write_all(b"focus\n");
+                    return Claim::Running;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Claim::Silent
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Claim::Unavailable(format!("{}: {e}", lock_path.display()))
         }
     }
-    Claim::Unavailable(format!("{}: in use, yet nobody answers", path.display()))
 }
 
 #[cfg(not(unix))]
@@ -95,6 +128,8 @@ impl Listener {
         std::thread::spawn(move || {
             #[cfg(unix)]
             for stream in self.socket.incoming().flatten() {
+                // One short line is all an app sends; one that sends nothing is not waited for.
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
                 let mut line = String::new();
                 let mut r = BufReader::new(&stream);
                 if r.read_line(&mut line).is_ok() && line.trim() == "focus" {
@@ -110,9 +145,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_second_claim_on_a_vault_finds_the_first_and_a_stale_socket_is_taken_over() {
+    fn a_second_claim_on_a_vault_however_written_finds_the_first() {
         let dir = tempfile::tempdir().expect("temp dir");
         let vault = dir.path().join("vault");
+        std::fs::create_dir_all(&vault).expect("vault folder");
+        std::fs::create_dir_all(dir.path().join("x")).expect("a folder");
         let Claim::First(first) = claim(&vault) else {
             panic!("the first claim is not the first");
         };
@@ -120,10 +157,31 @@ mod tests {
         first.serve(move || {
             let _ = tx.send(());
         });
-        assert!(matches!(claim(&vault), Claim::Running));
-        rx.recv_timeout(std::time::Duration::from_secs(5))
-            .expect("the first app was asked to come to the front");
-        // Another vault is claimed on its own.
+        for again in [vault.clone(), dir.path().join("x/../vault/")] {
+            assert!(
+                matches!(claim(&again), Claim::Running),
+                "{}",
+                again.display()
+            );
+            rx.recv_timeout(std::time::Duration::from_secs(5))
+                .expect("the first app was asked to come to the front");
+        }
         assert!(matches!(claim(&dir.path().join("other")), Claim::First(_)));
+    }
+
+    #[test]
+    fn a_socket_left_by_a_dead_app_is_taken_over() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let vault = dir.path().join("vault");
+        let path = socket_path(&vault).expect("a socket path");
+        // A socket file nobody listens on, and no lock held.
+        drop(std::os::unix::net::UnixListener::bind(&path).expect("bind"));
+        assert!(path.exists());
+        let Claim::First(l) = claim(&vault) else {
+            panic!("the dead app's socket was not taken over");
+        };
+        drop(l);
+        assert!(!path.exists(), "the socket is removed with the app");
+        assert!(matches!(claim(&vault), Claim::First(_)));
     }
 }

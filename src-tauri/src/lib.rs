@@ -133,6 +133,13 @@ pub fn run() {
             );
             return;
         }
+        instance::Claim::Silent => {
+            eprintln!(
+                "coffer-app: another Coffer app holds {} and does not answer; close it first",
+                dir.display()
+            );
+            std::process::exit(1);
+        }
         instance::Claim::Unavailable(why) => {
             eprintln!("coffer-app: cannot make sure this is the only app on the vault: {why}");
             None

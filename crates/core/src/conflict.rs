@@ -45,25 +45,52 @@ fn diff_lines(a: &str, b: &str) -> Vec<Line> {
     out
 }
 
-/// For each line of `text`, whether it differs from `base` (is not one of base's lines kept
-/// in place).
-fn changed_lines(base: &str, text: &str) -> Vec<bool> {
-    diff_lines(base, text)
-        .into_iter()
-        .filter_map(|l| match l {
-            Line::Both(l) => Some(vec![false; l.split_inclusive('\n').count().max(1)]),
-            Line::Second(_) => Some(vec![true]),
-            Line::First(_) => None,
-        })
-        .flatten()
-        .collect()
+/// How `text` differs from `base`, line by line: for each line of `text`, whether it is not
+/// one of base's lines kept in place; and for each gap between lines (before line 0, ...,
+/// after the last), whether base lines were taken out there.
+struct Changes {
+    lines: Vec<bool>,
+    gaps: Vec<bool>,
+}
+
+impl Changes {
+    fn of(base: &str, text: &str) -> Changes {
+        let mut c = Changes {
+            lines: Vec::new(),
+            gaps: vec![false],
+        };
+        for l in diff_lines(base, text) {
+            match l {
+                Line::Both(l) => {
+                    for _ in 0..l.split_inclusive('\n').count().max(1) {
+                        c.lines.push(false);
+                        c.gaps.push(false);
+                    }
+                }
+                Line::Second(_) => {
+                    c.lines.push(true);
+                    c.gaps.push(false);
+                }
+                Line::First(_) => {
+                    *c.gaps.last_mut().expect("one gap at least") = true;
+                }
+            }
+        }
+        c
+    }
+
+    /// Whether the lines `from..to` of the text, or the gaps around and between them, hold a
+    /// change.
+    fn any(&self, from: usize, to: usize) -> bool {
+        self.lines[from..to].iter().any(|c| *c) || self.gaps[from..=to].iter().any(|c| *c)
+    }
 }
 
 /// The two bodies laid out in parts: equal runs and differing runs, each differing run
 /// marked by the side that changed it since `base` (when known).
 pub(crate) fn parts(base: Option<&str>, shown: &str, other: &str) -> Vec<ConflictPart> {
-    let changed_shown = base.map(|b| changed_lines(b, shown));
-    let changed_other = base.map(|b| changed_lines(b, other));
+    let changed_shown = base.map(|b| Changes::of(b, shown));
+    let changed_other = base.map(|b| Changes::of(b, other));
     let mut out: Vec<ConflictPart> = Vec::new();
     let (mut i, mut j) = (0usize, 0usize); // line numbers in shown and other
     let mut run: Option<(String, String, usize, usize)> = None; // a differing run being built
@@ -73,19 +100,11 @@ pub(crate) fn parts(base: Option<&str>, shown: &str, other: &str) -> Vec<Conflic
                   j: usize| {
         if let Some((s, o, i0, j0)) = run.take() {
             let change = match (&changed_shown, &changed_other) {
-                (Some(cs), Some(co)) => {
-                    let s_changed = cs[i0..i].iter().any(|c| *c);
-                    let o_changed = co[j0..j].iter().any(|c| *c);
-                    match (s_changed, o_changed) {
-                        (true, false) => PartChange::Shown,
-                        (false, true) => PartChange::Other,
-                        // Both kept base's lines but differ: one side took some out. The side
-                        // with nothing left here is the one that made the change.
-                        (false, false) if s.is_empty() => PartChange::Shown,
-                        (false, false) if o.is_empty() => PartChange::Other,
-                        _ => PartChange::Both,
-                    }
-                }
+                (Some(cs), Some(co)) => match (cs.any(i0, i), co.any(j0, j)) {
+                    (true, false) => PartChange::Shown,
+                    (false, true) => PartChange::Other,
+                    _ => PartChange::Both,
+                },
                 _ => PartChange::Both,
             };
             out.push(ConflictPart {
@@ -363,6 +382,26 @@ mod tests {
         assert_eq!(join(&p), ("a\nc\n".into(), "a\nb\nc\nd".into()));
         assert_eq!(p[1].change, PartChange::Shown, "{p:?}");
         assert_eq!(p.last().unwrap().change, PartChange::Other, "{p:?}");
+    }
+
+    #[test]
+    fn a_line_taken_out_on_one_side_and_changed_on_the_other_is_both() {
+        let p = parts(Some("a\nb\nc\n"), "a\nc\n", "a\nB\nc\n");
+        assert_eq!(join(&p), ("a\nc\n".into(), "a\nB\nc\n".into()));
+        let differs: Vec<PartChange> = p
+            .iter()
+            .map(|p| p.change)
+            .filter(|c| *c != PartChange::Same)
+            .collect();
+        assert_eq!(differs, [PartChange::Both], "{p:?}");
+        // Taken out at the very end, and added after it on the other side.
+        let p = parts(Some("a\nb\n"), "a\n", "a\nb\nc\n");
+        let differs: Vec<PartChange> = p
+            .iter()
+            .map(|p| p.change)
+            .filter(|c| *c != PartChange::Same)
+            .collect();
+        assert_eq!(differs, [PartChange::Both], "{p:?}");
     }
 
     #[test]

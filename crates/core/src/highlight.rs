@@ -12,6 +12,8 @@ struct Lang {
     quotes: &'static [char],
     keywords: &'static [&'static str],
     literals: &'static [&'static str],
+    /// Keywords in any case (SQL).
+    case_blind: bool,
 }
 
 const C_LIKE_LITERALS: &[&str] = &["true", "false", "null", "nil", "NULL", "nullptr"];
@@ -27,6 +29,7 @@ const RUST: Lang = Lang {
         "unsafe", "use", "where", "while",
     ],
     literals: &["true", "false", "None", "Some", "Ok", "Err"],
+    case_blind: false,
 };
 
 const JS: Lang = Lang {
@@ -74,6 +77,7 @@ const JS: Lang = Lang {
         "yield",
     ],
     literals: &["true", "false", "null", "undefined", "NaN"],
+    case_blind: false,
 };
 
 const PYTHON: Lang = Lang {
@@ -87,6 +91,7 @@ const PYTHON: Lang = Lang {
         "yield",
     ],
     literals: &["True", "False", "None"],
+    case_blind: false,
 };
 
 const SHELL: Lang = Lang {
@@ -98,6 +103,7 @@ const SHELL: Lang = Lang {
         "in", "function", "return", "local", "export", "set", "unset", "exit", "echo", "cd",
     ],
     literals: &["true", "false"],
+    case_blind: false,
 };
 
 const C_LIKE: Lang = Lang {
@@ -163,6 +169,7 @@ const C_LIKE: Lang = Lang {
         "while",
     ],
     literals: C_LIKE_LITERALS,
+    case_blind: false,
 };
 
 const SQL: Lang = Lang {
@@ -176,6 +183,7 @@ const SQL: Lang = Lang {
         "distinct", "union",
     ],
     literals: &["null", "true", "false"],
+    case_blind: true,
 };
 
 const CONFIG: Lang = Lang {
@@ -184,6 +192,7 @@ const CONFIG: Lang = Lang {
     quotes: &['"', '\''],
     keywords: &[],
     literals: &["true", "false", "null", "yes", "no"],
+    case_blind: false,
 };
 
 const JSON: Lang = Lang {
@@ -192,6 +201,7 @@ const JSON: Lang = Lang {
     quotes: &['"'],
     keywords: &[],
     literals: &["true", "false", "null"],
+    case_blind: false,
 };
 
 fn lang(name: &str) -> Option<&'static Lang> {
@@ -219,7 +229,7 @@ pub(crate) fn highlight(language: &str, code: &str) -> String {
     let Some(l) = lang(language) else {
         return escape_html(code);
     };
-    let case_blind = std::ptr::eq(l, &SQL);
+    let case_blind = l.case_blind;
     let mut out = String::with_capacity(code.len() + code.len() / 2);
     let span = |out: &mut String, class: &str, text: &str| {
         out.push_str("<span class=\"hl-");

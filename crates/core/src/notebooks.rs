@@ -42,20 +42,25 @@ impl Vault {
 
     /// Writes, in one batch, a new revision of each note, made by `f` from its current one.
     /// A note with a conflict gets one per version, so the conflict stays for the person to
-    /// settle (nothing of either version is dropped on the way).
+    /// settle (nothing of either version is dropped on the way); the versions keep their
+    /// order, so the one shown stays the one shown.
     fn revise_all(&mut self, ids: &[Id], f: impl Fn(&mut crate::note::Revision)) -> Result<usize> {
         if ids.is_empty() {
             return Ok(0);
         }
         self.transact(|v| {
             let mut batch = Batch::default();
+            let now = crate::note::now_millis();
             for id in ids {
-                for head in &v.state.note(id)?.heads {
+                let mut heads: Vec<&crate::note::Revision> =
+                    v.state.note(id)?.heads.iter().collect();
+                heads.sort_by_key(|h| (h.updated, h.revision));
+                for (k, head) in heads.into_iter().enumerate() {
                     let mut rev = head.clone();
                     rev.parents = vec![head.revision];
                     f(&mut rev);
                     rev.revision = Id::random();
-                    rev.updated = crate::note::now_millis().max(rev.updated + 1);
+                    rev.updated = now.max(head.updated + 1) + k as i64;
                     batch.objects.push(v.seal_revision(&rev)?);
                     batch.revisions.push(rev);
                 }
@@ -84,8 +89,14 @@ impl Vault {
             )));
         }
         self.revise_all(&ids, |r| {
-            if let Some(nb) = &r.notebook {
-                r.notebook = Some(format!("{new}{}", &nb[old.len()..]));
+            // A version in another notebook (the other side of a conflict) stays there.
+            if let Some(rest) = r
+                .notebook
+                .as_deref()
+                .filter(|nb| within(nb, &old))
+                .map(|nb| nb[old.len()..].to_string())
+            {
+                r.notebook = Some(format!("{new}{rest}"));
             }
         })
     }

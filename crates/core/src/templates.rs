@@ -44,7 +44,7 @@ impl Vault {
 
     /// A new note from `template` (a note in "Templates"), made on `day` (YYYY-MM-DD): its
     /// body and tags; its title `title`, or, when that is empty, the template's. `{{date}}`
-    /// and `{{title}}` are filled in both. Filed in `notebook`. Returns the new note's id.
+    /// is filled in both, and `{{title}}` in the body. Filed in `notebook`. Returns the new note's id.
     pub fn create_from_template(
         &mut self,
         template: &Id,
@@ -67,7 +67,7 @@ impl Vault {
         let title = if title.trim().is_empty() {
             clean_title(&fill(&t.title, "", day))
         } else {
-            clean_title(title)
+            clean_title(&fill(title, "", day))
         };
         let new = self.new_revision(
             &title,

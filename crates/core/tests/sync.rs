@@ -814,3 +814,52 @@ fn s3_credentials_are_stored_encrypted() {
     let mut a = a;
     assert!(a.sync().alarms.is_empty());
 }
+
+/// Renaming a notebook keeps a conflict whole: the version in another notebook stays there,
+/// and the version shown stays the one shown.
+#[test]
+fn a_notebook_rename_keeps_a_conflict_whole() {
+    use coffer_core::NoteChange;
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    let n = a.create("Plan", "base\n");
+    a.sync();
+    let mut b = clone_device(&remote);
+    let file = |d: &mut Device, nb: &str, body: &str| {
+        d.v.update(
+            &n,
+            NoteChange {
+                notebook: Some(Some(nb.into())),
+                body: Some(body.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    };
+    file(&mut a, "Inbox", "from a\n");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    file(&mut b, "Work/Plans", "from b\n");
+    a.sync();
+    b.sync();
+    let before = b.v.note(&n).unwrap();
+    assert_eq!(before.conflicts.len(), 1);
+    assert_eq!(
+        before.notebook.as_deref(),
+        Some("Work/Plans"),
+        "the newer version is shown"
+    );
+    assert_eq!(b.v.rename_notebook("Work", "Jobs").unwrap(), 1);
+    let after = b.v.note(&n).unwrap();
+    assert_eq!(after.conflicts.len(), 1, "the conflict stays");
+    assert_eq!(
+        after.body, "from b\n",
+        "the version shown stays the one shown"
+    );
+    assert_eq!(after.notebook.as_deref(), Some("Jobs/Plans"));
+    let other = b.v.note_at(&n, &after.conflicts[0]).unwrap();
+    assert_eq!(
+        other.notebook.as_deref(),
+        Some("Inbox"),
+        "the other version stays where it was"
+    );
+}

@@ -175,7 +175,7 @@ impl Vault {
             .iter()
             .find(|r| r.name == ORIGIN)
         {
-            Some(r) if r.url == url.trim() => {}
+            Some(r) if r.url == super::remotes::stored_url(url)? => {}
             // Another origin: this is not the clone being resumed.
             Some(_) => return Err(exists()),
             None => {

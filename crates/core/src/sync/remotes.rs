@@ -3,6 +3,19 @@
 
 use super::*;
 
+/// A remote's URL as it is kept: a folder as the absolute path it means now (a relative one
+/// would mean something else from another directory, `~` something else for another user);
+/// any other URL as given, trimmed. Compare URLs in this form.
+pub(crate) fn stored_url(url: &str) -> Result<String> {
+    Ok(match RemoteUrl::parse(url)? {
+        RemoteUrl::Folder(p) => std::path::absolute(&p)
+            .map_err(Error::io("resolving the remote folder"))?
+            .display()
+            .to_string(),
+        _ => url.trim().to_string(),
+    })
+}
+
 impl Vault {
     // ----- remotes -----
 
@@ -28,15 +41,7 @@ impl Vault {
     ) -> Result<RemoteInfo> {
         valid_remote_name(name)?;
         let parsed = RemoteUrl::parse(url)?;
-        let url = match &parsed {
-            // Kept as the absolute path it means now: a relative one would mean something else
-            // from another directory, and `~` something else for another user.
-            RemoteUrl::Folder(p) => std::path::absolute(p)
-                .map_err(Error::io("resolving the remote folder"))?
-                .display()
-                .to_string(),
-            _ => url.trim().to_string(),
-        };
+        let url = stored_url(url)?;
         let creds = match parsed.kind() {
             RemoteKind::S3 => credentials.or_else(Credentials::from_env),
             _ => None,
