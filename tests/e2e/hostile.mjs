@@ -250,7 +250,7 @@ export function hostileTests(test, assert) {
       await b.keys(["Control", "k"]);
       await (await b.$("#palette-input")).setValue("onerror");
       await b.waitUntil(
-        async () => (await b.execute(() => [...document.querySelectorAll('[role="listbox"] button span:first-child')].map((e) => e.textContent))).some((t) => t.includes("<img src=x onerror=")),
+        async () => (await b.execute(() => [...document.querySelectorAll('[role="option"] span:first-child')].map((e) => e.textContent))).some((t) => t.includes("<img src=x onerror=")),
         { timeoutMsg: "the palette does not list the hostile titles as text" },
       );
       await check("palette");

@@ -169,7 +169,7 @@ test("create, edit, tag, pin, search", async (driver) => {
     const paletteHas = async (typed, title) => {
       await (await b.$("#palette-input")).setValue(typed);
       await b.waitUntil(
-        async () => (await b.execute(() => [...document.querySelectorAll('[role="listbox"] button span:first-child')].map((e) => e.textContent))).includes(title),
+        async () => (await b.execute(() => [...document.querySelectorAll('[role="option"] span:first-child')].map((e) => e.textContent))).includes(title),
         { timeoutMsg: `the palette does not offer ${title} for ${typed}` },
       );
     };
