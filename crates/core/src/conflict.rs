@@ -384,24 +384,23 @@ mod tests {
         assert_eq!(p.last().unwrap().change, PartChange::Other, "{p:?}");
     }
 
+    /// The changes of the parts that differ, in order.
+    fn differing(parts: &[ConflictPart]) -> Vec<PartChange> {
+        parts
+            .iter()
+            .map(|p| p.change)
+            .filter(|c| *c != PartChange::Same)
+            .collect()
+    }
+
     #[test]
     fn a_line_taken_out_on_one_side_and_changed_on_the_other_is_both() {
         let p = parts(Some("a\nb\nc\n"), "a\nc\n", "a\nB\nc\n");
         assert_eq!(join(&p), ("a\nc\n".into(), "a\nB\nc\n".into()));
-        let differs: Vec<PartChange> = p
-            .iter()
-            .map(|p| p.change)
-            .filter(|c| *c != PartChange::Same)
-            .collect();
-        assert_eq!(differs, [PartChange::Both], "{p:?}");
+        assert_eq!(differing(&p), [PartChange::Both], "{p:?}");
         // Taken out at the very end, and added after it on the other side.
         let p = parts(Some("a\nb\n"), "a\n", "a\nb\nc\n");
-        let differs: Vec<PartChange> = p
-            .iter()
-            .map(|p| p.change)
-            .filter(|c| *c != PartChange::Same)
-            .collect();
-        assert_eq!(differs, [PartChange::Both], "{p:?}");
+        assert_eq!(differing(&p), [PartChange::Both], "{p:?}");
     }
 
     #[test]

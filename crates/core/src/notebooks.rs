@@ -17,21 +17,15 @@ pub(crate) fn within(notebook: &str, name: &str) -> bool {
 }
 
 impl Vault {
-    /// The live notes in notebook `name` or in a notebook inside it.
+    /// The live notes in notebook `name` or in a notebook inside it (the notebook's list).
     fn notes_within(&self, name: &str) -> Vec<Id> {
-        let mut ids: Vec<Id> = self
-            .state
-            .meta()
-            .notes
-            .iter()
-            .filter(|(_, n)| {
-                let r = n.current();
-                !r.deleted && r.notebook.as_deref().is_some_and(|nb| within(nb, name))
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        ids.sort();
-        ids
+        self.list(&crate::model::NoteFilter {
+            notebook: Some(name.to_string()),
+            ..Default::default()
+        })
+        .into_iter()
+        .map(|n| n.id)
+        .collect()
     }
 
     /// A cleaned notebook name, or an error naming what was given.

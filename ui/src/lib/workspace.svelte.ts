@@ -60,8 +60,13 @@ export class Workspace {
   trashCount = $state(0);
   tags = $state<NameCount[]>([]);
   notebooks = $state<NameCount[]>([]);
-  /** The notes in the notebook "Templates" (Rust decides which). */
+  /** The notes in the notebook "Templates" (Rust decides which), as of the palette's last
+   * opening: asked for then, not after every save. */
   templates = $state<NoteSummary[]>([]);
+
+  async loadTemplates(): Promise<void> {
+    this.templates = await api.templates();
+  }
   query = $state("");
   hits = $state<SearchHit[] | null>(null);
   /** The messages the search found: their own group below the notes. */
@@ -92,20 +97,18 @@ export class Workspace {
       trash: v.kind === "trash",
     };
     // The view of all notes is the same list as `all`: asked for once (10,000 notes are MBs).
-    const [listed, all, trash, tags, notebooks, templates] = await Promise.all([
+    const [listed, all, trash, tags, notebooks] = await Promise.all([
       v.kind === "all" ? null : api.list(filter),
       api.list({ tag: null, notebook: null, pinned: false, trash: false }),
       api.list({ tag: null, notebook: null, pinned: false, trash: true }),
       api.tags(),
       api.notebooks(),
-      api.templates(),
     ]);
     this.notes = listed ?? all;
     this.all = all;
     this.trashCount = trash.length;
     this.tags = tags;
     this.notebooks = notebooks;
-    this.templates = templates;
     markPainted("coffer:list-painted");
     if (this.query.trim()) await this.runSearch();
   }
