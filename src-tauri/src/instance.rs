@@ -3,7 +3,7 @@
 //! conflict with the other's). The first app listens on a Unix socket named after the vault; a
 //! second one started on the same vault asks the first to come to the front, and exits.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// What starting on a vault found.
@@ -131,7 +131,8 @@ impl Listener {
                 // One short line is all an app sends; one that sends nothing is not waited for.
                 let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
                 let mut line = String::new();
-                let mut r = BufReader::new(&stream);
+                // At most a short line: a client that sends more is not read further.
+                let mut r = BufReader::new((&stream).take(64));
                 if r.read_line(&mut line).is_ok() && line.trim() == "focus" {
                     focus();
                 }
@@ -166,6 +167,15 @@ mod tests {
             rx.recv_timeout(std::time::Duration::from_secs(5))
                 .expect("the first app was asked to come to the front");
         }
+        // A client that sends a flood, or nothing, does not stop the next one.
+        let path = socket_path(&vault).expect("the socket");
+        let mut flood = std::os::unix::net::UnixStream::connect(&path).expect("connect");
+        let _ = flood.write_all(&vec![b'x'; 1 << 20]);
+        drop(flood);
+        let _silent = std::os::unix::net::UnixStream::connect(&path).expect("connect");
+        assert!(matches!(claim(&vault), Claim::Running));
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a later app is still answered");
         assert!(matches!(claim(&dir.path().join("other")), Claim::First(_)));
     }
 
