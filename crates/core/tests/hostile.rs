@@ -870,8 +870,23 @@ fn verify_names_a_damaged_journal_without_changing_it() {
         v.create(note(&format!("N{i}"), "x")).expect("create");
     }
     let path = dir.join("local/journal");
-    let starts = record_starts(&fs::read(&path).expect("journal"));
-    flip_bit(&path, starts[1] + 200);
+    // The last digit of the second record's time changes to another digit: the entry still reads,
+    // its signature no longer verifies. (A bit flipped at a fixed offset could land on the
+    // entry's framing instead, whose place moves with the random ids: then it is not an entry.)
+    let mut bytes = fs::read(&path).expect("journal");
+    let starts = record_starts(&bytes);
+    let key = b"\\\"time\\\":";
+    let at = starts[1]
+        + bytes[starts[1]..]
+            .windows(key.len())
+            .position(|w| w == key)
+            .expect("the record's entry has a time");
+    let digits = bytes[at + key.len()..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    bytes[at + key.len() + digits - 1] ^= 0x01; // the last digit: a leading 0 would not parse
+    fs::write(&path, &bytes).expect("writing the damaged journal");
     let before = fs::read(&path).expect("journal");
     let report = v.verify(&mut |_| {}).expect("verify");
     assert!(!report.ok());
