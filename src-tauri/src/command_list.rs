@@ -39,6 +39,7 @@ macro_rules! with_commands {
             commands::remove_notebook,
             commands::notebook_size,
             commands::tags,
+            windows::open_window,
             picker::pick,
             commands::attach,
             commands::extract,

@@ -4,6 +4,7 @@
 use crate::error::ApiResult;
 use crate::picker::{PickedState, Purpose};
 use crate::session::{Session, on_session, on_vault};
+use crate::windows::notes_changed;
 use coffer_core::VerifyReport;
 use coffer_core::note::Attachment;
 use coffer_core::passphrase::{self, Strength};
@@ -14,7 +15,7 @@ use coffer_core::{
 };
 use coffer_views::{LockedEvent, Settings, VaultStatus};
 use std::path::PathBuf;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, State, WebviewWindow};
 
 type S<'a> = State<'a, Session>;
 
@@ -54,8 +55,9 @@ pub async fn create_vault(app: AppHandle, passphrase: String) -> ApiResult<()> {
 #[tauri::command]
 pub async fn unlock(app: AppHandle, passphrase: String) -> ApiResult<()> {
     on_session(app.clone(), move |s| s.unlock(passphrase)).await?;
-    read_attachments_in_background(app);
-    Ok(())
+    read_attachments_in_background(app.clone());
+    // Every other window shows the unlock screen still: they go on too.
+    Ok(app.emit("unlocked", ())?)
 }
 
 /// Reads the text of the vault's attachments for search, after an unlock, on a thread of its
@@ -105,29 +107,29 @@ pub async fn note(s: S<'_>, id: Id) -> ApiResult<Note> {
 }
 
 #[tauri::command]
-pub async fn create(s: S<'_>, note: NewNote) -> ApiResult<Id> {
-    s.with(|v| v.create(note))
+pub async fn create(s: S<'_>, w: WebviewWindow, note: NewNote) -> ApiResult<Id> {
+    notes_changed(&w, s.with(|v| v.create(note)))
 }
 
 /// Returns the new revision id.
 #[tauri::command]
-pub async fn update(s: S<'_>, id: Id, change: NoteChange) -> ApiResult<Id> {
-    s.with(|v| v.update(&id, change))
+pub async fn update(s: S<'_>, w: WebviewWindow, id: Id, change: NoteChange) -> ApiResult<Id> {
+    notes_changed(&w, s.with(|v| v.update(&id, change)))
 }
 
 #[tauri::command]
-pub async fn trash(s: S<'_>, id: Id) -> ApiResult<()> {
-    s.with(|v| v.trash(&id))
+pub async fn trash(s: S<'_>, w: WebviewWindow, id: Id) -> ApiResult<()> {
+    notes_changed(&w, s.with(|v| v.trash(&id)))
 }
 
 #[tauri::command]
-pub async fn restore(s: S<'_>, id: Id) -> ApiResult<()> {
-    s.with(|v| v.restore(&id))
+pub async fn restore(s: S<'_>, w: WebviewWindow, id: Id) -> ApiResult<()> {
+    notes_changed(&w, s.with(|v| v.restore(&id)))
 }
 
 #[tauri::command]
-pub async fn purge(s: S<'_>, id: Id) -> ApiResult<()> {
-    s.with(|v| v.purge(&id))
+pub async fn purge(s: S<'_>, w: WebviewWindow, id: Id) -> ApiResult<()> {
+    notes_changed(&w, s.with(|v| v.purge(&id)))
 }
 
 #[tauri::command]
@@ -141,8 +143,8 @@ pub async fn note_at(s: S<'_>, id: Id, revision: Id) -> ApiResult<Note> {
 }
 
 #[tauri::command]
-pub async fn revert(s: S<'_>, id: Id, revision: Id) -> ApiResult<Id> {
-    s.with(|v| v.revert(&id, &revision))
+pub async fn revert(s: S<'_>, w: WebviewWindow, id: Id, revision: Id) -> ApiResult<Id> {
+    notes_changed(&w, s.with(|v| v.revert(&id, &revision)))
 }
 
 #[tauri::command]
@@ -151,13 +153,18 @@ pub async fn conflict(s: S<'_>, id: Id) -> ApiResult<Conflict> {
 }
 
 #[tauri::command]
-pub async fn settle_conflict(s: S<'_>, id: Id, settlement: Settlement) -> ApiResult<Id> {
-    s.with(|v| v.settle_conflict(&id, settlement))
+pub async fn settle_conflict(
+    s: S<'_>,
+    w: WebviewWindow,
+    id: Id,
+    settlement: Settlement,
+) -> ApiResult<Id> {
+    notes_changed(&w, s.with(|v| v.settle_conflict(&id, settlement)))
 }
 
 #[tauri::command]
-pub async fn keep_both(s: S<'_>, id: Id, shown: Id, other: Id) -> ApiResult<Id> {
-    s.with(|v| v.keep_both(&id, &shown, &other))
+pub async fn keep_both(s: S<'_>, w: WebviewWindow, id: Id, shown: Id, other: Id) -> ApiResult<Id> {
+    notes_changed(&w, s.with(|v| v.keep_both(&id, &shown, &other)))
 }
 
 #[tauri::command]
@@ -253,27 +260,36 @@ pub async fn templates(s: S<'_>) -> ApiResult<Vec<NoteSummary>> {
 #[tauri::command]
 pub async fn create_from_template(
     s: S<'_>,
+    w: WebviewWindow,
     template: Id,
     title: String,
     day: String,
     notebook: Option<String>,
 ) -> ApiResult<Id> {
-    s.with(|v| v.create_from_template(&template, &title, &day, notebook.as_deref()))
+    notes_changed(
+        &w,
+        s.with(|v| v.create_from_template(&template, &title, &day, notebook.as_deref())),
+    )
 }
 
 #[tauri::command]
-pub async fn daily_note(s: S<'_>, day: String) -> ApiResult<Id> {
-    s.with(|v| v.daily_note(&day).map(|(id, _)| id))
+pub async fn daily_note(s: S<'_>, w: WebviewWindow, day: String) -> ApiResult<Id> {
+    notes_changed(&w, s.with(|v| v.daily_note(&day).map(|(id, _)| id)))
 }
 
 #[tauri::command]
-pub async fn rename_notebook(s: S<'_>, old: String, new: String) -> ApiResult<usize> {
-    s.with(|v| v.rename_notebook(&old, &new))
+pub async fn rename_notebook(
+    s: S<'_>,
+    w: WebviewWindow,
+    old: String,
+    new: String,
+) -> ApiResult<usize> {
+    notes_changed(&w, s.with(|v| v.rename_notebook(&old, &new)))
 }
 
 #[tauri::command]
-pub async fn remove_notebook(s: S<'_>, name: String) -> ApiResult<usize> {
-    s.with(|v| v.remove_notebook(&name))
+pub async fn remove_notebook(s: S<'_>, w: WebviewWindow, name: String) -> ApiResult<usize> {
+    notes_changed(&w, s.with(|v| v.remove_notebook(&name)))
 }
 
 #[tauri::command]
@@ -289,12 +305,13 @@ pub async fn tags(s: S<'_>) -> ApiResult<Vec<NameCount>> {
 #[tauri::command]
 pub async fn attach(
     app: AppHandle,
+    w: WebviewWindow,
     picked: PickedState<'_>,
     id: Id,
     path: PathBuf,
 ) -> ApiResult<Attachment> {
     picked.check(Purpose::Attach, &path)?;
-    on_vault(app, move |v| v.attach(&id, &path, None)).await
+    notes_changed(&w, on_vault(app, move |v| v.attach(&id, &path, None)).await)
 }
 
 #[tauri::command]
@@ -326,11 +343,7 @@ pub async fn copy_note(
 /// Opens an https link in the system browser once the user confirmed its host in a dialog
 /// Coffer shows itself; whether it was opened.
 #[tauri::command]
-pub async fn open_link(
-    app: AppHandle,
-    window: tauri::WebviewWindow,
-    url: String,
-) -> ApiResult<bool> {
+pub async fn open_link(app: AppHandle, window: WebviewWindow, url: String) -> ApiResult<bool> {
     crate::session::blocking(move || crate::links::confirm_and_open(&app, &window, &url)).await
 }
 
@@ -354,12 +367,14 @@ pub async fn verify(app: AppHandle) -> ApiResult<VerifyReport> {
 #[tauri::command]
 pub async fn import_dir(
     app: AppHandle,
+    w: WebviewWindow,
     picked: PickedState<'_>,
     path: PathBuf,
 ) -> ApiResult<ImportReport> {
     picked.check(Purpose::ImportFolder, &path)?;
     let events = app.clone();
-    on_vault(app, move |v| v.import_dir(&path, &mut progress(&events))).await
+    let report = on_vault(app, move |v| v.import_dir(&path, &mut progress(&events))).await;
+    notes_changed(&w, report)
 }
 
 /// Writes every live note as Markdown into `path` (which must be empty or absent).

@@ -23,11 +23,12 @@ mod session;
 mod settings;
 mod sync;
 pub mod typescript;
+mod windows;
 
 use session::Session;
 use std::path::PathBuf;
 use std::time::Duration;
-use tauri::{Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
+use tauri::{Manager, RunEvent};
 
 /// The Tauri handler of every command in the list.
 macro_rules! handler {
@@ -101,7 +102,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
     Ok(o)
 }
 
-/// Whether the main window may navigate to `url`: only the app itself and the preview frame.
+/// Whether a window may navigate to `url`: only the app itself and the preview frame.
 pub fn navigation_allowed(url: &tauri::Url) -> bool {
     match url.scheme() {
         "tauri" => url.host_str() == Some("localhost"),
@@ -172,6 +173,7 @@ pub fn run() {
         .manage(clipboard)
         .manage(picker::Picked::default())
         .manage(pairing::Pairing::default())
+        .manage(windows::Windows::default())
         .on_webview_event(|webview, event| {
             // Files dropped on the window are ones the person chose, as in the dialog. This runs
             // in the same turn of the window's thread that passes the drop to the page, before
@@ -183,21 +185,10 @@ pub fn run() {
             }
         })
         .setup(|app| {
-            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
-                .title("Coffer")
-                .inner_size(1200.0, 780.0)
-                .min_inner_size(600.0, 480.0)
-                .on_navigation(navigation_allowed)
-                .build()?;
+            windows::open_main(app)?;
             if let Some(l) = listener {
                 let handle = app.handle().clone();
-                l.serve(move || {
-                    if let Some(w) = handle.get_webview_window("main") {
-                        let _ = w.unminimize();
-                        let _ = w.show();
-                        let _ = w.set_focus();
-                    }
-                });
+                l.serve(move || windows::bring_to_front(&handle));
             }
             let handle = app.handle().clone();
             std::thread::spawn(move || Session::autolock_loop(handle));

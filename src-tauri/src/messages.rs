@@ -125,8 +125,8 @@ pub async fn discard_held(app: AppHandle, keys: Vec<String>) -> ApiResult<Discar
 
 /// Saves a received message (a shared note keeps its title and tags) as a note; its id.
 #[tauri::command]
-pub async fn save_message_as_note(s: S<'_>, message: Id) -> ApiResult<Id> {
-    s.with(|v| v.save_shared_note(&message))
+pub async fn save_message_as_note(s: S<'_>, w: tauri::WebviewWindow, message: Id) -> ApiResult<Id> {
+    crate::windows::notes_changed(&w, s.with(|v| v.save_shared_note(&message)))
 }
 
 #[tauri::command]

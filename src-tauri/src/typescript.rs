@@ -40,6 +40,7 @@ pub fn definitions() -> String {
         Theme::decl(&cfg),
         Settings::decl(&cfg),
         LockedEvent::decl(&cfg),
+        NotesChanged::decl(&cfg),
         c::sync::RemoteKind::decl(&cfg),
         c::sync::RemotePurpose::decl(&cfg),
         c::sync::RemoteInfo::decl(&cfg),
@@ -103,6 +104,7 @@ pub fn client() -> String {
             .chain(crate::messages::client_entries(&cfg))
             .chain(crate::picker::client_entries(&cfg))
             .chain(crate::pairing::client_entries(&cfg))
+            .chain(crate::windows::client_entries(&cfg))
             .collect();
     let body: Vec<String> = crate::COMMAND_NAMES
         .iter()

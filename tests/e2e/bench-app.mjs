@@ -187,6 +187,7 @@ try {
       document.querySelector(".items").addEventListener("pointerdown", (e) => window.__opens.push(performance.timeOrigin + e.timeStamp), true);
     });
     const opens = [];
+    const fetched = [];
     for (let i = 0; i < Number(args.opens ?? 30); i++) {
       // A row other than the open note's (opening that one again changes nothing).
       const rows = await b.$$(".items .item:not(.current)");
@@ -196,9 +197,18 @@ try {
       await row.click();
       await b.waitUntil(async () => (await b.execute(() => window.__opens.length)) > before, { timeout: 10000, interval: 10 });
       const down = await b.execute(() => window.__opens.at(-1));
-      opens.push((await markEpoch(b, "coffer:note-painted", down)) - down);
+      const painted = await markEpoch(b, "coffer:note-painted", down);
+      opens.push(painted - down);
+      fetched.push((await markEpoch(b, "coffer:note-fetched", down)) - down);
     }
-    result.openNote = { opens: opens.length, p50Ms: r1(pct(opens, 50)), p90Ms: r1(pct(opens, 90)), maxMs: r1(Math.max(...opens)) };
+    // Where the time goes: from the click to the note back from Rust (the IPC, the core), and
+    // from there to the painted note (the page: Svelte, CodeMirror, layout and paint).
+    const after = opens.map((o, i) => o - fetched[i]);
+    result.openNote = {
+      opens: opens.length, p50Ms: r1(pct(opens, 50)), p90Ms: r1(pct(opens, 90)), maxMs: r1(Math.max(...opens)),
+      toFetchedP50Ms: r1(pct(fetched, 50)), toFetchedP90Ms: r1(pct(fetched, 90)),
+      fetchedToPaintedP50Ms: r1(pct(after, 50)), fetchedToPaintedP90Ms: r1(pct(after, 90)),
+    };
     console.error(`open a note: ${JSON.stringify(result.openNote)}`);
 
     // Typing into a 20 KiB note: from each keydown in the editor to the next frame painted
@@ -237,7 +247,39 @@ try {
     }
     await new Promise((r) => setTimeout(r, 300));
     const typed = await b.execute(() => window.__typed);
-    result.editorTyping = { noteBytes: long.length, keys: typed.length, p50Ms: r1(pct(typed, 50)), p99Ms: r1(pct(typed, 99)), maxMs: r1(Math.max(...typed)) };
+    // The floor under that figure: the same keys, timed the same way, into a plain <textarea>
+    // laid over the app (no CodeMirror; of Coffer only the window's shortcut listener runs,
+    // which returns at once for a plain key): what WebKit, the X
+    // server and the WebDriver keys cost by themselves.
+    await b.execute(() => {
+      const t = document.createElement("textarea");
+      t.id = "bench-floor";
+      t.style.cssText = "position:fixed;left:10px;top:10px;width:400px;height:200px;z-index:99999";
+      document.body.append(t);
+      window.__floor = [];
+      let down = 0;
+      t.addEventListener("keydown", (e) => (down = performance.timeOrigin + e.timeStamp), true);
+      t.addEventListener("input", () => {
+        const at = down;
+        if (!at) return;
+        down = 0;
+        requestAnimationFrame(() => window.__floor.push(performance.timeOrigin + performance.now() - at));
+      });
+    });
+    await (await b.$("#bench-floor")).click();
+    for (const c of text) {
+      const t0 = Date.now();
+      await b.keys(c);
+      const wait = 20 - (Date.now() - t0);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const floor = await b.execute(() => window.__floor);
+    await b.execute(() => document.querySelector("#bench-floor")?.remove());
+    result.editorTyping = {
+      noteBytes: long.length, keys: typed.length, p50Ms: r1(pct(typed, 50)), p99Ms: r1(pct(typed, 99)), maxMs: r1(Math.max(...typed)),
+      plainTextareaP50Ms: r1(pct(floor, 50)), plainTextareaP99Ms: r1(pct(floor, 99)),
+    };
     console.error(`typing in the editor: ${JSON.stringify(result.editorTyping)}`);
 
     // Memory with the 10k notes open (after the searches above), per process.

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   ROOT, PASS, startDriver, openApp, tempVault, createVault, newNote, listTitles, shot, closeApp, invoke,
-  answerDialog, pick, pageText,
+  answerDialog, pick, pageText, audit,
 } from "./harness.mjs";
 
 const CLI = process.env.COFFER_CLI ?? path.join(ROOT, "target/debug/coffer");
@@ -235,6 +235,8 @@ export function registerMessagesTests(test, assert) {
       const conv = await b.execute(() => document.querySelector("#conversation-list .who")?.textContent);
       assert(conv?.startsWith(aliceShown), `conversation list does not name the sender as text: ${conv}`);
       await shot(b, "messages-thread");
+      const a11y = (await audit(b)).map((v) => `a message thread: ${v}`);
+      assert(a11y.length === 0, `accessibility violations:\n${a11y.join("\n")}`);
       const seen = [...(await problems(b, server, "Bob's thread")), ...(await problems(a, server, "Alice's thread"))];
       assert(seen.length === 0, seen.join("\n"));
 

@@ -517,6 +517,99 @@ test("layout: usable 600 px wide, the sidebar and the list fold away, no word cu
   }
 });
 
+test("layout: at 200% zoom (Ctrl+=) the list and the editor stay usable", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Zoomed in", "Large text for tired eyes.");
+    await (await b.$(".cm-content")).click();
+    for (let i = 0; i < 5; i++) await b.keys(["Control", "="]);
+    await b.waitUntil(() => b.execute(() => window.innerWidth <= 620), {
+      timeoutMsg: "Ctrl+= five times did not zoom the page to 200%",
+    });
+    const box = (sel) => b.execute((s) => {
+      const r = document.querySelector(s)?.getBoundingClientRect();
+      return r ? { left: r.left, right: r.right, width: r.width, height: r.height } : null;
+    }, sel);
+    const list = await box("section.list");
+    const editor = await box(".cm-editor");
+    // The text keeps room to write in (the window is 390 px high at 200%).
+    assert(list && list.width >= 190 && editor && editor.width >= 200 && editor.height >= 120,
+      `list ${JSON.stringify(list)}, editor ${JSON.stringify(editor)}`);
+    const overflow = await b.execute(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, `the page is ${overflow} px wider than the window at 200%`);
+    const toolbar = await b.execute(() => {
+      const bar = document.querySelector("[aria-label='Formatting']") ?? document.querySelector(".toolbar");
+      return bar ? bar.scrollWidth - bar.clientWidth : 0;
+    });
+    assert(toolbar <= 1, `the toolbar is cut by ${toolbar} px`);
+    await shot(b, "zoom-200");
+    // Ctrl+0: back to the actual size.
+    await b.keys(["Control", "0"]);
+    await b.waitUntil(() => b.execute(() => window.innerWidth >= 1100), { timeoutMsg: "Ctrl+0 did not reset the zoom" });
+  } finally {
+    await closeApp(b);
+  }
+});
+
+test("a second window: the note opens beside the first, edits in one show in the other, closing saves", async (driver) => {
+  const b = await openApp(driver, tempVault());
+  try {
+    await createVault(b);
+    await newNote(b, "Left note", "left text");
+    await newNote(b, "Right note", "right text");
+    const main = await b.getWindowHandle();
+    await b.keys(["Control", "Shift", "n"]);
+    await b.waitUntil(async () => (await b.getWindowHandles()).length === 2, { timeoutMsg: "Ctrl+Shift+N opened no window" });
+    const second = (await b.getWindowHandles()).find((h) => h !== main);
+    await b.switchToWindow(second);
+    // The same unlocked vault: no passphrase asked, the note open at once.
+    const title = await b.$("#note-title");
+    await title.waitForDisplayed({ timeout: 30000 });
+    await b.waitUntil(async () => (await title.getValue()) === "Right note", { timeoutMsg: "the new window does not show the note" });
+    assert(!(await (await b.$("#passphrase")).isExisting()), "the second window asks for the passphrase");
+    // The note alone, to sit beside the first window; the list comes back with its toggle.
+    assert(!(await (await b.$("section.list")).isExisting()) && !(await (await b.$("nav.sidebar")).isExisting()),
+      "the note's window shows the sidebar or the list");
+    await shot(b, "second-window");
+    const cm = await b.$(".cm-content");
+    await cm.click();
+    await b.keys(["Control", "End"]);
+    await cm.addValue(" and more");
+    await waitSaved(b);
+    // The first window shows the edit (it had no unsaved edits of its own).
+    await b.switchToWindow(main);
+    await b.waitUntil(async () => (await (await b.$(".cm-content")).getText()).includes("right text and more"), {
+      timeoutMsg: "the first window does not show the second one's edit",
+    });
+    // A title changed in the first window is in the second one's list.
+    await clickNote(b, "Left note");
+    const t1 = await b.$("#note-title");
+    await t1.click();
+    await b.keys(["End"]);
+    await t1.addValue(" renamed");
+    await waitSaved(b);
+    await b.switchToWindow(second);
+    await (await b.$("#toggle-list")).click();
+    await b.waitUntil(async () => (await listTitles(b)).includes("Left note renamed"), {
+      timeoutMsg: "the second window's list does not follow the first",
+    });
+    // Closing the window right after typing: what was typed is saved, not lost.
+    await (await b.$(".cm-content")).click();
+    await b.keys(["Control", "End"]);
+    await (await b.$(".cm-content")).addValue(" last words");
+    const id = await b.execute(() => document.querySelector(".items .item.current")?.getAttribute("data-id"));
+    // Ctrl+W, at once: the window is asked to close, as by the window manager's button.
+    await b.keys(["Control", "w"]);
+    await b.switchToWindow(main);
+    await b.waitUntil(async () => (await b.getWindowHandles()).length === 1, { timeoutMsg: "the second window did not close" });
+    const saved = await invoke(b, "note", { id });
+    assert(saved.ok && saved.ok.body.endsWith("right text and more last words"), `after closing: ${JSON.stringify(saved)}`);
+  } finally {
+    await closeApp(b);
+  }
+});
+
 test("one app per vault: a second one started on the same vault brings the first forward and exits", async (driver) => {
   const vault = tempVault();
   const b = await openApp(driver, vault);
@@ -584,7 +677,14 @@ test("templates: a note from a template fills in its placeholders; today's note 
   }
 });
 
-test("accessibility: axe-core finds no violation on each screen", async (driver) => {
+/** After a reload of the page: the vault stays unlocked in Rust, so the page goes straight in;
+ * if it was locked meanwhile, it is unlocked. */
+async function unlockIfAsked(b) {
+  await b.waitUntil(() => b.execute(() => !!document.querySelector("#new-note, #passphrase")), { timeout: 30000 });
+  if (await (await b.$("#passphrase")).isExisting()) await unlock(b);
+}
+
+test("accessibility: axe-core finds no violation on each screen, in both themes", async (driver) => {
   const b = await openApp(driver, tempVault());
   const failures = [];
   const check = async (screen) => {
@@ -636,6 +736,38 @@ test("accessibility: axe-core finds no violation on each screen", async (driver)
     await check("contacts");
     await (await b.$("#view-trash")).click();
     await check("the trash");
+    // Two versions saved at once (as two windows can): the note says so, and the dialog.
+    const made = await invoke(b, "create", { note: { title: "Plans", body: "one line", tags: [], notebook: null, pinned: false } });
+    const base = (await invoke(b, "note", { id: made.ok })).ok.revision;
+    await invoke(b, "update", { id: made.ok, change: { base, body: "one line, from here" } });
+    await invoke(b, "update", { id: made.ok, change: { base, body: "one line, from there" } });
+    await (await b.$("#view-all")).click();
+    await clickNote(b, "Plans");
+    await (await b.$("#note-conflict")).waitForDisplayed({ timeoutMsg: "the note does not say it has two versions" });
+    await check("a note with two versions");
+    await modal(() => b.$("#open-conflict").then((e) => e.click()), "the conflict dialog");
+    // The dark theme: the same screens again.
+    await invoke(b, "set_settings", { settings: { auto_lock_minutes: 5, theme: "dark" } });
+    await b.execute(() => window.location.reload());
+    await unlockIfAsked(b);
+    await (await b.$("#new-note")).waitForDisplayed({ timeout: 30000 });
+    await b.waitUntil(() => b.execute(() => document.documentElement.dataset.theme === "dark"), { timeoutMsg: "the dark theme is not applied" });
+    await check("dark: empty note pane");
+    await clickNote(b, "Groceries");
+    await check("dark: a note, split view");
+    await (await b.$("#mode-preview")).click();
+    await check("dark: a note, preview");
+    await (await b.$("#mode-split")).click();
+    await clickNote(b, "Plans");
+    await modal(() => b.$("#open-conflict").then((e) => e.click()), "dark: the conflict dialog");
+    await modal(() => b.$("#open-settings").then((e) => e.click()), "dark: settings");
+    await b.keys(["Control", "k"]);
+    await (await b.$("#palette-input")).waitForDisplayed();
+    await check("dark: the palette");
+    await b.keys("Escape");
+    await (await b.$("#view-conversations")).click();
+    await b.pause(300);
+    await check("dark: conversations");
     await (await b.$("#lock")).click();
     await (await b.$("#passphrase")).waitForDisplayed();
     await check("unlock");

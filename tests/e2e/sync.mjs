@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   ROOT, PASS, startDriver, openApp, tempVault, createVault, unlock, newNote, listTitles, pageText,
-  shot, invoke, clickNote, closeApp, setBody, waitSaved, answerDialog,
+  shot, invoke, clickNote, closeApp, setBody, waitSaved, answerDialog, audit,
 } from "./harness.mjs";
 
 const CLI = process.env.COFFER_CLI ?? path.join(ROOT, "target/debug/coffer");
@@ -241,6 +241,8 @@ export function registerSyncTests(test, assert) {
       const part = await b.$('#conflict-parts li.differs[data-change="both"]');
       await part.waitForDisplayed({ timeoutMsg: "the changed line is not shown as changed on both" });
       await shot(b, "sync-conflict");
+      const conflictA11y = await audit(b);
+      assert(conflictA11y.length === 0, `accessibility violations in the conflict dialog:\n${conflictA11y.join("\n")}`);
       await (await part.$('input[value="both"]')).click();
       await b.waitUntil(async () => {
         const t = await (await b.$("#conflict-result")).getText();
@@ -388,6 +390,7 @@ export function registerSyncTests(test, assert) {
       const numberB = (await (await b.$("#pair-number")).getText()).trim();
       assert(code.startsWith("coffer-pair-1:") && /^\d{4} \d{4}$/.test(numberB), `code ${code}, number ${numberB}`);
       await shot(b, "pair-new-device");
+      const a11y = (await audit(b)).map((v) => `pairing, the new device: ${v}`);
       const paste = (x, selector, text) => x.execute((sel, v) => {
         const t = document.querySelector(sel);
         t.value = v;
@@ -404,6 +407,7 @@ export function registerSyncTests(test, assert) {
       const numberA = (await (await a.$("#add-device-number")).getText()).trim();
       assert(numberA === numberB, `the numbers differ: ${numberA} and ${numberB}`);
       await shot(a, "add-device-number");
+      a11y.push(...(await audit(a)).map((v) => `adding a device, the numbers: ${v}`));
       await (await a.$("#add-device-confirm")).click();
       const answerBox = await a.$("#add-device-answer");
       await answerBox.waitForDisplayed({ timeout: 30000 });
@@ -411,6 +415,8 @@ export function registerSyncTests(test, assert) {
       assert(answer.startsWith("-----BEGIN AGE ENCRYPTED FILE-----"), `answer: ${answer.slice(0, 60)}`);
       const checkA = (await (await a.$("#add-device-check")).getText()).trim();
       await shot(a, "add-device-answer");
+      a11y.push(...(await audit(a)).map((v) => `adding a device, the answer: ${v}`));
+      assert(a11y.length === 0, `accessibility violations:\n${a11y.join("\n")}`);
       await (await a.$("#add-device-done")).click();
       await (await a.$("#close-settings")).click();
       await paste(b, "#pair-answer", answer);

@@ -55,6 +55,14 @@ pub struct LockedEvent {
     pub reason: String,
 }
 
+/// Sent with the `notes-changed` event to every window when one of them changed notes (saved,
+/// trashed, restored, settled a conflict...): the others reload what they show.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct NotesChanged {
+    /// The label of the window that made the change (it knows already).
+    pub by: String,
+}
+
 /// What sync is doing, as the sidebar shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]

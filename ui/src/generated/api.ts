@@ -509,6 +509,12 @@ export type LockedEvent = {
  */
 reason: string, };
 
+export type NotesChanged = { 
+/**
+ * The label of the window that made the change (it knows already).
+ */
+by: string, };
+
 export type RemoteKind = "folder" | "s3" | "webdav";
 
 export type RemotePurpose = "sync" | "messages";

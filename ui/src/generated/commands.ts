@@ -88,6 +88,8 @@ export const commands = {
   removeNotebook: (name: string) => call<number>("remove_notebook", { name }),
   notebookSize: (name: string) => call<number>("notebook_size", { name }),
   tags: () => call<Array<NameCount>>("tags"),
+  /** Opens another window on the same session, showing the note `note` (or the list, if none). */
+  openWindow: (note: string | null) => call<void>("open_window", { note }),
   /** Opens the file dialog for `purpose` (a save dialog suggests `name`); the chosen paths, none if it was cancelled. They stay usable for that purpose until the app quits. */
   pick: (purpose: Purpose, name: string | null) => call<Array<string>>("pick", { purpose, name }),
   attach: (id: string, path: string) => call<Attachment>("attach", { id, path }),

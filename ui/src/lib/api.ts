@@ -3,7 +3,7 @@
 // comes from ../generated/api.ts, which is generated from the Rust types.
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { commands } from "../generated/commands";
-import type { LockedEvent, NoteChange, Progress, Purpose, SyncStatus } from "../generated/api";
+import type { LockedEvent, NoteChange, NotesChanged, Progress, Purpose, SyncStatus } from "../generated/api";
 
 export { CofferError } from "./call";
 
@@ -18,6 +18,16 @@ export const api = {
 
 export function onLocked(f: (e: LockedEvent) => void): Promise<UnlistenFn> {
   return listen<LockedEvent>("locked", (ev) => f(ev.payload));
+}
+
+/** Another window (or this one) unlocked the vault. */
+export function onUnlocked(f: () => void): Promise<UnlistenFn> {
+  return listen("unlocked", () => f());
+}
+
+/** A window changed notes; `by` is its label. */
+export function onNotesChanged(f: (e: NotesChanged) => void): Promise<UnlistenFn> {
+  return listen<NotesChanged>("notes-changed", (ev) => f(ev.payload));
 }
 
 export function onSyncStatus(f: (s: SyncStatus) => void): Promise<UnlistenFn> {
