@@ -168,21 +168,38 @@ pub fn clean_tag(tag: &str) -> Option<String> {
 /// Characters of a note's excerpt in lists (and of a search snippet).
 pub(crate) const EXCERPT_CHARS: usize = 160;
 
-/// A line of Markdown as plain text: no heading, quote or list marker, no emphasis or link
-/// brackets ("## **Bold** [[Link]]" is "Bold Link"). `None` for a blank line or a code fence.
-fn plain_line(line: &str) -> Option<String> {
+/// A line of Markdown as plain text, appended to `out`: no heading, quote or list marker, no
+/// emphasis or link brackets ("## **Bold** [[Link]]" is "Bold Link"). False (nothing appended)
+/// for a blank line or a code fence. One pass, no allocation: search snippets run it over every
+/// hit's body on each keystroke.
+fn push_plain_line(line: &str, out: &mut String) -> bool {
     let line = line
         .trim()
         .trim_start_matches(['#', '>', '-', '*', '+', ' '])
         .trim();
     if line.is_empty() || line.starts_with("```") {
-        return None;
+        return false;
     }
-    let mut plain = line.to_string();
-    for markup in ["**", "__", "`", "[[", "]]"] {
-        plain = plain.replace(markup, "");
+    let b = line.as_bytes();
+    let (mut i, mut kept) = (0, 0);
+    while i < b.len() {
+        let pair = |c: u8| b.get(i + 1) == Some(&c);
+        // Every mark is ASCII, so `i` is on a character boundary whenever one is found.
+        let skip = match b[i] {
+            b'`' => 1,
+            c @ (b'*' | b'_' | b'[' | b']') if pair(c) => 2,
+            _ => 0,
+        };
+        if skip == 0 {
+            i += 1;
+            continue;
+        }
+        out.push_str(&line[kept..i]);
+        i += skip;
+        kept = i;
     }
-    Some(plain)
+    out.push_str(&line[kept..]);
+    true
 }
 
 /// Whether a body's first line only repeats the note's title (a "# Title" heading).
@@ -197,16 +214,18 @@ pub(crate) fn excerpt(title: &str, body: &str) -> String {
     let mut out = String::new();
     let mut first = true;
     for line in body.lines() {
-        let Some(plain) = plain_line(line) else {
-            continue;
-        };
-        if std::mem::take(&mut first) && repeats_title(&plain, title) {
-            continue;
-        }
-        if !out.is_empty() {
+        let before = out.len();
+        if before > 0 {
             out.push(' ');
         }
-        out.push_str(&plain);
+        if !push_plain_line(line, &mut out) {
+            out.truncate(before);
+            continue;
+        }
+        if std::mem::take(&mut first) && repeats_title(&out[before..], title) {
+            out.truncate(before);
+            continue;
+        }
         if out.chars().count() >= EXCERPT_CHARS {
             break;
         }
@@ -214,26 +233,24 @@ pub(crate) fn excerpt(title: &str, body: &str) -> String {
     out.chars().take(EXCERPT_CHARS).collect()
 }
 
-/// Bodies up to this size are made plain text for search snippets; a longer one is shown as it
-/// is (making it plain on every keystroke would cost more than it shows).
-const PLAIN_SNIPPET_MAX: usize = 256 * 1024;
-
-/// The body as plain text for a search snippet: each line as `excerpt` makes it, in its own
-/// line, the title's repeat skipped. A body over 256 KiB is returned as it is.
-pub(crate) fn snippet_text<'a>(title: &str, body: &'a str) -> std::borrow::Cow<'a, str> {
-    if body.len() > PLAIN_SNIPPET_MAX {
-        return std::borrow::Cow::Borrowed(body);
-    }
-    let mut out = String::with_capacity(body.len());
+/// Each line of the body as plain text, as `excerpt` makes it (blank lines and code fences
+/// left out, a first line that only repeats the title skipped), until `f` returns false. One
+/// buffer for all the lines: search snippets read hits' bodies this way on each keystroke.
+pub(crate) fn for_each_plain_line(title: &str, body: &str, mut f: impl FnMut(&str) -> bool) {
+    let mut line_buf = String::new();
     let mut first = true;
-    for plain in body.lines().filter_map(plain_line) {
-        if std::mem::take(&mut first) && repeats_title(&plain, title) {
+    for line in body.lines() {
+        line_buf.clear();
+        if !push_plain_line(line, &mut line_buf) {
             continue;
         }
-        out.push_str(&plain);
-        out.push('\n');
+        if std::mem::take(&mut first) && repeats_title(&line_buf, title) {
+            continue;
+        }
+        if !f(&line_buf) {
+            return;
+        }
     }
-    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -250,10 +267,27 @@ mod tests {
             super::excerpt("title", body),
             "Plant tomatoes in May. See Seeds and code. [x] done file_name"
         );
+        let mut lines = Vec::new();
+        super::for_each_plain_line("Title", body, |l| {
+            lines.push(l.to_string());
+            true
+        });
         assert_eq!(
-            super::snippet_text("Title", body),
-            "Plant tomatoes in May.\nSee Seeds and code.\n[x] done file_name\n"
+            lines,
+            [
+                "Plant tomatoes in May.",
+                "See Seeds and code.",
+                "[x] done file_name"
+            ]
         );
+        // Marks are taken out in one pass; a lone mark stays.
+        let mut out = String::new();
+        assert!(super::push_plain_line(
+            "> a_b * c ``x`` [[[y]]] ***z",
+            &mut out
+        ));
+        assert_eq!(out, "a_b * c x [y] *z");
+        assert!(!super::push_plain_line("```rust", &mut out));
     }
 
     use super::*;

@@ -421,11 +421,7 @@ impl Vault {
                 Some(SearchHit {
                     id,
                     title: snippet(&r.title, query, 200),
-                    snippet: snippet(
-                        &crate::note::snippet_text(&r.title, &r.body),
-                        query,
-                        EXCERPT_CHARS,
-                    ),
+                    snippet: crate::search::body_snippet(&r.title, &r.body, query, EXCERPT_CHARS),
                     tags: r.tags.clone(),
                     notebook: r.notebook.clone(),
                     updated: r.updated,

@@ -22,6 +22,7 @@ mod words;
 pub use find::{MAX_MATCHES, find, find_words};
 pub use query::Query;
 
+pub(crate) use snippet::body_snippet;
 pub use snippet::{Segment, snippet};
 #[cfg(any(test, fuzzing))]
 pub use words::tokenize_plainly;

@@ -104,3 +104,91 @@ pub fn snippet(text: &str, query: &str, max_chars: usize) -> Vec<Segment> {
     }
     out
 }
+
+/// Whether a query word matches the start of a word of `text` (what [`snippet`] highlights).
+fn has_match(text: &str, words: &[QueryWord], buf: &mut String) -> bool {
+    let mut found = false;
+    for_each_term_while(text, buf, |term, _, kind| {
+        found = kind != Kind::Exact && words.iter().any(|q| term.starts_with(q.folded.as_str()));
+        !found
+    });
+    found
+}
+
+/// A [`snippet`] of a note's body as plain text, one line of it per line (see
+/// `note::for_each_plain_line`), around the first line a query word matches. Only the lines up
+/// to the match and the few after it are read and made plain, never the whole body: every hit
+/// of every keystroke gets one.
+pub(crate) fn body_snippet(title: &str, body: &str, query: &str, max_chars: usize) -> Vec<Segment> {
+    let words = query_words(query);
+    let mut buf = String::new();
+    // The line before the one being read (the snippet may start in it), and the first lines
+    // (the snippet when nothing matches).
+    let mut previous = String::new();
+    let mut start = String::new();
+    let mut start_chars = 0usize;
+    let mut window: Option<String> = None;
+    let (mut cut_before, mut cut_after) = (false, false);
+    let mut room = 0usize;
+    let mut lines = 0usize;
+    crate::note::for_each_plain_line(title, body, |line| {
+        lines += 1;
+        if let Some(w) = window.as_mut() {
+            if room == 0 {
+                cut_after = true;
+                return false;
+            }
+            w.push('\n');
+            w.push_str(line);
+            room = room.saturating_sub(line.chars().count() + 1);
+            return true;
+        }
+        if start_chars < max_chars {
+            if !start.is_empty() {
+                start.push('\n');
+            }
+            start.push_str(line);
+            start_chars += line.chars().count() + 1;
+        } else {
+            cut_after = true;
+        }
+        if !has_match(line, &words, &mut buf) {
+            previous.clear();
+            previous.push_str(line);
+            return true;
+        }
+        let mut w = String::new();
+        if lines > 1 {
+            w.push_str(&previous);
+            w.push('\n');
+            cut_before = lines > 2;
+        }
+        w.push_str(line);
+        room = max_chars.saturating_sub(line.chars().count());
+        // What follows the match decides that now, not what followed the first lines.
+        cut_after = false;
+        window = Some(w);
+        true
+    });
+    let text = match window {
+        Some(w) => w,
+        None => start,
+    };
+    let mut out = snippet(&text, query, max_chars);
+    if cut_before && out.first().is_none_or(|s| s.text != "… ") {
+        out.insert(
+            0,
+            Segment {
+                text: "… ".into(),
+                hit: false,
+            },
+        );
+    }
+    if cut_after && out.last().is_none_or(|s| s.text != " …") {
+        out.push(Segment {
+            text: " …".into(),
+            hit: false,
+        });
+    }
+    out
+}

@@ -53,6 +53,45 @@ mod index_tests {
         let text: String = s.iter().map(|x| x.text.as_str()).collect();
         assert_eq!(text, "Remember the Passport and tickets");
     }
+
+    fn joined(s: &[Segment]) -> String {
+        s.iter().map(|x| x.text.as_str()).collect()
+    }
+
+    #[test]
+    fn body_snippets_read_only_the_lines_around_the_match() {
+        let mut body = String::from("# Trip\n");
+        for i in 0..500 {
+            body.push_str(&format!("- filler **line** {i}\n"));
+        }
+        body.push_str("Remember the [[Passport]] and `tickets`\n");
+        for i in 0..500 {
+            body.push_str(&format!("more {i}\n"));
+        }
+        let s = body_snippet("Trip", &body, "pass", 80);
+        let text = joined(&s);
+        // The line before the match, the match made plain, what follows up to the length.
+        assert!(text.starts_with("… "), "{text}");
+        assert!(
+            text.contains("499 Remember the Passport and tickets more 0"),
+            "{text}"
+        );
+        assert!(text.ends_with(" …"), "{text}");
+        assert!(s.iter().any(|x| x.hit && x.text == "Pass"));
+        assert!(text.chars().count() < 200, "{text}");
+
+        // A match on the first line: nothing before it is cut.
+        let s = body_snippet("Trip", "# Trip\nPassport first\nthen this", "pass", 80);
+        assert_eq!(joined(&s), "Passport first then this");
+        // Nothing matches (the title did): the body's start.
+        let s = body_snippet("Trip", &body, "trip", 40);
+        let text = joined(&s);
+        assert!(text.starts_with("filler line 0 filler line 1"), "{text}");
+        assert!(text.ends_with(" …") && !s.iter().any(|x| x.hit), "{text}");
+        // A query of filters alone has no words: the start too.
+        assert!(joined(&body_snippet("", "one\ntwo", "", 40)) == "one two");
+        assert!(body_snippet("", "", "pass", 40).is_empty());
+    }
 }
 
 mod build_tests {

@@ -192,11 +192,7 @@ impl Vault {
                 .take(limit)
                 .map(|(m, text)| MessageHit {
                     message: st.view(&me, m, &empty),
-                    snippet: crate::search::snippet(
-                        &crate::note::snippet_text("", &text),
-                        &q.words,
-                        160,
-                    ),
+                    snippet: crate::search::body_snippet("", &text, &q.words, 160),
                 })
                 .collect())
         })
