@@ -60,20 +60,40 @@ pub async fn unlock(app: AppHandle, passphrase: String) -> ApiResult<()> {
     Ok(app.emit("unlocked", ())?)
 }
 
-/// Reads the text of the vault's attachments for search, after an unlock, on a thread of its
-/// own: a slice at a time with the session's lock let go between slices (a command waits one
-/// slice at most), not counting as activity (auto-lock still comes), until all are read or the
-/// vault is locked.
+/// Whether the reader of attachments for search is at work.
+static READING_ATTACHMENTS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Reads the text of the vault's attachments for search (after an unlock, a sync, or when a
+/// search finds some not read yet) on a thread of its own, one at a time: the session's lock is
+/// held to decrypt one and to keep its text, not while it is read (a PDF is read in a child
+/// process, which may take seconds). Does not count as activity (auto-lock still comes); stops
+/// when all are read or the vault is locked. Does nothing if it is already at work.
 pub(crate) fn read_attachments_in_background(app: AppHandle) {
-    use std::time::Duration;
+    use std::sync::atomic::Ordering;
+    if READING_ATTACHMENTS.swap(true, Ordering::AcqRel) {
+        return;
+    }
     std::thread::spawn(move || {
+        use std::time::{Duration, Instant};
         use tauri::Manager;
         let s = app.state::<Session>();
-        loop {
-            match s.peek(|v| v.read_attachments_for_search(Some(Duration::from_millis(100)))) {
-                Some(0) | None => break,
-                Some(_) => std::thread::sleep(Duration::from_millis(20)),
+        // Windows search again when text was read, at most twice a second.
+        let (mut found, mut told) = (false, Instant::now());
+        while let Some(Some(next)) = s.peek(|v| v.next_attachment_to_read()) {
+            let read = next.read();
+            found |= read.has_text();
+            if s.peek(|v| v.keep_attachment_text(read)).is_none() {
+                break;
             }
+            if found && told.elapsed() >= Duration::from_millis(500) {
+                let _ = app.emit("attachments-read", ());
+                (found, told) = (false, Instant::now());
+            }
+        }
+        READING_ATTACHMENTS.store(false, Ordering::Release);
+        if found {
+            let _ = app.emit("attachments-read", ());
         }
     });
 }
@@ -168,13 +188,11 @@ pub async fn keep_both(s: S<'_>, w: WebviewWindow, id: Id, shown: Id, other: Id)
 }
 
 #[tauri::command]
-pub async fn search(s: S<'_>, query: String) -> ApiResult<Vec<SearchHit>> {
-    s.with(|v| {
-        // Attachments not read yet (the reader after unlock is still at work, or some came
-        // since): a few more now, so a keystroke never waits long.
-        v.read_attachments_for_search(Some(std::time::Duration::from_millis(15)));
-        Ok(v.search(&query, 50))
-    })
+pub async fn search(app: AppHandle, s: S<'_>, query: String) -> ApiResult<Vec<SearchHit>> {
+    // Attachments that came since the last reading (attached here, imported) are read in
+    // the background; what is read so far is searched now.
+    read_attachments_in_background(app);
+    s.with(|v| Ok(v.search(&query, 50)))
 }
 
 /// Titles holding what was typed after `[[`, under the search's folding rules.
@@ -311,7 +329,13 @@ pub async fn attach(
     path: PathBuf,
 ) -> ApiResult<Attachment> {
     picked.check(Purpose::Attach, &path)?;
-    notes_changed(&w, on_vault(app, move |v| v.attach(&id, &path, None)).await)
+    let done = notes_changed(
+        &w,
+        on_vault(app.clone(), move |v| v.attach(&id, &path, None)).await,
+    );
+    // Its text, if it has any, for search.
+    read_attachments_in_background(app);
+    done
 }
 
 #[tauri::command]
@@ -373,7 +397,11 @@ pub async fn import_dir(
 ) -> ApiResult<ImportReport> {
     picked.check(Purpose::ImportFolder, &path)?;
     let events = app.clone();
-    let report = on_vault(app, move |v| v.import_dir(&path, &mut progress(&events))).await;
+    let report = on_vault(app.clone(), move |v| {
+        v.import_dir(&path, &mut progress(&events))
+    })
+    .await;
+    read_attachments_in_background(app);
     notes_changed(&w, report)
 }
 

@@ -8,6 +8,8 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // PDFs attached to notes are read for search in a child of this program, with limits.
+    coffer_core::search::attachments::pdf_reader::serve_or_register();
     coffer_core::harden_process()
         .unwrap_or_else(|e| eprintln!("coffer-app: core dumps stay enabled: {e}"));
     coffer_app::run();

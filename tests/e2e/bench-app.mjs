@@ -220,10 +220,17 @@ try {
         .then((id) => done(id), (e) => done({ err: String(e) }));
     }, long);
     await (await b.$("#view-all")).click();
-    const newRow = await b.$(`.items .item[data-id="${made}"]`);
-    await newRow.waitForExist({ timeout: 30000 });
-    await newRow.click();
-    await b.waitUntil(async () => (await b.execute((id) => document.querySelector(".items .item.current")?.getAttribute("data-id") === id, made)), { timeout: 10000 });
+    // The list is fetched again when the new note's event comes, which can replace the row
+    // under the click: click again until the note is the one open.
+    const isOpen = () => b.execute((id) => document.querySelector(".items .item.current")?.getAttribute("data-id") === id, made);
+    for (let tries = 0; !(await isOpen()); tries++) {
+      if (tries === 10) throw new Error("the new long note could not be opened from the list");
+      const newRow = await b.$(`.items .item[data-id="${made}"]`);
+      await newRow.waitForExist({ timeout: 30000 });
+      await newRow.scrollIntoView({ block: "center" });
+      await newRow.click();
+      await b.waitUntil(isOpen, { timeout: 2000, interval: 50 }).catch(() => {});
+    }
     await b.execute(() => {
       const cm = document.querySelector(".cm-content");
       window.__typed = [];

@@ -829,6 +829,29 @@ test("restore an older revision from history", async (driver) => {
   }
 });
 
+/** A one-page PDF showing `line` in Helvetica (ASCII), with its cross-reference table. */
+function onePagePdf(line) {
+  const content = `BT /F1 14 Tf 72 720 Td (${line}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets = objects.map((o, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return out;
+}
+
 test("attach a file and get it back", async (driver) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "coffer-e2e-files-"));
   const src = path.join(dir, "scan.txt");
@@ -868,6 +891,23 @@ test("attach a file and get it back", async (driver) => {
     const marked = await b.execute(() => [...document.querySelectorAll(".items .item.hit mark")].map((m) => m.textContent));
     assert(marked.includes("boiler"), `the attachment's match is not highlighted: ${marked}`);
     await shot(b, "search-attachment");
+    // A PDF's text is read too (in a child process of the app, with limits on its memory and
+    // time) and found once read, without typing again.
+    const pdf = path.join(dir, "statement.pdf");
+    writeFileSync(pdf, onePagePdf("Quarterly statement for the gutter repair"), "latin1");
+    await (await b.$("#search")).setValue("gutter");
+    await b.waitUntil(async () => (await b.$$(".items .item.hit")).length === 0 || (await b.$(".items .empty")).isExisting(),
+      { timeoutMsg: "a search for a word no note has still shows hits" });
+    await (await b.$("#add-attachment")).click();
+    await answerDialog("Attach files", pdf, "open", "attach-dialog");
+    await (await b.$('.file[data-name="statement.pdf"]')).waitForDisplayed({ timeoutMsg: "the attached PDF is not listed" });
+    await b.waitUntil(async () => {
+      const names = await b.execute(() => [...document.querySelectorAll(".items .item.hit .in-file")].map((e) => e.textContent.trim()));
+      return names.includes("statement.pdf");
+    }, { timeoutMsg: "the PDF's text is not found" }).catch(async (e) => {
+      await shot(b, "search-pdf-failed");
+      throw new Error(`${e.message}: ${JSON.stringify(await invoke(b, "search", { query: "gutter" }))}`);
+    });
   } finally {
     await closeApp(b);
   }

@@ -17,6 +17,8 @@ use error::CliError;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // PDFs attached to notes are read for search in a child of this program, with limits.
+    coffer_core::search::attachments::pdf_reader::serve_or_register();
     coffer_core::harden_process()
         .unwrap_or_else(|e| eprintln!("coffer: core dumps stay enabled: {e}"));
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

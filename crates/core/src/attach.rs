@@ -7,6 +7,7 @@ use crate::crypto::{self, padme};
 use crate::log::ObjectKind;
 use crate::note::Attachment;
 use crate::object::{Header, Kind, MAX_HEADER};
+use crate::search::attachments::{Readable, readable, text_of};
 use crate::store::{NewObject, Sealed};
 use crate::vault::Vault;
 use crate::{Error, Id, Result, fsutil};
@@ -15,6 +16,7 @@ use sha2::{Digest, Sha256};
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
+use zeroize::Zeroizing;
 
 const CHUNK: usize = 64 * 1024;
 
@@ -55,23 +57,68 @@ fn valid_name(name: &str) -> Result<String> {
     Ok(n.to_string())
 }
 
+/// An attachment decrypted for search, its text not read yet ([`Vault::next_attachment_to_read`]).
+pub struct AttachmentToRead {
+    object: Id,
+    kind: Readable,
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+/// The text read of an attachment (`None`: it has none), for [`Vault::keep_attachment_text`].
+pub struct AttachmentText {
+    object: Id,
+    text: Option<String>,
+}
+
+impl AttachmentText {
+    /// Whether any text was read (search may now find more).
+    pub fn has_text(&self) -> bool {
+        self.text.as_ref().is_some_and(|t| !t.is_empty())
+    }
+}
+
+impl AttachmentToRead {
+    /// Reads its text (a PDF in a child process with limits: see
+    /// [`crate::search::attachments::pdf_reader`]); its bytes are wiped.
+    pub fn read(self) -> AttachmentText {
+        AttachmentText {
+            object: self.object,
+            text: text_of(self.kind, &self.bytes).ok(),
+        }
+    }
+}
+
 impl Vault {
     /// Reads, for search, the text of the live notes' attachments not read yet: plain-text
     /// files and PDFs ([`crate::search::attachments`]), decrypted into memory only (the bytes
     /// are wiped after), never written anywhere. One that cannot be decrypted or read has no
     /// text (`coffer verify` names damaged objects). With a `budget`, stops once it is spent
-    /// (after the attachment under way); returns how many are left to read.
+    /// (after the attachment under way); returns how many are left to read. (The app reads
+    /// them one at a time with [`Vault::next_attachment_to_read`] instead, so that a PDF's
+    /// reading holds no lock.)
     pub fn read_attachments_for_search(&mut self, budget: Option<std::time::Duration>) -> usize {
-        use crate::search::attachments::{readable, text_of};
-        use zeroize::Zeroize;
         let started = std::time::Instant::now();
+        loop {
+            if budget.is_some_and(|b| started.elapsed() >= b) {
+                return self.attachments_to_read().len();
+            }
+            let Some(next) = self.next_attachment_to_read() else {
+                return 0;
+            };
+            let read = next.read();
+            self.keep_attachment_text(read);
+        }
+    }
+
+    /// The live notes' attachments whose text search has not read yet, each with how it is
+    /// read; those that are neither text nor PDFs are marked as read (with no text) on the way.
+    fn attachments_to_read(&mut self) -> Vec<(Id, Attachment, Readable)> {
         let todo: Vec<(Id, Attachment)> = self
             .state
             .live_attachments()
             .filter(|(_, a)| self.attachment_search.wants(&a.object))
             .map(|(id, a)| (id, a.clone()))
             .collect();
-        // Those that are neither text nor PDFs are done with at once, unread.
         let mut readable_ones = Vec::with_capacity(todo.len());
         for (note, a) in todo {
             match readable(&a.name, a.size) {
@@ -79,21 +126,34 @@ impl Vault {
                 None => self.attachment_search.insert(a.object, None),
             }
         }
-        let mut left = readable_ones.len();
-        for (note, a, kind) in readable_ones {
-            if budget.is_some_and(|b| started.elapsed() >= b) {
-                break;
+        readable_ones
+    }
+
+    /// The next attachment whose text search has not read yet, decrypted into memory, to be
+    /// read with [`AttachmentToRead::read`] (which needs no vault: a PDF can take seconds)
+    /// and given back with [`Vault::keep_attachment_text`]. `None` once all are read. One that
+    /// cannot be decrypted is marked as read, with no text.
+    pub fn next_attachment_to_read(&mut self) -> Option<AttachmentToRead> {
+        for (note, a, kind) in self.attachments_to_read() {
+            let mut bytes =
+                Zeroizing::new(Vec::with_capacity(a.size.min(MAX_PREALLOCATED) as usize));
+            match self.decrypt_attachment(&note, &a, &mut *bytes) {
+                Ok(()) => {
+                    return Some(AttachmentToRead {
+                        object: a.object,
+                        kind,
+                        bytes,
+                    });
+                }
+                Err(_) => self.attachment_search.insert(a.object, None),
             }
-            let mut bytes = Vec::with_capacity(a.size.min(MAX_PREALLOCATED) as usize);
-            let text = match self.decrypt_attachment(&note, &a, &mut bytes) {
-                Ok(()) => text_of(kind, &bytes).ok(),
-                Err(_) => None,
-            };
-            bytes.zeroize();
-            self.attachment_search.insert(a.object, text);
-            left -= 1;
         }
-        left
+        None
+    }
+
+    /// Keeps, for search, the text read of an attachment.
+    pub fn keep_attachment_text(&mut self, read: AttachmentText) {
+        self.attachment_search.insert(read.object, read.text);
     }
 
     /// Attaches a file to a note (replacing an attachment of the same name in the new

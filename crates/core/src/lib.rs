@@ -71,6 +71,7 @@ mod verify;
 
 pub use age;
 pub use age::secrecy;
+pub use attach::{AttachmentText, AttachmentToRead};
 pub use devices::DeviceRemoval;
 pub use error::{Error, Result};
 pub use fsutil::{create_dirs, new_private_file, write_atomic};

@@ -30,6 +30,11 @@ export function onNotesChanged(f: (e: NotesChanged) => void): Promise<UnlistenFn
   return listen<NotesChanged>("notes-changed", (ev) => f(ev.payload));
 }
 
+/** Text of attachments was read for search (in the background): a search may find more. */
+export function onAttachmentsRead(f: () => void): Promise<UnlistenFn> {
+  return listen("attachments-read", () => f());
+}
+
 export function onSyncStatus(f: (s: SyncStatus) => void): Promise<UnlistenFn> {
   return listen<SyncStatus>("sync-status", (ev) => f(ev.payload));
 }

@@ -125,6 +125,11 @@ export class Workspace {
     await this.runSearch();
   }
 
+  /** The search shown run again (more may be found: attachments read since). */
+  async searchAgain(): Promise<void> {
+    if (this.query.trim()) await this.runSearch();
+  }
+
   private async runSearch(): Promise<void> {
     const q = this.query;
     const seq = ++this.searchSeq;

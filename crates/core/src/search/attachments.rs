@@ -8,6 +8,8 @@ use crate::Id;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
+pub mod pdf_reader;
+
 /// Text files larger than this are not read for search.
 pub const MAX_TEXT_FILE: u64 = 16 << 20;
 /// PDFs larger than this are not read for search.
@@ -47,34 +49,29 @@ pub fn readable(name: &str, size: u64) -> Option<Readable> {
 }
 
 /// The text of an attachment's bytes, cut to [`MAX_TEXT`]; `Err` says why there is none (not
-/// UTF-8 text, not a PDF, a PDF that cannot be read). A PDF parser that panics on a hostile
-/// file is caught: that file has no text.
+/// UTF-8 text, not a PDF, a PDF that cannot be read or that needs more memory or time than
+/// its reader may take: see [`pdf_reader`]).
 pub fn text_of(kind: Readable, bytes: &[u8]) -> Result<String, String> {
-    let mut text = match kind {
+    let text = match kind {
         Readable::Text => match std::str::from_utf8(bytes) {
             Ok(t) if !t.contains('\0') => t.to_string(),
             _ => return Err("not UTF-8 text".into()),
         },
-        Readable::Pdf => {
-            if !bytes.starts_with(b"%PDF-") {
-                return Err("not a PDF".into());
-            }
-            let read = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(bytes));
-            match read {
-                Ok(Ok(t)) => t,
-                Ok(Err(e)) => return Err(format!("the PDF cannot be read: {e}")),
-                Err(_) => return Err("the PDF cannot be read".into()),
-            }
-        }
+        Readable::Pdf => pdf_reader::read(bytes)?,
     };
+    Ok(cut(text))
+}
+
+/// `text` cut to at most [`MAX_TEXT`] bytes, on a character boundary.
+fn cut(mut text: String) -> String {
     if text.len() > MAX_TEXT {
-        let mut cut = MAX_TEXT;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
+        let mut at = MAX_TEXT;
+        while !text.is_char_boundary(at) {
+            at -= 1;
         }
-        text.truncate(cut);
+        text.truncate(at);
     }
-    Ok(text)
+    text
 }
 
 /// An attachment of a live note, as the search sees it.
