@@ -64,8 +64,8 @@ pub async fn unlock(app: AppHandle, passphrase: String) -> ApiResult<()> {
 static READING_ATTACHMENTS: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
-/// Reads the text of the vault's attachments for search (after an unlock, a sync, or when a
-/// search finds some not read yet) on a thread of its own, one at a time: the session's lock is
+/// Reads the text of the vault's attachments for search (after an unlock, a sync, or a change
+/// to notes, which may have brought attachments) on a thread of its own, one at a time: the session's lock is
 /// held to decrypt one and to keep its text, not while it is read (a PDF is read in a child
 /// process, which may take seconds). Does not count as activity (auto-lock still comes); stops
 /// when all are read or the vault is locked. Does nothing if it is already at work.
@@ -188,10 +188,9 @@ pub async fn keep_both(s: S<'_>, w: WebviewWindow, id: Id, shown: Id, other: Id)
 }
 
 #[tauri::command]
-pub async fn search(app: AppHandle, s: S<'_>, query: String) -> ApiResult<Vec<SearchHit>> {
-    // Attachments that came since the last reading (attached here, imported) are read in
-    // the background; what is read so far is searched now.
-    read_attachments_in_background(app);
+pub async fn search(s: S<'_>, query: String) -> ApiResult<Vec<SearchHit>> {
+    // What is read of attachments so far is searched: they are read in the background after
+    // an unlock, a sync and any change to notes (`notes_changed`).
     s.with(|v| Ok(v.search(&query, 50)))
 }
 
@@ -329,13 +328,7 @@ pub async fn attach(
     path: PathBuf,
 ) -> ApiResult<Attachment> {
     picked.check(Purpose::Attach, &path)?;
-    let done = notes_changed(
-        &w,
-        on_vault(app.clone(), move |v| v.attach(&id, &path, None)).await,
-    );
-    // Its text, if it has any, for search.
-    read_attachments_in_background(app);
-    done
+    notes_changed(&w, on_vault(app, move |v| v.attach(&id, &path, None)).await)
 }
 
 #[tauri::command]
@@ -397,11 +390,7 @@ pub async fn import_dir(
 ) -> ApiResult<ImportReport> {
     picked.check(Purpose::ImportFolder, &path)?;
     let events = app.clone();
-    let report = on_vault(app.clone(), move |v| {
-        v.import_dir(&path, &mut progress(&events))
-    })
-    .await;
-    read_attachments_in_background(app);
+    let report = on_vault(app, move |v| v.import_dir(&path, &mut progress(&events))).await;
     notes_changed(&w, report)
 }
 

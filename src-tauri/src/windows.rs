@@ -81,6 +81,9 @@ pub async fn open_window(
 /// window `by`; passes `result` on.
 pub fn notes_changed<T>(by: &WebviewWindow, result: ApiResult<T>) -> ApiResult<T> {
     if result.is_ok() {
+        // The change may have brought attachments (attached, imported, restored): their text,
+        // for search.
+        crate::commands::read_attachments_in_background(by.app_handle().clone());
         let _ = by.app_handle().emit(
             "notes-changed",
             NotesChanged {

@@ -117,8 +117,15 @@ export interface EditorOptions {
   titles: (prefix: string) => Promise<string[]>;
 }
 
-export function createEditor(parent: HTMLElement, o: EditorOptions): EditorView {
-  const extensions: Extension[] = [
+/** A note's editor: one CodeMirror view, kept while notes are opened in it one after another. */
+export interface NoteEditor {
+  view: EditorView;
+  /** Shows another note (or the same one anew): its text, no undo history, at the top. */
+  load(doc: string, readOnly: boolean): void;
+}
+
+export function createEditor(parent: HTMLElement, o: EditorOptions): NoteEditor {
+  const common: Extension[] = [
     history(),
     drawSelection(),
     highlightActiveLine(),
@@ -138,12 +145,19 @@ export function createEditor(parent: HTMLElement, o: EditorOptions): EditorView 
     placeholder("Start writing… Markdown works, and [[ links to another note."),
     theme,
     foundField,
-    EditorState.readOnly.of(o.readOnly),
-    EditorView.editable.of(!o.readOnly),
     EditorView.contentAttributes.of({ "aria-label": "Note text", spellcheck: "true" }),
     EditorView.updateListener.of((u) => {
       if (u.docChanged) o.onChange(u.state.doc.toString());
     }),
   ];
-  return new EditorView({ parent, state: EditorState.create({ doc: o.doc, extensions }) });
+  const state = (doc: string, readOnly: boolean) =>
+    EditorState.create({ doc, extensions: [...common, EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)] });
+  const view = new EditorView({ parent, state: state(o.doc, o.readOnly) });
+  return {
+    view,
+    load(doc, readOnly) {
+      view.setState(state(doc, readOnly));
+      view.scrollDOM.scrollTop = 0;
+    },
+  };
 }
