@@ -65,10 +65,11 @@ static READING_ATTACHMENTS: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
 /// Reads the text of the vault's attachments for search (after an unlock, a sync, or a change
-/// to notes, which may have brought attachments) on a thread of its own, one at a time: the session's lock is
-/// held to decrypt one and to keep its text, not while it is read (a PDF is read in a child
-/// process, which may take seconds). Does not count as activity (auto-lock still comes); stops
-/// when all are read or the vault is locked. Does nothing if it is already at work.
+/// to notes, which may have brought attachments) on a thread of its own, one at a time: the
+/// session's lock is held to decrypt one and to keep its text, not while it is read (a PDF is
+/// read in a child process, which may take seconds). Does not count as activity (auto-lock
+/// still comes); stops when all are read or the vault is locked. Does nothing if it is already
+/// at work.
 pub(crate) fn read_attachments_in_background(app: AppHandle) {
     use std::sync::atomic::Ordering;
     if READING_ATTACHMENTS.swap(true, Ordering::AcqRel) {
@@ -78,20 +79,35 @@ pub(crate) fn read_attachments_in_background(app: AppHandle) {
         use std::time::{Duration, Instant};
         use tauri::Manager;
         let s = app.state::<Session>();
+        let next = || s.peek(|v| v.next_attachment_to_read()).flatten();
         // Windows search again when text was read, at most twice a second.
         let (mut found, mut told) = (false, Instant::now());
-        while let Some(Some(next)) = s.peek(|v| v.next_attachment_to_read()) {
-            let read = next.read();
+        let mut one = next();
+        loop {
+            let Some(this) = one.take() else {
+                READING_ATTACHMENTS.store(false, Ordering::Release);
+                // A change that came while the last one was read found the reader at work:
+                // look once more, unless another reader has started since.
+                match next() {
+                    Some(more) if !READING_ATTACHMENTS.swap(true, Ordering::AcqRel) => {
+                        one = Some(more);
+                        continue;
+                    }
+                    _ => break,
+                }
+            };
+            let read = this.read();
             found |= read.has_text();
             if s.peek(|v| v.keep_attachment_text(read)).is_none() {
+                READING_ATTACHMENTS.store(false, Ordering::Release);
                 break;
             }
             if found && told.elapsed() >= Duration::from_millis(500) {
                 let _ = app.emit("attachments-read", ());
                 (found, told) = (false, Instant::now());
             }
+            one = next();
         }
-        READING_ATTACHMENTS.store(false, Ordering::Release);
         if found {
             let _ = app.emit("attachments-read", ());
         }
