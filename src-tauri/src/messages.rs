@@ -16,6 +16,7 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 
 type S<'a> = State<'a, Session>;
 
+use crate::commands::read_attachments_in_background;
 use crate::session::on_vault;
 
 #[tauri::command]
@@ -89,7 +90,9 @@ pub async fn send_message(
     for file in &outgoing.attachments {
         picked.check(Purpose::SendFiles, Path::new(file))?;
     }
-    on_vault(app, move |v| v.send_outgoing(&outgoing)).await
+    let sent = on_vault(app.clone(), move |v| v.send_outgoing(&outgoing)).await?;
+    read_attachments_in_background(app);
+    Ok(sent)
 }
 
 #[tauri::command]
@@ -105,15 +108,20 @@ pub async fn share_note(
     .await
 }
 
-/// Opens a pasted armored message.
+/// Opens a pasted armored message (then reads its attachments' text for search, as for
+/// messages taken from an inbox or sent).
 #[tauri::command]
-pub async fn open_armored(s: S<'_>, text: String) -> ApiResult<MessageView> {
-    s.with(|v| v.open_armored(&text))
+pub async fn open_armored(app: AppHandle, s: S<'_>, text: String) -> ApiResult<MessageView> {
+    let m = s.with(|v| v.open_armored(&text))?;
+    read_attachments_in_background(app);
+    Ok(m)
 }
 
 #[tauri::command]
 pub async fn check_inbox(app: AppHandle) -> ApiResult<InboxCheck> {
-    on_vault(app, |v| v.check_inboxes()).await
+    let check = on_vault(app.clone(), |v| v.check_inboxes()).await?;
+    read_attachments_in_background(app);
+    Ok(check)
 }
 
 /// Deletes the held messages named by the last check from the own inbox on every shared

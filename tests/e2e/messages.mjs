@@ -277,6 +277,18 @@ export function registerMessagesTests(test, assert) {
       const sv = await invoke(b, "save_message_attachment", { message: withFile.ok.message.id, name: "plan.txt", to: saved });
       assert(!sv.err, `save attachment: ${JSON.stringify(sv)}`);
       assert(readFileSync(saved, "utf8") === "Meet at noon by the fountain.\n", "the saved attachment differs");
+      // The attachment's text is searched too (read in the background once the message came):
+      // the hit is in the messages' group and names the file.
+      await click(b, "#view-all");
+      await (await b.$("#search")).setValue("fountain");
+      await b.waitUntil(
+        async () => (await b.execute(() => document.querySelector(".items .item.message .in-file")?.textContent.trim())) === "plan.txt",
+        { timeoutMsg: "the text of a message's attachment is not found by the search box" },
+      );
+      await shot(b, "search-message-attachment");
+      await b.execute(() => document.querySelector("#search").select());
+      await b.keys("Backspace");
+      await b.waitUntil(async () => (await b.$$(".items .item.hit")).length === 0, { timeoutMsg: "emptying the search box left its results" });
 
       // Unread counts: a message Bob's app took in without showing it (as an inbox check does).
       const later = await invoke(a, "send_message", { outgoing: { to: [bobId], body: "Are you there?", attachments: [], conversation: convA, remote: null } });

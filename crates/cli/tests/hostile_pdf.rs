@@ -4,6 +4,7 @@
 //! command runs under an address-space limit (`prlimit`) below what the bomb expands to: read
 //! in the command's own process, the bomb would abort it.
 
+use coffer_testkit::pdf;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -100,41 +101,6 @@ fn zlib(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(bytes).expect("compressed");
     e.finish().expect("compressed")
-}
-
-/// A one-page PDF whose content stream is `content`, with `filters` (`/Filter ...` or "").
-fn pdf(content: &[u8], filters: &str) -> Vec<u8> {
-    let mut stream = format!("<< /Length {} {filters} >>\nstream\n", content.len()).into_bytes();
-    stream.extend(content);
-    stream.extend(b"\nendstream");
-    let objects: Vec<Vec<u8>> = vec![
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
-        stream,
-    ];
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend(format!("{} 0 obj\n", i + 1).into_bytes());
-        out.extend(o);
-        out.extend(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).into_bytes());
-    for o in offsets {
-        out.extend(format!("{o:010} 00000 n \n").into_bytes());
-    }
-    out.extend(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .into_bytes(),
-    );
-    out
 }
 
 #[test]

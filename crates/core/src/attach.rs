@@ -59,14 +59,22 @@ fn valid_name(name: &str) -> Result<String> {
 
 /// An attachment decrypted for search, its text not read yet ([`Vault::next_attachment_to_read`]).
 pub struct AttachmentToRead {
-    object: Id,
+    of: AttachedTo,
     kind: Readable,
     bytes: Zeroizing<Vec<u8>>,
 }
 
+/// What an attachment read for search belongs to.
+enum AttachedTo {
+    /// A note's: its object.
+    Note(Id),
+    /// A message's: the message and the attachment's name.
+    Message(Id, String),
+}
+
 /// The text read of an attachment (`None`: it has none), for [`Vault::keep_attachment_text`].
 pub struct AttachmentText {
-    object: Id,
+    of: AttachedTo,
     text: Option<String>,
 }
 
@@ -78,24 +86,29 @@ impl AttachmentText {
 }
 
 impl AttachmentToRead {
+    /// How it is read: as text, or as a PDF.
+    pub fn kind(&self) -> Readable {
+        self.kind
+    }
+
     /// Reads its text (a PDF in a child process with limits: see
     /// [`crate::search::attachments::pdf_reader`]); its bytes are wiped.
     pub fn read(self) -> AttachmentText {
         AttachmentText {
-            object: self.object,
+            of: self.of,
             text: text_of(self.kind, &self.bytes).ok(),
         }
     }
 }
 
 impl Vault {
-    /// Reads, for search, the text of the live notes' attachments not read yet: plain-text
-    /// files and PDFs ([`crate::search::attachments`]), decrypted into memory only (the bytes
-    /// are wiped after), never written anywhere. One that cannot be decrypted or read has no
-    /// text (`coffer verify` names damaged objects). With a `budget`, stops once it is spent
-    /// (after the attachment under way); returns how many are left to read. (The app reads
-    /// them one at a time with [`Vault::next_attachment_to_read`] instead, so that a PDF's
-    /// reading holds no lock.)
+    /// Reads, for search, the text of the attachments of live notes and of messages not read
+    /// yet: plain-text files and PDFs ([`crate::search::attachments`]), decrypted into memory
+    /// only (the bytes are wiped after), never written anywhere. One that cannot be decrypted
+    /// or read has no text (`coffer verify` names damaged objects). With a `budget`, stops once
+    /// it is spent (after the attachment under way); returns how many of the notes' are left
+    /// to read. (The app reads them one at a time with [`Vault::next_attachment_to_read`]
+    /// instead, so that a PDF's reading holds no lock.)
     pub fn read_attachments_for_search(&mut self, budget: Option<std::time::Duration>) -> usize {
         let started = std::time::Instant::now();
         loop {
@@ -140,7 +153,7 @@ impl Vault {
             match self.decrypt_attachment(&note, &a, &mut *bytes) {
                 Ok(()) => {
                     return Some(AttachmentToRead {
-                        object: a.object,
+                        of: AttachedTo::Note(a.object),
                         kind,
                         bytes,
                     });
@@ -148,12 +161,24 @@ impl Vault {
                 Err(_) => self.attachment_search.insert(a.object, None),
             }
         }
-        None
+        // Then those of messages (their bytes are in the message; other people sent them, so
+        // a PDF's text is read in a child process like any other).
+        let (message, name, kind, bytes) = self.next_message_attachment_to_read()?;
+        Some(AttachmentToRead {
+            of: AttachedTo::Message(message, name),
+            kind,
+            bytes,
+        })
     }
 
     /// Keeps, for search, the text read of an attachment.
     pub fn keep_attachment_text(&mut self, read: AttachmentText) {
-        self.attachment_search.insert(read.object, read.text);
+        match read.of {
+            AttachedTo::Note(object) => self.attachment_search.insert(object, read.text),
+            AttachedTo::Message(message, name) => {
+                self.keep_message_attachment_text(message, name, read.text)
+            }
+        }
     }
 
     /// Attaches a file to a note (replacing an attachment of the same name in the new

@@ -7,53 +7,12 @@
 use coffer_core::search::attachments::{Readable, text_of};
 use coffer_core::secrecy::SecretString;
 use coffer_core::{InitOptions, LockedVault, NewNote, Vault};
+use coffer_testkit::pdf_showing as pdf;
 use std::path::Path;
 use std::time::Duration;
 
 fn pass() -> SecretString {
     SecretString::from("pw".to_string())
-}
-
-/// A one-page PDF showing `lines` in Helvetica (WinAnsi: Latin-1 letters such as "é").
-fn pdf(lines: &[&str]) -> Vec<u8> {
-    let mut content = b"BT /F1 14 Tf 72 720 Td 18 TL".to_vec();
-    for l in lines {
-        content.extend(b" (");
-        content.extend(l.chars().map(|c| u8::try_from(u32::from(c)).unwrap()));
-        content.extend(b") Tj T*");
-    }
-    content.extend(b" ET");
-    let mut stream = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
-    stream.extend(&content);
-    stream.extend(b"\nendstream");
-    let objects: Vec<Vec<u8>> = vec![
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
-        stream,
-    ];
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend(format!("{} 0 obj\n", i + 1).into_bytes());
-        out.extend(o);
-        out.extend(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).into_bytes());
-    for o in offsets {
-        out.extend(format!("{o:010} 00000 n \n").into_bytes());
-    }
-    out.extend(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .into_bytes(),
-    );
-    out
 }
 
 fn attach(v: &mut Vault, note: &coffer_core::Id, dir: &Path, name: &str, bytes: &[u8]) {
@@ -206,4 +165,101 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// The text of a message's attachments (sent by someone else) is found too, the hit names the
+/// file, and the message's own text still comes first in its snippet.
+#[test]
+fn the_text_of_a_messages_attachments_is_found_and_the_hit_names_the_file() {
+    use coffer_core::messages::Draft;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = Vault::init(
+        &dir.path().join("a"),
+        &pass(),
+        &InitOptions { work_factor: 2 },
+    )
+    .unwrap();
+    let mut bob = Vault::init(
+        &dir.path().join("b"),
+        &pass(),
+        &InitOptions { work_factor: 2 },
+    )
+    .unwrap();
+    alice.set_display_name("Alice").unwrap();
+    bob.set_display_name("Bob").unwrap();
+    let (ca, cb) = (
+        alice.my_card().unwrap().encode(),
+        bob.my_card().unwrap().encode(),
+    );
+    alice.add_contact(&cb, "Bob").unwrap();
+    bob.add_contact(&ca, "Alice").unwrap();
+    let (sent, block) = bob
+        .send_armored(
+            &["Alice"],
+            Draft {
+                body: "the papers you asked for".into(),
+                attachments: vec![
+                    (
+                        "lease.pdf".into(),
+                        pdf(&["Tenancy agreement", "Deposit paid in Z\u{fc}rich"]),
+                    ),
+                    ("notes.md".into(), "Keys: 会议室 and the garage".into()),
+                    ("photo.jpg".into(), vec![0xff, 0xd8, 0xff, 0xe0, 1, 2]),
+                    (
+                        "damaged.pdf".into(),
+                        b"%PDF-1.4\n1 0 obj << >> garbage".to_vec(),
+                    ),
+                ],
+                conversation: None,
+            },
+        )
+        .unwrap();
+    alice.open_armored(&block).unwrap();
+    let hits = |v: &mut Vault, q: &str| -> Vec<(coffer_core::Id, Option<String>, String)> {
+        v.search_messages(q, 10)
+            .unwrap()
+            .into_iter()
+            .map(|h| {
+                let marked: String = h
+                    .snippet
+                    .iter()
+                    .filter(|s| s.hit)
+                    .map(|s| s.text.as_str())
+                    .collect();
+                (h.message.id, h.attachment, marked)
+            })
+            .collect()
+    };
+    // Not read yet: not found.
+    assert!(hits(&mut alice, "tenancy").is_empty());
+    while let Some(next) = alice.next_attachment_to_read() {
+        let text = next.read();
+        alice.keep_attachment_text(text);
+    }
+    assert_eq!(
+        hits(&mut alice, "tenancy"),
+        [(
+            sent.id,
+            Some("lease.pdf".to_string()),
+            "Tenancy".to_string()
+        )]
+    );
+    // Folded (ü / u), and Chinese inside a sentence, each naming its own file.
+    assert_eq!(
+        hits(&mut alice, "zurich")[0].1.as_deref(),
+        Some("lease.pdf")
+    );
+    assert_eq!(hits(&mut alice, "会议")[0].1.as_deref(), Some("notes.md"));
+    // The message's own words: its body is the snippet, no file named.
+    assert_eq!(hits(&mut alice, "papers")[0].1, None);
+    // Words across the body and a file, phrases and excluded words.
+    assert_eq!(hits(&mut alice, "papers garage").len(), 1);
+    assert_eq!(hits(&mut alice, "\"deposit paid\"").len(), 1);
+    assert!(hits(&mut alice, "papers -garage").is_empty());
+    assert!(hits(&mut alice, "\"paid deposit\"").is_empty());
+    // Neither the JPEG nor the damaged PDF has text, and nothing else is found by mistake.
+    assert!(hits(&mut alice, "garbage").is_empty());
+    // The same in the sender's own vault once read there.
+    bob.read_attachments_for_search(None);
+    assert_eq!(hits(&mut bob, "tenancy")[0].1.as_deref(), Some("lease.pdf"));
 }

@@ -933,7 +933,12 @@ message: MessageView,
  * About 160 characters of its text around the first match, split into plain and
  * matching pieces; `…` marks text left out.
  */
-snippet: Array<Segment>, };
+snippet: Array<Segment>, 
+/**
+ * The attachment whose text matched, when the message's own text did not (the snippet
+ * is then from the attachment).
+ */
+attachment: string | null, };
 
 export type ConversationSummary = { 
 /**

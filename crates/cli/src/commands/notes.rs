@@ -231,7 +231,12 @@ pub fn search(ctx: &Ctx, query: &str, limit: usize) -> Result<()> {
         all.push(v);
     }
     for m in &messages {
-        all.push(json!({ "kind": "message", "message": m.message, "snippet": m.snippet }));
+        all.push(json!({
+            "kind": "message",
+            "message": m.message,
+            "snippet": m.snippet,
+            "attachment": m.attachment,
+        }));
     }
     ctx.out.emit(&all, || {
         let mut s = String::new();
@@ -263,10 +268,16 @@ pub fn search(ctx: &Ctx, query: &str, limit: usize) -> Result<()> {
             for h in &messages {
                 let m = &h.message;
                 s.push_str(&format!(
-                    "{}  {}  {}\n    {}\n",
+                    "{}  {}  {}",
                     short(&m.id),
                     datetime(m.time),
-                    m.from.label(),
+                    m.from.label()
+                ));
+                if let Some(name) = &h.attachment {
+                    s.push_str(&format!("  [in attachment {name:?}]"));
+                }
+                s.push_str(&format!(
+                    "\n    {}\n",
                     segments(&h.snippet, bold).replace('\n', " ")
                 ));
             }

@@ -302,4 +302,7 @@ pub struct MessageHit {
     /// About 160 characters of its text around the first match, split into plain and
     /// matching pieces; `…` marks text left out.
     pub snippet: Vec<crate::search::Segment>,
+    /// The attachment whose text matched, when the message's own text did not (the snippet
+    /// is then from the attachment).
+    pub attachment: Option<String>,
 }

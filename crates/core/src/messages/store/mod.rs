@@ -27,6 +27,7 @@ use super::{
 use crate::log::ObjectKind;
 use crate::note::{Millis, now_millis};
 use crate::object::{self, Header, Kind};
+use crate::search::attachments::{MAX_TOTAL_TEXT, Readable, readable};
 use crate::store::{Batch, NewObject, Sealed};
 use crate::sync::{Remote, RemotePurpose};
 use crate::vault::Vault;
@@ -110,6 +111,13 @@ pub(crate) struct MessageState {
     index: Option<Index>,
     #[serde(skip)]
     unsaved: usize,
+    /// The text read of attachments for search, by message and attachment name (`None`: it
+    /// has none); kept in memory for the unlock only, like the text of notes' attachments.
+    #[serde(skip)]
+    attachment_text: HashMap<(Id, String), Option<String>>,
+    /// The bytes of text kept in `attachment_text`.
+    #[serde(skip)]
+    attachment_total: usize,
 }
 
 /// Words of message bodies, note titles, attachment names and sender names.
@@ -141,8 +149,12 @@ fn searched_text(m: &StoredMessage) -> String {
 
 impl Index {
     fn add(&mut self, m: &StoredMessage) {
-        for w in crate::search::tokenize(&searched_text(m)) {
-            self.words.entry(w).or_default().insert(m.envelope.message);
+        self.add_text(m.envelope.message, &searched_text(m));
+    }
+
+    fn add_text(&mut self, message: Id, text: &str) {
+        for w in crate::search::tokenize(text) {
+            self.words.entry(w).or_default().insert(message);
         }
     }
 

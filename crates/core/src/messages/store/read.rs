@@ -160,10 +160,11 @@ impl Vault {
         })
     }
 
-    /// Searches message bodies, shared notes' titles and tags, and attachment names (every
-    /// word a prefix of a word in the message, under the notes' folding rules); newest first.
-    /// `"phrases"` and `-excluded` words work as for notes; a query restricted to a tag or a
-    /// notebook finds no message.
+    /// Searches message bodies, shared notes' titles and tags, attachment names and the text
+    /// of attachments read so far ([`Vault::next_attachment_to_read`]): every word a prefix of
+    /// a word in the message, under the notes' folding rules; newest first. `"phrases"` and
+    /// `-excluded` words work as for notes; a query restricted to a tag or a notebook finds no
+    /// message.
     pub fn search_messages(&mut self, query: &str, limit: usize) -> Result<Vec<MessageHit>> {
         let q = crate::search::Query::parse(query);
         if !q.tags.is_empty() || !q.notebooks.is_empty() {
@@ -176,26 +177,118 @@ impl Vault {
                 for m in st.messages.values() {
                     i.add(m);
                 }
+                for ((message, _), text) in &st.attachment_text {
+                    if let Some(text) = text {
+                        i.add_text(*message, text);
+                    }
+                }
                 st.index = Some(i);
             }
             let ids = st.index.as_ref().expect("just built").search(&q.words);
+            let texts = |m| attachment_texts(st, m);
             let mut found: Vec<(&StoredMessage, String)> = ids
                 .iter()
                 .filter_map(|id| st.messages.get(id))
                 .map(|m| (m, searched_text(m)))
-                .filter(|(_, text)| q.admits_text(text))
+                .filter(|(m, text)| {
+                    let files = texts(m);
+                    if files.is_empty() {
+                        return q.admits_text(text);
+                    }
+                    let mut all = text.clone();
+                    for (_, t) in files {
+                        all.push('\n');
+                        all.push_str(t);
+                    }
+                    q.admits_text(&all)
+                })
                 .collect();
             found.sort_by_key(|(m, _)| std::cmp::Reverse((m.envelope.time, m.envelope.message)));
             let empty = HashSet::new();
+            let snippet = |text: &str| crate::search::body_snippet("", text, &q.words, 160);
+            let matched = |s: &[crate::search::Segment]| s.iter().any(|seg| seg.hit);
             Ok(found
                 .into_iter()
                 .take(limit)
-                .map(|(m, text)| MessageHit {
-                    message: st.view(&me, m, &empty),
-                    snippet: crate::search::body_snippet("", &text, &q.words, 160),
+                .map(|(m, text)| {
+                    // The message's own text first; else the first attachment that matched.
+                    let own = snippet(&text);
+                    let (snippet, attachment) = if matched(&own) {
+                        (own, None)
+                    } else {
+                        texts(m)
+                            .into_iter()
+                            .map(|(name, t)| (snippet(t), Some(name.to_string())))
+                            .find(|(s, _)| matched(s))
+                            .unwrap_or((own, None))
+                    };
+                    MessageHit {
+                        message: st.view(&me, m, &empty),
+                        snippet,
+                        attachment,
+                    }
                 })
                 .collect())
         })
+    }
+
+    /// The next attachment of a message whose text search has not read yet, decoded, with
+    /// its message, name and how it is read; those that are neither text nor PDFs are marked
+    /// as read (with no text) on the way. `None` once all are read, or if the messages cannot
+    /// be loaded (their commands say why).
+    pub(crate) fn next_message_attachment_to_read(
+        &mut self,
+    ) -> Option<(Id, String, Readable, zeroize::Zeroizing<Vec<u8>>)> {
+        with_state(self, |_, st| {
+            let mut skipped = Vec::new();
+            let mut next = None;
+            'messages: for m in st.messages.values() {
+                for a in &m.envelope.attachments {
+                    let key = (m.envelope.message, a.name.clone());
+                    if st.attachment_text.contains_key(&key) {
+                        continue;
+                    }
+                    // Base64: three bytes in four characters.
+                    let size = (a.data.len() as u64 / 4) * 3;
+                    let decoded = readable(&a.name, size)
+                        .and_then(|kind| Some((kind, B64.decode(&a.data).ok()?)));
+                    match decoded {
+                        Some((kind, bytes)) => {
+                            next = Some((key.0, key.1, kind, zeroize::Zeroizing::new(bytes)));
+                            break 'messages;
+                        }
+                        None => skipped.push(key),
+                    }
+                }
+            }
+            for key in skipped {
+                st.attachment_text.insert(key, None);
+            }
+            Ok(next)
+        })
+        .ok()
+        .flatten()
+    }
+
+    /// Keeps, for search, the text read of a message's attachment. Beyond
+    /// [`MAX_TOTAL_TEXT`] in all, text is not kept.
+    pub(crate) fn keep_message_attachment_text(
+        &mut self,
+        message: Id,
+        name: String,
+        text: Option<String>,
+    ) {
+        let _ = with_state(self, |_, st| {
+            let text = text.filter(|t| st.attachment_total + t.len() <= MAX_TOTAL_TEXT);
+            if let (Some(t), Some(index)) = (&text, &mut st.index) {
+                index.add_text(message, t);
+            }
+            st.attachment_total += text.as_ref().map_or(0, String::len);
+            if let Some(Some(old)) = st.attachment_text.insert((message, name), text) {
+                st.attachment_total -= old.len();
+            }
+            Ok(())
+        });
     }
 
     /// The sanitized HTML of a message body (rendered like a note; links to notes inert).
@@ -262,4 +355,17 @@ impl Vault {
     pub fn save_messages_cache(&mut self) -> Result<()> {
         with_state(self, |v, st| write_cache(v, st))
     }
+}
+
+/// The text read so far of a message's attachments, with their names.
+fn attachment_texts<'a>(st: &'a MessageState, m: &'a StoredMessage) -> Vec<(&'a str, &'a str)> {
+    m.envelope
+        .attachments
+        .iter()
+        .filter_map(|a| {
+            let key = (m.envelope.message, a.name.clone());
+            let text = st.attachment_text.get(&key)?.as_deref()?;
+            Some((a.name.as_str(), text))
+        })
+        .collect()
 }
