@@ -162,7 +162,7 @@ export const commands = {
   openConversation: (conversation: string) => call<Array<ThreadMessage>>("open_conversation", { conversation }),
   sendMessage: (outgoing: Outgoing) => call<SentMessage>("send_message", { outgoing }),
   shareNote: (note: string, to: Array<string>, remote: string | null) => call<SentMessage>("share_note", { note, to, remote }),
-  /** Opens a pasted armored message. */
+  /** Opens a pasted armored message (then reads its attachments' text for search, as for messages taken from an inbox or sent). */
   openArmored: (text: string) => call<MessageView>("open_armored", { text }),
   checkInbox: () => call<InboxCheck>("check_inbox"),
   /** Deletes the held messages named by the last check from the own inbox on every shared remote (the core refuses any other key). */
