@@ -199,7 +199,8 @@ try {
     console.error(`search: ${JSON.stringify({ ...result.search, firstRoundByQuery: undefined })}`);
 
     // Opening a note from the list: from the click's pointerdown to the mark set once the
-    // opened note is painted.
+    // opened note is painted (its title and editor), and to the mark set once its rendered
+    // preview is painted.
     await b.execute(() => document.querySelector("#search").select());
     await b.keys("Backspace");
     await b.waitUntil(async () => (await b.execute(() => document.querySelectorAll(".items .item.hit").length)) === 0, { timeout: 10000 });
@@ -209,6 +210,7 @@ try {
     });
     const opens = [];
     const fetched = [];
+    const previews = [];
     let missed = 0;
     for (let i = 0; i < Number(args.opens ?? 30); i++) {
       // A row other than the open note's (opening that one again changes nothing).
@@ -228,6 +230,9 @@ try {
       }
       opens.push(painted - down);
       fetched.push((await markEpoch(b, "coffer:note-fetched", down)) - down);
+      // The rendered preview beside the editor (split, the default): what the user reads.
+      const preview = await markEpoch(b, "coffer:preview-painted", down, 5000).catch(() => null);
+      if (preview !== null) previews.push(preview - down);
     }
     // Where the time goes: from the click to the note back from Rust (the IPC, the core), and
     // from there to the painted note (the page: Svelte, CodeMirror, layout and paint).
@@ -236,6 +241,8 @@ try {
       opens: opens.length, missed, p50Ms: r1(pct(opens, 50)), p90Ms: r1(pct(opens, 90)), maxMs: r1(Math.max(...opens)),
       toFetchedP50Ms: r1(pct(fetched, 50)), toFetchedP90Ms: r1(pct(fetched, 90)),
       fetchedToPaintedP50Ms: r1(pct(after, 50)), fetchedToPaintedP90Ms: r1(pct(after, 90)),
+      previews: previews.length,
+      ...(previews.length ? { toPreviewP50Ms: r1(pct(previews, 50)), toPreviewP90Ms: r1(pct(previews, 90)) } : {}),
     };
     console.error(`open a note: ${JSON.stringify(result.openNote)}`);
 
