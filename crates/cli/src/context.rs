@@ -47,6 +47,14 @@ impl Ctx {
     pub fn open(&self) -> Result<Vault> {
         self.unlock().map(|(v, _)| v)
     }
+
+    /// Unlocks to look only (`verify`): nothing in the vault folder is written or moved, and
+    /// what loading met is left to the caller's report.
+    pub fn open_to_look(&self) -> Result<Vault> {
+        let locked = find(&self.vault_dir)?;
+        let pass = self.passphrases().current(&self.vault_dir)?;
+        Ok(locked.unlock_to_look(&pass)?)
+    }
 }
 
 /// Opens the vault folder (coffer.toml only), with a specific error for a missing folder.

@@ -719,8 +719,10 @@ fn verify_names_each_damaged_path_and_exits_3() {
     bytes[last] ^= 1;
     std::fs::write(&path, bytes).expect("write");
 
+    let before = env.files();
     let r = env.run(&["verify"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(env.files() == before, "verify changed the vault folder");
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.stdout);
     assert!(lines[0].starts_with(&format!("{rel}: ")), "{}", r.stdout);
@@ -737,6 +739,66 @@ fn verify_names_each_damaged_path_and_exits_3() {
     assert_eq!(r.code, 3);
     let v: Value = serde_json::from_str(&r.stdout).expect("exactly one JSON document");
     assert_eq!(v["problems"][0]["path"], rel.as_str());
+}
+
+#[test]
+fn verify_only_looks_and_names_a_damaged_journal() {
+    let env = Env::new();
+    env.add("Written out", "by the CLI", &[]);
+    // Saves left in the save journal, as by an app that was killed: a handle that never
+    // writes them out (forgotten, so its drop does not either).
+    let mut v = coffer_core::LockedVault::open(&env.vault)
+        .and_then(|l| l.unlock(&coffer_core::secrecy::SecretString::from(PASS)))
+        .expect("unlocks");
+    for i in 0..3 {
+        v.create(coffer_core::NewNote {
+            title: format!("In the journal {i}"),
+            body: "not written out yet".into(),
+            ..Default::default()
+        })
+        .expect("create");
+    }
+    std::mem::forget(v);
+    // One digit of the second record's time changes: the record still frames, its signature
+    // no longer verifies.
+    let path = env.vault.join("local/journal");
+    let mut bytes = std::fs::read(&path).expect("journal");
+    let starts: Vec<usize> = coffer_core::journal::record_spans(&bytes)
+        .iter()
+        .map(|(s, _)| *s)
+        .collect();
+    assert!(starts.len() >= 3, "three records: {starts:?}");
+    let key = b"\\\"time\\\":";
+    let at = starts[1]
+        + bytes[starts[1]..]
+            .windows(key.len())
+            .position(|w| w == key)
+            .expect("the record's entry has a time")
+        + key.len();
+    let digits = bytes[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    bytes[at + digits - 1] ^= 0x01;
+    std::fs::write(&path, &bytes).expect("writing the damaged journal");
+
+    let before = env.files();
+    let r = env.run(&["verify"]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("local/journal: ") && l.contains("forged or altered")),
+        "{}",
+        r.stdout
+    );
+    assert!(env.files() == before, "verify changed the vault folder");
+
+    // A normal open still keeps the damaged journal aside, as before, and the note before the
+    // damage is there.
+    let list = env.ok(&["list"]);
+    assert!(list.contains("In the journal 0"), "{list}");
+    assert!(env.files() != before);
 }
 
 #[test]

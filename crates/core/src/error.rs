@@ -274,6 +274,10 @@ pub enum Error {
         /// The first entry of that device's log that was read before and is now missing.
         seq: u64,
     },
+    /// The vault was opened to look only (as `verify` opens it): nothing can be saved through
+    /// this handle.
+    #[error("the vault is opened to look only (as verify opens it): nothing can be saved")]
+    LookOnly,
     /// The disk (or the user's quota) is full, and nothing was changed; free some space and
     /// try again. Holds what Coffer was doing.
     #[error("the disk is full: nothing was changed ({0})")]
@@ -474,6 +478,7 @@ impl Error {
             Error::RemoteFileTooLarge { .. } => "remote_file_too_large",
             Error::FileTooLarge { .. } => "file_too_large",
             Error::LogRolledBack { .. } => "log_rolled_back",
+            Error::LookOnly => "look_only",
             Error::DiskFull(_) => "disk_full",
             Error::BadCard(_) => "bad_card",
             Error::NoSuchContact(_) => "no_such_contact",

@@ -4,7 +4,7 @@
 use crate::crypto;
 use crate::log::ObjectKind;
 use crate::note::Revision;
-use crate::vault::Vault;
+use crate::vault::{ProblemKind, Vault};
 use crate::{Error, Id, Progress, ProgressFn, Result};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -62,6 +62,7 @@ impl Vault {
         let notes = walk.objects(progress)?;
         walk.attachments(&notes);
         walk.unnamed_objects();
+        walk.what_loading_met();
         let mut report = walk.report;
         report.problems.sort_by(|a, b| a.path.cmp(&b.path));
         report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
@@ -328,6 +329,44 @@ impl Walk<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// Step 5: What loading met that the steps above do not look at again: a log that went
+    /// back (entries this vault had read are gone) is damage; a snapshot cache that could not
+    /// be used, contacts or messages that could not be read, and a key rotation left
+    /// unfinished are warnings.
+    fn what_loading_met(&mut self) {
+        for p in self.vault.load_problems() {
+            let (path, problem) = match p.kind {
+                ProblemKind::RolledBack => ("log", true),
+                ProblemKind::Snapshot => ("local/snapshot.age", false),
+                ProblemKind::Messages => ("messages", false),
+                // Found again, and named, by the steps above.
+                ProblemKind::Log | ProblemKind::Object | ProblemKind::Journal => continue,
+            };
+            let found = Problem {
+                path: path.into(),
+                message: p.message.clone(),
+            };
+            if problem {
+                self.report.problems.push(found);
+            } else {
+                self.report.warnings.push(found);
+            }
+        }
+        if self
+            .vault
+            .store
+            .layout
+            .local()
+            .join("rotation.age")
+            .exists()
+        {
+            self.report.warnings.push(Problem {
+                path: "local/rotation.age".into(),
+                message: "a key rotation was interrupted: the next unlock finishes it".into(),
+            });
         }
     }
 

@@ -116,7 +116,8 @@ pub fn rotate_keys(ctx: &Ctx, args: &RotateKeysArgs) -> Result<()> {
 }
 
 pub fn verify(ctx: &Ctx, dismiss_alarms: bool) -> Result<()> {
-    let mut vault = ctx.open()?;
+    // Opened to look: a damaged journal stays where it is, to be named below.
+    let mut vault = ctx.open_to_look()?;
     let bar = Bar::new();
     let result = vault.verify(&mut |p| bar.update(p));
     bar.finish();

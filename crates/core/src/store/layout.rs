@@ -51,13 +51,19 @@ impl Layout {
 
 /// This device's id (`local/device`), made on first use.
 pub(crate) fn load_or_create_device(layout: &Layout) -> Result<Id> {
+    if let Some(id) = read_device(layout)? {
+        return Ok(id);
+    }
+    let id = Id::random();
+    write_atomic(&layout.device(), format!("{id}\n").as_bytes())?;
+    Ok(id)
+}
+
+/// This device's id (`local/device`), if it has one yet.
+pub(crate) fn read_device(layout: &Layout) -> Result<Option<Id>> {
     match fs::read_to_string(layout.device()) {
-        Ok(s) => s.trim().parse(),
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            let id = Id::random();
-            write_atomic(&layout.device(), format!("{id}\n").as_bytes())?;
-            Ok(id)
-        }
+        Ok(s) => s.trim().parse().map(Some),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io("reading local/device")(e)),
     }
 }

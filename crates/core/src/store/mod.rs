@@ -14,7 +14,7 @@ pub(crate) use batch::{Batch, NewObject, Sealed, place_objects};
 pub(crate) use device::{load_or_create_device_keys, read_device_keys, write_device_keys};
 pub(crate) use journal::Journal;
 pub use layout::Layout;
-pub(crate) use layout::load_or_create_device;
+pub(crate) use layout::{load_or_create_device, read_device};
 pub(crate) use lock::WriteLock;
 
 use crate::config::Config;

@@ -175,7 +175,12 @@ impl Reopener {
     /// passphrase). Both handles then coordinate through the vault's file lock, as two
     /// processes on the same vault would. It builds no search index unless it is searched.
     pub fn open(self) -> Result<Vault> {
-        Vault::load(self.layout, self.config, self.keys, false)
+        Vault::load(
+            self.layout,
+            self.config,
+            self.keys,
+            crate::vault::Opening::UseWithoutSearch,
+        )
     }
 }
 

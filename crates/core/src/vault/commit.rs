@@ -189,6 +189,9 @@ impl Vault {
 
     /// [`Self::commit`] of one batch, as one entry.
     fn commit_one(&mut self, lock: &WriteLock, batch: Batch) -> Result<()> {
+        if self.look_only {
+            return Err(Error::LookOnly);
+        }
         let me = self.store.roster.member(&self.store.device);
         if me.is_some_and(|m| m.signing != self.store.device_keys.verifying_key()) {
             // local/device.age was lost or damaged and made again: entries signed with the new
@@ -259,6 +262,9 @@ impl Vault {
 
     /// [`Self::checkpoint`] for a caller holding the lock.
     pub(crate) fn checkpoint_locked(&mut self, lock: &WriteLock) -> Result<()> {
+        if self.look_only {
+            return Ok(()); // the journal's records stay where they are, for `verify` to check
+        }
         self.refresh()?;
         let head = self.own_head().0;
         let problems = self.journal.write_out(&self.store, lock, head)?;
@@ -290,6 +296,9 @@ impl Vault {
     /// snapshot may name only revisions whose files exist, which a later open reads bodies
     /// from when the cache of bodies is stale).
     pub fn save_snapshot(&mut self) -> Result<()> {
+        if self.look_only {
+            return Err(Error::LookOnly);
+        }
         self.checkpoint()?;
         crate::snapshot::write(&self.store, &mut self.state)?;
         self.unsnapshotted = 0;

@@ -24,7 +24,10 @@ use crate::fsutil::{self, write_atomic};
 use crate::keys::Keys;
 use crate::state::StateCell;
 pub use crate::store::Layout;
-use crate::store::{Journal, Store, load_or_create_device, load_or_create_device_keys};
+use crate::store::{
+    Journal, Store, load_or_create_device, load_or_create_device_keys, read_device,
+    read_device_keys,
+};
 use crate::{Error, Id, Result};
 use age::secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
@@ -102,6 +105,24 @@ impl LockedVault {
 
     /// Unlocks with the passphrase and loads the notes.
     pub fn unlock(self, passphrase: &SecretString) -> Result<Vault> {
+        let keys = self.read_keys(passphrase)?;
+        let mut vault = Vault::load(self.layout, self.config, keys, Opening::Use)?;
+        vault.resume_rotation(passphrase)?;
+        vault.join_if_upgrading();
+        Ok(vault)
+    }
+
+    /// Unlocks with the passphrase only to look (what `verify` needs): nothing in the folder is
+    /// written, renamed or removed. The save journal is read, not written out; an interrupted
+    /// key rotation is not finished; a device without its local files gets them in memory
+    /// only. Saving through this handle fails with [`Error::LookOnly`].
+    pub fn unlock_to_look(self, passphrase: &SecretString) -> Result<Vault> {
+        let keys = self.read_keys(passphrase)?;
+        Vault::load(self.layout, self.config, keys, Opening::Look)
+    }
+
+    /// The vault's keys, from identity.age opened with the passphrase.
+    fn read_keys(&self, passphrase: &SecretString) -> Result<Keys> {
         let ct =
             crate::limits::read_file(self.layout.identity(), crate::limits::IDENTITY).map_err(
                 Error::io(format!("reading {}", self.layout.identity().display())),
@@ -109,12 +130,19 @@ impl LockedVault {
         let plain = crypto::decrypt_with_passphrase(passphrase, &ct)?;
         let text = std::str::from_utf8(&plain)
             .map_err(|_| Error::BadIdentity("identity.age does not hold text".into()))?;
-        let keys = Keys::from_identity_file(text, &self.config.vault)?;
-        let mut vault = Vault::load(self.layout, self.config, keys, true)?;
-        vault.resume_rotation(passphrase)?;
-        vault.join_if_upgrading();
-        Ok(vault)
+        Keys::from_identity_file(text, &self.config.vault)
     }
+}
+
+/// What a vault is opened for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Opening {
+    /// To read and change, with the search index built in the background at once.
+    Use,
+    /// To read and change, the index built at the first search (the app's sync worker).
+    UseWithoutSearch,
+    /// To look only (`verify`): nothing is written.
+    Look,
 }
 
 /// An unlocked vault: keys in memory and the decrypted state of every note.
@@ -136,6 +164,8 @@ pub struct Vault {
     pub(crate) attachment_search: crate::search::attachments::AttachmentSearch,
     /// What this handle knows of the save journal (crate::journal).
     journal: Journal,
+    /// Opened to look only (`verify`): nothing is written.
+    look_only: bool,
 }
 
 impl std::fmt::Debug for Vault {
@@ -190,7 +220,7 @@ impl Vault {
         write_atomic(&layout.identity(), &ct)?;
         // coffer.toml last: a folder without it is not (yet) a vault.
         write_atomic(&layout.config(), config.to_toml().as_bytes())?;
-        let mut vault = Vault::load(layout, config, keys, true)?;
+        let mut vault = Vault::load(layout, config, keys, Opening::Use)?;
         // The save journal's space, made now rather than in the first save.
         let lock = vault.lock_file()?;
         vault.journal.start_new(&vault.store, &lock)?;
@@ -198,12 +228,29 @@ impl Vault {
         Ok(vault)
     }
 
-    /// Loads the state (from the snapshot and the log). `search`: build the search index in
-    /// the background right away (a handle that never searches, like the app's sync worker,
-    /// saves that memory and work; its first search, if any, builds the index then).
-    pub(crate) fn load(layout: Layout, config: Config, keys: Keys, search: bool) -> Result<Vault> {
-        let device = load_or_create_device(&layout)?;
-        let device_keys = load_or_create_device_keys(&layout, &config, &keys, &device)?;
+    /// Loads the state (from the snapshot and the log), for what `opening` says: a handle that
+    /// never searches, like the app's sync worker, saves the index's memory and work (its first
+    /// search, if any, builds the index then); one that only looks writes nothing.
+    pub(crate) fn load(
+        layout: Layout,
+        config: Config,
+        keys: Keys,
+        opening: Opening,
+    ) -> Result<Vault> {
+        let look_only = opening == Opening::Look;
+        let search = opening == Opening::Use;
+        let (device, device_keys) = if look_only {
+            // A device whose local files are gone has no log of its own to check; an id and
+            // keys in memory stand in, and nothing is written.
+            let device = read_device(&layout)?.unwrap_or_else(Id::random);
+            let device_keys = read_device_keys(&layout, &config, &keys, &device)?
+                .unwrap_or_else(crate::keys::DeviceKeys::generate);
+            (device, device_keys)
+        } else {
+            let device = load_or_create_device(&layout)?;
+            let device_keys = load_or_create_device_keys(&layout, &config, &keys, &device)?;
+            (device, device_keys)
+        };
         let generations = crate::generations::Generations::first(keys.vault_identity());
         let mut vault = Vault {
             store: Store {
@@ -223,6 +270,7 @@ impl Vault {
             messages: None,
             attachment_search: Default::default(),
             journal: Default::default(),
+            look_only,
         };
         match crate::snapshot::read(&vault.store, search) {
             Ok(Some((state, roster))) => {
@@ -238,6 +286,9 @@ impl Vault {
         }
         vault.check_not_rolled_back();
         vault.replay_logs(true)?;
+        if look_only {
+            return Ok(vault);
+        }
         if vault.journal.has_records() {
             // Left by a crash, or by a process still running: written out now, so the files
             // are whole for `age -d`, sync and verify. If that fails, the records stay in the

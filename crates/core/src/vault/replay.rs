@@ -222,11 +222,16 @@ impl Vault {
         self.messages = None;
         self.unsnapshotted = SNAPSHOT_REWRITE;
         let local = self.store.layout.local();
-        for cache in [
-            self.store.layout.snapshot(),
-            local.join("bodies.age"),
-            crate::messages::cache_path(self),
-        ] {
+        let caches = if self.look_only {
+            Vec::new() // a handle that only looks leaves them; they are only caches
+        } else {
+            vec![
+                self.store.layout.snapshot(),
+                local.join("bodies.age"),
+                crate::messages::cache_path(self),
+            ]
+        };
+        for cache in caches {
             let _ = fs::remove_file(cache);
         }
         self.replay_logs(false)
