@@ -116,6 +116,36 @@ export function hostileTests(test, assert) {
     }
   });
 
+  test("raw HTML left open cannot hide the rest of the note in the preview", async (driver) => {
+    const b = await openApp(driver, tempVault());
+    try {
+      await createVault(b);
+      // Each of these, left open, would fold away, link or drop all that follows it.
+      const body = 'Before\n\n<details>\n\nMiddle <a href="https://evil.example">link\n\n<div title="\n\n<!--\n\nAfter **the end**\n';
+      const r = await invoke(b, "create", { note: { title: "Left open", body, tags: [], notebook: null, pinned: false } });
+      assert(r.ok, `create: ${JSON.stringify(r.err)}`);
+      await (await b.$("#view-pinned")).click();
+      await (await b.$("#view-all")).click();
+      await b.waitUntil(async () => (await listTitles(b)).includes("Left open"), { timeout: 30000, timeoutMsg: "the note is not listed" });
+      await clickNote(b, "Left open");
+      await (await b.$("#mode-split")).click();
+      const seen = async () =>
+        b.execute(() => {
+          const doc = document.querySelector(".preview iframe")?.contentDocument;
+          const strong = [...(doc?.querySelectorAll("strong") ?? [])].find((e) => e.textContent === "the end");
+          return strong
+            ? { shown: strong.getClientRects().length > 0, inside: strong.closest("details, a, textarea, template")?.tagName ?? null }
+            : null;
+        });
+      await b.waitUntil(async () => (await seen()) !== null, { timeout: 20000, timeoutMsg: "the end of the note is not in the preview" });
+      const s = await seen();
+      assert(s.shown && s.inside === null, `the end of the note is hidden: ${JSON.stringify(s)}`);
+      await shot(b, "raw-html-left-open");
+    } finally {
+      await closeApp(b);
+    }
+  });
+
   test("hostile titles, tags, notebooks, snippets and diffs render inert", async (driver) => {
     const server = await canaryServer();
     const payloads = armedPayloads(server.base);

@@ -12,6 +12,12 @@
 //! before parsing and again on the HTML before it is sanitized, whose parser is quadratic in
 //! nesting. [`Prepared`] carries a text and its link targets, resolved while the vault is held,
 //! so that the rendering itself runs without it.
+//!
+//! Raw HTML in a note is kept to itself ([`raw_html`]): an element it leaves open, a comment
+//! it never ends, or an HTML block Markdown would run to the end of the text cannot hide or
+//! take over the rest of the note.
+
+mod raw_html;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use std::collections::{HashMap, HashSet};
@@ -87,15 +93,17 @@ pub fn toggle_task(markdown: &str, index: usize) -> Option<String> {
     if markdown.len() > MAX_PREVIEW_BYTES || block_depth(markdown) > MAX_DEPTH {
         return None;
     }
-    let (done, range) = Parser::new_ext(markdown, options())
+    // Parsed as the preview parses it, so the n-th checkbox is the one it shows.
+    let parsed = raw_html::unswallowed(markdown, Instant::now()).ok()?;
+    let (done, range) = Parser::new_ext(&parsed.text, options())
         .into_offset_iter()
         .filter_map(|(ev, range)| match ev {
             Event::TaskListMarker(done) => Some((done, range)),
             _ => None,
         })
         .nth(index)?;
-    let marker = &markdown[range.clone()];
-    let at = range.start + marker.find('[')? + 1;
+    let marker = &parsed.text[range.clone()];
+    let at = parsed.original(range.start + marker.find('[')? + 1);
     let mut out = String::with_capacity(markdown.len());
     out.push_str(&markdown[..at]);
     out.push(if done { ' ' } else { 'x' });
@@ -136,12 +144,16 @@ fn render_bounded(
         return Err(nested());
     }
     let started = Instant::now();
+    let parsed = raw_html::unswallowed(markdown, started)?;
     let mut events = Vec::new();
+    // Each raw HTML fragment: the indexes of its events in `events`.
+    let mut fragments: Vec<Vec<usize>> = Vec::new();
+    let mut in_html_block = false;
     let mut in_image = false;
     let mut depth = 0usize;
     // A fenced code block in a language `highlight` knows: its language and text so far.
     let mut code: Option<(String, String)> = None;
-    for (n, ev) in Parser::new_ext(markdown, options()).enumerate() {
+    for (n, ev) in Parser::new_ext(&parsed.text, options()).enumerate() {
         if n % 1024 == 1023 && started.elapsed() > TIME_BUDGET {
             return Err("it takes too long to render".into());
         }
@@ -213,10 +225,30 @@ fn render_bounded(
                 "<input type=\"checkbox\" class=\"{TASK_CLASS}\" disabled{}>",
                 if done { " checked" } else { "" }
             )))),
-            // Raw HTML stays, as text for ammonia to sanitize.
+            // Raw HTML stays, as text for ammonia to sanitize, each fragment kept to itself.
+            Event::Start(Tag::HtmlBlock) => {
+                in_html_block = true;
+                fragments.push(Vec::new());
+                events.push(ev);
+            }
+            Event::End(TagEnd::HtmlBlock) => {
+                in_html_block = false;
+                events.push(ev);
+            }
+            Event::Html(_) if in_html_block => {
+                if let Some(f) = fragments.last_mut() {
+                    f.push(events.len());
+                }
+                events.push(ev);
+            }
+            Event::InlineHtml(_) => {
+                fragments.push(vec![events.len()]);
+                events.push(ev);
+            }
             other => events.push(other),
         }
     }
+    raw_html::contain(&mut events, &fragments);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
     // Table alignment as classes (pulldown-cmark writes exactly these styles).
@@ -497,19 +529,28 @@ mod tests {
             many(">", 1 << 20),
             many("<div>", 100_000),
             many("1. ", 20_000),
-            many("<span>", 100_000),
             format!("text\n\n{}", many("* ", 100)),
             (0..200)
                 .map(|i| format!("{}- x\n", "  ".repeat(i)))
                 .collect(),
             many("<div><p>", 50_000),
-            many("<b><i>", 50_000),
         ] {
             let html = r(&md);
             assert!(
                 html.starts_with("<p class=\"too-complex\">"),
                 "{:?}: {html:.200}",
                 &md[..20]
+            );
+        }
+        // Inline tags left open are each closed where they stand: no nesting at all.
+        for (md, nested) in [
+            (many("<span>", 100_000), "<span><span>"),
+            (many("<b><i>", 50_000), "<i><b>"),
+        ] {
+            let html = r(&md);
+            assert!(
+                !html.contains("too-complex") && !html.contains(nested),
+                "{html:.200}"
             );
         }
         let too_big = "a".repeat(MAX_PREVIEW_BYTES + 1);

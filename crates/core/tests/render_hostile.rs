@@ -231,3 +231,123 @@ fn the_checker_itself_sees_bad_markup() {
     assert_eq!(t[1].1[1].0, "onerror");
     assert_eq!(t[2].0, "script");
 }
+
+/// Non-void elements that `html` leaves open at its end, by name (the sanitizer writes every
+/// end tag, so a count per name tells).
+fn left_open(html: &str) -> Vec<String> {
+    const VOID: &[&str] = &["area", "br", "col", "hr", "img", "input", "wbr"];
+    let mut depth: std::collections::BTreeMap<String, i64> = Default::default();
+    for (i, _) in html.match_indices('<') {
+        let rest = &html[i + 1..];
+        let (closing, rest) = match rest.strip_prefix('/') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if name.is_empty() || VOID.contains(&name.as_str()) {
+            continue;
+        }
+        *depth.entry(name).or_default() += if closing { -1 } else { 1 };
+    }
+    depth
+        .into_iter()
+        .filter(|(_, d)| *d != 0)
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// Raw HTML that opens something and never ends it cannot hide the rest of the note: what
+/// follows still renders as Markdown, outside whatever the fragment opened.
+#[test]
+fn raw_html_left_open_cannot_hide_the_rest() {
+    let openers = [
+        "<details>",
+        "<details open>",
+        "<details/>",
+        "<a href=\"https://evil.example\">",
+        "<!--",
+        "<!-- never ended",
+        "<script>",
+        "<style>",
+        "<textarea>",
+        "<title>",
+        "<xmp>",
+        "<noscript>",
+        "<iframe>",
+        "<noembed>",
+        "<plaintext>",
+        "<template>",
+        "<svg>",
+        "<math>",
+        "<select>",
+        "<table>",
+        "<div hidden>",
+        "<div title=\"",
+        "<div title='",
+        "<div><!-- ",
+        "<div><script>",
+        "<?php",
+        "<!DOCTYPE",
+        "<![CDATA[",
+        "<pre>",
+        "<b>",
+        "<blockquote>",
+        "<ul><li>",
+        "> <details>",
+        "- <!--",
+        "> <script>",
+    ];
+    let tail = "<p>After <strong>the end</strong></p>";
+    for opener in openers {
+        for md in [
+            format!("Before\n\n{opener}\n\nAfter **the end**\n"),
+            format!("Before {opener} text\n\nAfter **the end**"),
+            format!("{opener}\nmore\n\nAfter **the end**\n\n"),
+        ] {
+            let html = render_markdown(&md, &|_| None);
+            let Some(at) = html.find(tail) else {
+                panic!("{md:?}: the rest is gone or no longer Markdown in {html}");
+            };
+            let open = left_open(&html[..at]);
+            assert!(
+                open.is_empty(),
+                "{md:?}: the rest is inside {open:?} in {html}"
+            );
+        }
+    }
+}
+
+/// What raw HTML closes itself keeps working: a `<details>` around Markdown, inline tags, a
+/// comment; and a task after a comment left open is the one the preview's checkbox ticks.
+#[test]
+fn raw_html_that_ends_what_it_opens_is_kept() {
+    let html = render_markdown(
+        "<details>\n<summary>More</summary>\n\nInside **it**\n\n</details>\n\nAfter",
+        &|_| None,
+    );
+    let (inside, end, after) = (
+        html.find("Inside").expect("inside"),
+        html.find("</details>").expect("details ended"),
+        html.find("After").expect("after"),
+    );
+    assert!(inside < end && end < after, "{html}");
+    let html = render_markdown(
+        "Press <kbd>Ctrl</kbd>+<kbd>K</kbd> <!-- a note -->",
+        &|_| None,
+    );
+    assert!(
+        html.contains("<kbd>Ctrl</kbd>+<kbd>K</kbd>") && !html.contains("a note"),
+        "{html}"
+    );
+
+    let md = "<!--\n\n- [ ] one\n- [ ] two\n";
+    let html = render_markdown(md, &|_| None);
+    assert_eq!(html.matches("type=\"checkbox\"").count(), 2, "{html}");
+    assert_eq!(
+        coffer_core::render::toggle_task(md, 1).as_deref(),
+        Some("<!--\n\n- [ ] one\n- [x] two\n")
+    );
+}
