@@ -13,7 +13,7 @@
 //! nesting. [`Prepared`] carries a text and its link targets, resolved while the vault is held,
 //! so that the rendering itself runs without it.
 //!
-//! Raw HTML in a note is kept to itself ([`raw_html`]): an element it leaves open, a comment
+//! Raw HTML in a note is kept to itself (`render/raw_html.rs`): an element it leaves open, a comment
 //! it never ends, or an HTML block Markdown would run to the end of the text cannot hide or
 //! take over the rest of the note.
 
