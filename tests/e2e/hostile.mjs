@@ -87,20 +87,24 @@ async function problems(b, server, where) {
   return out.map((p) => `${where}: ${p}`);
 }
 
+/** Makes a note, opens it and shows its preview beside the editor. */
+async function openInSplit(b, assert, title, body) {
+  const r = await invoke(b, "create", { note: { title, body, tags: [], notebook: null, pinned: false } });
+  assert(r.ok, `create: ${JSON.stringify(r.err)}`);
+  // The list reloads when its view changes.
+  await (await b.$("#view-pinned")).click();
+  await (await b.$("#view-all")).click();
+  await b.waitUntil(async () => (await listTitles(b)).includes(title), { timeout: 30000, timeoutMsg: `${title} is not listed` });
+  await clickNote(b, title);
+  await (await b.$("#mode-split")).click();
+}
+
 export function hostileTests(test, assert) {
   test("a note nested 20,000 deep previews as too complex, and the app still locks at once", async (driver) => {
     const b = await openApp(driver, tempVault());
     try {
       await createVault(b);
-      const deep = "- ".repeat(20000);
-      const r = await invoke(b, "create", { note: { title: "Deep list", body: deep, tags: [], notebook: null, pinned: false } });
-      assert(r.ok, `create: ${JSON.stringify(r.err)}`);
-      // The list reloads when its view changes.
-      await (await b.$("#view-pinned")).click();
-      await (await b.$("#view-all")).click();
-      await b.waitUntil(async () => (await listTitles(b)).includes("Deep list"), { timeout: 30000, timeoutMsg: "the note is not listed" });
-      await clickNote(b, "Deep list");
-      await (await b.$("#mode-split")).click();
+      await openInSplit(b, assert, "Deep list", "- ".repeat(20000));
       await b.waitUntil(
         () => b.execute(() => (document.querySelector(".preview iframe")?.contentDocument?.body?.innerText ?? "").includes("too complex to preview")),
         { timeout: 20000, timeoutMsg: "the preview does not say the text is too complex" },
@@ -122,13 +126,7 @@ export function hostileTests(test, assert) {
       await createVault(b);
       // Each of these, left open, would fold away, link or drop all that follows it.
       const body = 'Before\n\n<details>\n\nMiddle <a href="https://evil.example">link\n\n<div title="\n\n<!--\n\nAfter **the end**\n';
-      const r = await invoke(b, "create", { note: { title: "Left open", body, tags: [], notebook: null, pinned: false } });
-      assert(r.ok, `create: ${JSON.stringify(r.err)}`);
-      await (await b.$("#view-pinned")).click();
-      await (await b.$("#view-all")).click();
-      await b.waitUntil(async () => (await listTitles(b)).includes("Left open"), { timeout: 30000, timeoutMsg: "the note is not listed" });
-      await clickNote(b, "Left open");
-      await (await b.$("#mode-split")).click();
+      await openInSplit(b, assert, "Left open", body);
       const seen = async () =>
         b.execute(() => {
           const doc = document.querySelector(".preview iframe")?.contentDocument;

@@ -35,8 +35,7 @@ impl Ctx {
     /// Finds the vault, then asks for the passphrase (so a wrong folder fails before any
     /// prompt), and unlocks it.
     pub fn unlock(&self) -> Result<(Vault, SecretString)> {
-        let locked = find(&self.vault_dir)?;
-        let pass = self.passphrases().current(&self.vault_dir)?;
+        let (locked, pass) = self.find_with_passphrase()?;
         let vault = locked.unlock(&pass)?;
         for p in vault.load_problems() {
             warn(p);
@@ -51,9 +50,15 @@ impl Ctx {
     /// Unlocks to look only (`verify`): nothing in the vault folder is written or moved, and
     /// what loading met is left to the caller's report.
     pub fn open_to_look(&self) -> Result<Vault> {
+        let (locked, pass) = self.find_with_passphrase()?;
+        Ok(locked.unlock_to_look(&pass)?)
+    }
+
+    /// The vault folder, then its passphrase: a wrong folder fails before any prompt.
+    fn find_with_passphrase(&self) -> Result<(LockedVault, SecretString)> {
         let locked = find(&self.vault_dir)?;
         let pass = self.passphrases().current(&self.vault_dir)?;
-        Ok(locked.unlock_to_look(&pass)?)
+        Ok((locked, pass))
     }
 }
 

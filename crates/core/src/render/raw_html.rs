@@ -83,7 +83,7 @@ fn runs_to_the_end(text: &str) -> Option<usize> {
         &["]]>"]
     } else if block.starts_with("<!") {
         &[">"]
-    } else if ["script", "pre", "style", "textarea"].iter().any(|name| {
+    } else if RUN_TO_THEIR_END.iter().any(|name| {
         block[1..].starts_with(name)
             && block[1 + name.len()..]
                 .chars()
@@ -97,6 +97,10 @@ fn runs_to_the_end(text: &str) -> Option<usize> {
     (!ends.iter().any(|end| block.contains(end))).then_some(at)
 }
 
+/// Elements that start an HTML block that Markdown ends only at an end tag of one of them, or
+/// at the end of the text.
+const RUN_TO_THEIR_END: [&str; 4] = ["script", "pre", "style", "textarea"];
+
 /// Whether `text` holds a `<` that could start an HTML block of a kind that runs to its end.
 fn might_run_on(text: &str) -> bool {
     let b = text.as_bytes();
@@ -104,7 +108,7 @@ fn might_run_on(text: &str) -> bool {
         *c == b'<'
             && b.get(i + 1).is_some_and(|n| {
                 matches!(n, b'!' | b'?')
-                    || ["script", "pre", "style", "textarea"].iter().any(|name| {
+                    || RUN_TO_THEIR_END.iter().any(|name| {
                         b[i + 1..]
                             .get(..name.len())
                             .is_some_and(|s| s.eq_ignore_ascii_case(name.as_bytes()))

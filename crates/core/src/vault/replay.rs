@@ -222,17 +222,15 @@ impl Vault {
         self.messages = None;
         self.unsnapshotted = SNAPSHOT_REWRITE;
         let local = self.store.layout.local();
-        let caches = if self.look_only {
-            Vec::new() // a handle that only looks leaves them; they are only caches
-        } else {
-            vec![
+        // A handle that only looks leaves them: they are only caches.
+        if !self.look_only {
+            for cache in [
                 self.store.layout.snapshot(),
                 local.join("bodies.age"),
                 crate::messages::cache_path(self),
-            ]
-        };
-        for cache in caches {
-            let _ = fs::remove_file(cache);
+            ] {
+                let _ = fs::remove_file(cache);
+            }
         }
         self.replay_logs(false)
     }
