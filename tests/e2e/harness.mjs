@@ -281,6 +281,13 @@ const AXE = readFileSync(path.join(import.meta.dirname, "node_modules/axe-core/a
  * its violations, each as "rule: what (how many nodes): the first node". The preview's frame
  * (a sandbox without scripts) is not entered. */
 export async function audit(b) {
+  // What a person sees once it has settled: a button clicked a moment ago is still fading
+  // between its colours, and axe would judge a colour no one reads.
+  await b.executeAsync((done) => {
+    // A spinner runs forever: a second at most.
+    const settled = Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)));
+    Promise.race([settled, new Promise((r) => setTimeout(r, 1000))]).then(() => done(true));
+  });
   await b.execute(`${AXE}\nreturn true;`);
   const found = await b.executeAsync((done) => {
     window.axe
