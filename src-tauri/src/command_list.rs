@@ -60,6 +60,7 @@ macro_rules! with_commands {
             sync::sync_status,
             sync::sync_alarms,
             sync::acknowledge_alarms,
+            sync::repair_damage,
             sync::devices,
             sync::sync_news,
             sync::acknowledge_news,

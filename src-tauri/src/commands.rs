@@ -56,8 +56,48 @@ pub async fn create_vault(app: AppHandle, passphrase: String) -> ApiResult<()> {
 pub async fn unlock(app: AppHandle, passphrase: String) -> ApiResult<()> {
     on_session(app.clone(), move |s| s.unlock(passphrase)).await?;
     read_attachments_in_background(app.clone());
+    scrub_in_background(app.clone());
     // Every other window shows the unlock screen still: they go on too.
     Ok(app.emit("unlocked", ())?)
+}
+
+/// Checks every file the log names against its signed hash after an unlock (the scrub), on a
+/// thread of its own at the lowest priority, without the session's lock while it reads. Damage
+/// becomes an alarm: the sync worker counts it and the windows show it. A lock meanwhile stops
+/// it (its findings are dropped; the next unlock checks again).
+pub(crate) fn scrub_in_background(app: AppHandle) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tauri::Manager;
+    let s = app.state::<Session>();
+    let Some(plan) = s.peek(|v| v.scrub_plan()) else {
+        return;
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let Ok(running) = plan.run_in_background(cancel.clone()) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let s = app.state::<Session>();
+        // Polls for a lock while the scrub runs, so that a locked vault's folder is not read on.
+        while !running.is_finished() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if !s.is_unlocked() {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        }
+        let Ok(found) = running.join() else { return };
+        if found.cancelled {
+            return;
+        }
+        let damaged = s
+            .peek(|v| v.confirm_damage(found))
+            .and_then(Result::ok)
+            .is_some_and(|r| !r.damaged.is_empty());
+        if damaged {
+            app.state::<crate::sync::SyncService>().alarms_raised();
+        }
+    });
 }
 
 /// Whether the reader of attachments for search is at work.

@@ -12,7 +12,8 @@ use crate::picker::{PickedState, Purpose};
 use crate::session::Session;
 use coffer_core::secrecy::ExposeSecret;
 use coffer_core::sync::{
-    DeviceInfo, NewRemote, RemoteCheck, RemoteInfo, RemotePurpose, RemoteSpec, SyncOptions,
+    AlarmKind, DeviceInfo, NewRemote, RemoteCheck, RemoteInfo, RemotePurpose, RemoteSpec,
+    SyncOptions,
 };
 use coffer_core::{NoteFilter, NoteRef, Progress, Vault};
 use coffer_views::{AlarmView, SyncSettings, SyncState, SyncStatus};
@@ -61,6 +62,7 @@ impl Default for SyncService {
                 progress: None,
                 conflicts: Vec::new(),
                 new_alarms: 0,
+                new_damage: 0,
                 new_news: 0,
                 changes: 0,
             }),
@@ -75,6 +77,12 @@ impl SyncService {
     pub(crate) fn set_up(&self) {
         self.ask(Ask::Reload);
         self.ask(Ask::Now);
+    }
+
+    /// Alarms were raised outside a sync (damage found by the check after unlock): the worker
+    /// counts them again and tells the windows.
+    pub(crate) fn alarms_raised(&self) {
+        self.ask(Ask::Reload);
     }
 
     fn ask(&self, a: Ask) {
@@ -249,9 +257,23 @@ pub async fn acknowledge_alarms(
     let status = {
         let mut st = guard(&sync.status);
         st.new_alarms = 0;
+        st.new_damage = 0;
         st.clone()
     };
     Ok(app.emit("sync-status", status)?)
+}
+
+/// Puts damaged or missing files back from the sync remotes (only the bytes their signed
+/// entries name); a note whose current version no remote holds is saved again from its text
+/// here. Reports what was healed and what was not.
+#[tauri::command]
+pub async fn repair_damage(
+    s: S<'_>,
+    sync: State<'_, SyncService>,
+) -> ApiResult<coffer_core::RepairReport> {
+    let report = s.with(|v| v.repair())?;
+    sync.alarms_raised();
+    Ok(report)
 }
 
 /// News of the vault's devices that syncs brought (a device joined with the passphrase, one
@@ -528,7 +550,7 @@ impl Worker {
         };
         self.remotes = remotes;
         self.loaded = true;
-        let new_alarms = self.new_alarms();
+        let (new_alarms, new_damage) = self.new_alarms();
         let new_news = self.new_news();
         let has_remotes = !self.remotes.is_empty();
         self.publish(|st| {
@@ -539,6 +561,7 @@ impl Worker {
             }
             st.last_sync = last.or(st.last_sync);
             st.new_alarms = new_alarms;
+            st.new_damage = new_damage;
             st.new_news = new_news;
         });
     }
@@ -552,13 +575,18 @@ impl Worker {
             .unwrap_or(0)
     }
 
-    fn new_alarms(&self) -> usize {
+    /// Alarms raised since the person last acknowledged them: all of them, and those about
+    /// damaged files on this device.
+    fn new_alarms(&self) -> (usize, usize) {
         let seen = load_file(&self.session().dir).alarms_seen_until;
-        self.session()
+        let alarms = self
+            .session()
             .peek(|v| v.sync_alarms())
             .and_then(|r| r.ok())
-            .map(|a| a.iter().filter(|a| a.time > seen).count())
-            .unwrap_or(0)
+            .unwrap_or_default();
+        let new = alarms.iter().filter(|a| a.time > seen);
+        let damage = new.clone().filter(|a| a.kind == AlarmKind::DamagedFile);
+        (new.count(), damage.count())
     }
 
     fn sync(&mut self, recipient: String) {
@@ -586,7 +614,7 @@ impl Worker {
                     .as_ref()
                     .and_then(|v| v.remotes().ok())
                     .and_then(|r| r.iter().filter_map(|r| r.last_sync).max());
-                let new_alarms = self.new_alarms();
+                let (new_alarms, new_damage) = self.new_alarms();
                 let new_news = self.new_news();
                 self.publish(|st| {
                     st.state = SyncState::Idle;
@@ -595,6 +623,7 @@ impl Worker {
                     st.last_sync = last.or(st.last_sync);
                     st.conflicts = conflicts;
                     st.new_alarms = new_alarms;
+                    st.new_damage = new_damage;
                     st.new_news = new_news;
                     if changed {
                         st.changes = st.changes.wrapping_add(1);
@@ -604,7 +633,7 @@ impl Worker {
             Err(e) => {
                 self.failed = true;
                 let offline = e.code == "remote_unreachable";
-                let new_alarms = self.new_alarms();
+                let (new_alarms, new_damage) = self.new_alarms();
                 self.publish(|st| {
                     st.state = if offline {
                         SyncState::Offline
@@ -614,6 +643,7 @@ impl Worker {
                     st.message = e.message;
                     st.progress = None;
                     st.new_alarms = new_alarms;
+                    st.new_damage = new_damage;
                 });
             }
         }

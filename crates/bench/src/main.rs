@@ -103,6 +103,7 @@ enum PhaseName {
     Search,
     Ranking,
     Save,
+    Scrub,
 }
 
 fn main() -> Result<()> {
@@ -135,6 +136,7 @@ fn main() -> Result<()> {
             PhaseName::Search => to_json(&phases::search(&paths, rounds, &queries)?),
             PhaseName::Ranking => to_json(&phases::ranking(&paths, rounds, &queries)?),
             PhaseName::Save => to_json(&phases::save(&paths, saves, seed)?),
+            PhaseName::Scrub => to_json(&phases::scrub(&paths, reps)?),
         }?;
         println!("{json}");
         return Ok(());
@@ -209,6 +211,7 @@ fn run(cli: Cli) -> Result<()> {
         let open_log = parse(&child("open-log", if big { 2 } else { 3 })?)?;
         let search = parse(&child("search", 1)?)?;
         let ranking = parse(&child("ranking", 1)?)?;
+        let scrub = parse(&child("scrub", if big { 3 } else { 5 })?)?;
         let save = parse(&child("save", 1)?)?;
         report.sizes.push(SizeResult {
             notes: n,
@@ -219,6 +222,7 @@ fn run(cli: Cli) -> Result<()> {
             search,
             ranking,
             save,
+            scrub,
         });
         report.total_s = started.elapsed().as_secs_f64();
         report.evaluate_goals();

@@ -155,6 +155,11 @@ Lower values make the passphrase far cheaper to guess.")]
         /// remote is still wrong)
         #[arg(long)]
         dismiss_alarms: bool,
+        /// First put damaged or missing files back from the sync remotes (only bytes whose
+        /// hash the signed log names), and save a note whose current version no remote holds
+        /// again from its text on this device; then check as usual
+        #[arg(long)]
+        repair: bool,
     },
     /// Export the vault's secret age identity (for `age -d -i FILE`)
     Identity {

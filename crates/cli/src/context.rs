@@ -5,8 +5,12 @@ use crate::error::{CliError, Result};
 use crate::output::{Out, warn};
 use crate::pass::Passphrases;
 use coffer_core::secrecy::SecretString;
-use coffer_core::{LockedVault, Vault};
+use coffer_core::{LockedVault, ScrubFound, Vault};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::thread::JoinHandle;
 
 /// What every command needs: where the vault is, how to get the passphrase, where to print.
 pub struct Ctx {
@@ -33,18 +37,33 @@ impl Ctx {
     }
 
     /// Finds the vault, then asks for the passphrase (so a wrong folder fails before any
-    /// prompt), and unlocks it.
-    pub fn unlock(&self) -> Result<(Vault, SecretString)> {
+    /// prompt), and unlocks it. The check of every file against its signed hash (the scrub)
+    /// starts at once on another thread and reports when the command ends ([`Opened`]).
+    pub fn unlock(&self) -> Result<(Opened, SecretString)> {
         let (locked, pass) = self.find_with_passphrase()?;
         let vault = locked.unlock(&pass)?;
         for p in vault.load_problems() {
             warn(p);
         }
-        Ok((vault, pass))
+        let scrub = vault
+            .scrub_plan()
+            .run_in_background(Arc::new(AtomicBool::new(false)))
+            .ok();
+        Ok((Opened { vault, scrub }, pass))
     }
 
-    pub fn open(&self) -> Result<Vault> {
+    pub fn open(&self) -> Result<Opened> {
         self.unlock().map(|(v, _)| v)
+    }
+
+    /// Unlocks without the scrub beside the command (`verify --repair` makes its own).
+    pub fn open_to_change(&self) -> Result<Vault> {
+        let (locked, pass) = self.find_with_passphrase()?;
+        let vault = locked.unlock(&pass)?;
+        for p in vault.load_problems() {
+            warn(p);
+        }
+        Ok(vault)
     }
 
     /// Unlocks to look only (`verify`): nothing in the vault folder is written or moved, and
@@ -59,6 +78,46 @@ impl Ctx {
         let locked = find(&self.vault_dir)?;
         let pass = self.passphrases().current(&self.vault_dir)?;
         Ok((locked, pass))
+    }
+}
+
+/// An unlocked vault, while the scrub runs beside the command: when the command is done with
+/// it (dropped), the scrub's findings are confirmed, kept as alarms, and each damaged file is
+/// named on stderr. It reads as the vault.
+pub struct Opened {
+    vault: Vault,
+    scrub: Option<JoinHandle<ScrubFound>>,
+}
+
+impl Deref for Opened {
+    type Target = Vault;
+    fn deref(&self) -> &Vault {
+        &self.vault
+    }
+}
+
+impl DerefMut for Opened {
+    fn deref_mut(&mut self) -> &mut Vault {
+        &mut self.vault
+    }
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        let Some(Ok(found)) = self.scrub.take().map(JoinHandle::join) else {
+            return;
+        };
+        match self.vault.confirm_damage(found) {
+            Ok(r) => {
+                for d in &r.damaged {
+                    warn(&format!(
+                        "damaged file in the vault: {}: {} (`coffer verify --repair` puts it back from a remote)",
+                        d.path, d.message
+                    ));
+                }
+            }
+            Err(e) => warn(&format!("the check of the vault's files failed: {e}")),
+        }
     }
 }
 

@@ -741,6 +741,53 @@ fn verify_names_each_damaged_path_and_exits_3() {
     assert_eq!(v["problems"][0]["path"], rel.as_str());
 }
 
+/// Damage is named by any command (the scrub beside it), without a verify; `verify --repair`
+/// puts the file back from the sync remote, and verify is clean again.
+#[test]
+fn every_command_names_damage_and_verify_repair_heals_it() {
+    let env = Env::new();
+    let id = env.add("Damaged", "body to keep", &[]);
+    let remote = env.path("remote");
+    env.ok(&["remote", "add", "home", remote.to_str().expect("UTF-8")]);
+    env.ok(&["sync"]);
+    let note = env.json(&["show", &id]);
+    let rev = note["revision"].as_str().expect("rev");
+    let rel = format!("objects/{}/{rev}.age", &rev[..2]);
+    let path = env.vault.join(&rel);
+    let good = std::fs::read(&path).expect("object");
+    let mut bytes = good.clone();
+    bytes[60] ^= 1;
+    std::fs::write(&path, bytes).expect("write");
+
+    let r = env.run(&["list"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Damaged"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!(
+            "coffer: warning: damaged file in the vault: {rel}: its bytes differ"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.run(&["verify"]).code, 3);
+
+    let r = env.run(&["--json", "verify", "--repair"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    assert_eq!(doc["repair"]["healed"][0]["path"], rel.as_str());
+    assert_eq!(doc["repair"]["not_healed"], serde_json::json!([]));
+    assert_eq!(doc["problems"], serde_json::json!([]));
+    assert!(
+        r.stderr
+            .contains(&format!("repaired {rel}: put back from remote “home”")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(&path).expect("object"), good);
+    let r = env.run(&["list"]);
+    assert!(!r.stderr.contains("damaged"), "{}", r.stderr);
+}
+
 #[test]
 fn verify_only_looks_and_names_a_damaged_journal() {
     let env = Env::new();

@@ -27,6 +27,16 @@ pub fn harden_process() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Gives the calling thread the lowest CPU priority (nice 19), for background work that must
+/// not slow what the person is doing (the scrub after unlock). On Linux a priority set for a
+/// thread id applies to that thread alone; elsewhere this does nothing.
+pub fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
+    }
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
@@ -42,6 +52,22 @@ mod tests {
         let soft = fields.next().expect("soft limit").to_string();
         let hard = fields.next().expect("hard limit").to_string();
         (soft, hard)
+    }
+
+    #[test]
+    fn a_thread_can_lower_its_own_priority_alone() {
+        let before = rustix::process::getpriority_process(None).expect("priority");
+        let lowered = std::thread::spawn(|| {
+            lower_this_threads_priority();
+            rustix::process::getpriority_process(Some(rustix::thread::gettid())).expect("priority")
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(lowered, 19);
+        assert_eq!(
+            rustix::process::getpriority_process(None).expect("priority"),
+            before
+        );
     }
 
     #[test]

@@ -31,8 +31,9 @@ use zeroize::Zeroizing;
 
 /// Format 3: the bodies in a second file (format 2 held them in the one snapshot; format 1 was
 /// not compressed). Older snapshots are ignored and rebuilt (format 7: excerpts no longer repeat
-/// a note's title).
-const SNAPSHOT_FORMAT: u32 = 7;
+/// a note's title; format 8: the state holds the hashes of the files the log names, for the
+/// scrub).
+const SNAPSHOT_FORMAT: u32 = 8;
 
 /// The plaintext of `snapshot.age` (postcard, in an LZ4 frame, see [`pack`]).
 #[derive(Serialize, Deserialize)]
@@ -58,9 +59,9 @@ struct Bodies<'a> {
 }
 
 /// The first bytes of the decrypted `snapshot.age` of this format.
-pub const META_MAGIC: &[u8; 8] = b"cofsnap6";
+pub const META_MAGIC: &[u8; 8] = b"cofsnap8";
 /// The first bytes of the decrypted `bodies.age` of this format.
-pub const BODIES_MAGIC: &[u8; 8] = b"cofbody6";
+pub const BODIES_MAGIC: &[u8; 8] = b"cofbody8";
 
 /// Where the background loader finds the bodies.
 #[derive(Clone)]

@@ -72,6 +72,8 @@ pub struct State {
     pub purged_notes: HashSet<Id>,
     /// The objects those purges deleted (entries that name them are not read for them).
     pub purged_objects: HashSet<Id>,
+    /// The SHA-256 of every file the applied log names, for the scrub (crate::scrub).
+    pub(crate) prints: crate::scrub::Prints,
     /// Built on first use (or in the background after an unlock); brought up to date with the
     /// notes changed since (`index_stale`) by the next search.
     #[serde(skip)]
@@ -162,6 +164,7 @@ impl State {
         self.notes.remove(&p.note);
         self.purged_notes.insert(p.note);
         self.purged_objects.extend(p.objects.iter().copied());
+        self.prints.forget_objects(&p.objects);
         if self.index.is_some() {
             self.index_stale.insert(p.note);
         } else if let Some(pending) = &mut self.pending_index {

@@ -95,6 +95,9 @@ pub struct SyncStatus {
     pub conflicts: Vec<coffer_core::NoteRef>,
     /// Alarms raised since the person last acknowledged them.
     pub new_alarms: usize,
+    /// Of those, the ones about a damaged or missing file in this device's vault folder (found
+    /// by the check after unlock), not about a remote.
+    pub new_damage: usize,
     /// News of devices (joined, removed) since the person last acknowledged it.
     pub new_news: usize,
     /// Counts up each time a sync brought changes in (the UI then reloads what it shows).

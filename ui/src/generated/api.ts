@@ -440,6 +440,36 @@ problems: Array<Problem>,
  */
 warnings: Array<Problem>, };
 
+export type Damage = { 
+/**
+ * The file, inside the vault folder (`objects/xx/<id>.age`, `log/<device>/<seq>.age`).
+ */
+path: string, 
+/**
+ * What is wrong with it, in a sentence for the user.
+ */
+message: string, };
+
+export type Healed = { 
+/**
+ * The file, inside the vault folder.
+ */
+path: string, 
+/**
+ * How, in a sentence for the user.
+ */
+how: string, };
+
+export type RepairReport = { 
+/**
+ * Files put back (or whose note's text was saved again).
+ */
+healed: Array<Healed>, 
+/**
+ * Files that could not be put right, each with why.
+ */
+not_healed: Array<Damage>, };
+
 export type ImportReport = { 
 /**
  * Notes created.
@@ -693,7 +723,7 @@ generation: string,
  */
 devices: Array<string>, };
 
-export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "replaced_identity" | "local_conflict" | "new_device" | "device_removed" | "refused_entry";
+export type AlarmKind = "unnamed_object" | "forged_entry" | "rollback" | "fork" | "dropped_object" | "swapped_object" | "lost_write" | "replaced_identity" | "local_conflict" | "new_device" | "device_removed" | "refused_entry" | "damaged_file";
 
 export type Alarm = { 
 /**
@@ -744,6 +774,11 @@ conflicts: Array<NoteRef>,
  * Alarms raised since the person last acknowledged them.
  */
 new_alarms: number, 
+/**
+ * Of those, the ones about a damaged or missing file in this device's vault folder (found
+ * by the check after unlock), not about a remote.
+ */
+new_damage: number, 
 /**
  * News of devices (joined, removed) since the person last acknowledged it.
  */

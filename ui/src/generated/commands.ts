@@ -30,6 +30,7 @@ import type {
   Purpose,
   RemoteCheck,
   RemoteInfo,
+  RepairReport,
   RevisionInfo,
   Rotation,
   SearchHit,
@@ -121,6 +122,8 @@ export const commands = {
   syncAlarms: () => call<Array<AlarmView>>("sync_alarms"),
   /** The person has read the alarms shown: they stop counting as new. */
   acknowledgeAlarms: () => call<void>("acknowledge_alarms"),
+  /** Puts damaged or missing files back from the sync remotes (only the bytes their signed entries name); a note whose current version no remote holds is saved again from its text here. Reports what was healed and what was not. */
+  repairDamage: () => call<RepairReport>("repair_damage"),
   devices: () => call<Array<DeviceInfo>>("devices"),
   /** News of the vault's devices that syncs brought (a device joined with the passphrase, one was removed), newest first. */
   syncNews: () => call<Array<AlarmView>>("sync_news"),

@@ -6,6 +6,7 @@ mod common;
 mod generate;
 mod open;
 mod save;
+mod scrub;
 mod search;
 
 pub use baseline::*;
@@ -13,6 +14,7 @@ pub use common::*;
 pub use generate::*;
 pub use open::*;
 pub use save::*;
+pub use scrub::*;
 pub use search::*;
 
 #[cfg(test)]
@@ -65,6 +67,9 @@ mod tests {
             r.queries.iter().map(|q| q.hits).collect::<Vec<_>>(),
             s.queries.iter().map(|q| q.hits).collect::<Vec<_>>()
         );
+        let c = scrub(&paths, 1)?;
+        assert!(c.files >= 30, "{c:?}");
+        assert!(c.bytes > 0);
         let v = save(&paths, 3, 1)?;
         assert_eq!((v.update.n, v.bare_dir.n), (3, 3));
         assert!(!paths.vault().join("bench-bare").exists());

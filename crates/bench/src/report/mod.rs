@@ -1,7 +1,7 @@
 //! The results of a run: JSON, a Markdown table, goals, and an SVG chart.
 
 use crate::phases::{
-    BaselineResult, GenResult, OpenResult, RankingResult, SaveResult, SearchResult,
+    BaselineResult, GenResult, OpenResult, RankingResult, SaveResult, ScrubResult, SearchResult,
 };
 use crate::sys::Machine;
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,9 @@ pub struct SizeResult {
     pub search: SearchResult,
     pub ranking: RankingResult,
     pub save: SaveResult,
+    /// Absent in results from before the scrub (session 22).
+    #[serde(default)]
+    pub scrub: ScrubResult,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -126,6 +129,7 @@ impl Report {
         rows::open_rows(&mut row);
         rows::search_rows(&mut row);
         rows::save_rows(&mut row);
+        rows::scrub_rows(&mut row);
         rows::memory_rows(&mut row);
         if !self.goals.is_empty() {
             t.push_str("\n| Goal | Target | Measured | Met |\n|---|---|---|---|\n");

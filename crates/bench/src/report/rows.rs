@@ -239,12 +239,35 @@ pub(super) fn save_rows(row: Row<'_>) {
 }
 
 /// Rows of the results table: peak memory of each phase.
+/// Rows of the results table: the check after unlock.
+pub(super) fn scrub_rows(row: Row<'_>) {
+    row(
+        "**Scrub** after unlock: hash every file the log names (warm cache): files, time, per file, MB/s",
+        &|x| {
+            let c = &x.scrub;
+            if c.files == 0 {
+                return "not measured".into();
+            }
+            format!(
+                "{} files, {} ({:.0} µs, {:.0} MB/s)",
+                thousands(c.files),
+                fmt_ms(c.median_ms),
+                c.per_file_us,
+                c.mb_per_s
+            )
+        },
+    );
+}
+
 pub(super) fn memory_rows(row: Row<'_>) {
     row("Peak RSS: generate", &|x| {
         format!("{:.0} MiB", x.generate.peak_rss_mib)
     });
     row("Peak RSS: open with snapshot", &|x| {
         format!("{:.0} MiB", x.open_snapshot.peak_rss_mib)
+    });
+    row("Peak RSS: open + scrub", &|x| {
+        format!("{:.0} MiB", x.scrub.peak_rss_mib)
     });
     row("Peak RSS: open without snapshot", &|x| {
         format!("{:.0} MiB", x.open_log.peak_rss_mib)

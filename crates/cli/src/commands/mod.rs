@@ -67,7 +67,10 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         C::Import { dir } => vault::import(ctx, &dir),
         C::Passwd(args) => vault::passwd(ctx, args),
         C::RotateKeys(args) => vault::rotate_keys(ctx, &args),
-        C::Verify { dismiss_alarms } => vault::verify(ctx, dismiss_alarms),
+        C::Verify {
+            dismiss_alarms,
+            repair,
+        } => vault::verify(ctx, dismiss_alarms, repair),
         C::Identity { export_age } => vault::identity(ctx, &export_age),
         C::Remote(RemoteCommand::Add {
             name,

@@ -115,7 +115,21 @@ pub fn rotate_keys(ctx: &Ctx, args: &RotateKeysArgs) -> Result<()> {
     )
 }
 
-pub fn verify(ctx: &Ctx, dismiss_alarms: bool) -> Result<()> {
+pub fn verify(ctx: &Ctx, dismiss_alarms: bool, repair: bool) -> Result<()> {
+    let repaired = if repair {
+        let mut vault = ctx.open_to_change()?;
+        let r = vault.repair()?;
+        for h in &r.healed {
+            info(&format!("repaired {}: {}", h.path, h.how));
+        }
+        for d in &r.not_healed {
+            warn(&format!("not repaired {}: {}", d.path, d.message));
+        }
+        changed(&mut vault);
+        Some(r)
+    } else {
+        None
+    };
     // Opened to look: a damaged journal stays where it is, to be named below.
     let mut vault = ctx.open_to_look()?;
     let bar = Bar::new();
@@ -136,6 +150,9 @@ pub fn verify(ctx: &Ctx, dismiss_alarms: bool) -> Result<()> {
     }
     let mut doc = serde_json::to_value(&report).expect("the verify report serializes");
     doc["sync_alarms"] = serde_json::to_value(&alarms).expect("alarms serialize");
+    if let Some(r) = &repaired {
+        doc["repair"] = serde_json::to_value(r).expect("the repair report serializes");
+    }
     ctx.out.emit(&doc, || {
         let mut s = String::new();
         for p in &report.problems {
@@ -150,9 +167,19 @@ pub fn verify(ctx: &Ctx, dismiss_alarms: bool) -> Result<()> {
                 n => format!("{n} problem(s)"),
             }
         ));
+        if let Some(r) = &repaired {
+            s.push_str(&format!(
+                "\nrepaired {} file(s){}",
+                r.healed.len(),
+                match r.not_healed.len() {
+                    0 => String::new(),
+                    n => format!("; {n} could not be repaired"),
+                }
+            ));
+        }
         if !alarms.is_empty() {
             s.push_str(&format!(
-                "\n{} sync alarm(s) kept: a remote did something wrong{}",
+                "\n{} alarm(s) kept: a remote did something wrong, or a file here was damaged{}",
                 alarms.len(),
                 if dismiss_alarms {
                     "; dismissed now"

@@ -4,6 +4,7 @@
 use super::{Batch, Sealed, Store, WriteLock, place_objects};
 use crate::log::{LogEntry, Purge};
 use crate::{Error, Result, crypto, fsutil};
+use sha2::Digest;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -18,13 +19,14 @@ impl Store {
     /// 2. the entry is renamed into place and its folder synced: the commit point, reached
     ///    only after everything it names is durable.
     ///
-    /// Purged objects are deleted after that, by [`Self::remove_purged`].
+    /// Purged objects are deleted after that, by [`Self::remove_purged`]. Also returns the
+    /// SHA-256 of the entry's file (for the scrub).
     pub fn commit_files(
         &self,
         _lock: &WriteLock,
         entry: &LogEntry,
         batch: &Batch,
-    ) -> Result<String> {
+    ) -> Result<(String, [u8; 32])> {
         let log_path = self.layout.log_entry(&self.device, entry.seq);
         let log_dir = log_path
             .parent()
@@ -38,7 +40,8 @@ impl Store {
                 let (plain, hash) = self.sign_entry(entry);
                 let recipients = self.entry_recipients(entry);
                 let ct = crypto::encrypt(&recipients.iter().collect::<Vec<_>>(), &plain)?;
-                Ok((hash, fsutil::write_temp_synced(&log_path, &ct)?))
+                let print: [u8; 32] = sha2::Sha256::digest(&ct).into();
+                Ok((hash, print, fsutil::write_temp_synced(&log_path, &ct)?))
             })();
             let objects = objects.join().expect("the object writer panicked");
             (objects, entry_side)
@@ -54,10 +57,10 @@ impl Store {
                 }
             }
         };
-        let (hash, log_tmp) = match (objects, entry_side) {
+        let (hash, print, log_tmp) = match (objects, entry_side) {
             (Ok(()), Ok(written)) => written,
             (objects, entry_side) => {
-                let log_tmp = entry_side.as_ref().ok().map(|(_, tmp)| tmp.as_path());
+                let log_tmp = entry_side.as_ref().ok().map(|(_, _, tmp)| tmp.as_path());
                 undo(log_tmp);
                 return Err(objects.err().or(entry_side.err()).expect("one side failed"));
             }
@@ -70,7 +73,7 @@ impl Store {
             ));
         }
         fsutil::sync_dir(&log_dir)?;
-        Ok(hash)
+        Ok((hash, print))
     }
 
     /// Deletes the objects that `purged` names: only once the entry naming the purge is durable.

@@ -76,6 +76,10 @@ pub enum AlarmKind {
     /// A validly signed entry the roster refuses (its device was removed before it, or the
     /// roster does not hold its device); never applied.
     RefusedEntry,
+    /// A file in this device's vault folder is missing, or its bytes differ from those its
+    /// signed log entry names (found by the check after unlock, crate::scrub); `remote` is
+    /// [`crate::scrub::THIS_DEVICE`].
+    DamagedFile,
 }
 
 /// One thing a remote did wrong, kept in `local/sync.age` and shown by `coffer sync` and

@@ -205,6 +205,45 @@ impl Vault {
         Ok(local::read_sync(self)?.alarms)
     }
 
+    /// Keeps alarms found on this device (crate::scrub) with those sync raised. One already
+    /// kept (the same file, the same damage) keeps its time: damage still there at the next
+    /// unlock is not news again.
+    pub(crate) fn raise_alarms(&mut self, alarms: &[Alarm]) -> Result<()> {
+        let _lock = self.lock_file()?;
+        let mut file = local::read_sync(self)?;
+        let new: Vec<Alarm> = alarms
+            .iter()
+            .filter(|a| {
+                !file.alarms.iter().any(|k| {
+                    (k.kind, &k.remote, &k.key, &k.message)
+                        == (a.kind, &a.remote, &a.key, &a.message)
+                })
+            })
+            .cloned()
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        file.add_alarms(&new);
+        local::write_sync(self, &mut file)
+    }
+
+    /// Forgets the damaged-file alarms about `paths` (files a repair put back).
+    pub(crate) fn clear_damage_alarms(&mut self, paths: &[&str]) -> Result<()> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let _lock = self.lock_file()?;
+        let mut file = local::read_sync(self)?;
+        let before = file.alarms.len();
+        file.alarms
+            .retain(|a| a.kind != AlarmKind::DamagedFile || !paths.contains(&a.key.as_str()));
+        if file.alarms.len() == before {
+            return Ok(());
+        }
+        local::write_sync(self, &mut file)
+    }
+
     /// Every piece of news of the user's devices that sync brought (a device joined with the
     /// passphrase, a device removed), oldest first.
     pub fn sync_news(&self) -> Result<Vec<Alarm>> {

@@ -91,9 +91,26 @@ impl Vault {
                 self.push_problem(ProblemKind::Log, format!("coffer.toml: {e}"));
             }
         }
-        self.state
-            .heads
-            .insert(self.store.device, (entry.seq, hash));
+        let state = &mut *self.state;
+        state.heads.insert(self.store.device, (entry.seq, hash));
+        state
+            .prints
+            .learn_objects(&entry.objects, &state.purged_objects);
+        state.prints.learn_entry(self.store.device, entry.seq, None);
+        self.learn_written();
+    }
+
+    /// The hashes of the log entry files checkpoints wrote, for the scrub.
+    pub(crate) fn learn_written(&mut self) {
+        let device = self.store.device;
+        let written = self.journal.take_written();
+        if written.is_empty() {
+            return;
+        }
+        let prints = &mut self.state.prints;
+        for (seq, print) in written {
+            prints.learn_entry(device, seq, Some(print));
+        }
     }
 
     /// Commits a batch durably and applies it: a few small note revisions by one append to the
@@ -236,8 +253,11 @@ impl Vault {
         };
         self.add_load_problems(ProblemKind::Journal, problems);
         let entry = self.next_entry(&batch);
-        let hash = self.store.commit_files(lock, &entry, &batch)?;
+        let (hash, print) = self.store.commit_files(lock, &entry, &batch)?;
         self.committed(&entry, hash);
+        self.state
+            .prints
+            .learn_entry(self.store.device, entry.seq, Some(print));
         self.store.remove_purged(lock, &batch.purged)?;
         for rev in batch.revisions {
             self.state.apply_revision(rev, Some(self.store.device));
@@ -269,6 +289,7 @@ impl Vault {
         let head = self.own_head().0;
         let problems = self.journal.write_out(&self.store, lock, head)?;
         self.add_load_problems(ProblemKind::Journal, problems);
+        self.learn_written();
         Ok(())
     }
 

@@ -163,9 +163,9 @@ pub struct Vault {
     /// The text of attachments, read for search (crate::search::attachments), in memory only.
     pub(crate) attachment_search: crate::search::attachments::AttachmentSearch,
     /// What this handle knows of the save journal (crate::journal).
-    journal: Journal,
+    pub(crate) journal: Journal,
     /// Opened to look only (`verify`): nothing is written.
-    look_only: bool,
+    pub(crate) look_only: bool,
 }
 
 impl std::fmt::Debug for Vault {

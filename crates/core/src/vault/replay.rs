@@ -4,8 +4,10 @@
 use super::{ProblemKind, SNAPSHOT_STALE_AFTER as SNAPSHOT_REWRITE, Vault};
 use crate::log::{LogEntry, ObjectKind, Unverified};
 use crate::note::Revision;
+use crate::scrub::Sha;
 use crate::{Error, Id, Result};
-use std::collections::{BTreeMap, VecDeque};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs;
 use std::io::ErrorKind;
 
@@ -34,7 +36,7 @@ impl Vault {
     pub(super) fn replay_logs(&mut self, check_gaps: bool) -> Result<()> {
         let problems = self.state.take_problems();
         self.add_load_problems(ProblemKind::Object, problems);
-        let mut pending = self.read_new_entries(check_gaps)?;
+        let (mut pending, prints) = self.read_new_entries(check_gaps)?;
         let verified = self.verify_in_rounds(&mut pending);
         for (device, queue) in &pending {
             // What is left waits for a key the roster does not have, or for a key generation
@@ -85,6 +87,8 @@ impl Vault {
                 }
                 self.apply_entry(&entry, &mut unreadable);
                 self.state.heads.insert(device, (entry.seq, hash));
+                let print = prints.get(&(device, entry.seq)).copied();
+                self.state.prints.learn_entry(device, entry.seq, print);
                 self.unsnapshotted += 1;
             }
         }
@@ -98,7 +102,13 @@ impl Vault {
 
     /// Every log entry after each device's last applied one, decrypted and placed (device,
     /// seq), not yet verified; a device's entries stop at the first that is absent or fails.
-    fn read_new_entries(&mut self, check_gaps: bool) -> Result<BTreeMap<Id, VecDeque<Pending>>> {
+    /// Also the SHA-256 of each entry file read, for the scrub (crate::scrub).
+    #[allow(clippy::type_complexity)]
+    fn read_new_entries(
+        &mut self,
+        check_gaps: bool,
+    ) -> Result<(BTreeMap<Id, VecDeque<Pending>>, HashMap<(Id, u64), Sha>)> {
+        let mut prints = HashMap::new();
         let devices = match fs::read_dir(self.store.layout.logs()) {
             Ok(rd) => rd
                 .filter_map(|e| e.ok())
@@ -120,6 +130,7 @@ impl Vault {
                     }
                     break;
                 };
+                prints.insert((device, seq + 1), Sha256::digest(&ct).into());
                 let Ok(plain) = self.store.decrypt_entry(&device, seq + 1, &ct) else {
                     // Encrypted to a generation a `keys` event read later may hand over.
                     queue.push_back(Pending::Sealed { seq: seq + 1, ct });
@@ -139,7 +150,7 @@ impl Vault {
                 pending.insert(device, queue);
             }
         }
-        Ok(pending)
+        Ok((pending, prints))
     }
 
     /// Verifies pending entries (signature by the key the roster names, chain), recording their
@@ -286,6 +297,10 @@ impl Vault {
     }
 
     pub(crate) fn apply_entry(&mut self, entry: &LogEntry, unreadable: &mut Vec<(Id, String)>) {
+        let state = &mut *self.state;
+        state
+            .prints
+            .learn_objects(&entry.objects, &state.purged_objects);
         for obj in &entry.objects {
             if obj.kind != ObjectKind::Note || self.state.purged_objects.contains(&obj.id) {
                 continue;

@@ -345,7 +345,8 @@ impl Journal {
         if let Some(r) = records.get(usable) {
             tail = Self::what_stops_at(store, &bytes, r);
         }
-        write_records(store, &records[..usable])?;
+        let written = write_records(store, &records[..usable])?;
+        self.written.extend(written);
         let mut problems = Vec::new();
         let damaged = matches!(tail, Tail::Damaged(_));
         if let Tail::Damaged(at) = tail {
@@ -467,9 +468,11 @@ impl Journal {
 
 /// Writes records' objects and entries into place durably: temp files first, all synced,
 /// then renamed (objects before the entries that name them, so a reader that finds an
-/// entry finds its objects), then their folders synced.
-fn write_records(store: &Store, records: &[Record<'_>]) -> Result<()> {
+/// entry finds its objects), then their folders synced. Returns the SHA-256 of each log entry
+/// file written, by sequence number.
+fn write_records(store: &Store, records: &[Record<'_>]) -> Result<Vec<(u64, [u8; 32])>> {
     let mut moves: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut prints = Vec::with_capacity(records.len());
     let written = (|| {
         for r in records {
             for (id, ct) in &r.objects {
@@ -480,6 +483,7 @@ fn write_records(store: &Store, records: &[Record<'_>]) -> Result<()> {
         for r in records {
             let target = store.layout.log_entry(&store.device, r.seq);
             let ct = crypto::encrypt(&[&store.write_recipient()], r.entry)?;
+            prints.push((r.seq, Sha256::digest(&ct).into()));
             moves.push((fsutil::write_temp(&target, &ct)?, target));
         }
         fsutil::rename_synced(&moves)
@@ -489,5 +493,5 @@ fn write_records(store: &Store, records: &[Record<'_>]) -> Result<()> {
             let _ = fs::remove_file(tmp);
         }
     }
-    written
+    written.map(|()| prints)
 }

@@ -334,6 +334,9 @@ pub(crate) struct Journal {
     /// The file system refused direct writes (tmpfs, some network file systems): appends go
     /// through the page cache and an fdatasync instead.
     pub(crate) buffered: bool,
+    /// The SHA-256 of each log entry file a checkpoint of this handle wrote, by sequence
+    /// number, until the vault takes them ([`Self::take_written`]) for the scrub.
+    pub(crate) written: Vec<(u64, [u8; 32])>,
 }
 
 impl Journal {
@@ -342,8 +345,14 @@ impl Journal {
             generation,
             read_to: BLOCK,
             buffered: self.buffered,
+            written: std::mem::take(&mut self.written),
             ..Journal::default()
         };
+    }
+
+    /// The hashes of the log entry files written out since the last call.
+    pub(crate) fn take_written(&mut self) -> Vec<(u64, [u8; 32])> {
+        std::mem::take(&mut self.written)
     }
 
     /// Records not yet written out, as far as this handle knows.
