@@ -137,10 +137,15 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// SHA-256 of a file, hex-encoded, read in pieces (never held whole).
 pub fn sha256_file_hex(path: &std::path::Path) -> std::io::Result<String> {
+    sha256_file(path).map(|(sha, _)| hex::encode(sha))
+}
+
+/// SHA-256 of a file and its size, read in pieces (never held whole).
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<([u8; 32], u64)> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
+    let size = std::io::copy(&mut f, &mut h)?;
+    Ok((h.finalize().into(), size))
 }
 
 /// Padmé padding (Nikitin et al., 2019): the padded length leaks at most O(log log n) bits

@@ -147,9 +147,12 @@ impl crate::Vault {
         let dir = fsutil::folder_of(&path);
         fsutil::create_dirs(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
         let tmp = fsutil::temp_path(dir);
+        // As sync fetches them: an attachment may be large (it is streamed to the file, and its
+        // hash checked), anything else is held to the format's limit for it.
         let limit = match e {
             Expected::Entry { .. } => crate::limits::LOG_ENTRY,
-            Expected::Object { .. } => u64::MAX,
+            Expected::Object { id, .. } if self.is_attachment(id) => u64::MAX,
+            Expected::Object { .. } => crate::limits::OBJECT,
         };
         let got = match remote.get_to_file(&key, &tmp, limit) {
             Ok(got) => got,
@@ -168,6 +171,15 @@ impl crate::Vault {
             return Err(err);
         }
         Ok(true)
+    }
+
+    /// Whether a revision of a note lists object `id` as an attachment.
+    fn is_attachment(&self, id: &Id) -> bool {
+        self.state
+            .meta()
+            .notes
+            .values()
+            .any(|n| n.revisions.values().any(|m| m.attachments.contains(id)))
     }
 
     /// The note whose current version (one of its heads) is revision `rev`, if its text is

@@ -16,7 +16,7 @@ use crate::{Id, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{ErrorKind, Read};
+use std::io::ErrorKind;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -89,23 +89,6 @@ fn parse_sha(hex: &str) -> Option<Sha> {
     Some(sha)
 }
 
-/// SHA-256 of a file, read in pieces; with its size.
-fn hash_file(path: &std::path::Path) -> std::io::Result<(Sha, u64)> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        h.update(&buf[..n]);
-    }
-    Ok((h.finalize().into(), size))
-}
-
 /// One file the scrub expects, and the hash it must have.
 #[derive(Clone, Debug)]
 pub(crate) enum Expected {
@@ -117,10 +100,8 @@ impl Expected {
     /// Its key on a remote (the same path as in the vault folder).
     pub(crate) fn key(&self) -> String {
         match self {
-            Expected::Entry { device, seq, .. } => {
-                format!("log/{device}/{}", crate::log::entry_file_name(*seq))
-            }
-            Expected::Object { id, .. } => format!("objects/{}/{id}.age", id.shard()),
+            Expected::Entry { device, seq, .. } => crate::sync::entry_key(device, *seq),
+            Expected::Object { id, .. } => crate::sync::object_key(id),
         }
     }
 
@@ -230,7 +211,7 @@ impl Scrub {
 
 /// One file against its hash: its size, or what is wrong.
 fn check(path: &std::path::Path, sha: &Sha) -> std::result::Result<u64, String> {
-    match hash_file(path) {
+    match crate::crypto::sha256_file(path) {
         Ok((got, size)) if &got == sha => Ok(size),
         Ok(_) => Err(
             "its bytes differ from those its signed log entry names: damaged on this disk, or altered"

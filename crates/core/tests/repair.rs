@@ -105,6 +105,43 @@ fn repair_puts_files_back_from_webdav() {
     heals_from(Backend::Webdav);
 }
 
+/// A remote that offers a note object larger than any note object may be is cut off at the
+/// format's limit: nothing is written, and the file is reported as not repaired.
+#[test]
+fn a_size_bomb_from_the_remote_is_refused() {
+    let remote = fresh_remote(Backend::Folder);
+    let mut a = first_device(&remote);
+    let n = a.create("Small", "a few words\n");
+    assert!(a.sync().alarms.is_empty());
+    a.v.checkpoint().unwrap();
+    let root = a.v.root().to_path_buf();
+    let rel = obj_rel(&a.v.note(&n).unwrap().revision);
+    // 81 MiB of zeros, sparse, where the remote holds the object.
+    let bomb = fs::File::create(remote.folder.as_ref().unwrap().join(&rel)).unwrap();
+    bomb.set_len(81 << 20).unwrap();
+    fs::remove_file(root.join(&rel)).unwrap();
+    // The text is still in memory, so the note is saved again, but the bomb was never kept.
+    let r = a.v.repair().unwrap();
+    assert_eq!(r.healed.len(), 1, "{r:?}");
+    assert!(
+        r.healed[0].how.contains("over the limit")
+            && r.healed[0].how.contains("it was not downloaded"),
+        "{}",
+        r.healed[0].how
+    );
+    assert!(!root.join(&rel).exists(), "nothing was put in place");
+    let dir = root.join(&rel);
+    let dir = dir.parent().unwrap();
+    assert!(
+        fs::read_dir(dir).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".tmp-")),
+        "no temp file left behind"
+    );
+}
+
 /// A remote that offers other bytes under the damaged file's name is not believed: its bytes
 /// do not have the hash the signed entry names. With no good copy anywhere, the note's current
 /// text (still on this device, from the snapshot) is saved as a new revision; an old revision

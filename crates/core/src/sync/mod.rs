@@ -233,11 +233,13 @@ pub(crate) fn rekey_local_files(v: &Vault, new_keys: &Keys) -> Result<()> {
     local::rekey(v, new_keys)
 }
 
-fn object_key(id: &Id) -> String {
+/// An object's key on a remote (the same path as in the vault folder).
+pub(crate) fn object_key(id: &Id) -> String {
     format!("objects/{}/{id}.age", id.shard())
 }
 
-fn entry_key(device: &Id, seq: u64) -> String {
+/// A log entry's key on a remote (the same path as in the vault folder).
+pub(crate) fn entry_key(device: &Id, seq: u64) -> String {
     format!("log/{device}/{}", entry_file_name(seq))
 }
 
